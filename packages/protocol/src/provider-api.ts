@@ -1,0 +1,213 @@
+/**
+ * The provider's HTTP API: request and response schemas, shared by the
+ * provider (validation, OpenAPI) and the requestor (client-side checks).
+ * Field names follow the original provider 0.1.21 so its requestor keeps working.
+ *
+ * @module
+ */
+import { z } from 'zod'
+import { parseSshPublicKey } from './ssh-key.js'
+
+export const API_PREFIX = '/api/v1'
+export const DEFAULT_PROVIDER_PORT = 7466
+
+export const VM_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/
+export const CPU_CHOICES = [1, 2, 4, 8, 16] as const
+export const MEMORY_CHOICES_GB = [1, 2, 4, 8, 16, 32, 64] as const
+export const MIN_STORAGE_GB = 10
+/** No real disk is this large; the bound keeps arithmetic exact and errors clear. */
+export const MAX_STORAGE_GB = 65_536
+
+export const VmName = z
+  .string()
+  .min(3, 'must be at least 3 characters')
+  .max(64, 'must be at most 64 characters')
+  .regex(VM_NAME_PATTERN, 'must use only a-z, 0-9 and "-", and start and end with a letter or digit')
+  .refine((name) => !name.includes('--'), 'must not contain "--"')
+  .meta({ description: 'Name chosen by the renter; also the VM id in every later path.', example: 'my-vm' })
+
+export const SshPublicKey = z
+  .string()
+  .max(16_384, 'is too long for an SSH public key')
+  .superRefine((text, ctx) => {
+    const parsed = parseSshPublicKey(text)
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `is not an accepted OpenSSH public key: ${parsed.reason}` })
+  })
+  .meta({ description: 'OpenSSH public key: ssh-ed25519, ecdsa-sha2-nistp* or ssh-rsa (>= 2048 bits), one line.' })
+
+const choice = (choices: readonly number[], what: string) =>
+  z
+    .number()
+    .int(`${what} must be a whole number`)
+    .refine((v) => choices.includes(v), `${what} must be one of ${choices.join(', ')}`)
+
+export const CpuCores = choice(CPU_CHOICES, 'CPU cores').meta({ description: 'vCPUs: 1, 2, 4, 8 or 16.' })
+export const MemoryGb = choice(MEMORY_CHOICES_GB, 'memory (GB)').meta({ description: 'GB: 1, 2, 4, 8, 16, 32 or 64.' })
+export const StorageGb = z
+  .number()
+  .int('storage (GB) must be a whole number')
+  .min(MIN_STORAGE_GB, `storage must be at least ${MIN_STORAGE_GB} GB`)
+  .max(MAX_STORAGE_GB, `storage must be at most ${MAX_STORAGE_GB} GB`)
+  .meta({ description: `Disk size in GB, at least ${MIN_STORAGE_GB}.` })
+
+export const VmResources = z.strictObject({ cpu: CpuCores, memory: MemoryGb, storage: StorageGb })
+export type VmResources = z.infer<typeof VmResources>
+
+export const VM_SIZES = {
+  small: { cpu: 1, memory: 1, storage: 10 },
+  medium: { cpu: 2, memory: 4, storage: 20 },
+  large: { cpu: 4, memory: 8, storage: 40 },
+  xlarge: { cpu: 8, memory: 16, storage: 80 },
+} as const satisfies Record<string, VmResources>
+export type VmSizeName = keyof typeof VM_SIZES
+export const VmSize = z.enum(Object.keys(VM_SIZES) as [VmSizeName, ...VmSizeName[]])
+
+/** What a create request gets when it names no resources at all (the original's default). */
+export const DEFAULT_VM_RESOURCES: VmResources = VM_SIZES.small
+export const DEFAULT_IMAGE = '24.04'
+
+export const ImageName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]*$/, 'must be an image name from the provider catalogue, such as "24.04"')
+
+/**
+ * The create body. Resources may be given in exactly one of four forms
+ * (`resources`, `size`, flat `cpu`/`memory`/`storage`, or the seed README's
+ * `cpu_cores`/`memory_gb`/`storage_gb`); forms that disagree are an error.
+ */
+export const CreateVmRequest = z
+  .strictObject({
+    name: VmName,
+    ssh_key: SshPublicKey,
+    resources: VmResources.optional(),
+    size: VmSize.optional(),
+    cpu: CpuCores.optional(),
+    memory: MemoryGb.optional(),
+    storage: StorageGb.optional(),
+    cpu_cores: CpuCores.optional(),
+    memory_gb: MemoryGb.optional(),
+    storage_gb: StorageGb.optional(),
+    image: ImageName.optional().meta({ description: 'Image from the provider catalogue; default "24.04" (Ubuntu 24.04).' }),
+  })
+  .superRefine((body, ctx) => {
+    const result = resolveResourceForms(body)
+    for (const message of result.problems) ctx.addIssue({ code: 'custom', message, path: ['resources'] })
+  })
+export type CreateVmRequest = z.infer<typeof CreateVmRequest>
+
+type ResourceFields = Partial<Record<'cpu' | 'memory' | 'storage' | 'cpu_cores' | 'memory_gb' | 'storage_gb', number>> & {
+  resources?: VmResources | undefined
+  size?: VmSizeName | undefined
+}
+
+interface ResourceForm {
+  readonly label: string
+  readonly value: Partial<VmResources>
+}
+
+// Lists the resource forms a body uses, each with the values it names.
+function givenForms(body: ResourceFields): ResourceForm[] {
+  const forms: ResourceForm[] = []
+  if (body.resources !== undefined) forms.push({ label: '"resources"', value: body.resources })
+  if (body.size !== undefined) forms.push({ label: `size "${body.size}"`, value: VM_SIZES[body.size] })
+  const flat = { cpu: body.cpu, memory: body.memory, storage: body.storage }
+  if (Object.values(flat).some((v) => v !== undefined)) forms.push({ label: 'cpu/memory/storage', value: flat })
+  const legacy = { cpu: body.cpu_cores, memory: body.memory_gb, storage: body.storage_gb }
+  if (Object.values(legacy).some((v) => v !== undefined)) {
+    forms.push({ label: 'cpu_cores/memory_gb/storage_gb', value: legacy })
+  }
+  return forms
+}
+
+const describe = (r: Partial<VmResources>) => `${r.cpu} CPU, ${r.memory} GB memory, ${r.storage} GB storage`
+
+/**
+ * Resolves the resources a create body asks for, or lists why it cannot:
+ * an incomplete flat form, or two forms that disagree. Never falls back silently.
+ */
+export function resolveResourceForms(body: ResourceFields): { resources: VmResources; problems: string[] } {
+  const forms = givenForms(body)
+  const problems: string[] = []
+  for (const form of forms) {
+    const missing = (['cpu', 'memory', 'storage'] as const).filter((k) => form.value[k] === undefined)
+    if (missing.length > 0) problems.push(`${form.label} is incomplete: all three values are required (missing ${missing.join(', ')})`)
+  }
+  const [first, ...others] = forms
+  if (first === undefined) return { resources: DEFAULT_VM_RESOURCES, problems }
+  for (const other of others) {
+    const same = (['cpu', 'memory', 'storage'] as const).every((k) => other.value[k] === first.value[k])
+    if (!same) {
+      problems.push(
+        `${first.label} (${describe(first.value)}) conflicts with ${other.label} (${describe(other.value)}); give the resources in one form only`,
+      )
+    }
+  }
+  return { resources: first.value as VmResources, problems }
+}
+
+export const VmStatus = z.enum(['creating', 'starting', 'running', 'stopping', 'stopped', 'deleting', 'error'])
+export type VmStatus = z.infer<typeof VmStatus>
+
+const Timestamp = z.string().meta({ description: 'ISO 8601 UTC timestamp.', example: '2026-11-24T10:00:00.000Z' })
+
+export const VmInfo = z.object({
+  id: z.string().meta({ description: 'The VM id (same as its name).' }),
+  name: z.string(),
+  status: VmStatus,
+  resources: VmResources,
+  ip_address: z.string().nullable().meta({ description: 'Address of the VM on the provider host (private).' }),
+  ssh_port: z.number().int().nullable().meta({ description: 'Public port of the SSH proxy for this VM.' }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  error_message: z.string().nullable(),
+  image: z.string(),
+})
+export type VmInfo = z.infer<typeof VmInfo>
+
+export const VmAccessInfo = z.object({
+  ssh_host: z.string().meta({ description: 'Public address of the provider to connect to.' }),
+  ssh_port: z.number().int(),
+  ssh_user: z.string().meta({ description: 'Default user of the image (also root with the same key).' }),
+  vm_id: z.string(),
+  multipass_name: z.string().meta({ description: 'Name of the instance in the VM backend.' }),
+})
+export type VmAccessInfo = z.infer<typeof VmAccessInfo>
+
+export const VmIdParams = z.strictObject({ id: z.string().min(1).max(200) })
+
+export const ErrorIssue = z.object({ path: z.string(), message: z.string() })
+export const ErrorBody = z
+  .object({
+    code: z.string().meta({ description: 'Stable error code, e.g. VM_NOT_FOUND.' }),
+    message: z.string().meta({ description: 'What went wrong and what to do about it.' }),
+    detail: z.string().meta({ description: 'Same as message; the key the original provider used.' }),
+    issues: z.array(ErrorIssue).optional(),
+  })
+  .meta({ id: 'ErrorBody' })
+export type ErrorBody = z.infer<typeof ErrorBody>
+
+export const ResourceFigures = z.object({ cpu: z.number(), memory: z.number(), storage: z.number() })
+export type ResourceFigures = z.infer<typeof ResourceFigures>
+
+export const ProviderStatus = z.object({
+  version: z.string(),
+  provider_id: z.string().nullable(),
+  backend: z.object({ name: z.string(), version: z.string(), detail: z.string() }),
+  capacity: z.object({
+    source: z.enum(['host', 'offer']),
+    total: ResourceFigures,
+    allocated: ResourceFigures,
+    free: ResourceFigures,
+    overcommitted_cpu: z.boolean(),
+  }),
+  vms: z.object({ count: z.number().int(), max: z.number().int(), can_create: z.number().int() }),
+  ports: z.object({
+    range: z.object({ start: z.number().int(), end: z.number().int() }),
+    verification: z.enum(['verified', 'skipped']),
+    usable: z.number().int(),
+    free: z.array(z.number().int()),
+  }),
+})
+export type ProviderStatus = z.infer<typeof ProviderStatus>

@@ -1,0 +1,159 @@
+/**
+ * Signed HTTP requests, shared by every party of the network.
+ *
+ * A request is signed with an Ethereum key (EIP-191 `personal_sign`) over a
+ * canonical message binding the audience, method, path with query, the
+ * SHA-256 of the exact body bytes, a timestamp and a random nonce. Verifiers
+ * recover the signer's address, check it against the claimed id, reject stale
+ * timestamps, and remember nonces for the freshness window so that a captured
+ * request cannot be replayed or altered.
+ *
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { getAddress, isAddress, verifyMessage, type Signer } from 'ethers'
+
+export const SIGNATURE_SCHEME = 'golem-vm-request/1'
+/** How far a signed request's timestamp may be from the verifier's clock. */
+export const DEFAULT_MAX_SKEW_MS = 120_000
+
+/** Header names. The provider-id/signature pair keeps the original discovery names. */
+export const SIGNATURE_HEADERS = {
+  providerId: 'x-provider-id',
+  providerSignature: 'x-provider-signature',
+  requestor: 'x-golem-requestor',
+  signature: 'x-golem-signature',
+  timestamp: 'x-golem-timestamp',
+  nonce: 'x-golem-nonce',
+} as const
+
+export interface SignedRequestFields {
+  /** Who the request is for: the provider's address, or "discovery". */
+  readonly audience: string
+  readonly method: string
+  /** Path with query string, exactly as sent. */
+  readonly path: string
+  readonly body: Uint8Array | string
+  readonly signer: string
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number
+  readonly nonce: string
+}
+
+export const sha256Hex = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex')
+
+/** The exact text that is signed; one field per line, so no field can bleed into another. */
+export function canonicalMessage(f: SignedRequestFields): string {
+  return [
+    SIGNATURE_SCHEME,
+    `audience: ${f.audience.toLowerCase()}`,
+    `method: ${f.method.toUpperCase()}`,
+    `path: ${f.path}`,
+    `body-sha256: ${sha256Hex(f.body)}`,
+    `signer: ${f.signer.toLowerCase()}`,
+    `timestamp: ${f.timestamp}`,
+    `nonce: ${f.nonce}`,
+  ].join('\n')
+}
+
+export interface RequestSignature {
+  readonly signer: string
+  readonly signature: string
+  readonly timestamp: number
+  readonly nonce: string
+}
+
+/** Signs a request; `now` and `nonce` are injectable for tests. */
+export async function signRequest(
+  signer: Signer,
+  req: { audience: string; method: string; path: string; body: Uint8Array | string },
+  now: number = Date.now(),
+  nonce: string = randomBytes(16).toString('hex'),
+): Promise<RequestSignature> {
+  const address = await signer.getAddress()
+  const message = canonicalMessage({ ...req, signer: address, timestamp: now, nonce })
+  return { signer: address, signature: await signer.signMessage(message), timestamp: now, nonce }
+}
+
+export type VerifyFailure =
+  | 'MISSING_SIGNATURE'
+  | 'MALFORMED_SIGNATURE'
+  | 'STALE_SIGNATURE'
+  | 'BAD_SIGNATURE'
+  | 'REPLAYED_SIGNATURE'
+
+export type VerifyResult = { ok: true; signer: string } | { ok: false; reason: VerifyFailure; message: string }
+
+const fail = (reason: VerifyFailure, message: string): VerifyResult => ({ ok: false, reason, message })
+
+/**
+ * Remembers nonces for the freshness window. Bounded: entries older than the
+ * window are dropped, and a full cache refuses new nonces rather than grow.
+ */
+export class NonceCache {
+  readonly #seen = new Map<string, number>()
+  constructor(
+    private readonly windowMs: number = 2 * DEFAULT_MAX_SKEW_MS,
+    private readonly maxEntries = 200_000,
+  ) {}
+
+  /** Records the nonce; false if it was already used (a replay) or the cache is full. */
+  remember(key: string, now: number): boolean {
+    this.#evict(now)
+    if (this.#seen.has(key) || this.#seen.size >= this.maxEntries) return false
+    this.#seen.set(key, now)
+    return true
+  }
+
+  #evict(now: number): void {
+    for (const [key, at] of this.#seen) {
+      if (now - at <= this.windowMs) break // insertion order = time order
+      this.#seen.delete(key)
+    }
+  }
+}
+
+export interface VerifyInput {
+  readonly audience: string
+  readonly method: string
+  readonly path: string
+  readonly body: Uint8Array | string
+  readonly claimedSigner: string | undefined
+  readonly signature: string | undefined
+  readonly timestamp: string | undefined
+  readonly nonce: string | undefined
+}
+
+/** Checks a signed request: well-formed, fresh, signed by the claimed address, never seen before. */
+export function verifyRequest(
+  input: VerifyInput,
+  nonces: NonceCache,
+  now: number = Date.now(),
+  maxSkewMs: number = DEFAULT_MAX_SKEW_MS,
+): VerifyResult {
+  const { claimedSigner, signature, timestamp, nonce } = input
+  if (!claimedSigner || !signature || !timestamp || !nonce) {
+    return fail('MISSING_SIGNATURE', 'the request must carry signer, signature, timestamp and nonce headers')
+  }
+  if (!isAddress(claimedSigner) || !/^0x[0-9a-fA-F]{130}$/.test(signature) || !/^\d{1,15}$/.test(timestamp) || !/^[0-9a-f]{16,64}$/.test(nonce)) {
+    return fail('MALFORMED_SIGNATURE', 'signer must be an Ethereum address, signature 65 bytes hex, timestamp epoch milliseconds, nonce 16-64 hex digits')
+  }
+  const ts = Number(timestamp)
+  if (Math.abs(now - ts) > maxSkewMs) {
+    return fail('STALE_SIGNATURE', `the signature timestamp is more than ${maxSkewMs / 1000} s away from this server's clock`)
+  }
+  const message = canonicalMessage({ ...input, signer: claimedSigner, timestamp: ts, nonce })
+  let recovered: string
+  try {
+    recovered = verifyMessage(message, signature)
+  } catch {
+    return fail('BAD_SIGNATURE', 'the signature cannot be recovered')
+  }
+  if (recovered !== getAddress(claimedSigner)) {
+    return fail('BAD_SIGNATURE', 'the signature does not match the signer and the request')
+  }
+  if (!nonces.remember(`${recovered}:${nonce}`, now)) {
+    return fail('REPLAYED_SIGNATURE', 'this signed request was already used; sign each request anew')
+  }
+  return { ok: true, signer: recovered }
+}

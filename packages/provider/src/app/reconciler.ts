@@ -1,0 +1,80 @@
+/**
+ * Start-up reconciliation: the store says what should exist, the backend
+ * says what does. Running VMs get their proxies back on the same ports;
+ * VMs that vanished are closed; half-created or half-deleted ones are
+ * rolled back; unknown `golem-*` instances are reported and left alone.
+ *
+ * @module
+ */
+import type { Logger } from 'pino'
+import type { VmRecord } from '../domain/vm.js'
+import type { DriverVmState, VmDriver } from '../drivers/driver.js'
+import type { SshProxy } from '../infra/ssh-proxy/ssh-proxy.js'
+import type { VmPatch, VmStore } from '../infra/store/vm-store.js'
+
+export interface ReconcileReport {
+  readonly restored: string[]
+  readonly rolledBack: string[]
+  readonly vanished: string[]
+  readonly failed: string[]
+  readonly unknownInstances: string[]
+}
+
+export interface ReconcilerDeps {
+  readonly store: VmStore
+  readonly driver: VmDriver
+  readonly proxy: Pick<SshProxy, 'open' | 'close'>
+  readonly logger: Logger
+  readonly commandTimeoutMs: number
+}
+
+export async function reconcile(d: ReconcilerDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { restored: [], rolledBack: [], vanished: [], failed: [], unknownInstances: [] }
+  for (const vm of d.store.list()) {
+    try {
+      await reconcileOne(d, vm, report)
+    } catch (error) {
+      report.failed.push(vm.id)
+      const message = error instanceof Error ? error.message : String(error)
+      d.store.update(vm.id, { status: 'error', errorMessage: `could not be restored at start: ${message}` })
+      d.logger.error({ vm: vm.id, err: message }, 'vm could not be reconciled; marked error')
+    }
+  }
+  const known = new Set(d.store.list().map((vm) => vm.instance))
+  const instances = await d.driver.list(AbortSignal.timeout(d.commandTimeoutMs))
+  for (const { instance } of instances.filter((i) => !known.has(i.instance))) {
+    report.unknownInstances.push(instance)
+    d.logger.warn({ instance }, 'backend instance not created by this provider (or its record is lost); left alone')
+  }
+  d.logger.info(report, 'reconciled with the backend')
+  return report
+}
+
+async function reconcileOne(d: ReconcilerDeps, vm: VmRecord, report: ReconcileReport): Promise<void> {
+  const signal = AbortSignal.timeout(d.commandTimeoutMs)
+  if (vm.status === 'creating' || vm.status === 'deleting') {
+    await d.driver.destroy(vm.instance, signal)
+    d.store.remove(vm.id)
+    report.rolledBack.push(vm.id)
+    d.logger.warn({ vm: vm.id, was: vm.status }, 'half-finished operation rolled back: instance destroyed, record closed')
+    return
+  }
+  const state = await d.driver.inspect(vm.instance, signal)
+  if (state.kind === 'absent') {
+    d.store.remove(vm.id)
+    report.vanished.push(vm.id)
+    d.logger.warn({ vm: vm.id, instance: vm.instance }, 'vm vanished from the backend; record closed, resources released')
+    return
+  }
+  const patch = patchFor(state)
+  await d.proxy.open(vm.id, vm.sshPort, patch.endpoint ?? null)
+  d.store.update(vm.id, patch)
+  report.restored.push(vm.id)
+  d.logger.info({ vm: vm.id, status: patch.status, sshPort: vm.sshPort }, 'vm restored')
+}
+
+function patchFor(state: Exclude<DriverVmState, { kind: 'absent' }>): VmPatch {
+  if (state.kind === 'running') return { status: 'running', endpoint: state.endpoint, ipAddress: state.ipAddress, errorMessage: null }
+  if (state.kind === 'stopped') return { status: 'stopped', endpoint: null, ipAddress: null, errorMessage: null }
+  return { status: 'error', endpoint: null, errorMessage: `the backend reports the VM as ${state.detail}; start or delete it` }
+}

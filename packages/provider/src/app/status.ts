@@ -1,0 +1,42 @@
+/**
+ * The provider's status, from the same ledger that admission reads: what the
+ * status endpoint, the CLI and the advertiser show can never disagree with
+ * what a create request would be told.
+ *
+ * @module
+ */
+import type { ProviderStatus } from '@golem-vm/protocol'
+import { freeCapacity, freePorts, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from '../domain/capacity.js'
+import type { DriverInfo } from '../drivers/driver.js'
+import type { VmStore } from '../infra/store/vm-store.js'
+
+export interface StatusDeps {
+  readonly store: Pick<VmStore, 'snapshot'>
+  readonly policy: () => AdmissionPolicy
+  readonly capacity: OfferedCapacity
+  readonly driver: DriverInfo
+  readonly version: string
+  readonly providerId: () => string | null
+  readonly portRange: { readonly start: number; readonly end: number }
+  readonly portVerification: () => 'verified' | 'skipped'
+}
+
+export function providerStatus(d: StatusDeps): ProviderStatus {
+  const snap = d.store.snapshot()
+  const policy = d.policy()
+  const free = freePorts(policy, snap.usedPorts)
+  return {
+    version: d.version,
+    provider_id: d.providerId(),
+    backend: { name: d.driver.name, version: d.driver.version, detail: d.driver.detail },
+    capacity: {
+      source: d.capacity.source,
+      total: { ...d.capacity.totals },
+      allocated: { ...snap.allocated },
+      free: freeCapacity(policy.totals, snap.allocated),
+      overcommitted_cpu: d.capacity.overcommittedCpu,
+    },
+    vms: { count: snap.vmCount, max: policy.maxVms, can_create: vmsThatFit(policy, snap) },
+    ports: { range: { ...d.portRange }, verification: d.portVerification(), usable: policy.usablePorts.length, free },
+  }
+}

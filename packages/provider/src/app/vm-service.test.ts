@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import { test } from 'node:test'
+import pino from 'pino'
+import type { CreateVmRequest } from '@golem-vm/protocol'
+import type { AdmissionPolicy } from '../domain/capacity.js'
+import { ProviderError } from '../domain/errors.js'
+import { BUILTIN_IMAGES, ImageCatalog } from '../domain/images.js'
+import type { SshEndpoint } from '../domain/vm.js'
+import { FakeDriver } from '../drivers/fake/fake-driver.js'
+import { SqliteVmStore } from '../infra/store/sqlite-vm-store.js'
+import { VmService, type Caller } from './vm-service.js'
+
+const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b])
+export function ed25519Key(): string {
+  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32)
+  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from('ssh-ed25519')), str(raw)]).toString('base64')}`
+}
+
+class FakeProxy {
+  readonly open = new Map<string, { port: number; target: SshEndpoint | null }>()
+  failOpen = false
+  openVm(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {
+    if (this.failOpen) return Promise.reject(Object.assign(new Error(`port ${port} cannot be bound`), { name: 'PortBindError' }))
+    this.open.set(vmId, { port, target })
+    return Promise.resolve()
+  }
+}
+
+// Like an SSH server that never answers; a ref'd timer keeps the test's event loop alive meanwhile.
+function neverUntilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((_, reject) => {
+    const keepAlive = setTimeout(() => undefined, 60_000)
+    signal.addEventListener('abort', () => { clearTimeout(keepAlive); reject(signal.reason as Error) })
+  })
+}
+
+interface Harness {
+  service: VmService
+  store: SqliteVmStore
+  driver: FakeDriver
+  proxy: FakeProxy
+  sshFails: { value: boolean }
+  capacityChanges: { count: number }
+}
+
+function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { createMs: 2000, startMs: 2000, stopMs: 2000, deleteMs: 2000 }): Harness {
+  const store = new SqliteVmStore(':memory:')
+  const driver = new FakeDriver()
+  const proxy = new FakeProxy()
+  const sshFails = { value: false }
+  const capacityChanges = { count: 0 }
+  const full: AdmissionPolicy = {
+    totals: { cpu: 8, memory: 16, storage: 200 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 },
+    usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807, 50808, 50809], ...policy,
+  }
+  const service = new VmService({
+    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), policy: () => full,
+    proxy: {
+      open: (id, port, target) => proxy.openVm(id, port, target),
+      close: (id) => { proxy.open.delete(id); return Promise.resolve() },
+      setTarget: (id, target) => { const p = proxy.open.get(id); if (p) p.target = target },
+    },
+    waitForSsh: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()),
+    timeouts, logger: pino({ level: 'silent' }), onCapacityChange: () => capacityChanges.count++, shutdown: new AbortController().signal,
+  })
+  return { service, store, driver, proxy, sshFails, capacityChanges }
+}
+
+const anyone: Caller = { kind: 'renter', address: null }
+const request = (name: string, extra: Partial<CreateVmRequest> = {}): CreateVmRequest => ({ name, ssh_key: ed25519Key(), resources: { cpu: 1, memory: 1, storage: 10 }, ...extra })
+
+function assertNothingLeft(h: Harness): void {
+  assert.deepEqual(h.store.list(), [], 'no record')
+  assert.deepEqual([...h.driver.instances.keys()], [], 'no backend instance')
+  assert.deepEqual([...h.proxy.open.keys()], [], 'no proxy')
+  assert.deepEqual(h.store.snapshot().allocated, { cpu: 0, memory: 0, storage: 0 }, 'no reservation')
+}
+
+test('create reserves, launches, opens the proxy and records the running VM', async () => {
+  const h = harness()
+  const vm = await h.service.create(request('web-1', { resources: { cpu: 2, memory: 4, storage: 20 } }), anyone)
+  assert.equal(vm.status, 'running')
+  assert.equal(vm.sshPort, 50800)
+  assert.match(vm.instance, /^golem-web-1-\d{8}-\d{6}$/)
+  assert.deepEqual(h.proxy.open.get('web-1'), { port: 50800, target: { host: '127.0.0.1', port: 22 } })
+  assert.deepEqual(h.store.snapshot().allocated, { cpu: 2, memory: 4, storage: 20 })
+  const launched = h.driver.instances.get(vm.instance)
+  assert.match(launched?.spec.cloudInit.userData ?? '', /ssh-ed25519 /)
+})
+
+test('100 parallel creates against room for 3 VMs: exactly 3 succeed and the ledger is exact', async () => {
+  const h = harness({ totals: { cpu: 3, memory: 16, storage: 200 } })
+  h.driver.launchDelayMs = 5
+  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => h.service.create(request(`vm-${i}`), anyone)))
+  const ok = results.filter((r) => r.status === 'fulfilled')
+  const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as ProviderError] : []))
+  assert.equal(ok.length, 3)
+  assert.equal(refused.length, 97)
+  assert.ok(refused.every((e) => e instanceof ProviderError && e.code === 'INSUFFICIENT_RESOURCES'), 'all refusals are capacity errors')
+  assert.deepEqual(h.store.snapshot().allocated, { cpu: 3, memory: 3, storage: 30 })
+  assert.equal(h.driver.instances.size, 3)
+  assert.equal(h.store.list().length, 3)
+})
+
+test('a failure at each step of create leaves nothing behind', async (t) => {
+  const steps: [string, (h: Harness) => void][] = [
+    ['launch fails', (h) => h.driver.failing.add('launch')],
+    ['launch hangs past the deadline', (h) => h.driver.hanging.add('launch')],
+    ['ssh never answers', (h) => { h.sshFails.value = true }],
+    ['the port cannot be bound', (h) => { h.proxy.failOpen = true }],
+  ]
+  for (const [name, inject] of steps) {
+    await t.test(name, async () => {
+      const h = harness({}, { createMs: 300, startMs: 300, stopMs: 300, deleteMs: 300 })
+      inject(h)
+      await assert.rejects(h.service.create(request('doomed'), anyone), (e: unknown) => e instanceof ProviderError && e.code !== 'INTERNAL')
+      assertNothingLeft(h)
+      assert.equal(h.capacityChanges.count, 2, 'reserve and release were both signalled')
+    })
+  }
+})
+
+test('a failed create whose instance cannot be removed keeps its reservation, marked error', async () => {
+  const h = harness()
+  h.driver.failing.add('launch')
+  h.driver.failing.add('destroy')
+  await assert.rejects(h.service.create(request('stuck'), anyone))
+  const vm = h.store.get('stuck')
+  assert.equal(vm?.status, 'error')
+  assert.deepEqual(h.store.snapshot().allocated, { cpu: 1, memory: 1, storage: 10 })
+})
+
+test('a taken name is refused with VM_NAME_TAKEN and the first VM is untouched', async () => {
+  const h = harness()
+  const first = await h.service.create(request('dup'), anyone)
+  await assert.rejects(h.service.create(request('dup'), anyone), { code: 'VM_NAME_TAKEN' })
+  assert.deepEqual(h.store.get('dup'), first)
+  assert.equal(h.driver.instances.size, 1)
+})
+
+test('an image outside the catalogue is refused before anything is reserved', async () => {
+  const h = harness()
+  await assert.rejects(h.service.create(request('img', { image: 'http://evil/image' }), anyone), { code: 'IMAGE_NOT_AVAILABLE' })
+  assertNothingLeft(h)
+})
+
+test('stop, start and delete: the port stays for the VM life, delete frees everything', async () => {
+  const h = harness()
+  await h.service.create(request('life'), anyone)
+  assert.equal((await h.service.stop('life', anyone)).status, 'stopped')
+  assert.equal(h.proxy.open.get('life')?.target, null)
+  assert.equal((await h.service.stop('life', anyone)).status, 'stopped', 'stop is idempotent')
+  const started = await h.service.start('life', anyone)
+  assert.equal(started.status, 'running')
+  assert.equal(started.sshPort, 50800)
+  await h.service.delete('life', anyone)
+  assertNothingLeft(h)
+  assert.throws(() => h.service.get('life', anyone), { code: 'VM_NOT_FOUND' })
+})
+
+test('a renter sees only its own VMs; the operator sees all', async () => {
+  const h = harness()
+  const alice: Caller = { kind: 'renter', address: '0xA11CE00000000000000000000000000000000001' }
+  const bob: Caller = { kind: 'renter', address: '0xB0B0000000000000000000000000000000000002' }
+  await h.service.create(request('alice-vm'), alice)
+  assert.throws(() => h.service.get('alice-vm', bob), { code: 'VM_NOT_FOUND' })
+  await assert.rejects(h.service.delete('alice-vm', bob), { code: 'VM_NOT_FOUND' })
+  assert.deepEqual(h.service.list(bob), [])
+  assert.equal(h.service.list({ kind: 'operator' }).length, 1)
+  assert.equal(h.service.get('alice-vm', alice).id, 'alice-vm')
+})

@@ -1,0 +1,234 @@
+/**
+ * The VM use cases: create, read, start, stop and delete, each with its
+ * deadline, and create with an undo for every step so a failure anywhere
+ * leaves no VM, port, reservation or record behind.
+ *
+ * @module
+ */
+import type { Logger } from 'pino'
+import { DEFAULT_IMAGE, parseSshPublicKey, resolveResourceForms, type CreateVmRequest, type VmStatus } from '@golem-vm/protocol'
+import { admit, type AdmissionPolicy } from '../domain/capacity.js'
+import { buildCloudInit } from '../domain/cloud-init.js'
+import { ProviderError } from '../domain/errors.js'
+import type { ImageCatalog } from '../domain/images.js'
+import { TRANSITIONAL_STATUSES, instanceName, type SshEndpoint, type VmRecord } from '../domain/vm.js'
+import type { RunningVm, VmDriver } from '../drivers/driver.js'
+import type { SshProxy } from '../infra/ssh-proxy/ssh-proxy.js'
+import type { VmStore } from '../infra/store/vm-store.js'
+import { UndoStack } from './undo-stack.js'
+
+/** Who is asking: the operator sees everything; a renter only the VMs it created. */
+export type Caller = { readonly kind: 'operator' } | { readonly kind: 'renter'; readonly address: string | null }
+
+export interface VmTimeouts {
+  /** Launch until SSH answers. */
+  readonly createMs: number
+  readonly startMs: number
+  readonly stopMs: number
+  readonly deleteMs: number
+}
+
+export interface VmServiceDeps {
+  readonly store: VmStore
+  readonly driver: VmDriver
+  readonly proxy: Pick<SshProxy, 'open' | 'close' | 'setTarget'>
+  readonly images: ImageCatalog
+  /** Read at every admission: verified ports can change while the provider runs. */
+  readonly policy: () => AdmissionPolicy
+  readonly waitForSsh: (endpoint: SshEndpoint, signal: AbortSignal) => Promise<void>
+  readonly timeouts: VmTimeouts
+  readonly logger: Logger
+  /** Called after every change of allocations (the advertiser listens). */
+  readonly onCapacityChange: () => void
+  /** Aborted when the provider shuts down. */
+  readonly shutdown: AbortSignal
+  readonly now?: () => Date
+}
+
+export class VmService {
+  readonly #d: VmServiceDeps
+  readonly #now: () => Date
+
+  constructor(deps: VmServiceDeps) {
+    this.#d = deps
+    this.#now = deps.now ?? (() => new Date())
+  }
+
+  /** Creates a VM and resolves once its SSH port answers through the proxy. */
+  async create(req: CreateVmRequest, caller: Caller): Promise<VmRecord> {
+    const { store, driver, logger } = this.#d
+    const { resources, problems } = resolveResourceForms(req)
+    if (problems.length > 0) throw new ProviderError('VALIDATION_FAILED', problems.join('; '))
+    const image = this.#d.images.resolve(req.image ?? DEFAULT_IMAGE, driver.name)
+    const key = parseSshPublicKey(req.ssh_key)
+    if (!key.ok) throw new ProviderError('VALIDATION_FAILED', `ssh_key is not accepted: ${key.reason}`)
+    const createdAt = this.#now()
+    const instance = instanceName(req.name, createdAt)
+    const owner = caller.kind === 'renter' ? caller.address : null
+    const vm = store.reserve(
+      { id: req.name, instance, owner, resources, image: image.name, sshKey: key.key.canonical, createdAt },
+      (snapshot) => admit(resources, snapshot, this.#d.policy()),
+    )
+    const log = logger.child({ vm: vm.id, instance })
+    log.info({ resources, image: image.name, sshPort: vm.sshPort, owner }, 'vm reserved')
+    this.#d.onCapacityChange()
+    const undo = new UndoStack(log)
+    undo.push('reservation', (failures) => this.#releaseOrKeep(vm.id, failures))
+    const signal = this.#deadline(this.#d.timeouts.createMs)
+    const phases: Record<string, number> = {}
+    try {
+      undo.push('backend instance', () => driver.destroy(instance, this.#cleanupSignal()))
+      const cloudInit = buildCloudInit({ hostname: vm.id, instanceId: instance, sshKey: key.key.canonical })
+      const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.id, resources, image, cloudInit }, signal))
+      await timed(phases, 'ssh', () => this.#d.waitForSsh(running.endpoint, signal))
+      await this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint)
+      undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
+      const done = this.#require(store.update(vm.id, { status: 'running', ...running }), vm.id)
+      undo.commit()
+      log.info({ phasesMs: phases, sshPort: vm.sshPort, target: running.endpoint }, 'vm created')
+      return done
+    } catch (error) {
+      const failure = this.#explain(error, signal, 'create', this.#d.timeouts.createMs)
+      log.warn({ err: failure.message, code: failure.code, phasesMs: phases }, 'vm create failed, undoing')
+      await undo.unwind()
+      throw failure
+    }
+  }
+
+  get(id: string, caller: Caller): VmRecord {
+    const vm = this.#d.store.get(id)
+    if (vm === undefined || !visibleTo(vm, caller)) {
+      throw new ProviderError('VM_NOT_FOUND', `VM Not Found: there is no VM "${id}" on this provider`)
+    }
+    return vm
+  }
+
+  list(caller: Caller): VmRecord[] {
+    return this.#d.store.list().filter((vm) => visibleTo(vm, caller))
+  }
+
+  /** The user the renter logs in as, from the VM's image. */
+  sshUser(vm: VmRecord): string {
+    try {
+      return this.#d.images.resolve(vm.image, this.#d.driver.name).defaultUser
+    } catch {
+      return 'ubuntu'
+    }
+  }
+
+  /** Boots a stopped VM; starting a running VM returns it unchanged. */
+  async start(id: string, caller: Caller): Promise<VmRecord> {
+    const vm = this.#begin(id, caller, ['stopped', 'error'], 'starting', 'running')
+    if (vm.status === 'running') return vm
+    return this.#finish(vm, 'start', this.#d.timeouts.startMs, async (signal) => {
+      const running: RunningVm = await this.#d.driver.start(vm.instance, signal)
+      await this.#d.waitForSsh(running.endpoint, signal)
+      this.#d.proxy.setTarget(vm.id, running.endpoint)
+      return { status: 'running', ...running }
+    })
+  }
+
+  /** Powers a VM off; its port and resources stay reserved. Stopping a stopped VM returns it unchanged. */
+  async stop(id: string, caller: Caller): Promise<VmRecord> {
+    const vm = this.#begin(id, caller, ['running', 'error'], 'stopping', 'stopped')
+    if (vm.status === 'stopped') return vm
+    return this.#finish(vm, 'stop', this.#d.timeouts.stopMs, async (signal) => {
+      this.#d.proxy.setTarget(vm.id, null)
+      await this.#d.driver.stop(vm.instance, signal)
+      return { status: 'stopped', endpoint: null, ipAddress: null }
+    })
+  }
+
+  /** Deletes the VM and frees everything it held. */
+  async delete(id: string, caller: Caller): Promise<void> {
+    const vm = this.#begin(id, caller, ['running', 'stopped', 'error'], 'deleting', null)
+    await this.#finish(vm, 'delete', this.#d.timeouts.deleteMs, async (signal) => {
+      await this.#d.proxy.close(vm.id)
+      await this.#d.driver.destroy(vm.instance, signal)
+      this.#d.store.remove(vm.id)
+      this.#d.onCapacityChange()
+      this.#d.logger.info({ vm: vm.id, instance: vm.instance, port: vm.sshPort, resources: vm.resources }, 'vm deleted, resources released')
+      return null
+    })
+  }
+
+  // Checks visibility and moves the VM into a transitional status, or explains why not.
+  #begin(id: string, caller: Caller, from: readonly VmStatus[], to: VmStatus, already: VmStatus | null): VmRecord {
+    const vm = this.get(id, caller)
+    if (vm.status === already) return vm
+    const moved = this.#d.store.transition(id, from, to)
+    if (moved.ok && moved.vm !== undefined) return moved.vm
+    const current = moved.vm ?? vm
+    if (current.status === already) return current
+    const busy = TRANSITIONAL_STATUSES.includes(current.status)
+    throw new ProviderError('VM_BUSY', busy
+      ? `VM "${id}" is ${current.status}; try again when that has finished`
+      : `VM "${id}" is ${current.status} and cannot be ${to === 'deleting' ? 'deleted' : to.replace(/ing$/, 'ed')} from there`)
+  }
+
+  // Runs a lifecycle step under its deadline; on failure the VM is marked `error` with the reason.
+  async #finish(vm: VmRecord, what: string, timeoutMs: number, step: (signal: AbortSignal) => Promise<Parameters<VmStore['update']>[1] | null>): Promise<VmRecord> {
+    const signal = this.#deadline(timeoutMs)
+    const started = performance.now()
+    try {
+      const patch = await step(signal)
+      this.#d.logger.info({ vm: vm.id, durationMs: Math.round(performance.now() - started) }, `vm ${what} done`)
+      return patch === null ? vm : this.#require(this.#d.store.update(vm.id, { ...patch, errorMessage: null }), vm.id)
+    } catch (error) {
+      const failure = this.#explain(error, signal, what, timeoutMs)
+      this.#d.store.update(vm.id, { status: 'error', errorMessage: `${what} failed: ${failure.message}` })
+      this.#d.logger.warn({ vm: vm.id, err: failure.message }, `vm ${what} failed`)
+      throw failure
+    }
+  }
+
+  // Releases the reservation, unless an earlier undo step failed: then the
+  // instance may still hold host resources, so the record stays, marked error.
+  #releaseOrKeep(id: string, failures: number): void {
+    if (failures === 0) {
+      this.#d.store.remove(id)
+    } else {
+      this.#d.store.update(id, { status: 'error', errorMessage: 'create failed and its backend instance could not be removed; delete the VM to retry' })
+    }
+    this.#d.onCapacityChange()
+  }
+
+  #deadline(ms: number): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(ms), this.#d.shutdown])
+  }
+
+  #cleanupSignal(): AbortSignal {
+    return AbortSignal.timeout(this.#d.timeouts.deleteMs)
+  }
+
+  #require(vm: VmRecord | undefined, id: string): VmRecord {
+    if (vm === undefined) throw new ProviderError('VM_NOT_FOUND', `VM Not Found: VM "${id}" was removed meanwhile`)
+    return vm
+  }
+
+  // Turns any failure into the ProviderError the client sees.
+  #explain(error: unknown, signal: AbortSignal, what: string, timeoutMs: number): ProviderError {
+    if (this.#d.shutdown.aborted) return new ProviderError('SHUTTING_DOWN', `the provider is shutting down; the ${what} was undone, retry later`)
+    if (error instanceof ProviderError) return error
+    if (signal.aborted) {
+      return new ProviderError('BACKEND_TIMEOUT', `the VM ${what} did not finish within ${Math.round(timeoutMs / 1000)} s (the VM's SSH server did not answer in time)`, [], { cause: error })
+    }
+    if (error instanceof Error && error.name === 'PortBindError') {
+      return new ProviderError('PORT_UNAVAILABLE', `${error.message}; another process holds it`, [], { cause: error })
+    }
+    return new ProviderError('INTERNAL', `the VM ${what} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error })
+  }
+}
+
+/** The operator sees every VM; a renter only its own (unsigned legacy VMs have no owner). */
+export const visibleTo = (vm: VmRecord, caller: Caller): boolean =>
+  caller.kind === 'operator' || vm.owner === caller.address
+
+async function timed<T>(phases: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now()
+  try {
+    return await fn()
+  } finally {
+    phases[name] = Math.round(performance.now() - started)
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * `golem-provider status` for a person: the status endpoint's figures as a short table.
+ *
+ * @module
+ */
+import { ProviderStatus } from '@golem-vm/protocol'
+
+const fmt = (r: { cpu: number; memory: number; storage: number }) => `${r.cpu} CPU, ${r.memory} GB memory, ${r.storage} GB storage`
+
+export function printStatus(body: unknown): void {
+  const s = ProviderStatus.parse(body)
+  const lines = [
+    `Golem VM provider ${s.version}${s.provider_id === null ? '' : ` (${s.provider_id})`}`,
+    `Backend:    ${s.backend.detail}`,
+    `Capacity:   ${fmt(s.capacity.total)} (${s.capacity.source === 'offer' ? 'operator offer' : 'host × thresholds'}${s.capacity.overcommitted_cpu ? ', CPU over-committed' : ''})`,
+    `Allocated:  ${fmt(s.capacity.allocated)}`,
+    `Free:       ${fmt(s.capacity.free)}`,
+    `VMs:        ${s.vms.count} of at most ${s.vms.max}; room for ${s.vms.can_create} more`,
+    `SSH ports:  ${s.ports.free.length} free of ${s.ports.usable} usable in ${s.ports.range.start}-${s.ports.range.end} (${s.ports.verification})`,
+  ]
+  console.log(lines.join('\n'))
+}

@@ -1,0 +1,154 @@
+/**
+ * The one place that wires concrete parts together: store, backend, proxy,
+ * ledger, use cases and HTTP server. `startProvider` runs the start-up
+ * sequence; the returned handle stops it cleanly (VMs keep running).
+ *
+ * @module
+ */
+import { mkdir, readFile } from 'node:fs/promises'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { reconcile } from './app/reconciler.js'
+import { providerStatus } from './app/status.js'
+import { VmService } from './app/vm-service.js'
+import type { Config } from './config.js'
+import { offeredCapacity, type AdmissionPolicy, type OfferedCapacity } from './domain/capacity.js'
+import { ProviderError } from './domain/errors.js'
+import { BUILTIN_IMAGES, ImageCatalog } from './domain/images.js'
+import type { DriverInfo, VmDriver } from './drivers/driver.js'
+import { selectDriver } from './drivers/select.js'
+import { buildServer } from './http/server.js'
+import { measureHost } from './infra/host/host-facts.js'
+import { parseImageCatalog } from './infra/images/catalog-file.js'
+import { bindablePorts, portRange } from './infra/ports/local-ports.js'
+import { detectPublicIp } from './infra/public-ip/public-ip.js'
+import { SshProxy } from './infra/ssh-proxy/ssh-proxy.js'
+import { waitForSsh } from './infra/ssh-probe/ssh-probe.js'
+import { SqliteVmStore } from './infra/store/sqlite-vm-store.js'
+import { VERSION } from './version.js'
+
+export interface RunningProvider {
+  readonly app: FastifyInstance
+  readonly address: string
+  readonly driver: DriverInfo
+  /** Stops accepting, closes proxies and the store. VMs keep running. */
+  stop(): Promise<void>
+}
+
+/** Thrown for start-up problems the operator must fix; main prints the message and exits 1. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError'
+}
+
+export interface StartOptions {
+  /** Replaces the backend chosen by configuration (tests use the in-memory driver). */
+  readonly driver?: VmDriver
+}
+
+// Loads the built-in catalogue plus the operator's catalogue file, if any.
+async function loadImages(config: Config): Promise<ImageCatalog> {
+  if (config.imageCatalogPath === undefined) return new ImageCatalog(BUILTIN_IMAGES)
+  let text: string
+  try {
+    text = await readFile(config.imageCatalogPath, 'utf8')
+  } catch (error) {
+    throw new StartupError(`GOLEM_PROVIDER_IMAGE_CATALOG: cannot read ${config.imageCatalogPath}: ${(error as Error).message}`)
+  }
+  const parsed = parseImageCatalog(text, config.imageCatalogPath)
+  if (!parsed.ok) throw new StartupError(`GOLEM_PROVIDER_IMAGE_CATALOG: ${parsed.problems.join('; ')}`)
+  return new ImageCatalog([...BUILTIN_IMAGES, ...parsed.images])
+}
+
+async function resolveCapacity(config: Config, store: SqliteVmStore, log: Logger): Promise<OfferedCapacity> {
+  const host = await measureHost(config.dataDir, store.snapshot().allocated.storage)
+  const offered = offeredCapacity(host, { thresholds: config.thresholds, offer: config.offer, cpuOvercommit: config.cpuOvercommit })
+  if ('problems' in offered) throw new StartupError(`the capacity offer is refused: ${offered.problems.join('; ')}`)
+  log.info({ host, offered: offered.totals, source: offered.source }, 'capacity')
+  if (offered.overcommittedCpu) {
+    log.warn({ offeredCpu: offered.totals.cpu, hostCores: host.cpuCores }, 'the CPU offer is over-committed: VMs share host cores')
+  }
+  return offered
+}
+
+// The SSH ports VMs may get: free ports of the range, plus the ports our own VMs hold.
+async function usablePorts(config: Config, store: SqliteVmStore, log: Logger): Promise<number[]> {
+  const held = store.snapshot().usedPorts
+  const range = portRange(config.portRange.start, config.portRange.end)
+  const bindable = new Set(await bindablePorts(config.host, range.filter((p) => !held.has(p))))
+  const usable = range.filter((p) => held.has(p) || bindable.has(p))
+  const taken = range.length - usable.length
+  if (taken > 0) log.warn({ taken }, 'some SSH ports of the range are held by other processes and will not be offered')
+  if (!config.skipPortVerification) {
+    log.warn('external port verification is not available in this build; every locally free port is offered')
+  }
+  return usable
+}
+
+async function resolvePublicHost(config: Config): Promise<string> {
+  if (config.publicIp !== 'auto') return config.publicIp
+  try {
+    return await detectPublicIp(config.publicIpServices)
+  } catch (error) {
+    throw new StartupError((error as Error).message)
+  }
+}
+
+/** Runs the start-up sequence and listens. Rejects with StartupError when the operator must fix something. */
+export async function startProvider(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningProvider> {
+  for (const warning of config.warnings) log.warn(warning)
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  const store = new SqliteVmStore(config.dbPath)
+  const shutdown = new AbortController()
+  const proxy = new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy })
+  try {
+    const driver = opts.driver ?? (await selectDriver(config, log))
+    const driverInfo = await probe(driver, config)
+    log.info({ backend: driverInfo.name, detail: driverInfo.detail }, 'backend ready')
+    const images = await loadImages(config)
+    const capacity = await resolveCapacity(config, store, log)
+    const sshHost = await resolvePublicHost(config)
+    const ports = await usablePorts(config, store, log)
+    const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: ports })
+    await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs })
+    const vms = new VmService({
+      store, driver, proxy, images, policy,
+      waitForSsh: (endpoint, signal) => waitForSsh(endpoint, signal),
+      timeouts: { createMs: config.createTimeoutMs, startMs: config.createTimeoutMs, stopMs: config.commandTimeoutMs, deleteMs: config.commandTimeoutMs },
+      logger: log.child({ part: 'vms' }),
+      onCapacityChange: () => undefined,
+      shutdown: shutdown.signal,
+    })
+    const status = () => providerStatus({
+      store, policy, capacity, driver: driverInfo, version: VERSION,
+      providerId: () => config.providerId ?? null,
+      portRange: config.portRange,
+      portVerification: () => 'skipped',
+    })
+    const app = await buildServer({ vms, status, sshHost: () => sshHost, logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute })
+    const address = await app.listen({ host: config.host, port: config.port })
+    log.info({ address, sshHost, ports: ports.length }, 'provider accepting VM requests')
+    return {
+      app, address, driver: driverInfo,
+      stop: async () => {
+        shutdown.abort()
+        await app.close()
+        await proxy.closeAll()
+        store.close()
+        log.info('provider stopped; VMs keep running')
+      },
+    }
+  } catch (error) {
+    shutdown.abort()
+    await proxy.closeAll()
+    store.close()
+    throw error
+  }
+}
+
+async function probe(driver: VmDriver, config: Config): Promise<DriverInfo> {
+  try {
+    return await driver.probe(AbortSignal.timeout(config.commandTimeoutMs))
+  } catch (error) {
+    throw new StartupError(error instanceof ProviderError ? error.message : `the backend cannot be used: ${String(error)}`)
+  }
+}

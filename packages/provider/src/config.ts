@@ -1,0 +1,240 @@
+/**
+ * The provider's configuration: one pure function from settings to a frozen
+ * `Config`, reporting every problem at once. Settings come from command-line
+ * flags, then the environment (`GOLEM_PROVIDER_<NAME>`), then `.env`, then
+ * the defaults below. Nothing else reads the environment.
+ *
+ * @module
+ */
+import { homedir } from 'node:os'
+import { isAbsolute, join } from 'node:path'
+import { z } from 'zod'
+
+export const ENV_PREFIX = 'GOLEM_PROVIDER_'
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
+const int = (min: number, max: number) =>
+  z.string().trim().regex(/^-?\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max))
+const num = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number).pipe(z.number().min(min).max(max))
+const percent = num(1, 100)
+const optionalInt = (min: number, max: number) => int(min, max).optional()
+const host = z.string().trim().min(1)
+const urlList = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    let items: unknown
+    try {
+      items = v.startsWith('[') ? JSON.parse(v) : v.split(',').map((s) => s.trim()).filter(Boolean)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON list or a comma-separated list of URLs' })
+      return z.NEVER
+    }
+    const parsed = z.array(z.url({ protocol: /^https?$/ })).safeParse(items)
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: 'must list http(s) URLs' })
+      return z.NEVER
+    }
+    return parsed.data.map((u) => u.replace(/\/+$/, ''))
+  })
+
+/** Every setting, by name without the prefix, with its default (as the text an operator would write). */
+const Settings = z.object({
+  HOST: host.default('0.0.0.0'),
+  PORT: int(0, 65535).default(7466),
+  ENVIRONMENT: z.enum(['production', 'development']).default('production'),
+  DEBUG: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  DATA_DIR: z.string().trim().min(1).default('.golem/provider'),
+  BACKEND: z.enum(['auto', 'multipass', 'qemu']).default('auto'),
+  MULTIPASS_BINARY_PATH: z.string().trim().min(1).optional(),
+  QEMU_BINARY: z.string().trim().min(1).default('qemu-system-x86_64'),
+  IMAGE_CATALOG: z.string().trim().min(1).optional(),
+  DEFAULT_VM_IMAGE: z.string().trim().min(1).default('24.04'),
+  PROVIDER_ID: z.string().trim().optional(),
+  PROVIDER_NAME: z.string().trim().min(1).max(64).default('golem-provider'),
+  PROVIDER_COUNTRY: z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code').default('SE'),
+  ETHEREUM_KEY_DIR: z.string().trim().min(1).optional(),
+  DISCOVERY_URL: z.url({ protocol: /^https?$/ }).default('http://195.201.39.101:9001'),
+  ADVERTISEMENT_INTERVAL: int(10, 86_400).default(240),
+  PUBLIC_IP: z.string().trim().min(1).optional(),
+  PUBLIC_IP_SERVICES: urlList.default(['https://api.ipify.org', 'https://ifconfig.me/ip', 'https://api.my-ip.io/ip']),
+  PORT_RANGE_START: int(1, 65535).default(50800),
+  PORT_RANGE_END: int(1, 65535).default(50900),
+  SKIP_PORT_VERIFICATION: bool.optional(),
+  PORT_CHECK_SERVERS: urlList.default(['http://195.201.39.101:9000']),
+  MAX_VMS: int(1, 10_000).default(10),
+  MIN_CPU_CORES: int(1, 16).default(1),
+  MIN_MEMORY_GB: int(1, 64).default(1),
+  MIN_STORAGE_GB: int(1, 65_536).default(10),
+  CPU_THRESHOLD: percent.default(90),
+  MEMORY_THRESHOLD: percent.default(85),
+  STORAGE_THRESHOLD: percent.default(90),
+  OFFER_CPU_CORES: optionalInt(1, 4096),
+  OFFER_MEMORY_GB: optionalInt(1, 1_048_576),
+  OFFER_STORAGE_GB: optionalInt(1, 1_048_576),
+  CPU_OVERCOMMIT: num(1, 64).default(4),
+  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(300),
+  CREATE_TIMEOUT: int(5, 7200).default(600),
+  COMMAND_TIMEOUT: int(1, 3600).default(120),
+  PROXY_IDLE_TIMEOUT: int(0, 604_800).default(7200),
+  PROXY_CONNECT_TIMEOUT: int(1, 600).default(10),
+  PROXY_MAX_CONNECTIONS_PER_VM: int(1, 100_000).default(1024),
+})
+
+/** Settings of the original provider that have no meaning here; accepted with a warning. */
+const RETIRED = {
+  VM_DATA_DIR: 'VM state now lives in GOLEM_PROVIDER_DATA_DIR',
+  SSH_KEY_DIR: 'the provider keeps no SSH keys of its own',
+  CLOUD_INIT_DIR: 'cloud-init user-data is passed to the backend directly, never left in a directory',
+  CLOUD_INIT_FALLBACK_DIR: 'cloud-init user-data is passed to the backend directly, never left in a directory',
+  PROXY_STATE_DIR: 'proxy state lives in the provider database in GOLEM_PROVIDER_DATA_DIR',
+} as const
+
+/** Names the seed README used; they mean the same as the original's longer names. */
+const ALIASES: Record<string, keyof z.input<typeof Settings>> = {
+  ID: 'PROVIDER_ID',
+  NAME: 'PROVIDER_NAME',
+  COUNTRY: 'PROVIDER_COUNTRY',
+}
+
+export type Settings = z.output<typeof Settings>
+
+export interface Config {
+  readonly host: string
+  readonly port: number
+  readonly environment: 'production' | 'development'
+  readonly logLevel: string
+  readonly logFormat: 'auto' | 'json' | 'pretty'
+  readonly dataDir: string
+  readonly dbPath: string
+  readonly keyDir: string
+  readonly backend: 'auto' | 'multipass' | 'qemu'
+  readonly multipassBinary: string | undefined
+  readonly qemuBinary: string
+  readonly imageCatalogPath: string | undefined
+  readonly defaultImage: string
+  readonly providerId: string | undefined
+  readonly providerName: string
+  readonly country: string
+  readonly discoveryUrl: string
+  readonly advertisementIntervalMs: number
+  /** An address, or 'auto' to ask the address services. */
+  readonly publicIp: string
+  readonly publicIpServices: readonly string[]
+  readonly portRange: { readonly start: number; readonly end: number }
+  readonly skipPortVerification: boolean
+  readonly portCheckServers: readonly string[]
+  readonly maxVms: number
+  readonly minimums: { readonly cpu: number; readonly memory: number; readonly storage: number }
+  readonly thresholds: { readonly cpu: number; readonly memory: number; readonly storage: number }
+  readonly offer: { readonly cpu?: number | undefined; readonly memory?: number | undefined; readonly storage?: number | undefined }
+  readonly cpuOvercommit: number
+  readonly rateLimitPerMinute: number
+  readonly createTimeoutMs: number
+  readonly commandTimeoutMs: number
+  readonly proxy: { readonly idleTimeoutMs: number; readonly connectTimeoutMs: number; readonly maxConnectionsPerVm: number }
+  /** Things the operator should know: retired or unknown settings. */
+  readonly warnings: readonly string[]
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] }
+
+export interface ConfigSources {
+  /** The process environment (only `GOLEM_PROVIDER_*` keys are read, plus HOME). */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Parsed `.env` file, same key names as the environment. */
+  readonly dotenv?: Readonly<Record<string, string | undefined>>
+  /** Command-line flags by setting name (`PORT`, `OFFER_CPU_CORES`, …). */
+  readonly flags?: Readonly<Record<string, string | undefined>>
+}
+
+const KNOWN = new Set<string>([...Object.keys(Settings.shape), ...Object.keys(RETIRED), ...Object.keys(ALIASES)])
+
+// Collects the settings by name, highest precedence last, and notes unknown names.
+function gather(sources: ConfigSources): { raw: Record<string, string>; warnings: string[] } {
+  const raw: Record<string, string> = {}
+  const warnings: string[] = []
+  for (const layer of [sources.dotenv ?? {}, sources.env]) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (!key.startsWith(ENV_PREFIX) || value === undefined || value === '') continue
+      const name = key.slice(ENV_PREFIX.length)
+      if (!KNOWN.has(name)) warnings.push(`${key} is not a setting of this provider (typo?); it is ignored`)
+      raw[ALIASES[name] ?? name] = value
+    }
+  }
+  for (const [name, value] of Object.entries(sources.flags ?? {})) if (value !== undefined) raw[name] = value
+  for (const [name, why] of Object.entries(RETIRED)) if (name in raw) warnings.push(`${ENV_PREFIX}${name} is no longer used: ${why}`)
+  return { raw, warnings }
+}
+
+const resolveHome = (path: string, home: string) => (isAbsolute(path) ? path : join(home, path.replace(/^~\/?/, '')))
+
+/** Builds the configuration, or lists every problem with the setting's full name. */
+export function loadConfig(sources: ConfigSources): ConfigResult {
+  const { raw, warnings } = gather(sources)
+  const parsed = Settings.safeParse(raw)
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => `${ENV_PREFIX}${i.path.join('.')}: ${i.message}`) }
+  }
+  const s = parsed.data
+  const problems: string[] = []
+  if (s.PORT_RANGE_END < s.PORT_RANGE_START) problems.push(`${ENV_PREFIX}PORT_RANGE_END (${s.PORT_RANGE_END}) must not be below ${ENV_PREFIX}PORT_RANGE_START (${s.PORT_RANGE_START})`)
+  if (s.PORT >= s.PORT_RANGE_START && s.PORT <= s.PORT_RANGE_END) problems.push(`${ENV_PREFIX}PORT (${s.PORT}) must lie outside the SSH port range`)
+  if (problems.length > 0) return { ok: false, problems }
+  return { ok: true, config: toConfig(s, sources.env.HOME ?? homedir(), warnings) }
+}
+
+function toConfig(s: Settings, home: string, warnings: string[]): Config {
+  const dev = s.ENVIRONMENT === 'development'
+  const dataDir = resolveHome(s.DATA_DIR, home)
+  return Object.freeze({
+    host: s.HOST,
+    port: s.PORT,
+    environment: s.ENVIRONMENT,
+    logLevel: s.LOG_LEVEL ?? (s.DEBUG ? 'debug' : 'info'),
+    logFormat: s.LOG_FORMAT,
+    dataDir,
+    dbPath: join(dataDir, 'provider.db'),
+    keyDir: s.ETHEREUM_KEY_DIR === undefined ? join(dataDir, 'keys') : resolveHome(s.ETHEREUM_KEY_DIR, home),
+    backend: s.BACKEND,
+    multipassBinary: s.MULTIPASS_BINARY_PATH,
+    qemuBinary: s.QEMU_BINARY,
+    imageCatalogPath: s.IMAGE_CATALOG,
+    defaultImage: s.DEFAULT_VM_IMAGE,
+    providerId: s.PROVIDER_ID === '' ? undefined : s.PROVIDER_ID,
+    providerName: s.PROVIDER_NAME,
+    country: s.PROVIDER_COUNTRY.toUpperCase(),
+    discoveryUrl: s.DISCOVERY_URL.replace(/\/+$/, ''),
+    advertisementIntervalMs: s.ADVERTISEMENT_INTERVAL * 1000,
+    publicIp: s.PUBLIC_IP ?? (dev ? '127.0.0.1' : 'auto'),
+    publicIpServices: s.PUBLIC_IP_SERVICES,
+    portRange: { start: s.PORT_RANGE_START, end: s.PORT_RANGE_END },
+    skipPortVerification: s.SKIP_PORT_VERIFICATION ?? dev,
+    portCheckServers: s.PORT_CHECK_SERVERS,
+    maxVms: s.MAX_VMS,
+    minimums: { cpu: s.MIN_CPU_CORES, memory: s.MIN_MEMORY_GB, storage: s.MIN_STORAGE_GB },
+    thresholds: { cpu: s.CPU_THRESHOLD, memory: s.MEMORY_THRESHOLD, storage: s.STORAGE_THRESHOLD },
+    offer: { cpu: s.OFFER_CPU_CORES, memory: s.OFFER_MEMORY_GB, storage: s.OFFER_STORAGE_GB },
+    cpuOvercommit: s.CPU_OVERCOMMIT,
+    rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,
+    createTimeoutMs: s.CREATE_TIMEOUT * 1000,
+    commandTimeoutMs: s.COMMAND_TIMEOUT * 1000,
+    proxy: {
+      idleTimeoutMs: s.PROXY_IDLE_TIMEOUT * 1000,
+      connectTimeoutMs: s.PROXY_CONNECT_TIMEOUT * 1000,
+      maxConnectionsPerVm: s.PROXY_MAX_CONNECTIONS_PER_VM,
+    },
+    warnings,
+  })
+}
+
+/** Every setting name, for `--help` and the README's table. */
+export const SETTING_NAMES: readonly string[] = Object.keys(Settings.shape)

@@ -1,0 +1,54 @@
+/**
+ * The provider's error catalogue. Every failure a client can see has a stable
+ * code here; `http/error-handler.ts` is the only place that maps codes to
+ * HTTP statuses, and `docs/errors.md` documents each one (a test keeps them in step).
+ *
+ * @module
+ */
+
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'IMAGE_NOT_AVAILABLE',
+  'VM_NOT_FOUND',
+  'VM_NAME_TAKEN',
+  'VM_BUSY',
+  'INSUFFICIENT_RESOURCES',
+  'VM_LIMIT_REACHED',
+  'NO_FREE_PORT',
+  'PORT_UNAVAILABLE',
+  'UNAUTHORIZED',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'BACKEND_FAILED',
+  'BACKEND_TIMEOUT',
+  'BACKEND_UNAVAILABLE',
+  'SHUTTING_DOWN',
+  'INTERNAL',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export interface ErrorIssue {
+  readonly path: string
+  readonly message: string
+}
+
+/** An error whose code and message are meant for the client. */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues: readonly ErrorIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** True for errors the backend reported (as opposed to the request being wrong). */
+export const isBackendError = (e: unknown): e is ProviderError =>
+  e instanceof ProviderError && e.code.startsWith('BACKEND_')

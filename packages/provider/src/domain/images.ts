@@ -1,0 +1,67 @@
+/**
+ * The image catalogue: the only images a renter can ask for. A request names
+ * an entry (or one of its aliases); anything else is refused, never passed to
+ * a backend. Each entry says how each backend gets the image.
+ *
+ * @module
+ */
+import { ProviderError } from './errors.js'
+
+/** A disk image the QEMU driver boots, from a URL or a local path, verified by SHA-256. */
+export interface QemuImageSource {
+  readonly url?: string | undefined
+  readonly path?: string | undefined
+  readonly sha256: string
+  readonly format: 'qcow2' | 'raw'
+  /** Direct kernel boot, for images without a bootloader (the test guests). */
+  readonly kernel?: string | undefined
+  readonly initrd?: string | undefined
+  readonly append?: string | undefined
+  readonly minMemoryMb?: number | undefined
+}
+
+export interface ImageEntry {
+  readonly name: string
+  readonly aliases: readonly string[]
+  readonly description: string
+  /** The user the renter logs in as (root works too, with the same key). */
+  readonly defaultUser: string
+  /** The image argument of `multipass launch`, when Multipass can run it. */
+  readonly multipass?: string | undefined
+  readonly qemu?: QemuImageSource | undefined
+}
+
+export type BackendName = 'multipass' | 'qemu' | 'fake'
+
+/** Ubuntu LTS releases, the images renters expect. QEMU sources are added by the QEMU driver's catalogue. */
+export const BUILTIN_IMAGES: readonly ImageEntry[] = [
+  { name: '24.04', aliases: ['ubuntu:24.04', 'noble', 'lts', 'ubuntu-24.04'], description: 'Ubuntu 24.04 LTS', defaultUser: 'ubuntu', multipass: '24.04' },
+  { name: '22.04', aliases: ['ubuntu:22.04', 'jammy', 'ubuntu-22.04'], description: 'Ubuntu 22.04 LTS', defaultUser: 'ubuntu', multipass: '22.04' },
+]
+
+const runsOn = (entry: ImageEntry, backend: BackendName) =>
+  backend === 'fake' || (backend === 'multipass' ? entry.multipass !== undefined : entry.qemu !== undefined)
+
+/** Looks images up by name or alias; later entries with the same name replace earlier ones. */
+export class ImageCatalog {
+  readonly #byName = new Map<string, ImageEntry>()
+
+  constructor(entries: readonly ImageEntry[]) {
+    for (const entry of entries) {
+      for (const key of [entry.name, ...entry.aliases]) this.#byName.set(key, entry)
+    }
+  }
+
+  /** The entries a backend can run, one per image. */
+  available(backend: BackendName): ImageEntry[] {
+    return [...new Set(this.#byName.values())].filter((e) => runsOn(e, backend))
+  }
+
+  /** The entry for `name`, or IMAGE_NOT_AVAILABLE naming what this provider does offer. */
+  resolve(name: string, backend: BackendName): ImageEntry {
+    const entry = this.#byName.get(name)
+    if (entry !== undefined && runsOn(entry, backend)) return entry
+    const offered = this.available(backend).map((e) => e.name).join(', ') || 'none'
+    throw new ProviderError('IMAGE_NOT_AVAILABLE', `image "${name}" is not offered by this provider; choose one of: ${offered}`)
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * An in-memory backend for tests of the use cases and routes. It keeps the
+ * driver contract (the contract suite runs against it too), and lets a test
+ * make any method fail or hang, and count calls.
+ *
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ProviderError } from '../../domain/errors.js'
+import type { DriverInfo, DriverInstance, DriverVmState, LaunchSpec, RunningVm, VmDriver } from '../driver.js'
+
+type Method = 'launch' | 'start' | 'stop' | 'destroy' | 'inspect' | 'list'
+
+export interface FakeInstance {
+  state: 'running' | 'stopped'
+  readonly spec: LaunchSpec
+}
+
+export class FakeDriver implements VmDriver {
+  readonly name = 'fake' as const
+  readonly instances = new Map<string, FakeInstance>()
+  readonly calls: { method: Method; instance?: string }[] = []
+  /** Methods that reject with BACKEND_FAILED (after doing nothing). */
+  readonly failing = new Set<Method>()
+  /** Methods that wait until aborted. */
+  readonly hanging = new Set<Method>()
+  /** Delay of every launch and start, in ms. */
+  launchDelayMs = 0
+
+  constructor(private readonly endpointFor: (instance: string) => RunningVm = () => ({ endpoint: { host: '127.0.0.1', port: 22 }, ipAddress: '10.0.0.2' })) {}
+
+  probe(): Promise<DriverInfo> {
+    return Promise.resolve({ name: 'fake', version: '1.0', detail: 'in-memory fake backend' })
+  }
+
+  async launch(spec: LaunchSpec, signal: AbortSignal): Promise<RunningVm> {
+    // Like a real backend, a launch that fails late leaves the instance behind.
+    this.instances.set(spec.instance, { state: 'stopped', spec })
+    await this.#enter('launch', spec.instance, signal, this.launchDelayMs)
+    this.#get(spec.instance).state = 'running'
+    return this.endpointFor(spec.instance)
+  }
+
+  async start(instance: string, signal: AbortSignal): Promise<RunningVm> {
+    await this.#enter('start', instance, signal, this.launchDelayMs)
+    this.#get(instance).state = 'running'
+    return this.endpointFor(instance)
+  }
+
+  async stop(instance: string, signal: AbortSignal): Promise<void> {
+    await this.#enter('stop', instance, signal)
+    this.#get(instance).state = 'stopped'
+  }
+
+  async destroy(instance: string, signal: AbortSignal): Promise<void> {
+    await this.#enter('destroy', instance, signal)
+    this.instances.delete(instance)
+  }
+
+  async inspect(instance: string, signal: AbortSignal): Promise<DriverVmState> {
+    await this.#enter('inspect', instance, signal)
+    const vm = this.instances.get(instance)
+    if (vm === undefined) return { kind: 'absent' }
+    return vm.state === 'running' ? { kind: 'running', ...this.endpointFor(instance) } : { kind: 'stopped' }
+  }
+
+  async list(signal: AbortSignal): Promise<DriverInstance[]> {
+    await this.#enter('list', undefined, signal)
+    return [...this.instances].map(([instance, vm]) => ({ instance, state: vm.state }))
+  }
+
+  #get(instance: string): FakeInstance {
+    const vm = this.instances.get(instance)
+    if (vm === undefined) throw new ProviderError('BACKEND_FAILED', `fake: instance "${instance}" does not exist`)
+    return vm
+  }
+
+  // Records the call, then applies the injected delay, hang or failure.
+  async #enter(method: Method, instance: string | undefined, signal: AbortSignal, delayMs = 0): Promise<void> {
+    this.calls.push(instance === undefined ? { method } : { method, instance })
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal })
+    if (this.hanging.has(method)) await sleep(3_600_000, undefined, { signal })
+    if (this.failing.has(method)) throw new ProviderError('BACKEND_FAILED', `fake: ${method} failed as the test asked`)
+  }
+}

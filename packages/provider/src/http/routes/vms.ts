@@ -1,0 +1,57 @@
+/**
+ * The VM routes. Thin by design: the schema validates, the use case acts,
+ * the view shapes the answer; errors go to the error handler.
+ *
+ * @module
+ */
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo } from '@golem-vm/protocol'
+import type { Caller, VmService } from '../../app/vm-service.js'
+import { toAccessInfo, toVmInfo } from '../views.js'
+
+export interface VmRoutesDeps {
+  readonly vms: VmService
+  /** The address renters connect to. */
+  readonly sshHost: () => string
+  readonly callerOf: (request: import('fastify').FastifyRequest) => Caller
+}
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody }
+const Deleted = z.object({ vm_id: z.string(), status: z.literal('deleted') })
+
+export const vmRoutes = ({ vms, sshHost, callerOf }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {
+  app.post('/vms', {
+    schema: { operationId: 'createVm', summary: 'Create a VM; answers once it runs and its SSH port is open.', tags: ['vms'], body: CreateVmRequest, response: { 201: VmInfo, ...errors } },
+  }, async (req, reply) => reply.code(201).send(toVmInfo(await vms.create(req.body, callerOf(req)))))
+
+  app.get('/vms', {
+    schema: { operationId: 'listVms', summary: "The caller's VMs.", tags: ['vms'], response: { 200: z.array(VmInfo), ...errors } },
+  }, async (req) => vms.list(callerOf(req)).map(toVmInfo))
+
+  app.get('/vms/:id', {
+    schema: { operationId: 'getVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
+  }, async (req) => toVmInfo(vms.get(req.params.id, callerOf(req))))
+
+  app.get('/vms/:id/access', {
+    schema: { operationId: 'getVmAccess', summary: 'Where to SSH: host, port and user.', tags: ['vms'], params: VmIdParams, response: { 200: VmAccessInfo, ...errors } },
+  }, async (req) => {
+    const vm = vms.get(req.params.id, callerOf(req))
+    return toAccessInfo(vm, sshHost(), vms.sshUser(vm))
+  })
+
+  app.post('/vms/:id/start', {
+    schema: { operationId: 'startVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
+  }, async (req) => toVmInfo(await vms.start(req.params.id, callerOf(req))))
+
+  app.post('/vms/:id/stop', {
+    schema: { operationId: 'stopVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
+  }, async (req) => toVmInfo(await vms.stop(req.params.id, callerOf(req))))
+
+  app.delete('/vms/:id', {
+    schema: { operationId: 'deleteVm', summary: 'Delete a VM and free everything it held.', tags: ['vms'], params: VmIdParams, response: { 200: Deleted, ...errors } },
+  }, async (req) => {
+    await vms.delete(req.params.id, callerOf(req))
+    return { vm_id: req.params.id, status: 'deleted' as const }
+  })
+}

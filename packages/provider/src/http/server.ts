@@ -1,0 +1,89 @@
+/**
+ * Builds the provider's HTTP server. It never listens by itself, so tests
+ * drive it in process with `inject` and `main` decides where it listens.
+ *
+ * @module
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Logger } from 'pino'
+import { API_PREFIX, type ProviderStatus } from '@golem-vm/protocol'
+import type { Caller, VmService } from '../app/vm-service.js'
+import { errorBody, handleError } from './error-handler.js'
+import { healthRoutes, statusRoutes } from './routes/provider.js'
+import { vmRoutes } from './routes/vms.js'
+
+export interface ServerDeps {
+  readonly vms: VmService
+  readonly status: () => ProviderStatus
+  readonly sshHost: () => string
+  readonly logger: Logger
+  readonly version: string
+  readonly rateLimitPerMinute: number
+  readonly callerOf?: (request: FastifyRequest) => Caller
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The exact body bytes, for signature checks. */
+    rawBody?: Buffer
+  }
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024
+
+// JSON bodies are kept raw as well (signatures cover the exact bytes); an empty
+// body is no body, so `POST …/start` works with any or no content type.
+function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    req.rawBody = body
+    if (body.length === 0) { done(null, undefined); return }
+    try {
+      done(null, JSON.parse(body.toString('utf8')))
+    } catch (error) {
+      done(error as Error, undefined)
+    }
+  })
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    req.rawBody = body
+    if (body.length === 0) { done(null, undefined); return }
+    done(Object.assign(new Error('unsupported media type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined)
+  })
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES, disableRequestLogging: true, return503OnClosing: true })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody('ROUTE_NOT_FOUND', `Not Found: no route ${req.method} ${req.url.split('?')[0] ?? ''}; see /docs`)),
+  )
+  registerBodyParsers(app)
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute,
+    timeWindow: 60_000,
+    allowList: (req) => req.url === '/health',
+    errorResponseBuilder: (_req, ctx) =>
+      Object.assign(new Error(`too many requests: at most ${ctx.max} per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: 429 }),
+  })
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Golem VM provider', description: 'Rent out VMs on the Golem Network.', version: deps.version },
+      tags: [{ name: 'vms' }, { name: 'provider' }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  const callerOf = deps.callerOf ?? (() => ({ kind: 'renter', address: null }) as const)
+  const typed = app.withTypeProvider<ZodTypeProvider>()
+  await typed.register(healthRoutes())
+  await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, callerOf }), { prefix: API_PREFIX })
+  await typed.register(statusRoutes(deps.status), { prefix: API_PREFIX })
+  return app
+}

@@ -1,0 +1,28 @@
+/**
+ * VM records as the API shows them, with the original's field names.
+ *
+ * @module
+ */
+import type { VmAccessInfo, VmInfo } from '@golem-vm/protocol'
+import type { VmRecord } from '../domain/vm.js'
+
+export const toVmInfo = (vm: VmRecord): VmInfo => ({
+  id: vm.id,
+  name: vm.id,
+  status: vm.status,
+  resources: vm.resources,
+  ip_address: vm.ipAddress,
+  ssh_port: vm.sshPort,
+  created_at: vm.createdAt.toISOString(),
+  updated_at: vm.updatedAt.toISOString(),
+  error_message: vm.errorMessage,
+  image: vm.image,
+})
+
+export const toAccessInfo = (vm: VmRecord, sshHost: string, sshUser: string): VmAccessInfo => ({
+  ssh_host: sshHost,
+  ssh_port: vm.sshPort,
+  ssh_user: sshUser,
+  vm_id: vm.id,
+  multipass_name: vm.instance,
+})

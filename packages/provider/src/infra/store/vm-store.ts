@@ -1,0 +1,41 @@
+/**
+ * The provider's one source of truth: the VM records. Allocated resources and
+ * ports are derived from them, never counted separately, so they cannot drift.
+ *
+ * @module
+ */
+import type { VmStatus } from '@golem-vm/protocol'
+import type { LedgerSnapshot } from '../../domain/capacity.js'
+import type { SshEndpoint, VmRecord } from '../../domain/vm.js'
+
+export type NewVm = Omit<VmRecord, 'sshPort' | 'status' | 'endpoint' | 'ipAddress' | 'errorMessage' | 'updatedAt'>
+
+export interface VmPatch {
+  readonly status?: VmStatus
+  readonly endpoint?: SshEndpoint | null
+  readonly ipAddress?: string | null
+  readonly errorMessage?: string | null
+}
+
+export interface VmStore {
+  /**
+   * Inserts the record in status `creating` with the port `decide` picks, in
+   * one transaction with the ledger read that `decide` sees: two concurrent
+   * reservations can never both fit into the same free capacity.
+   * Throws VM_NAME_TAKEN if the id exists, or whatever `decide` throws.
+   */
+  reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => number): VmRecord
+  get(id: string): VmRecord | undefined
+  list(): VmRecord[]
+  /** Updates fields; returns the new record, or undefined if the VM is gone. */
+  update(id: string, patch: VmPatch): VmRecord | undefined
+  /**
+   * Moves the VM to `to` only if its status is one of `from` (compare-and-set).
+   * Returns the new record, or the current one unchanged when the status did not match.
+   */
+  transition(id: string, from: readonly VmStatus[], to: VmStatus): { ok: boolean; vm: VmRecord | undefined }
+  /** Deletes the record, releasing its resources and port. */
+  remove(id: string): void
+  snapshot(): LedgerSnapshot
+  close(): void
+}

@@ -1,0 +1,105 @@
+/**
+ * The `golem-provider` command: reads the settings (flags, environment,
+ * `.env`), then runs a sub-command. The only module besides `cli/` that prints.
+ *
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { parseEnv } from 'node:util'
+import { Command, Option } from 'commander'
+import { loadConfig, type Config } from './config.js'
+import { StartupError, startProvider } from './compose.js'
+import { ProviderError } from './domain/errors.js'
+import { createLogger } from './infra/log/logger.js'
+import { VERSION } from './version.js'
+
+// Flags of `start`, each the command-line form of a GOLEM_PROVIDER_* setting.
+const START_FLAGS: [flag: string, setting: string, help: string][] = [
+  ['--host <address>', 'HOST', 'address to bind the API and SSH proxies'],
+  ['--port <port>', 'PORT', 'API port (default 7466)'],
+  ['--data-dir <dir>', 'DATA_DIR', 'where the provider keeps its state'],
+  ['--backend <name>', 'BACKEND', 'auto, multipass or qemu'],
+  ['--public-ip <address>', 'PUBLIC_IP', 'address renters connect to, or "auto"'],
+  ['--environment <env>', 'ENVIRONMENT', 'production or development'],
+  ['--offer-cpu-cores <n>', 'OFFER_CPU_CORES', 'vCPUs offered to renters'],
+  ['--offer-memory-gb <n>', 'OFFER_MEMORY_GB', 'memory offered to renters'],
+  ['--offer-storage-gb <n>', 'OFFER_STORAGE_GB', 'disk offered to renters'],
+  ['--cpu-overcommit <factor>', 'CPU_OVERCOMMIT', 'vCPUs per host core an offer may promise (default 4)'],
+  ['--max-vms <n>', 'MAX_VMS', 'most VMs at once'],
+  ['--log-format <format>', 'LOG_FORMAT', 'auto, json or pretty'],
+]
+
+const flagKey = (flag: string) => (flag.split(' ')[0] ?? '').replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+
+function readDotenv(): Record<string, string | undefined> {
+  const path = process.env.GOLEM_PROVIDER_ENV_FILE ?? '.env'
+  return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {}
+}
+
+function configFrom(opts: Record<string, string | undefined>): Config {
+  const flags = Object.fromEntries(START_FLAGS.map(([flag, setting]) => [setting, opts[flagKey(flag)]]))
+  const result = loadConfig({ env: process.env, dotenv: readDotenv(), flags })
+  if (!result.ok) {
+    console.error(`golem-provider: the configuration has ${result.problems.length} problem(s):\n${result.problems.map((p) => `  - ${p}`).join('\n')}`)
+    process.exit(2)
+  }
+  return result.config
+}
+
+async function start(opts: Record<string, string | undefined>): Promise<void> {
+  const config = configFrom(opts)
+  const log = createLogger(config.logLevel, config.logFormat, process.stdout.isTTY)
+  let provider
+  try {
+    provider = await startProvider(config, log)
+  } catch (error) {
+    if (!(error instanceof StartupError || error instanceof ProviderError)) throw error
+    log.fatal(error.message)
+    log.flush()
+    console.error(`golem-provider: cannot start: ${error.message}`)
+    process.exit(1)
+  }
+  const running = provider
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    running.stop().then(() => process.exit(0), (error: unknown) => {
+      log.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+async function status(opts: { json?: boolean; url?: string }): Promise<void> {
+  const config = configFrom({})
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+  const base = opts.url ?? `http://${host}:${config.port}`
+  const response = await fetch(`${base}/api/v1/provider/status`, { signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => {
+    console.error(`golem-provider: no provider answers at ${base} (${(error as Error).message}); is it running?`)
+    process.exit(1)
+  })
+  const body: unknown = await response.json()
+  if (opts.json === true || !response.ok) {
+    console.log(JSON.stringify(body, null, 2))
+    process.exitCode = response.ok ? 0 : 1
+    return
+  }
+  const { printStatus } = await import('./cli/status-view.js')
+  printStatus(body)
+}
+
+const program = new Command('golem-provider').description('Rent out VMs on the Golem Network.').version(VERSION)
+const startCmd = program.command('start').description('Run the provider daemon (API, SSH proxies, advertiser).')
+for (const [flag, setting, help] of START_FLAGS) startCmd.addOption(new Option(flag, `${help} [GOLEM_PROVIDER_${setting}]`))
+startCmd.action(start)
+program
+  .command('status')
+  .description('Show the running provider: capacity, VMs, ports.')
+  .option('--json', 'print the status endpoint\'s JSON')
+  .option('--url <url>', 'provider base URL (default from the configuration)')
+  .action(status)
+await program.parseAsync()
