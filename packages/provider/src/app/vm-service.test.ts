@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
 import { test } from 'node:test'
 import pino from 'pino'
 import type { CreateVmRequest } from '@golem-vm/protocol'
@@ -9,13 +8,9 @@ import { BUILTIN_IMAGES, ImageCatalog } from '../domain/images.js'
 import type { SshEndpoint } from '../domain/vm.js'
 import { FakeDriver } from '../drivers/fake/fake-driver.js'
 import { SqliteVmStore } from '../infra/store/sqlite-vm-store.js'
+import { ed25519Key } from '../../test/helpers/keys.js'
 import { VmService, type Caller } from './vm-service.js'
 
-const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b])
-export function ed25519Key(): string {
-  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32)
-  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from('ssh-ed25519')), str(raw)]).toString('base64')}`
-}
 
 class FakeProxy {
   readonly open = new Map<string, { port: number; target: SshEndpoint | null }>()

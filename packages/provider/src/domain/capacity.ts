@@ -70,7 +70,7 @@ export function offeredCapacity(host: HostFacts, s: CapacitySettings): OfferedCa
     memory: s.offer.memory ?? hostTotals.memory,
     storage: s.offer.storage ?? hostTotals.storage,
   }
-  const offered = Object.values(s.offer).some((v) => v !== undefined)
+  const offered = s.offer.cpu !== undefined || s.offer.memory !== undefined || s.offer.storage !== undefined
   return { totals, source: offered ? 'offer' : 'host', overcommittedCpu: totals.cpu > host.cpuCores }
 }
 

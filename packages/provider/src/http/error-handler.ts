@@ -60,7 +60,7 @@ export function classify(error: FastifyError | Error): { status: number; body: E
     return { status: 400, body: errorBody('VALIDATION_FAILED', `the request is invalid: ${summary}`, issues) }
   }
   const fastifyError = error as FastifyError
-  const mapped = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code]
+  const mapped = FASTIFY_CODES[fastifyError.code]
   if (mapped !== undefined) return { status: STATUS[mapped], body: errorBody(mapped, fixHint(mapped, error.message)) }
   if (fastifyError.statusCode === 429) return { status: 429, body: errorBody('RATE_LIMITED', error.message) }
   if (error instanceof SyntaxError || (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500)) {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -56,7 +56,8 @@ function registerBodyParsers(app: FastifyInstance): void {
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES, disableRequestLogging: true, return503OnClosing: true })
+  const logger: FastifyBaseLogger = deps.logger
+  const app = Fastify({ loggerInstance: logger, bodyLimit: BODY_LIMIT_BYTES, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(handleError)

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import pino from 'pino'
+import { providerStatus } from '../app/status.js'
+import { ed25519Key } from '../../test/helpers/keys.js'
+import { VmService } from '../app/vm-service.js'
+import type { AdmissionPolicy } from '../domain/capacity.js'
+import { BUILTIN_IMAGES, ImageCatalog } from '../domain/images.js'
+import { FakeDriver } from '../drivers/fake/fake-driver.js'
+import { SqliteVmStore } from '../infra/store/sqlite-vm-store.js'
+import { buildServer } from './server.js'
+
+async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}) {
+  const store = new SqliteVmStore(':memory:')
+  const driver = new FakeDriver()
+  const full: AdmissionPolicy = { totals: { cpu: 4, memory: 8, storage: 100 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 }, usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807], ...policy }
+  const noop = () => Promise.resolve()
+  const vms = new VmService({
+    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), policy: () => full,
+    proxy: { open: noop, close: noop, setTarget: () => undefined },
+    waitForSsh: noop, timeouts: { createMs: 1000, startMs: 1000, stopMs: 1000, deleteMs: 1000 },
+    logger: pino({ level: 'silent' }), onCapacityChange: () => undefined, shutdown: new AbortController().signal,
+  })
+  const status = () => providerStatus({
+    store, policy: () => full, capacity: { totals: full.totals, source: 'host', overcommittedCpu: false },
+    driver: { name: 'fake', version: '1', detail: 'fake' }, version: '0.0.0-test', providerId: () => null,
+    portRange: { start: 50800, end: 50802 }, portVerification: () => 'skipped',
+  })
+  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000 })
+  t.after(() => app.close())
+  return { app, store, driver }
+}
+
+const create = (body: unknown) => ({ method: 'POST' as const, url: '/api/v1/vms', payload: body as Record<string, unknown> })
+
+test('the original requestor flow: create, access, start, stop, delete', async (t) => {
+  const { app, store } = await server(t)
+  const created = await app.inject(create({ name: 'my-vm', resources: { cpu: 1, memory: 2, storage: 20 }, ssh_key: ed25519Key() }))
+  assert.equal(created.statusCode, 201)
+  assert.match(String(created.headers['content-type']), /application\/json/)
+  const info = created.json<Record<string, unknown>>()
+  assert.deepEqual(Object.keys(info).slice(0, 9), ['id', 'name', 'status', 'resources', 'ip_address', 'ssh_port', 'created_at', 'updated_at', 'error_message'])
+  assert.equal(info.id, 'my-vm')
+  assert.equal(info.status, 'running')
+  const access = (await app.inject({ method: 'GET', url: '/api/v1/vms/my-vm/access' })).json<Record<string, unknown>>()
+  assert.equal(access.vm_id, 'my-vm')
+  assert.equal(access.ssh_port, 50800)
+  assert.equal(access.ssh_host, '203.0.113.7')
+  assert.match(String(access.multipass_name), /^golem-my-vm-/)
+  // The original requestor sends start/stop with an empty octet-stream body.
+  const empty = { 'content-type': 'application/octet-stream' }
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/vms/my-vm/stop', headers: empty })).json<{ status: string }>().status, 'stopped')
+  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/vms/my-vm/start', headers: empty })).json<{ status: string }>().status, 'running')
+  const deleted = await app.inject({ method: 'DELETE', url: '/api/v1/vms/my-vm' })
+  assert.equal(deleted.statusCode, 200)
+  assert.deepEqual(store.list(), [])
+})
+
+test('every validation problem is reported at once, with a stable code, and nothing changes', async (t) => {
+  const { app, store } = await server(t)
+  const res = await app.inject(create({ name: 'A--b\n', ssh_key: 'ssh-ed25519 AAAA\nssh-rsa x', resources: { cpu: 3, memory: '2', storage: 5 }, extra: 1 }))
+  assert.equal(res.statusCode, 400)
+  const body = res.json<{ code: string; message: string; detail: string; issues: { path: string }[] }>()
+  assert.equal(body.code, 'VALIDATION_FAILED')
+  assert.equal(body.detail, body.message)
+  const paths = body.issues.map((i) => i.path)
+  for (const p of ['body.name', 'body.ssh_key', 'body.resources.cpu', 'body.resources.memory', 'body.resources.storage', 'body']) {
+    assert.ok(paths.includes(p), `${p} reported in ${paths.join(', ')}`)
+  }
+  assert.deepEqual(store.list(), [])
+})
+
+test('resource forms: size, flat and legacy flat are accepted; conflicting forms are refused', async (t) => {
+  const { app } = await server(t, { totals: { cpu: 8, memory: 16, storage: 200 } })
+  const key = ed25519Key()
+  const cases: [unknown, number, number?][] = [
+    [{ name: 'by-size', ssh_key: key, size: 'medium' }, 201, 2],
+    [{ name: 'flat', ssh_key: key, cpu: 1, memory: 1, storage: 10 }, 201, 1],
+    [{ name: 'legacy', ssh_key: key, cpu_cores: 1, memory_gb: 1, storage_gb: 10 }, 201, 1],
+    [{ name: 'default', ssh_key: key }, 201, 1],
+    [{ name: 'conflict', ssh_key: key, size: 'large', resources: { cpu: 1, memory: 1, storage: 10 } }, 400],
+    [{ name: 'partial', ssh_key: key, cpu_cores: 2 }, 400],
+  ]
+  for (const [body, status, cpu] of cases) {
+    const res = await app.inject(create(body))
+    assert.equal(res.statusCode, status, JSON.stringify(body))
+    if (cpu !== undefined) assert.equal(res.json<{ resources: { cpu: number } }>().resources.cpu, cpu)
+  }
+})
+
+test('unknown VMs are 404 with "Not Found", taken names 409, capacity 409, bad media 415, bad JSON 400', async (t) => {
+  const { app } = await server(t, { totals: { cpu: 1, memory: 8, storage: 100 } })
+  const missing = await app.inject({ method: 'GET', url: '/api/v1/vms/nope' })
+  assert.equal(missing.statusCode, 404)
+  assert.match(missing.body, /Not Found/)
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/v1/vms/nope' })).statusCode, 404)
+  const key = ed25519Key()
+  assert.equal((await app.inject(create({ name: 'one', ssh_key: key }))).statusCode, 201)
+  const taken = await app.inject(create({ name: 'one', ssh_key: key }))
+  assert.equal(taken.json<{ code: string }>().code, 'VM_NAME_TAKEN')
+  assert.equal(taken.statusCode, 409)
+  const full = await app.inject(create({ name: 'two', ssh_key: key }))
+  assert.equal(full.statusCode, 409)
+  assert.equal(full.json<{ code: string }>().code, 'INSUFFICIENT_RESOURCES')
+  const text = await app.inject({ method: 'POST', url: '/api/v1/vms', headers: { 'content-type': 'text/plain' }, payload: 'name=x' })
+  assert.equal(text.statusCode, 415)
+  assert.equal(text.json<{ code: string }>().code, 'UNSUPPORTED_MEDIA_TYPE')
+  const broken = await app.inject({ method: 'POST', url: '/api/v1/vms', headers: { 'content-type': 'application/json' }, payload: '{"name":' })
+  assert.equal(broken.statusCode, 400)
+  assert.equal(broken.json<{ code: string }>().code, 'VALIDATION_FAILED')
+  const route = await app.inject({ method: 'GET', url: '/api/v1/nothing' })
+  assert.equal(route.statusCode, 404)
+  assert.match(route.body, /Not Found/)
+})
+
+test('status, health and the OpenAPI document', async (t) => {
+  const { app } = await server(t)
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/health' })).json(), { status: 'ok' })
+  const status = (await app.inject({ method: 'GET', url: '/api/v1/provider/status' })).json<{ vms: { can_create: number }; ports: { free: number[] } }>()
+  assert.equal(status.vms.can_create, 4)
+  assert.deepEqual(status.ports.free, [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807])
+  const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>()
+  for (const path of ['/api/v1/vms', '/api/v1/vms/{id}', '/api/v1/vms/{id}/access', '/api/v1/vms/{id}/start', '/api/v1/vms/{id}/stop', '/api/v1/provider/status', '/health']) {
+    assert.ok(path in spec.paths, `${path} documented`)
+  }
+  assert.equal((await app.inject({ method: 'GET', url: '/docs' })).statusCode < 400, true)
+})
