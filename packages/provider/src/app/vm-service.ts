@@ -209,10 +209,10 @@ export class VmService {
   // Turns any failure into the ProviderError the client sees.
   #explain(error: unknown, signal: AbortSignal, what: string, timeoutMs: number): ProviderError {
     if (this.#d.shutdown.aborted) return new ProviderError('SHUTTING_DOWN', `the provider is shutting down; the ${what} was undone, retry later`)
-    if (error instanceof ProviderError) return error
     if (signal.aborted) {
-      return new ProviderError('BACKEND_TIMEOUT', `the VM ${what} did not finish within ${Math.round(timeoutMs / 1000)} s (the VM's SSH server did not answer in time)`, [], { cause: error })
+      return new ProviderError('BACKEND_TIMEOUT', `the VM ${what} did not finish within ${Math.round(timeoutMs / 1000)} s${error instanceof ProviderError ? `: ${error.message}` : ''}`, [], { cause: error })
     }
+    if (error instanceof ProviderError) return error
     if (error instanceof Error && error.name === 'PortBindError') {
       return new ProviderError('PORT_UNAVAILABLE', `${error.message}; another process holds it`, [], { cause: error })
     }

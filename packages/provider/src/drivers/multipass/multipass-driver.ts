@@ -11,6 +11,9 @@ import { ExecFailure, run, type RunResult } from '../../infra/exec/run.js'
 import type { DriverInfo, DriverInstance, DriverVmState, LaunchSpec, RunningVm, VmDriver } from '../driver.js'
 import * as cli from './multipass-cli.js'
 
+/** Multipass exits with this code when its own `--timeout` fires. */
+const TIMEOUT_EXIT_CODE = 5
+
 export interface MultipassDriverOptions {
   readonly binary: string
   readonly logger: Logger
@@ -115,7 +118,9 @@ const reason = (error: unknown) =>
 
 function translate(error: unknown, command: string): ProviderError {
   if (!(error instanceof ExecFailure)) return new ProviderError('BACKEND_FAILED', `multipass ${command} failed: ${reason(error)}`, [], { cause: error })
-  if (error.kind === 'timeout') return new ProviderError('BACKEND_TIMEOUT', `multipass ${command} did not finish in time`, [], { cause: error })
+  if (error.kind === 'timeout' || (error.kind === 'exit' && error.exitCode === TIMEOUT_EXIT_CODE)) {
+    return new ProviderError('BACKEND_TIMEOUT', `multipass ${command} did not finish in time: ${error.reason}`, [], { cause: error })
+  }
   if (error.kind === 'spawn') return new ProviderError('BACKEND_UNAVAILABLE', `multipass could not be run: ${error.argv[0] ?? ''} is missing or not executable`, [], { cause: error })
   return new ProviderError('BACKEND_FAILED', `multipass ${command} failed: ${error.reason}`, [], { cause: error })
 }

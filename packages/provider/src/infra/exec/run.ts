@@ -46,7 +46,10 @@ export class ExecFailure extends Error {
   }
 }
 
-const lastLine = (text: string) => text.trim().split('\n').at(-1)?.trim() ?? ''
+// Terminal control sequences (progress spinners) are not part of a message.
+// eslint-disable-next-line no-control-regex -- the escape character is exactly what is matched
+const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+const lastLine = (text: string) => stripAnsi(text).trim().split(/\r?\n|\r/).at(-1)?.trim() ?? ''
 
 function describe(kind: FailureKind, exitCode: number | null, stderr: string): string {
   if (kind === 'timeout') return 'timed out'

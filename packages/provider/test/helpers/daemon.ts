@@ -1,0 +1,137 @@
+/**
+ * Runs the real provider daemon as a child process for integration tests,
+ * on 127.0.0.1 with a throw-away data dir, and always reaps it.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { TestContext } from 'node:test'
+
+export const REPO_ROOT = new URL('../../../../../', import.meta.url).pathname
+export const PROVIDER_BIN = join(REPO_ROOT, 'packages/provider/bin/golem-provider.js')
+
+export interface DaemonOptions {
+  readonly env: Record<string, string>
+  /** Log lines matching this resolve `started` (default: the "accepting" line). */
+  readonly readyMessage?: string
+  readonly timeoutMs?: number
+}
+
+export interface Daemon {
+  readonly process: ChildProcess
+  readonly baseUrl: string
+  readonly logs: Record<string, unknown>[]
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>
+}
+
+/** A temp dir removed after the test. */
+export function tempDir(t: TestContext, prefix = 'golem-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode)
+    else child.once('exit', (code) => resolve(code))
+  })
+
+/** Starts the daemon and resolves once it accepts requests; rejects with its log if it exits or times out. */
+export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<Daemon> {
+  const child = spawn(process.execPath, [PROVIDER_BIN, 'start'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_LOG_FORMAT: 'json', GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1', GOLEM_PROVIDER_ENV_FILE: '/nonexistent', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited(child)
+    }
+  })
+  const logs: Record<string, unknown>[] = []
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const ready = opts.readyMessage ?? 'provider accepting VM requests'
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon not ready in time; stderr: ${stderr}`)), opts.timeoutMs ?? 30_000)
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let entry: Record<string, unknown>
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        return
+      }
+      logs.push(entry)
+      if (entry.msg === ready) {
+        clearTimeout(timer)
+        resolve(String(entry.address))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`daemon exited with ${code}; stderr: ${stderr}; last log: ${JSON.stringify(logs.slice(-3))}`))
+    })
+  })
+  return {
+    process: child,
+    baseUrl,
+    logs,
+    stop: async () => {
+      child.kill('SIGTERM')
+      return exited(child)
+    },
+    kill: async () => {
+      child.kill('SIGKILL')
+      await exited(child)
+    },
+  }
+}
+
+/** Finds `count` consecutive ports free on 127.0.0.1, in a random region to keep parallel tests apart. */
+export async function freePortRange(count: number): Promise<{ start: number; end: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const start = 20_000 + Math.floor(Math.random() * 20_000)
+    const ports = Array.from({ length: count }, (_, i) => start + i)
+    const free = await Promise.all(ports.map((p) => canListen(p)))
+    if (free.every(Boolean)) return { start, end: start + count - 1 }
+  }
+  throw new Error('no free port range found')
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', () => resolve(false))
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)))
+  })
+}
+
+/** True if something accepts TCP connections on 127.0.0.1:port. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port })
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** JSON request to the daemon; the caller states the body type it expects. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type is the caller's claim about the response
+export async function api<T = unknown>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const init: RequestInit = { method, signal: AbortSignal.timeout(120_000) }
+  if (body !== undefined) {
+    init.body = JSON.stringify(body)
+    init.headers = { 'content-type': 'application/json' }
+  }
+  const res = await fetch(`${base}${path}`, init)
+  return { status: res.status, body: (await res.json()) as T }
+}

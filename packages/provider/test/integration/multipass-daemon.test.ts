@@ -1,0 +1,144 @@
+/**
+ * The real daemon as a process, with the fake `multipass` (a real sshd per
+ * VM) first on PATH: create, log in with `ssh` through the proxy, restart,
+ * log in again on the same port, delete; and faults at each step.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { api, freePortRange, isListening, REPO_ROOT, startDaemon, tempDir, type Daemon } from '../helpers/daemon.js'
+import { sshKeyPair } from '../helpers/keys.js'
+import { sshRun } from '../helpers/ssh.js'
+
+const FAKE_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
+
+interface World {
+  dataDir: string
+  fakeState: string
+  env: Record<string, string>
+  range: { start: number; end: number }
+  key: { privateKeyPath: string; publicKey: string }
+}
+
+async function world(t: TestContext, extra: Record<string, string> = {}): Promise<World> {
+  const dir = tempDir(t)
+  const dataDir = join(dir, 'data')
+  const fakeState = join(dir, 'fake')
+  const range = await freePortRange(4)
+  const env = {
+    PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`,
+    FAKE_MULTIPASS_STATE: fakeState,
+    GOLEM_PROVIDER_DATA_DIR: dataDir,
+    GOLEM_PROVIDER_BACKEND: 'multipass',
+    GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
+    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
+    GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+    GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
+    GOLEM_PROVIDER_OFFER_MEMORY_GB: '8',
+    GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
+    ...extra,
+  }
+  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  return { dataDir, fakeState, env, range, key: sshKeyPair(dir) }
+}
+
+const control = (w: World, value: Record<string, unknown>) => writeFileSync(join(w.fakeState, 'control.json'), JSON.stringify(value))
+const fakeList = (w: World) => JSON.parse(execFileSync(join(FAKE_DIR, 'multipass'), ['list', '--format', 'json'], { env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState } }).toString()) as { list: { name: string }[] }
+const status = async (d: Daemon) => (await api<{ capacity: { free: Record<string, number>; allocated: Record<string, number> }; vms: { count: number } }>(d.baseUrl, 'GET', '/api/v1/provider/status')).body
+
+test('create, ssh as ubuntu and root through the proxy, restart keeps the port, delete frees it', async (t) => {
+  const w = await world(t)
+  let daemon = await startDaemon(t, { env: w.env })
+  const before = await status(daemon)
+  const created = await api<{ ssh_port: number; status: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'web-1', ssh_key: w.key.publicKey, resources: { cpu: 2, memory: 2, storage: 20 } })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  const port = created.body.ssh_port
+  assert.equal(port, w.range.start)
+  const access = await api<{ ssh_port: number; ssh_host: string; vm_id: string }>(daemon.baseUrl, 'GET', '/api/v1/vms/web-1/access')
+  assert.deepEqual([access.body.ssh_port, access.body.ssh_host, access.body.vm_id], [port, '127.0.0.1', 'web-1'])
+  for (const user of ['ubuntu', 'root']) {
+    const login = await sshRun({ port, user, key: w.key.privateKeyPath, command: 'hostname' })
+    assert.equal(login.code, 0, login.stderr)
+    assert.equal(login.stdout, 'web-1')
+  }
+  assert.equal(await daemon.stop(), 0)
+  assert.equal(await isListening(port), false, 'the proxy stops with the provider')
+  daemon = await startDaemon(t, { env: w.env })
+  const again = await sshRun({ port, user: 'ubuntu', key: w.key.privateKeyPath, command: 'echo back' })
+  assert.equal(again.stdout, 'back', again.stderr)
+  const deleted = await api(daemon.baseUrl, 'DELETE', '/api/v1/vms/web-1')
+  assert.equal(deleted.status, 200)
+  assert.equal(await isListening(port), false)
+  assert.deepEqual(fakeList(w).list, [])
+  assert.deepEqual((await status(daemon)).capacity, before.capacity)
+  const calls = readFileSync(join(w.fakeState, 'calls.log'), 'utf8')
+  assert.doesNotMatch(calls, /"argv":\["purge"\]/, 'never a host-wide purge')
+})
+
+test('stop and start keep the port; a stopped VM refuses SSH', async (t) => {
+  const w = await world(t)
+  const daemon = await startDaemon(t, { env: w.env })
+  const { body } = await api<{ ssh_port: number }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'cycle', ssh_key: w.key.publicKey })
+  assert.equal((await api<{ status: string }>(daemon.baseUrl, 'POST', '/api/v1/vms/cycle/stop')).body.status, 'stopped')
+  const refused = await sshRun({ port: body.ssh_port, user: 'ubuntu', key: w.key.privateKeyPath, command: 'true', timeoutMs: 20_000 })
+  assert.notEqual(refused.code, 0)
+  assert.equal((await api<{ status: string }>(daemon.baseUrl, 'POST', '/api/v1/vms/cycle/start')).body.status, 'running')
+  const login = await sshRun({ port: body.ssh_port, user: 'ubuntu', key: w.key.privateKeyPath, command: 'hostname' })
+  assert.equal(login.stdout, 'cycle', login.stderr)
+})
+
+test('a failure at each step of create leaves no VM, port, reservation or record', async (t) => {
+  const w = await world(t, { GOLEM_PROVIDER_CREATE_TIMEOUT: '8' })
+  const daemon = await startDaemon(t, { env: w.env })
+  const before = await status(daemon)
+  const faults: [string, Record<string, unknown>, number][] = [
+    ['launch fails', { fail: ['launch'] }, 502],
+    ['launch fails and leaves the instance', { fail: ['launch'], failLeavesInstance: true }, 502],
+    ['launch hangs past the timeout', { hang: ['launch'] }, 504],
+    ['the VM gets no address', { noIp: true }, 502],
+    ['info fails after launch', { fail: ['info'] }, 502],
+  ]
+  for (const [name, fault, expected] of faults) {
+    control(w, fault)
+    const res = await api<{ code: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'doomed', ssh_key: w.key.publicKey })
+    assert.equal(res.status, expected, `${name}: ${JSON.stringify(res.body)}`)
+    control(w, {})
+    assert.deepEqual(fakeList(w).list, [], `${name}: no instance left`)
+    const after = await status(daemon)
+    assert.deepEqual(after.capacity, before.capacity, `${name}: capacity restored`)
+    assert.equal(after.vms.count, 0)
+    assert.equal(await isListening(w.range.start), false, `${name}: no port left`)
+  }
+  const list = await api<unknown[]>(daemon.baseUrl, 'GET', '/api/v1/vms')
+  assert.deepEqual(list.body, [])
+})
+
+test('the daemon killed mid-create rolls the half-created VM back at the next start', async (t) => {
+  const w = await world(t)
+  let daemon = await startDaemon(t, { env: w.env })
+  const before = await status(daemon)
+  control(w, { delayMs: { launch: 4000 } })
+  const pending = api(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'half', ssh_key: w.key.publicKey }).catch(() => undefined)
+  for (let i = 0; i < 40 && fakeList(w).list.length === 0; i++) await sleep(100)
+  await daemon.kill()
+  await pending
+  control(w, {})
+  daemon = await startDaemon(t, { env: w.env })
+  assert.ok(daemon.logs.some((l) => l.msg === 'half-finished operation rolled back: instance destroyed, record closed'))
+  for (let i = 0; i < 60 && fakeList(w).list.length > 0; i++) await sleep(100)
+  assert.deepEqual(fakeList(w).list, [])
+  assert.deepEqual((await status(daemon)).capacity, before.capacity)
+  assert.equal((await api(daemon.baseUrl, 'GET', '/api/v1/vms/half')).status, 404)
+})
+
+test('bad configuration stops the start with every problem listed', async (t) => {
+  const w = await world(t)
+  await assert.rejects(
+    startDaemon(t, { env: { ...w.env, GOLEM_PROVIDER_PORT: 'abc', GOLEM_PROVIDER_OFFER_MEMORY_GB: '100000' } }),
+    /GOLEM_PROVIDER_PORT: must be a whole number/,
+  )
+  await assert.rejects(startDaemon(t, { env: { ...w.env, GOLEM_PROVIDER_OFFER_MEMORY_GB: '100000' } }), /memory offer of 100000 GB exceeds/)
+})
