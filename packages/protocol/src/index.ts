@@ -1,0 +1,6 @@
+export * from './provider-api.js'
+export * from './signing.js'
+export * from './ssh-key.js'
+export * from './discovery.js'
+export * from './port-check.js'
+export * from './port-report.js'
