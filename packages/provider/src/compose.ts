@@ -12,12 +12,18 @@ import { reconcile } from './app/reconciler.js'
 import { providerStatus } from './app/status.js'
 import { VmService } from './app/vm-service.js'
 import type { Config } from './config.js'
-import { offeredCapacity, type AdmissionPolicy, type OfferedCapacity } from './domain/capacity.js'
+import type { AddressInfo } from 'node:net'
+import { Advertiser, advertisedArch } from './app/advertiser.js'
+import { freeCapacity, freePorts, offeredCapacity, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from './domain/capacity.js'
+import { DiscoveryClient } from './infra/discovery/discovery-client.js'
 import { ProviderError } from './domain/errors.js'
 import { BUILTIN_IMAGES, ImageCatalog } from './domain/images.js'
 import type { DriverInfo, VmDriver } from './drivers/driver.js'
 import { selectDriver } from './drivers/select.js'
+import { createAuthenticator } from './http/auth.js'
 import { buildServer } from './http/server.js'
+import { loadOrCreateAdminToken } from './infra/admin/admin-token.js'
+import { IdentityError, loadOrCreateIdentity, type ProviderIdentity } from './infra/identity/eth-identity.js'
 import { measureHost } from './infra/host/host-facts.js'
 import { parseImageCatalog } from './infra/images/catalog-file.js'
 import { bindablePorts, portRange } from './infra/ports/local-ports.js'
@@ -101,6 +107,8 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
   const shutdown = new AbortController()
   const proxy = new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy })
   try {
+    const identity = await loadIdentity(config, log)
+    const adminToken = await loadOrCreateAdminToken(config.dataDir)
     const driver = opts.driver ?? (await selectDriver(config, log))
     const driverInfo = await probe(driver, config)
     log.info({ backend: driverInfo.name, detail: driverInfo.detail }, 'backend ready')
@@ -110,27 +118,35 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
     const ports = await usablePorts(config, store, log)
     const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: ports })
     await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs })
+    // Created once the API listens (its real port goes into the advertisement); VmService signals it meanwhile.
+    // eslint-disable-next-line prefer-const -- assigned after listen, read by the closure below before that
+    let advertiser: Advertiser | undefined
     const vms = new VmService({
       store, driver, proxy, images, policy,
       waitForSsh: (endpoint, signal) => waitForSsh(endpoint, signal),
       timeouts: { createMs: config.createTimeoutMs, startMs: config.createTimeoutMs, stopMs: config.commandTimeoutMs, deleteMs: config.commandTimeoutMs },
       logger: log.child({ part: 'vms' }),
-      onCapacityChange: () => undefined,
+      onCapacityChange: () => advertiser?.notify(),
       shutdown: shutdown.signal,
     })
     const status = () => providerStatus({
       store, policy, capacity, driver: driverInfo, version: VERSION,
-      providerId: () => config.providerId ?? null,
+      providerId: () => identity.address,
       portRange: config.portRange,
       portVerification: () => 'skipped',
     })
-    const app = await buildServer({ vms, status, sshHost: () => sshHost, logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute })
+    const authenticate = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests })
+    if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
+    const app = await buildServer({ vms, status, sshHost: () => sshHost, logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, authenticate })
     const address = await app.listen({ host: config.host, port: config.port })
     log.info({ address, sshHost, ports: ports.length }, 'provider accepting VM requests')
+    advertiser = createAdvertiser(config, identity, store, policy, { ip: sshHost, apiPort: (app.server.address() as AddressInfo).port }, log)
+    advertiser.start()
     return {
       app, address, driver: driverInfo,
       stop: async () => {
         shutdown.abort()
+        await advertiser.stop()
         await app.close()
         await proxy.closeAll()
         store.close()
@@ -141,6 +157,33 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
     shutdown.abort()
     await proxy.closeAll()
     store.close()
+    throw error
+  }
+}
+
+// The advertiser reads the same ledger as admission and the status endpoint.
+function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, where: { ip: string; apiPort: number }, log: Logger): Advertiser {
+  return new Advertiser({
+    publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: identity.wallet }),
+    providerId: identity.address,
+    facts: { ip_address: where.ip, country: config.country, provider_name: config.providerName, version: VERSION, arch: advertisedArch(process.arch), api_port: where.apiPort },
+    freeCapacity: () => freeCapacity(policy().totals, store.snapshot().allocated),
+    vmsThatFit: () => vmsThatFit(policy(), store.snapshot()),
+    freeSshPorts: () => freePorts(policy(), store.snapshot().usedPorts).length,
+    minimums: config.minimums,
+    intervalMs: config.advertisementIntervalMs,
+    logger: log.child({ part: 'advertiser' }),
+  })
+}
+
+async function loadIdentity(config: Config, log: Logger): Promise<ProviderIdentity> {
+  try {
+    const identity = await loadOrCreateIdentity({ keyDir: config.keyDir, providerId: config.providerId, passphrase: config.keyPassphrase })
+    for (const notice of identity.notices) log.warn(notice)
+    log.info({ providerId: identity.address, created: identity.created, encrypted: identity.encrypted }, 'provider identity')
+    return identity
+  } catch (error) {
+    if (error instanceof IdentityError) throw new StartupError(error.message)
     throw error
   }
 }

@@ -56,12 +56,17 @@ const Settings = z.object({
   BACKEND: z.enum(['auto', 'multipass', 'qemu']).default('auto'),
   MULTIPASS_BINARY_PATH: z.string().trim().min(1).optional(),
   QEMU_BINARY: z.string().trim().min(1).default('qemu-system-x86_64'),
+  QEMU_IMG_BINARY: z.string().trim().min(1).default('qemu-img'),
+  QEMU_ACCEL: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+  QEMU_POWERDOWN_TIMEOUT: int(1, 3600).default(60),
   IMAGE_CATALOG: z.string().trim().min(1).optional(),
   DEFAULT_VM_IMAGE: z.string().trim().min(1).default('24.04'),
   PROVIDER_ID: z.string().trim().optional(),
   PROVIDER_NAME: z.string().trim().min(1).max(64).default('golem-provider'),
   PROVIDER_COUNTRY: z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code').default('SE'),
   ETHEREUM_KEY_DIR: z.string().trim().min(1).optional(),
+  // Not trimmed: a passphrase is used exactly as given.
+  KEY_PASSPHRASE: z.string().min(1).max(1024).optional(),
   DISCOVERY_URL: z.url({ protocol: /^https?$/ }).default('http://195.201.39.101:9001'),
   ADVERTISEMENT_INTERVAL: int(10, 86_400).default(240),
   PUBLIC_IP: z.string().trim().min(1).optional(),
@@ -70,6 +75,9 @@ const Settings = z.object({
   PORT_RANGE_END: int(1, 65535).default(50900),
   SKIP_PORT_VERIFICATION: bool.optional(),
   PORT_CHECK_SERVERS: urlList.default(['http://195.201.39.101:9000']),
+  PORT_CHECK_TIMEOUT: int(1, 600).default(30),
+  PORT_RECHECK_INTERVAL: int(0, 604_800).default(1800),
+  PUBLIC_IP_CHECK_INTERVAL: int(0, 86_400).default(300),
   MAX_VMS: int(1, 10_000).default(10),
   MIN_CPU_CORES: int(1, 16).default(1),
   MIN_MEMORY_GB: int(1, 64).default(1),
@@ -82,6 +90,7 @@ const Settings = z.object({
   OFFER_STORAGE_GB: optionalInt(1, 1_048_576),
   CPU_OVERCOMMIT: num(1, 64).default(4),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(300),
+  ALLOW_UNSIGNED_REQUESTS: bool.default(false),
   CREATE_TIMEOUT: int(5, 7200).default(600),
   COMMAND_TIMEOUT: int(1, 3600).default(120),
   PROXY_IDLE_TIMEOUT: int(0, 604_800).default(7200),
@@ -116,9 +125,16 @@ export interface Config {
   readonly dataDir: string
   readonly dbPath: string
   readonly keyDir: string
+  /** Encrypts the provider key file (`GOLEM_PROVIDER_KEY_PASSPHRASE`). A secret: never log it. */
+  readonly keyPassphrase: string | undefined
   readonly backend: 'auto' | 'multipass' | 'qemu'
   readonly multipassBinary: string | undefined
   readonly qemuBinary: string
+  readonly qemuImgBinary: string
+  /** `auto` probes the host once at start (see drivers/qemu/accelerator.ts). */
+  readonly qemuAccel: 'auto' | 'kvm' | 'tcg'
+  /** How long a guest gets to power off after the ACPI button before QEMU is ended. */
+  readonly qemuPowerdownTimeoutMs: number
   readonly imageCatalogPath: string | undefined
   readonly defaultImage: string
   readonly providerId: string | undefined
@@ -132,12 +148,20 @@ export interface Config {
   readonly portRange: { readonly start: number; readonly end: number }
   readonly skipPortVerification: boolean
   readonly portCheckServers: readonly string[]
+  /** How long one port-check request may take. */
+  readonly portCheckTimeoutMs: number
+  /** Re-verify the ports this often; 0 = only at start-up. */
+  readonly portRecheckIntervalMs: number
+  /** Ask for the public address this often and re-verify when it changed; 0 = never. */
+  readonly publicIpCheckIntervalMs: number
   readonly maxVms: number
   readonly minimums: { readonly cpu: number; readonly memory: number; readonly storage: number }
   readonly thresholds: { readonly cpu: number; readonly memory: number; readonly storage: number }
   readonly offer: { readonly cpu?: number | undefined; readonly memory?: number | undefined; readonly storage?: number | undefined }
   readonly cpuOvercommit: number
   readonly rateLimitPerMinute: number
+  /** Lets the original requestor's unsigned requests through (then a VM's name and key are its only guard). */
+  readonly allowUnsignedRequests: boolean
   readonly createTimeoutMs: number
   readonly commandTimeoutMs: number
   readonly proxy: { readonly idleTimeoutMs: number; readonly connectTimeoutMs: number; readonly maxConnectionsPerVm: number }
@@ -204,9 +228,13 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
     dataDir,
     dbPath: join(dataDir, 'provider.db'),
     keyDir: s.ETHEREUM_KEY_DIR === undefined ? join(dataDir, 'keys') : resolveHome(s.ETHEREUM_KEY_DIR, home),
+    keyPassphrase: s.KEY_PASSPHRASE,
     backend: s.BACKEND,
     multipassBinary: s.MULTIPASS_BINARY_PATH,
     qemuBinary: s.QEMU_BINARY,
+    qemuImgBinary: s.QEMU_IMG_BINARY,
+    qemuAccel: s.QEMU_ACCEL,
+    qemuPowerdownTimeoutMs: s.QEMU_POWERDOWN_TIMEOUT * 1000,
     imageCatalogPath: s.IMAGE_CATALOG,
     defaultImage: s.DEFAULT_VM_IMAGE,
     providerId: s.PROVIDER_ID === '' ? undefined : s.PROVIDER_ID,
@@ -219,12 +247,16 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
     portRange: { start: s.PORT_RANGE_START, end: s.PORT_RANGE_END },
     skipPortVerification: s.SKIP_PORT_VERIFICATION ?? dev,
     portCheckServers: s.PORT_CHECK_SERVERS,
+    portCheckTimeoutMs: s.PORT_CHECK_TIMEOUT * 1000,
+    portRecheckIntervalMs: s.PORT_RECHECK_INTERVAL * 1000,
+    publicIpCheckIntervalMs: s.PUBLIC_IP_CHECK_INTERVAL * 1000,
     maxVms: s.MAX_VMS,
     minimums: { cpu: s.MIN_CPU_CORES, memory: s.MIN_MEMORY_GB, storage: s.MIN_STORAGE_GB },
     thresholds: { cpu: s.CPU_THRESHOLD, memory: s.MEMORY_THRESHOLD, storage: s.STORAGE_THRESHOLD },
     offer: { cpu: s.OFFER_CPU_CORES, memory: s.OFFER_MEMORY_GB, storage: s.OFFER_STORAGE_GB },
     cpuOvercommit: s.CPU_OVERCOMMIT,
     rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,
+    allowUnsignedRequests: s.ALLOW_UNSIGNED_REQUESTS,
     createTimeoutMs: s.CREATE_TIMEOUT * 1000,
     commandTimeoutMs: s.COMMAND_TIMEOUT * 1000,
     proxy: {

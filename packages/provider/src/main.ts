@@ -10,6 +10,7 @@ import { Command, Option } from 'commander'
 import { loadConfig, type Config } from './config.js'
 import { StartupError, startProvider } from './compose.js'
 import { ProviderError } from './domain/errors.js'
+import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identity.js'
 import { createLogger } from './infra/log/logger.js'
 import { VERSION } from './version.js'
 
@@ -43,6 +44,8 @@ function configFrom(opts: Record<string, string | undefined>): Config {
     console.error(`golem-provider: the configuration has ${result.problems.length} problem(s):\n${result.problems.map((p) => `  - ${p}`).join('\n')}`)
     process.exit(2)
   }
+  // The passphrase stays in the configuration only: child processes (multipass, qemu) must not inherit it.
+  delete process.env.GOLEM_PROVIDER_KEY_PASSPHRASE
   return result.config
 }
 
@@ -92,6 +95,20 @@ async function status(opts: { json?: boolean; url?: string }): Promise<void> {
   printStatus(body)
 }
 
+// Prints the provider id and nothing else on stdout (notices go to stderr); creates the key on first use.
+async function identity(): Promise<void> {
+  const config = configFrom({})
+  try {
+    const id = await loadOrCreateIdentity({ keyDir: config.keyDir, providerId: config.providerId, passphrase: config.keyPassphrase })
+    for (const notice of id.notices) console.error(`golem-provider: ${notice}`)
+    console.log(id.address)
+  } catch (error) {
+    if (!(error instanceof IdentityError)) throw error
+    console.error(`golem-provider: ${error.message}`)
+    process.exit(1)
+  }
+}
+
 const program = new Command('golem-provider').description('Rent out VMs on the Golem Network.').version(VERSION)
 const startCmd = program.command('start').description('Run the provider daemon (API, SSH proxies, advertiser).')
 for (const [flag, setting, help] of START_FLAGS) startCmd.addOption(new Option(flag, `${help} [GOLEM_PROVIDER_${setting}]`))
@@ -102,4 +119,5 @@ program
   .option('--json', 'print the status endpoint\'s JSON')
   .option('--url <url>', 'provider base URL (default from the configuration)')
   .action(status)
+program.command('identity').description('Print the provider id: the address of the provider key (created on first use).').action(identity)
 await program.parseAsync()

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
+import { Wallet, type Signer } from 'ethers'
 import pino from 'pino'
+import { SIGNATURE_HEADERS, signRequest } from '@golem-vm/protocol'
 import { providerStatus } from '../app/status.js'
 import { ed25519Key } from '../../test/helpers/keys.js'
 import { VmService } from '../app/vm-service.js'
@@ -8,9 +10,13 @@ import type { AdmissionPolicy } from '../domain/capacity.js'
 import { BUILTIN_IMAGES, ImageCatalog } from '../domain/images.js'
 import { FakeDriver } from '../drivers/fake/fake-driver.js'
 import { SqliteVmStore } from '../infra/store/sqlite-vm-store.js'
+import { createAuthenticator } from './auth.js'
 import { buildServer } from './server.js'
 
-async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}) {
+const PROVIDER = Wallet.createRandom()
+const ADMIN = 'a'.repeat(64)
+
+async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, allowUnsigned = true) {
   const store = new SqliteVmStore(':memory:')
   const driver = new FakeDriver()
   const full: AdmissionPolicy = { totals: { cpu: 4, memory: 8, storage: 100 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 }, usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807], ...policy }
@@ -26,7 +32,8 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}) {
     driver: { name: 'fake', version: '1', detail: 'fake' }, version: '0.0.0-test', providerId: () => null,
     portRange: { start: 50800, end: 50802 }, portVerification: () => 'skipped',
   })
-  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000 })
+  const authenticate = createAuthenticator({ audience: () => PROVIDER.address, adminToken: ADMIN, allowUnsigned })
+  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000, authenticate })
   t.after(() => app.close())
   return { app, store, driver }
 }
@@ -124,4 +131,46 @@ test('status, health and the OpenAPI document', async (t) => {
     assert.ok(path in spec.paths, `${path} documented`)
   }
   assert.equal((await app.inject({ method: 'GET', url: '/docs' })).statusCode < 400, true)
+})
+
+// Signs a request the way the requestor CLI does.
+async function signed(wallet: Signer, method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) {
+  const payload = body === undefined ? '' : JSON.stringify(body)
+  const sig = await signRequest(wallet, { audience: PROVIDER.address, method, path: url, body: payload })
+  const headers: Record<string, string> = {
+    [SIGNATURE_HEADERS.requestor]: sig.signer, [SIGNATURE_HEADERS.signature]: sig.signature,
+    [SIGNATURE_HEADERS.timestamp]: String(sig.timestamp), [SIGNATURE_HEADERS.nonce]: sig.nonce,
+  }
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  return { method, url, headers, payload }
+}
+
+test('ownership: only the signer sees and manages its VM; forged, replayed and unsigned requests get 401', async (t) => {
+  const { app, store } = await server(t, {}, false)
+  const alice = Wallet.createRandom()
+  const bob = Wallet.createRandom()
+  const body = { name: 'alice-vm', ssh_key: ed25519Key() }
+  const create = await signed(alice, 'POST', '/api/v1/vms', body)
+  assert.equal((await app.inject(create)).statusCode, 201)
+  assert.equal(store.get('alice-vm')?.owner, alice.address)
+  assert.equal((await app.inject(create)).json<{ code: string }>().code, 'UNAUTHORIZED', 'a replay is refused')
+  assert.equal((await app.inject(await signed(alice, 'GET', '/api/v1/vms/alice-vm/access'))).statusCode, 200)
+  for (const [method, url] of [['GET', '/api/v1/vms/alice-vm'], ['GET', '/api/v1/vms/alice-vm/access'], ['POST', '/api/v1/vms/alice-vm/stop'], ['DELETE', '/api/v1/vms/alice-vm']] as const) {
+    const res = await app.inject(await signed(bob, method, url))
+    assert.equal(res.statusCode, 404, `${method} ${url} by someone else`)
+  }
+  assert.deepEqual((await app.inject(await signed(bob, 'GET', '/api/v1/vms'))).json(), [])
+  const tampered = await signed(alice, 'POST', '/api/v1/vms', { ...body, name: 'other-vm' })
+  tampered.payload = JSON.stringify({ ...body, name: 'evil-vm' })
+  assert.equal((await app.inject(tampered)).statusCode, 401)
+  const unsigned = await app.inject({ method: 'GET', url: '/api/v1/vms' })
+  assert.equal(unsigned.statusCode, 401)
+  assert.equal(unsigned.json<{ code: string }>().code, 'UNAUTHORIZED')
+  const wrongProvider = await signRequest(alice, { audience: Wallet.createRandom().address, method: 'GET', path: '/api/v1/vms', body: '' })
+  const misdirected = await app.inject({ method: 'GET', url: '/api/v1/vms', headers: { [SIGNATURE_HEADERS.requestor]: wrongProvider.signer, [SIGNATURE_HEADERS.signature]: wrongProvider.signature, [SIGNATURE_HEADERS.timestamp]: String(wrongProvider.timestamp), [SIGNATURE_HEADERS.nonce]: wrongProvider.nonce } })
+  assert.equal(misdirected.statusCode, 401, 'a signature for another provider is refused')
+  const admin = await app.inject({ method: 'GET', url: '/api/v1/vms', headers: { authorization: `Bearer ${ADMIN}` } })
+  assert.equal(admin.json<unknown[]>().length, 1)
+  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/vms', headers: { authorization: 'Bearer nope' } })).statusCode, 401)
+  assert.equal((await app.inject(await signed(alice, 'DELETE', '/api/v1/vms/alice-vm'))).statusCode, 200)
 })

@@ -23,13 +23,16 @@ export interface ServerDeps {
   readonly logger: Logger
   readonly version: string
   readonly rateLimitPerMinute: number
-  readonly callerOf?: (request: FastifyRequest) => Caller
+  /** Identifies the caller of a VM route, or throws UNAUTHORIZED (see auth.ts). */
+  readonly authenticate: (request: FastifyRequest) => Caller
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The exact body bytes, for signature checks. */
     rawBody?: Buffer
+    /** Set by the VM routes' authentication hook, before validation. */
+    caller?: Caller
   }
 }
 
@@ -57,7 +60,11 @@ function registerBodyParsers(app: FastifyInstance): void {
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger
-  const app = Fastify({ loggerInstance: logger, bodyLimit: BODY_LIMIT_BYTES, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
+  const app = Fastify({ loggerInstance: logger, bodyLimit: BODY_LIMIT_BYTES, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
+    // Long ids reach the schema (a clear 400) instead of the router's own 414 body.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: (error, req, reply) => { void handleError(error, req, reply) },
+  })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(handleError)
@@ -81,10 +88,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-  const callerOf = deps.callerOf ?? (() => ({ kind: 'renter', address: null }) as const)
   const typed = app.withTypeProvider<ZodTypeProvider>()
   await typed.register(healthRoutes())
-  await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, callerOf }), { prefix: API_PREFIX })
+  await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, authenticate: deps.authenticate }), { prefix: API_PREFIX })
   await typed.register(statusRoutes(deps.status), { prefix: API_PREFIX })
   return app
 }

@@ -33,6 +33,8 @@ async function world(t: TestContext, extra: Record<string, string> = {}): Promis
     FAKE_MULTIPASS_STATE: fakeState,
     GOLEM_PROVIDER_DATA_DIR: dataDir,
     GOLEM_PROVIDER_BACKEND: 'multipass',
+    // The original requestor's unsigned requests: the legacy mode is what these tests exercise.
+    GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
     GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
     GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
     GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo } from '@golem-vm/protocol'
 import type { Caller, VmService } from '../../app/vm-service.js'
@@ -14,42 +15,62 @@ export interface VmRoutesDeps {
   readonly vms: VmService
   /** The address renters connect to. */
   readonly sshHost: () => string
-  readonly callerOf: (request: import('fastify').FastifyRequest) => Caller
+  readonly authenticate: (request: FastifyRequest) => Caller
 }
+
+// Set by the preValidation hook below; a handler without it is a wiring defect, never anonymous access.
+function callerOf(req: FastifyRequest): Caller {
+  if (req.caller === undefined) throw new Error('request reached a VM route without authentication')
+  return req.caller
+}
+
+/** The signature headers, documented in the OpenAPI document (checked by the authentication hook). */
+const SignedHeaders = z.looseObject({
+  'x-golem-requestor': z.string().optional().meta({ description: "The renter's Ethereum address." }),
+  'x-golem-signature': z.string().optional().meta({ description: 'EIP-191 signature of the canonical request message (scheme golem-vm-request/1: audience = this provider\'s address, method, path with query, SHA-256 of the exact body, signer, timestamp, nonce).' }),
+  'x-golem-timestamp': z.string().optional().meta({ description: 'Milliseconds since the epoch; must be within 120 s of the provider clock.' }),
+  'x-golem-nonce': z.string().optional().meta({ description: '16-64 hex digits, never reused.' }),
+  authorization: z.string().optional().meta({ description: 'Bearer <admin token> for the operator (the data dir\'s admin-token file).' }),
+})
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody }
 const Deleted = z.object({ vm_id: z.string(), status: z.literal('deleted') })
 
-export const vmRoutes = ({ vms, sshHost, callerOf }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {
+export const vmRoutes = ({ vms, sshHost, authenticate }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {
+  // Authentication comes before validation: an unsigned request learns nothing about its body.
+  app.addHook('preValidation', async (req) => {
+    req.caller = authenticate(req)
+  })
+
   app.post('/vms', {
-    schema: { operationId: 'createVm', summary: 'Create a VM; answers once it runs and its SSH port is open.', tags: ['vms'], body: CreateVmRequest, response: { 201: VmInfo, ...errors } },
+    schema: { headers: SignedHeaders, operationId: 'createVm', summary: 'Create a VM; answers once it runs and its SSH port is open.', tags: ['vms'], body: CreateVmRequest, response: { 201: VmInfo, ...errors } },
   }, async (req, reply) => reply.code(201).send(toVmInfo(await vms.create(req.body, callerOf(req)))))
 
   app.get('/vms', {
-    schema: { operationId: 'listVms', summary: "The caller's VMs.", tags: ['vms'], response: { 200: z.array(VmInfo), ...errors } },
+    schema: { headers: SignedHeaders, operationId: 'listVms', summary: "The caller's VMs.", tags: ['vms'], response: { 200: z.array(VmInfo), ...errors } },
   }, async (req) => vms.list(callerOf(req)).map(toVmInfo))
 
   app.get('/vms/:id', {
-    schema: { operationId: 'getVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
+    schema: { headers: SignedHeaders, operationId: 'getVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
   }, async (req) => toVmInfo(vms.get(req.params.id, callerOf(req))))
 
   app.get('/vms/:id/access', {
-    schema: { operationId: 'getVmAccess', summary: 'Where to SSH: host, port and user.', tags: ['vms'], params: VmIdParams, response: { 200: VmAccessInfo, ...errors } },
+    schema: { headers: SignedHeaders, operationId: 'getVmAccess', summary: 'Where to SSH: host, port and user.', tags: ['vms'], params: VmIdParams, response: { 200: VmAccessInfo, ...errors } },
   }, async (req) => {
     const vm = vms.get(req.params.id, callerOf(req))
     return toAccessInfo(vm, sshHost(), vms.sshUser(vm))
   })
 
   app.post('/vms/:id/start', {
-    schema: { operationId: 'startVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
+    schema: { headers: SignedHeaders, operationId: 'startVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
   }, async (req) => toVmInfo(await vms.start(req.params.id, callerOf(req))))
 
   app.post('/vms/:id/stop', {
-    schema: { operationId: 'stopVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
+    schema: { headers: SignedHeaders, operationId: 'stopVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
   }, async (req) => toVmInfo(await vms.stop(req.params.id, callerOf(req))))
 
   app.delete('/vms/:id', {
-    schema: { operationId: 'deleteVm', summary: 'Delete a VM and free everything it held.', tags: ['vms'], params: VmIdParams, response: { 200: Deleted, ...errors } },
+    schema: { headers: SignedHeaders, operationId: 'deleteVm', summary: 'Delete a VM and free everything it held.', tags: ['vms'], params: VmIdParams, response: { 200: Deleted, ...errors } },
   }, async (req) => {
     await vms.delete(req.params.id, callerOf(req))
     return { vm_id: req.params.id, status: 'deleted' as const }

@@ -1,0 +1,149 @@
+/**
+ * The service's settings, read from `GOLEM_DISCOVERY_*` environment
+ * variables. `loadConfig` is pure: it reports every problem at once and
+ * warns about unknown `GOLEM_DISCOVERY_*` names (such as the original's
+ * ignored `..._EXPIRY_MINUTES`).
+ *
+ * @module
+ */
+import { isIP } from 'node:net'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { DEFAULT_DISCOVERY_PORT } from '@golem-vm/protocol'
+
+/** Prefix of every setting. */
+export const ENV_PREFIX = 'GOLEM_DISCOVERY_'
+/** Accepted values of GOLEM_DISCOVERY_LOG_LEVEL. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** The validated settings. Durations are in seconds as configured. */
+export interface DiscoveryConfig {
+  readonly host: string
+  /** 0 asks the system for a free port; the bound address is logged (event "listening"). */
+  readonly port: number
+  readonly dataDir: string
+  readonly allowUnsigned: boolean
+  readonly expirySeconds: number
+  readonly cleanupIntervalSeconds: number
+  /** 0 turns the rate limit off. */
+  readonly rateLimitPerMinute: number
+  readonly maxClockSkewSeconds: number
+  /** false, true (trust every proxy: only behind one you control), or trusted proxy addresses/CIDRs. */
+  readonly trustProxy: boolean | string[]
+  readonly logLevel: (typeof LOG_LEVELS)[number]
+  readonly logFormat: 'auto' | 'json' | 'pretty'
+}
+
+/** Thrown by {@link loadConfig}; `problems` has one line per bad setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+}
+
+const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const whole = (min: number, max: number, fallback: number) =>
+  text.transform((v, ctx) => {
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (/^\d+$/.test(v) && n >= min && n <= max) return n
+    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` })
+    return z.NEVER
+  })
+
+const seconds = (max: number, fallback: number) =>
+  text.transform((v, ctx) => {
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (/^\d+(\.\d+)?$/.test(v) && n > 0 && n <= max) return n
+    ctx.addIssue({ code: 'custom', message: `must be a number of seconds above 0 and at most ${max} (got "${v}")` })
+    return z.NEVER
+  })
+
+const flag = (fallback: boolean) =>
+  text.transform((v, ctx) => {
+    if (v === undefined) return fallback
+    if (/^(true|1|yes|on)$/i.test(v)) return true
+    if (/^(false|0|no|off)$/i.test(v)) return false
+    ctx.addIssue({ code: 'custom', message: `must be true or false (got "${v}")` })
+    return z.NEVER
+  })
+
+const oneOf = <T extends string>(choices: readonly T[], fallback: T) =>
+  text.transform((v, ctx) => {
+    if (v === undefined) return fallback
+    const found = choices.find((c) => c === v.toLowerCase())
+    if (found !== undefined) return found
+    ctx.addIssue({ code: 'custom', message: `must be one of ${choices.join(', ')} (got "${v}")` })
+    return z.NEVER
+  })
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+// A trusted proxy: an address, an address/prefix, or one of proxy-addr's names.
+function isProxySpec(spec: string): boolean {
+  if (PROXY_NAMES.includes(spec)) return true
+  const [address = '', prefix, ...rest] = spec.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+}
+
+const trustProxy = text.transform((v, ctx): boolean | string[] => {
+  if (v === undefined || /^(false|0|no|off)$/i.test(v)) return false
+  if (/^(true|yes|on)$/i.test(v)) return true
+  const specs = v.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const bad = specs.filter((s) => !isProxySpec(s))
+  if (bad.length === 0 && specs.length > 0) return specs
+  ctx.addIssue({ code: 'custom', message: `must be false, true, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal); not understood: "${bad.join('", "') || v}"` })
+  return z.NEVER
+})
+
+const settings = (home: string) =>
+  z.object({
+    GOLEM_DISCOVERY_HOST: text.transform((v) => v ?? '0.0.0.0'),
+    GOLEM_DISCOVERY_PORT: whole(0, 65_535, DEFAULT_DISCOVERY_PORT),
+    GOLEM_DISCOVERY_DATA_DIR: text.transform((v) => (v === undefined ? join(home, '.golem', 'discovery') : v.replace(/^~(?=$|\/)/, home))),
+    GOLEM_DISCOVERY_ALLOW_UNSIGNED: flag(false),
+    GOLEM_DISCOVERY_ADVERTISEMENT_EXPIRY_SECONDS: seconds(7 * 86_400, 300),
+    GOLEM_DISCOVERY_CLEANUP_INTERVAL_SECONDS: seconds(86_400, 60),
+    GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: whole(0, 1_000_000_000, 100),
+    GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS: whole(1, 3_600, 120),
+    GOLEM_DISCOVERY_TRUST_PROXY: trustProxy,
+    GOLEM_DISCOVERY_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+    GOLEM_DISCOVERY_LOG_FORMAT: oneOf(['auto', 'json', 'pretty'] as const, 'auto'),
+  })
+
+/** Names of every setting, for documentation and the unknown-name warning. */
+export const SETTING_NAMES: readonly string[] = Object.keys(settings('/').shape)
+
+/**
+ * Reads the settings from `env`. Throws {@link ConfigError} listing every bad
+ * setting; returns warnings for `GOLEM_DISCOVERY_*` names it does not know.
+ * `home` replaces a leading `~` and is the base of the default data dir.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, home: string = env.HOME ?? homedir()): { config: DiscoveryConfig; warnings: string[] } {
+  const parsed = settings(home).safeParse(env)
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
+  const s = parsed.data
+  const warnings = Object.keys(env)
+    .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))
+    .map((name) => `${name} is not a setting of this discovery service and is ignored (settings: ${SETTING_NAMES.join(', ')})`)
+  const config: DiscoveryConfig = {
+    host: s.GOLEM_DISCOVERY_HOST,
+    port: s.GOLEM_DISCOVERY_PORT,
+    dataDir: s.GOLEM_DISCOVERY_DATA_DIR,
+    allowUnsigned: s.GOLEM_DISCOVERY_ALLOW_UNSIGNED,
+    expirySeconds: s.GOLEM_DISCOVERY_ADVERTISEMENT_EXPIRY_SECONDS,
+    cleanupIntervalSeconds: s.GOLEM_DISCOVERY_CLEANUP_INTERVAL_SECONDS,
+    rateLimitPerMinute: s.GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE,
+    maxClockSkewSeconds: s.GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS,
+    trustProxy: s.GOLEM_DISCOVERY_TRUST_PROXY,
+    logLevel: s.GOLEM_DISCOVERY_LOG_LEVEL,
+    logFormat: s.GOLEM_DISCOVERY_LOG_FORMAT,
+  }
+  return { config, warnings }
+}

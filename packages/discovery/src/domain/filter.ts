@@ -1,0 +1,38 @@
+/**
+ * The listing filter: minimum resources and a country, combined with AND.
+ *
+ * @module
+ */
+import type { AdvertisementQuery } from '@golem-vm/protocol'
+import { DiscoveryError } from './errors.js'
+
+/** Every field is optional; a present number is at least 1, a country is upper-case. */
+export interface AdvertisementFilter {
+  readonly cpu?: number
+  readonly memory?: number
+  readonly storage?: number
+  readonly country?: string
+}
+
+const NUMERIC_KEYS = ['cpu', 'memory', 'storage'] as const
+
+/**
+ * Turns a validated query into a filter. Throws ADV_002 (as the original did)
+ * when a resource minimum is below 1.
+ */
+export function toFilter(query: AdvertisementQuery): AdvertisementFilter {
+  const filter: { -readonly [K in keyof AdvertisementFilter]: AdvertisementFilter[K] } = {}
+  const low: string[] = []
+  for (const key of NUMERIC_KEYS) {
+    const text = query[key]
+    if (text === undefined) continue
+    const value = Number(text)
+    if (value < 1) low.push(`${key}=${text}`)
+    filter[key] = value
+  }
+  if (low.length > 0) {
+    throw new DiscoveryError('ADV_002', `Resource requirements must be >= 1 (got ${low.join(', ')}); omit a filter to match any amount`)
+  }
+  if (query.country !== undefined) filter.country = query.country.toUpperCase()
+  return filter
+}

@@ -1,0 +1,17 @@
+/**
+ * The discovery service as a library: for embedding it (tests, benchmarks,
+ * a combined dev network) without the `golem-discovery` process entry.
+ *
+ * @module
+ */
+export { AdvertisementService, type Poster } from './app/advertisement-service.js'
+export { startExpirySweeper } from './app/expiry-sweeper.js'
+export { compose, DATABASE_FILE } from './compose.js'
+export { ConfigError, loadConfig, SETTING_NAMES, type DiscoveryConfig } from './config.js'
+export { toAdvertisementInput, toWire, normaliseProviderId, type AdvertisementInput, type AdvertisementRecord } from './domain/advertisement.js'
+export { DiscoveryError, ERROR_CODES, type ErrorCode } from './domain/errors.js'
+export type { AdvertisementFilter } from './domain/filter.js'
+export type { AdvertisementStore, DeleteOutcome, UpsertOutcome, WriteProof } from './infra/advertisement-store.js'
+export { SqliteAdvertisementStore } from './infra/sqlite-store.js'
+export { buildServer, type ServerDeps } from './http/server.js'
+export { STATUS_OF } from './http/error-handler.js'

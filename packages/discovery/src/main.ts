@@ -1,0 +1,74 @@
+/**
+ * Process entry of `golem-discovery`: loads the settings, composes the
+ * service, listens, and shuts down cleanly on SIGINT/SIGTERM.
+ *
+ * Once listening it logs one line with `"event":"listening"` and the bound
+ * `address` (`http://host:port`), `host` and `port`; with
+ * `GOLEM_DISCOVERY_PORT=0` that line is how a caller learns the port.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { compose } from './compose.js'
+import { ConfigError, loadConfig, type DiscoveryConfig } from './config.js'
+import { createLogger } from './infra/logger.js'
+
+const SHUTDOWN_TIMEOUT_MS = 10_000
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+// Reads the settings, or prints every problem and exits with status 2.
+function settingsOrExit(): { config: DiscoveryConfig; warnings: string[] } {
+  try {
+    return loadConfig(process.env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`golem-discovery: ${error.message}`)
+    process.exit(2)
+  }
+}
+
+// The bound address as a URL; IPv6 hosts in brackets.
+const urlOf = (a: AddressInfo): string => `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+
+// Closes the server on the first signal (bounded in time); a second signal exits at once.
+function handleSignals(app: FastifyInstance, logger: Logger): void {
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1) }
+    stopping = true
+    logger.info({ event: 'stopping', signal }, 'stopping: finishing open requests')
+    setTimeout(() => { logger.error('shutdown took too long: exiting'); process.exit(1) }, SHUTDOWN_TIMEOUT_MS).unref()
+    app.close().then(
+      () => { logger.info({ event: 'stopped' }, 'stopped') },
+      (error: unknown) => { logger.error({ err: error }, 'error while stopping'); process.exitCode = 1 },
+    )
+  }
+  process.on('SIGINT', stop).on('SIGTERM', stop)
+}
+
+async function main(): Promise<void> {
+  const { config, warnings } = settingsOrExit()
+  const logger = createLogger(config.logLevel, config.logFormat, process.stdout.isTTY)
+  for (const warning of warnings) logger.warn(warning)
+  if (config.allowUnsigned) logger.warn('GOLEM_DISCOVERY_ALLOW_UNSIGNED is on: unsigned advertisements are accepted (flagged signed: false)')
+  let app: FastifyInstance | undefined
+  try {
+    app = await compose(config, logger, version)
+    await app.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    logger.fatal({ err: error }, 'the discovery service could not start')
+    process.exitCode = 1
+    await app?.close()
+    return
+  }
+  handleSignals(app, logger)
+  const address = app.server.address() as AddressInfo
+  logger.info({ event: 'listening', address: urlOf(address), host: address.address, port: address.port, version, dataDir: config.dataDir },
+    `discovery service listening on ${urlOf(address)}`)
+}
+
+await main()

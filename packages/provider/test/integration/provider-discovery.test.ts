@@ -1,0 +1,63 @@
+/**
+ * The real provider daemon advertising to the real discovery service: the
+ * advertisement appears at start, follows creates and deletes within
+ * seconds, survives a discovery restart, and is removed on a graceful stop.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { api, freePortRange, REPO_ROOT, startDaemon, tempDir } from '../helpers/daemon.js'
+import { ed25519Key } from '../helpers/keys.js'
+import { startDiscovery, type Service } from '../helpers/services.js'
+
+const FAKE_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
+
+interface Ad { provider_id: string; resources: { cpu: number; memory: number; storage: number }; ip_address: string; api_port?: number }
+
+// Polls the discovery service (every 100 ms, at most `timeoutMs`) until `check` holds for the provider's ad.
+async function eventually(discovery: Service, id: string, check: (ad: Ad | undefined) => boolean, timeoutMs = 10_000): Promise<Ad | undefined> {
+  let last: Ad | undefined
+  for (let waited = 0; waited <= timeoutMs; waited += 100) {
+    const res = await fetch(`${discovery.url}/api/v1/advertisements/${id}`).catch(() => undefined)
+    last = res?.status === 200 ? ((await res.json()) as Ad) : undefined
+    if (check(last)) return last
+    await sleep(100)
+  }
+  assert.fail(`the advertisement did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`)
+}
+
+test('the advertisement follows the ledger, survives a discovery restart and is removed at shutdown', async (t) => {
+  const dir = tempDir(t)
+  const fakeState = join(dir, 'fake')
+  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  let discovery = await startDiscovery(t, join(dir, 'discovery'))
+  const range = await freePortRange(3)
+  const daemon = await startDaemon(t, {
+    env: {
+      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_DISCOVERY_URL: discovery.url,
+      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+      GOLEM_PROVIDER_OFFER_CPU_CORES: '4', GOLEM_PROVIDER_OFFER_MEMORY_GB: '8', GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
+    },
+  })
+  const id = (await api<{ provider_id: string }>(daemon.baseUrl, 'GET', '/api/v1/provider/status')).body.provider_id
+  const first = await eventually(discovery, id, (ad) => ad !== undefined)
+  assert.ok(first)
+  assert.deepEqual(first.resources, { cpu: 4, memory: 8, storage: 60 })
+  assert.equal(first.ip_address, '127.0.0.1')
+  assert.equal(first.api_port, Number(new URL(daemon.baseUrl).port))
+
+  const created = await api(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'ad-vm', ssh_key: ed25519Key(), resources: { cpu: 2, memory: 2, storage: 20 } })
+  assert.equal(created.status, 201)
+  await eventually(discovery, id, (ad) => ad?.resources.cpu === 2 && ad.resources.memory === 6 && ad.resources.storage === 40)
+
+  await discovery.stop()
+  discovery = await startDiscovery(t, join(dir, 'discovery'), discovery.port)
+  assert.equal((await api(daemon.baseUrl, 'DELETE', '/api/v1/vms/ad-vm')).status, 200)
+  await eventually(discovery, id, (ad) => ad?.resources.cpu === 4, 20_000)
+
+  assert.equal(await daemon.stop(), 0)
+  await eventually(discovery, id, (ad) => ad === undefined, 5000)
+})
