@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod'
+import { PortVerificationMode, PortVerificationReport } from './port-report.js'
 import { parseSshPublicKey } from './ssh-key.js'
 
 export const API_PREFIX = '/api/v1'
@@ -205,9 +206,11 @@ export const ProviderStatus = z.object({
   vms: z.object({ count: z.number().int(), max: z.number().int(), can_create: z.number().int() }),
   ports: z.object({
     range: z.object({ start: z.number().int(), end: z.number().int() }),
-    verification: z.enum(['verified', 'skipped']),
+    verification: PortVerificationMode,
+    checking: z.boolean().meta({ description: 'True while a re-verification runs; its ports are not offered meanwhile.' }),
     usable: z.number().int(),
     free: z.array(z.number().int()),
+    report: PortVerificationReport.nullable().meta({ description: 'The latest port verification; null before the first one finished.' }),
   }),
 })
 export type ProviderStatus = z.infer<typeof ProviderStatus>

@@ -8,6 +8,10 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import type { PortVerificationMode, PortVerificationReport } from '@golem-vm/protocol'
+import { PortVerificationError } from './app/port-verification-advice.js'
+import { PortVerifier } from './app/port-verification-verifier.js'
+import type { VerificationProgress } from './app/port-verification.js'
 import { reconcile } from './app/reconciler.js'
 import { providerStatus } from './app/status.js'
 import { VmService } from './app/vm-service.js'
@@ -26,7 +30,8 @@ import { loadOrCreateAdminToken } from './infra/admin/admin-token.js'
 import { IdentityError, loadOrCreateIdentity, type ProviderIdentity } from './infra/identity/eth-identity.js'
 import { measureHost } from './infra/host/host-facts.js'
 import { parseImageCatalog } from './infra/images/catalog-file.js'
-import { bindablePorts, portRange } from './infra/ports/local-ports.js'
+import { holdPorts } from './infra/port-check/hold-ports.js'
+import { portCheckClient } from './infra/port-check/port-check-client.js'
 import { detectPublicIp } from './infra/public-ip/public-ip.js'
 import { SshProxy } from './infra/ssh-proxy/ssh-proxy.js'
 import { waitForSsh } from './infra/ssh-probe/ssh-probe.js'
@@ -49,6 +54,8 @@ export class StartupError extends Error {
 export interface StartOptions {
   /** Replaces the backend chosen by configuration (tests use the in-memory driver). */
   readonly driver?: VmDriver
+  /** Shows the start-up port verification as it runs (main passes a PortStatusDisplay). */
+  readonly portDisplay?: { readonly progress: (event: VerificationProgress) => void; finish(report: PortVerificationReport): void }
 }
 
 // Loads the built-in catalogue plus the operator's catalogue file, if any.
@@ -76,18 +83,28 @@ async function resolveCapacity(config: Config, store: SqliteVmStore, log: Logger
   return offered
 }
 
-// The SSH ports VMs may get: free ports of the range, plus the ports our own VMs hold.
-async function usablePorts(config: Config, store: SqliteVmStore, log: Logger): Promise<number[]> {
-  const held = store.snapshot().usedPorts
-  const range = portRange(config.portRange.start, config.portRange.end)
-  const bindable = new Set(await bindablePorts(config.host, range.filter((p) => !held.has(p))))
-  const usable = range.filter((p) => held.has(p) || bindable.has(p))
-  const taken = range.length - usable.length
-  if (taken > 0) log.warn({ taken }, 'some SSH ports of the range are held by other processes and will not be offered')
-  if (!config.skipPortVerification) {
-    log.warn('external port verification is not available in this build; every locally free port is offered')
-  }
-  return usable
+/** How the ports are judged: checked from outside, or (skip setting, development) only bound locally. */
+export function portVerificationMode(config: Config): PortVerificationMode {
+  if (!config.skipPortVerification) return 'verified'
+  return config.environment === 'development' ? 'development' : 'skipped'
+}
+
+// The SSH ports VMs may get: those port-check servers reached from outside (or, when skipped, the free ones).
+function portVerifier(config: Config, store: SqliteVmStore, log: Logger, apiListener: () => number | null, onChange: () => void): PortVerifier {
+  const publicIp = config.publicIp === 'auto' ? () => detectPublicIp(config.publicIpServices) : () => Promise.resolve(config.publicIp)
+  return new PortVerifier({
+    settings: { mode: portVerificationMode(config), host: config.host, apiPort: config.port, range: config.portRange, servers: config.portCheckServers },
+    deps: {
+      check: portCheckClient({ timeoutMs: config.portCheckTimeoutMs }),
+      hold: holdPorts,
+      publicIp,
+      ownPorts: () => store.snapshot().usedPorts,
+      apiListener,
+      clock: () => new Date(),
+      logger: log.child({ part: 'ports' }),
+    },
+    onChange,
+  })
 }
 
 async function resolvePublicHost(config: Config): Promise<string> {
@@ -106,6 +123,7 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
   const store = new SqliteVmStore(config.dbPath)
   const shutdown = new AbortController()
   const proxy = new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy })
+  let stopVerifier = (): Promise<void> => Promise.resolve()
   try {
     const identity = await loadIdentity(config, log)
     const adminToken = await loadOrCreateAdminToken(config.dataDir)
@@ -115,12 +133,18 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
     const images = await loadImages(config)
     const capacity = await resolveCapacity(config, store, log)
     const sshHost = await resolvePublicHost(config)
-    const ports = await usablePorts(config, store, log)
-    const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: ports })
+    // Restored VMs' proxies must listen before the check, so their ports are reached without being re-bound.
     await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs })
-    // Created once the API listens (its real port goes into the advertisement); VmService signals it meanwhile.
-    // eslint-disable-next-line prefer-const -- assigned after listen, read by the closure below before that
+    let apiPort: number | null = null
+    // Created once the API listens (its real port goes into the advertisement); capacity changes signal it meanwhile.
+    // eslint-disable-next-line prefer-const -- assigned after listen, read by the closures below before that
     let advertiser: Advertiser | undefined
+    const verifier = portVerifier(config, store, log, () => apiPort, () => advertiser?.notify())
+    stopVerifier = () => verifier.stop()
+    const verified = await verifier.reverify(opts.portDisplay?.progress)
+    opts.portDisplay?.finish(verified)
+    if (!verified.ready) throw new StartupError(new PortVerificationError(verified).message)
+    const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: verifier.usable() })
     const vms = new VmService({
       store, driver, proxy, images, policy,
       waitForSsh: (endpoint, signal) => waitForSsh(endpoint, signal),
@@ -133,19 +157,23 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
       store, policy, capacity, driver: driverInfo, version: VERSION,
       providerId: () => identity.address,
       portRange: config.portRange,
-      portVerification: () => 'skipped',
+      portReport: () => verifier.report() ?? null,
+      portsChecking: () => verifier.checking(),
     })
     const authenticate = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests })
     if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
-    const app = await buildServer({ vms, status, sshHost: () => sshHost, logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, authenticate })
+    const app = await buildServer({ vms, status, sshHost: () => verifier.report()?.public_ip ?? sshHost, logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, authenticate })
     const address = await app.listen({ host: config.host, port: config.port })
-    log.info({ address, sshHost, ports: ports.length }, 'provider accepting VM requests')
+    apiPort = (app.server.address() as AddressInfo).port
+    verifier.start({ intervalMs: config.portRecheckIntervalMs, addressPollMs: config.publicIpCheckIntervalMs })
+    log.info({ address, sshHost, ports: verifier.usable().length }, 'provider accepting VM requests')
     advertiser = createAdvertiser(config, identity, store, policy, { ip: sshHost, apiPort: (app.server.address() as AddressInfo).port }, log)
     advertiser.start()
     return {
       app, address, driver: driverInfo,
       stop: async () => {
         shutdown.abort()
+        await verifier.stop()
         await advertiser.stop()
         await app.close()
         await proxy.closeAll()
@@ -155,6 +183,7 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
     }
   } catch (error) {
     shutdown.abort()
+    await stopVerifier()
     await proxy.closeAll()
     store.close()
     throw error

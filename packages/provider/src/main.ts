@@ -8,8 +8,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import { Command, Option } from 'commander'
 import { loadConfig, type Config } from './config.js'
-import { StartupError, startProvider } from './compose.js'
+import { PortStatusDisplay } from './cli/port-status-view-display.js'
+import { portVerificationMode, StartupError, startProvider } from './compose.js'
 import { ProviderError } from './domain/errors.js'
+import { AdminClient, describe, localBaseUrl } from './cli/admin-client.js'
 import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identity.js'
 import { createLogger } from './infra/log/logger.js'
 import { VERSION } from './version.js'
@@ -52,10 +54,12 @@ function configFrom(opts: Record<string, string | undefined>): Config {
 async function start(opts: Record<string, string | undefined>): Promise<void> {
   const config = configFrom(opts)
   const log = createLogger(config.logLevel, config.logFormat, process.stdout.isTTY)
+  const portDisplay = new PortStatusDisplay(process.stdout, { servers: config.portCheckServers, mode: portVerificationMode(config), vmLimit: config.maxVms })
   let provider
   try {
-    provider = await startProvider(config, log)
+    provider = await startProvider(config, log, { portDisplay })
   } catch (error) {
+    portDisplay.stop()
     if (!(error instanceof StartupError || error instanceof ProviderError)) throw error
     log.fatal(error.message)
     log.flush()
@@ -79,8 +83,7 @@ async function start(opts: Record<string, string | undefined>): Promise<void> {
 
 async function status(opts: { json?: boolean; url?: string }): Promise<void> {
   const config = configFrom({})
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  const base = opts.url ?? `http://${host}:${config.port}`
+  const base = opts.url ?? localBaseUrl(config)
   const response = await fetch(`${base}/api/v1/provider/status`, { signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => {
     console.error(`golem-provider: no provider answers at ${base} (${(error as Error).message}); is it running?`)
     process.exit(1)
@@ -109,6 +112,33 @@ async function identity(): Promise<void> {
   }
 }
 
+// Lists every VM of the running provider (the operator sees all renters' VMs).
+async function vms(opts: { json?: boolean }): Promise<void> {
+  const client = await AdminClient.fromConfig(configFrom({}))
+  const list = await client.list()
+  if (opts.json === true) {
+    console.log(JSON.stringify(list, null, 2))
+    return
+  }
+  if (list.length === 0) console.log('no VMs')
+  for (const vm of list) {
+    console.log(`${vm.name.padEnd(24)} ${vm.status.padEnd(9)} ${vm.resources.cpu} CPU ${vm.resources.memory} GB ${vm.resources.storage} GB  ssh port ${vm.ssh_port ?? '-'}${vm.error_message === null ? '' : `  (${vm.error_message})`}`)
+  }
+}
+
+// Runs one lifecycle action on any VM as the operator, and prints the result.
+function vmAction(method: 'POST' | 'DELETE', suffix: string) {
+  return async (name: string): Promise<void> => {
+    const client = await AdminClient.fromConfig(configFrom({}))
+    const { status: code, body } = await client.request(method, `/vms/${encodeURIComponent(name)}${suffix}`)
+    if (code >= 400) {
+      console.error(`golem-provider: ${describe(body)}`)
+      process.exit(1)
+    }
+    console.log(JSON.stringify(body, null, 2))
+  }
+}
+
 const program = new Command('golem-provider').description('Rent out VMs on the Golem Network.').version(VERSION)
 const startCmd = program.command('start').description('Run the provider daemon (API, SSH proxies, advertiser).')
 for (const [flag, setting, help] of START_FLAGS) startCmd.addOption(new Option(flag, `${help} [GOLEM_PROVIDER_${setting}]`))
@@ -119,5 +149,9 @@ program
   .option('--json', 'print the status endpoint\'s JSON')
   .option('--url <url>', 'provider base URL (default from the configuration)')
   .action(status)
+program.command('vms').description('List every VM of the running provider (uses the admin token).').option('--json', 'print JSON').action(vms)
+program.command('stop-vm <name>').description('Stop a VM as the operator.').action(vmAction('POST', '/stop'))
+program.command('start-vm <name>').description('Start a VM as the operator.').action(vmAction('POST', '/start'))
+program.command('delete-vm <name>').description('Delete a VM as the operator; frees everything it held.').action(vmAction('DELETE', ''))
 program.command('identity').description('Print the provider id: the address of the provider key (created on first use).').action(identity)
 await program.parseAsync()

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ProviderStatus } from '@golem-vm/protocol'
+import type { PortVerificationReport, ProviderStatus } from '@golem-vm/protocol'
 import { freeCapacity, freePorts, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from '../domain/capacity.js'
 import type { DriverInfo } from '../drivers/driver.js'
 import type { VmStore } from '../infra/store/vm-store.js'
@@ -18,7 +18,10 @@ export interface StatusDeps {
   readonly version: string
   readonly providerId: () => string | null
   readonly portRange: { readonly start: number; readonly end: number }
-  readonly portVerification: () => 'verified' | 'skipped'
+  /** The latest port verification; null before the first one finished. */
+  readonly portReport: () => PortVerificationReport | null
+  /** True while a re-verification holds ports (they are left out of `usable` meanwhile). */
+  readonly portsChecking: () => boolean
 }
 
 export function providerStatus(d: StatusDeps): ProviderStatus {
@@ -37,6 +40,13 @@ export function providerStatus(d: StatusDeps): ProviderStatus {
       overcommitted_cpu: d.capacity.overcommittedCpu,
     },
     vms: { count: snap.vmCount, max: policy.maxVms, can_create: vmsThatFit(policy, snap) },
-    ports: { range: { ...d.portRange }, verification: d.portVerification(), usable: policy.usablePorts.length, free },
+    ports: {
+      range: { ...d.portRange },
+      verification: d.portReport()?.mode ?? 'verified',
+      checking: d.portsChecking(),
+      usable: policy.usablePorts.length,
+      free,
+      report: d.portReport(),
+    },
   }
 }

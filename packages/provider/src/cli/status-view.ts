@@ -4,6 +4,7 @@
  * @module
  */
 import { ProviderStatus } from '@golem-vm/protocol'
+import { renderSummary } from './port-status-view.js'
 
 const fmt = (r: { cpu: number; memory: number; storage: number }) => `${r.cpu} CPU, ${r.memory} GB memory, ${r.storage} GB storage`
 
@@ -19,4 +20,5 @@ export function printStatus(body: unknown): void {
     `SSH ports:  ${s.ports.free.length} free of ${s.ports.usable} usable in ${s.ports.range.start}-${s.ports.range.end} (${s.ports.verification})`,
   ]
   console.log(lines.join('\n'))
+  if (s.ports.report !== null) console.log(`\n${renderSummary(s.ports.report, { color: process.stdout.isTTY, vmLimit: s.vms.max })}`)
 }

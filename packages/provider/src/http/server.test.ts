@@ -30,7 +30,7 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, all
   const status = () => providerStatus({
     store, policy: () => full, capacity: { totals: full.totals, source: 'host', overcommittedCpu: false },
     driver: { name: 'fake', version: '1', detail: 'fake' }, version: '0.0.0-test', providerId: () => null,
-    portRange: { start: 50800, end: 50802 }, portVerification: () => 'skipped',
+    portRange: { start: 50800, end: 50802 }, portReport: () => null, portsChecking: () => false,
   })
   const authenticate = createAuthenticator({ audience: () => PROVIDER.address, adminToken: ADMIN, allowUnsigned })
   const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000, authenticate })

@@ -48,7 +48,7 @@ const exited = (child: ChildProcess) =>
 /** Starts the daemon and resolves once it accepts requests; rejects with its log if it exits or times out. */
 export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<Daemon> {
   const child = spawn(process.execPath, [PROVIDER_BIN, 'start'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_LOG_FORMAT: 'json', GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1', GOLEM_PROVIDER_ENV_FILE: '/nonexistent', GOLEM_PROVIDER_DISCOVERY_URL: 'http://127.0.0.1:9', ...opts.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_LOG_FORMAT: 'json', GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1', GOLEM_PROVIDER_ENV_FILE: '/nonexistent', GOLEM_PROVIDER_DISCOVERY_URL: 'http://127.0.0.1:9', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   t.after(async () => {

@@ -103,7 +103,7 @@ export class MultipassDriver implements VmDriver {
     const log = this.opts.logger
     try {
       const result = await run(this.opts.binary, args, { timeoutMs, signal, input })
-      log.debug({ backend: 'multipass', args, durationMs: Math.round(result.durationMs) }, 'backend call')
+      log.info({ backend: 'multipass', command: args[0], instance: args[1], durationMs: Math.round(result.durationMs) }, 'backend call')
       return result
     } catch (error) {
       const durationMs = Math.round(performance.now() - started)

@@ -1,0 +1,149 @@
+/**
+ * Holds the provider's current port verification and keeps it fresh:
+ * re-verifies periodically and when the public address changes, and tells
+ * the rest of the provider when the usable ports change, so admission and
+ * the advertised capacity follow.
+ *
+ * @module
+ */
+import type { PortVerificationReport } from '@golem-vm/protocol'
+import { verifyPorts, type PortVerificationDeps, type PortVerificationSettings, type VerificationProgress } from './port-verification.js'
+
+export interface PortVerifierOptions {
+  readonly settings: PortVerificationSettings
+  readonly deps: PortVerificationDeps
+  /** Called after a run whose usable ports or readiness differ from the run before. */
+  readonly onChange?: (report: PortVerificationReport) => void
+}
+
+export interface StartOptions {
+  /** Re-verify this often; 0 turns periodic runs off. */
+  readonly intervalMs: number
+  /** Ask for the public address this often and re-verify when it changed; 0 turns that off. */
+  readonly addressPollMs?: number
+}
+
+const usableKey = (r: PortVerificationReport | undefined): string =>
+  r === undefined ? '' : `${r.ready}:${r.ssh_ports.usable.join(',')}`
+
+const diff = (a: readonly number[], b: readonly number[]): number[] => {
+  const other = new Set(b)
+  return a.filter((p) => !other.has(p))
+}
+
+/**
+ * The usable SSH ports of the latest verification. Only one run happens at a
+ * time; while one runs, the ports it binds temporarily are left out of
+ * {@link PortVerifier.usable}, so admission never hands out a port a check holds.
+ */
+export class PortVerifier {
+  readonly #o: PortVerifierOptions
+  readonly #checking = new Set<number>()
+  readonly #stopped = new AbortController()
+  readonly #timers: NodeJS.Timeout[] = []
+  #report: PortVerificationReport | undefined
+  #running: Promise<PortVerificationReport> | undefined
+
+  constructor(options: PortVerifierOptions) {
+    this.#o = options
+  }
+
+  /** The latest report; undefined before the first run has finished. */
+  report(): PortVerificationReport | undefined {
+    return this.#report
+  }
+
+  /** Ports that may be handed to a VM now, in range order: verified, and not held by a running check. */
+  usable(): number[] {
+    return (this.#report?.ssh_ports.usable ?? []).filter((p) => !this.#checking.has(p))
+  }
+
+  /** True while a verification runs. */
+  checking(): boolean {
+    return this.#running !== undefined
+  }
+
+  /**
+   * Runs a verification now (the first one too) and resolves with its
+   * report; a call while one runs joins that run. Rejects only when the
+   * verifier is stopped or an adapter fails unexpectedly.
+   */
+  reverify(onProgress?: (event: VerificationProgress) => void): Promise<PortVerificationReport> {
+    if (this.#stopped.signal.aborted) return Promise.reject(new Error('the port verifier is stopped'))
+    this.#running ??= this.#run(onProgress).finally(() => {
+      this.#running = undefined
+      this.#checking.clear()
+    })
+    return this.#running
+  }
+
+  async #run(onProgress: ((event: VerificationProgress) => void) | undefined): Promise<PortVerificationReport> {
+    const previous = this.#report
+    const report = await verifyPorts(this.#o.settings, this.#o.deps, {
+      signal: this.#stopped.signal,
+      ...(previous === undefined ? {} : { previous }),
+      ...(onProgress === undefined ? {} : { onProgress }),
+      onHold: (ports) => { for (const p of ports) this.#checking.add(p) },
+    })
+    if (this.#stopped.signal.aborted) return report
+    this.#report = report
+    this.#logChange(previous, report)
+    if (usableKey(previous) !== usableKey(report)) this.#o.onChange?.(report)
+    return report
+  }
+
+  #logChange(previous: PortVerificationReport | undefined, report: PortVerificationReport): void {
+    const log = this.#o.deps.logger
+    const closed = diff(previous?.ssh_ports.usable ?? [], report.ssh_ports.usable)
+    const opened = previous === undefined ? [] : diff(report.ssh_ports.usable, previous.ssh_ports.usable)
+    if (closed.length > 0) log.warn({ ports: closed }, 'SSH ports no longer verified; they are not offered any more')
+    if (opened.length > 0) log.info({ ports: opened }, 'SSH ports newly verified; they are offered now')
+    if (!report.ready) log.error({ problems: report.problems }, 'port verification: renters cannot use this provider')
+    else log.info({ mode: report.mode, usable: report.ssh_ports.usable.length, publicIp: report.public_ip, warnings: report.warnings }, 'port verification done')
+  }
+
+  /** Re-verifies every `intervalMs`, and when the public address changes. Timers never keep the process alive. */
+  start(options: StartOptions): void {
+    if (this.#stopped.signal.aborted || this.#timers.length > 0) return
+    if (options.intervalMs > 0) this.#every(options.intervalMs, () => this.#periodic())
+    const poll = options.addressPollMs ?? 0
+    if (poll > 0 && this.#o.settings.mode === 'verified') this.#every(poll, () => this.#pollAddress())
+  }
+
+  #every(ms: number, run: () => Promise<void>): void {
+    const timer = setInterval(() => void run(), ms)
+    timer.unref()
+    this.#timers.push(timer)
+  }
+
+  async #periodic(): Promise<void> {
+    try {
+      await this.reverify()
+    } catch (error) {
+      if (!this.#stopped.signal.aborted) this.#o.deps.logger.error({ err: error }, 'port re-verification failed')
+    }
+  }
+
+  // Re-verifies when the address the servers should check is no longer the one last checked.
+  async #pollAddress(): Promise<void> {
+    if (this.#running !== undefined) return
+    let ip: string
+    try {
+      ip = await this.#o.deps.publicIp(this.#stopped.signal)
+    } catch (error) {
+      this.#o.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot read the public address; ports are re-verified on schedule')
+      return
+    }
+    const last = this.#report?.public_ip ?? null
+    if (ip === last) return
+    this.#o.deps.logger.info({ from: last, to: ip }, 'the public address changed; re-verifying the ports')
+    await this.#periodic()
+  }
+
+  /** Stops the timers, cancels a running check and waits until its temporary listeners are closed. */
+  async stop(): Promise<void> {
+    for (const timer of this.#timers.splice(0)) clearInterval(timer)
+    this.#stopped.abort()
+    await this.#running?.catch(() => undefined)
+  }
+}

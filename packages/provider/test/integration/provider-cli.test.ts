@@ -1,0 +1,39 @@
+/**
+ * The operator's CLI against the running daemon: identity, status, and the
+ * admin commands that see and manage every renter's VMs.
+ */
+import assert from 'node:assert/strict'
+import { execFile, execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+import { api, freePortRange, PROVIDER_BIN, REPO_ROOT, startDaemon, tempDir } from '../helpers/daemon.js'
+import { ed25519Key } from '../helpers/keys.js'
+
+const FAKE_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
+const run = promisify(execFile)
+
+test('identity, status --json, vms and delete-vm as the operator', async (t) => {
+  const dir = tempDir(t)
+  const fakeState = join(dir, 'fake')
+  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  const range = await freePortRange(2)
+  const env = {
+    PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+  }
+  const daemon = await startDaemon(t, { env })
+  const cli = async (...args: string[]) => (await run(process.execPath, [PROVIDER_BIN, ...args], {
+    env: { ...process.env, ...env, GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: new URL(daemon.baseUrl).port, GOLEM_PROVIDER_ENV_FILE: '/nonexistent' },
+  })).stdout
+  const status = JSON.parse(await cli('status', '--json')) as { provider_id: string; vms: { count: number } }
+  assert.equal((await cli('identity')).trim(), status.provider_id)
+  assert.match(status.provider_id, /^0x[0-9a-fA-F]{40}$/)
+  assert.equal((await api(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'ops-vm', ssh_key: ed25519Key() })).status, 201)
+  const listed = JSON.parse(await cli('vms', '--json')) as { name: string }[]
+  assert.deepEqual(listed.map((v) => v.name), ['ops-vm'])
+  assert.match(await cli('status'), /VMs: +1 of at most 10/)
+  assert.match(await cli('delete-vm', 'ops-vm'), /"deleted"/)
+  assert.deepEqual(JSON.parse(await cli('vms', '--json')), [])
+})
