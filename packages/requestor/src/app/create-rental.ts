@@ -1,0 +1,131 @@
+/**
+ * `golem-vm create`: checks the request and the provider's advertised
+ * capacity, records the rental *before* asking the provider (so a create
+ * interrupted half-way is never an orphan: `golem-vm destroy` can still
+ * remove it), creates the VM with the renter's SSH key, then records where
+ * to SSH to.
+ *
+ * @module
+ */
+import type { VmAccessInfo, VmInfo, VmResources } from '@golem-vm/protocol'
+import { capacityShortfall, imageProblem, nameProblem, resolveResources, type ResourceOptions } from '../domain/resources.js'
+import { isSafeUser, sshHostFor, urlHost } from '../domain/endpoint.js'
+import { messageOf, RequestorError } from '../domain/errors.js'
+import type { Rental } from '../domain/rental.js'
+import { checkedProviderId, providerFromDiscovery } from './locate.js'
+import type { Notice, ProviderTarget, RequestorDeps } from './deps.js'
+
+/** What the renter asked for. */
+export interface CreateRequest extends ResourceOptions {
+  readonly name: string
+  readonly providerId: string
+  readonly image?: string | undefined
+  readonly allowUnverified?: boolean | undefined
+}
+
+/** The steps a create goes through, for progress display. */
+export type CreatePhase = 'checking' | 'creating' | 'finishing'
+
+/** How the caller follows and cancels a create. */
+export interface CreateOptions {
+  readonly signal?: AbortSignal | undefined
+  readonly onPhase?: ((phase: CreatePhase, detail: string) => void) | undefined
+}
+
+/** The created rental and what the user should know. */
+export interface CreateResult {
+  readonly rental: Rental
+  readonly notices: readonly Notice[]
+}
+
+function validate(req: CreateRequest): { resources: VmResources; providerId: string } {
+  const problems = [nameProblem(req.name), req.image === undefined ? undefined : imageProblem(req.image)].filter((p) => p !== undefined)
+  let resources: VmResources | undefined
+  try {
+    resources = resolveResources(req)
+  } catch (error) {
+    problems.push(messageOf(error))
+  }
+  let providerId = ''
+  try {
+    providerId = checkedProviderId(req.providerId)
+  } catch (error) {
+    problems.push(messageOf(error))
+  }
+  if (problems.length > 0 || resources === undefined) throw new RequestorError('INVALID_ARGUMENT', problems.join('; '))
+  return { resources, providerId }
+}
+
+async function assertNameFree(deps: RequestorDeps, name: string): Promise<void> {
+  if ((await deps.store.get(name)) !== undefined) {
+    throw new RequestorError('NAME_TAKEN', `you already have a VM called "${name}" (golem-vm info ${name}); choose another name`)
+  }
+}
+
+// The record written before the provider is asked; its status says the outcome is open.
+function pendingRental(req: CreateRequest, resources: VmResources, target: ProviderTarget, parts: { renter: string; fingerprint: string; providerName: string | null }): Rental {
+  const now = new Date().toISOString()
+  return {
+    name: req.name, vm_id: req.name, provider_id: target.providerId, provider_name: parts.providerName, provider_url: target.baseUrl,
+    renter: parts.renter, status: 'creating', resources, image: req.image ?? '24.04',
+    ssh_host: urlHost(target.baseUrl), ssh_port: null, ssh_user: 'ubuntu',
+    ssh_key_fingerprint: parts.fingerprint, created_at: now, updated_at: now,
+  }
+}
+
+/** Creates a VM on the provider and records it; see the module comment for the order of steps. */
+export async function createRental(deps: RequestorDeps, req: CreateRequest, opts: CreateOptions = {}): Promise<CreateResult> {
+  const { resources, providerId } = validate(req)
+  await assertNameFree(deps, req.name)
+  opts.onPhase?.('checking', `looking up provider ${providerId}`)
+  const { ad, target } = await providerFromDiscovery(deps, providerId, req.allowUnverified === true)
+  const shortfall = capacityShortfall(ad.resources, resources)
+  if (shortfall.length > 0) {
+    throw new RequestorError('CAPACITY_GONE', `provider ${providerId} does not have room for this VM (${shortfall.join('; ')}); choose a smaller size, or another provider: golem-vm providers --cpu ${resources.cpu} --memory ${resources.memory} --storage ${resources.storage}`)
+  }
+  const identity = await deps.identity()
+  const key = await deps.sshKey(true)
+  const notices: Notice[] = []
+  if (identity.created) notices.push(`a new renter identity ${identity.address} was made in ${identity.file}; keep it: it is what owns your VMs`)
+  if (key.created) notices.push(`a new SSH key was made in ${key.privateKeyPath} (your ~/.ssh keys are never used)`)
+  const pending = pendingRental(req, resources, target, { renter: identity.address, fingerprint: key.fingerprint, providerName: ad.provider_name ?? null })
+  await deps.store.insert(pending)
+  const client = deps.provider(target, identity.wallet)
+  opts.onPhase?.('creating', `creating "${req.name}" on ${target.baseUrl}`)
+  const vm = await createOnProvider(deps, client, { name: req.name, ssh_key: key.publicKey, resources, image: req.image }, opts.signal)
+  opts.onPhase?.('finishing', 'asking where to connect')
+  const access = await client.access(vm.id).catch(() => undefined)
+  const rental = await deps.store.update(req.name, accessPatch(vm, access, target.baseUrl))
+  if (rental === undefined) throw new RequestorError('LOCAL_STATE', `the record of "${req.name}" vanished while it was created; the VM exists on ${target.baseUrl}: golem-vm info ${req.name} --provider-id ${providerId}`)
+  return { rental, notices }
+}
+
+type Client = ReturnType<RequestorDeps['provider']>
+
+// A refused create leaves nothing behind, so its record goes; an unknown outcome keeps the record for destroy.
+async function createOnProvider(deps: RequestorDeps, client: Client, body: Parameters<Client['create']>[0], signal: AbortSignal | undefined): Promise<VmInfo> {
+  try {
+    return await client.create(body, { signal })
+  } catch (error) {
+    const unknown = error instanceof RequestorError && ['PROVIDER_TIMEOUT', 'INTERRUPTED', 'BAD_RESPONSE'].includes(error.code)
+    if (!unknown) {
+      await deps.store.remove(body.name)
+      throw error
+    }
+    await deps.store.update(body.name, { status: 'unknown' })
+    const hint = `the provider may still create "${body.name}"; golem-vm info ${body.name} shows whether it did, and golem-vm destroy ${body.name} removes it either way`
+    throw new RequestorError(error.code, `${error.message}. ${hint}`, { cause: error })
+  }
+}
+
+function accessPatch(vm: VmInfo, access: VmAccessInfo | undefined, baseUrl: string): Partial<Rental> {
+  return {
+    vm_id: access?.vm_id ?? vm.id,
+    status: vm.status,
+    resources: vm.resources,
+    image: vm.image,
+    ssh_host: sshHostFor(access?.ssh_host, baseUrl),
+    ssh_port: access?.ssh_port ?? vm.ssh_port,
+    ssh_user: access !== undefined && isSafeUser(access.ssh_user) ? access.ssh_user : 'ubuntu',
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Finds the VM a command is about: a rental in the data dir, or — with
+ * `--provider-id` — a VM on a provider that is not recorded here (after the
+ * rentals file was lost, or to look at another renter's VM, which the
+ * provider refuses). Checks that the identity in use owns the rental.
+ *
+ * @module
+ */
+import { getAddress, isAddress } from 'ethers'
+import { isUsable } from '../domain/offers.js'
+import { providerUrl } from '../domain/endpoint.js'
+import { RequestorError } from '../domain/errors.js'
+import type { Rental } from '../domain/rental.js'
+import type { RenterIdentity } from '../infra/identity.js'
+import type { ProviderTarget, RequestorDeps } from './deps.js'
+
+/** The VM a command acts on. */
+export interface Located {
+  /** The local record, when there is one. */
+  readonly rental: Rental | undefined
+  readonly vmId: string
+  readonly target: ProviderTarget
+  readonly identity: RenterIdentity
+  readonly client: ReturnType<RequestorDeps['provider']>
+}
+
+/** Checks an `--provider-id` value; returns it EIP-55 checksummed. */
+export function checkedProviderId(id: string): string {
+  if (!isAddress(id)) throw new RequestorError('INVALID_ARGUMENT', `--provider-id must be a provider's Ethereum address (0x and 40 hex digits), as golem-vm providers lists it (got "${String(id)}")`)
+  return getAddress(id)
+}
+
+/**
+ * Where a provider's API is, from its fresh advertisement. Throws
+ * PROVIDER_NOT_FOUND when it has none, PROVIDER_UNVERIFIED when discovery
+ * did not verify its signature (unless `allowUnverified`).
+ */
+export async function providerFromDiscovery(deps: RequestorDeps, providerId: string, allowUnverified: boolean) {
+  const ad = await deps.discovery.get(providerId)
+  if (ad === undefined || !isUsable(ad)) {
+    throw new RequestorError('PROVIDER_NOT_FOUND', `provider ${providerId} has no fresh advertisement at ${deps.config.discoveryUrl}; it may be offline or full. golem-vm providers lists the available ones`)
+  }
+  if (ad.signed !== true && !allowUnverified) {
+    throw new RequestorError('PROVIDER_UNVERIFIED', `the advertisement of ${providerId} is not verified by the discovery service (posted unsigned); anyone could have posted it. Choose a verified provider, or pass --allow-unverified if you trust it`)
+  }
+  return { ad, target: { baseUrl: providerUrl(ad), providerId: getAddress(ad.provider_id) } }
+}
+
+function ownedBy(rental: Rental, identity: RenterIdentity): void {
+  if (rental.renter.toLowerCase() === identity.address.toLowerCase()) return
+  throw new RequestorError('IDENTITY_MISMATCH', `the VM "${rental.name}" belongs to the identity ${rental.renter}, but ${identity.file} is ${identity.address}; restore the identity file it was created with`)
+}
+
+/** Finds the VM `name`: the local rental, else (with `providerId`) the VM on that provider. */
+export async function locate(deps: RequestorDeps, name: string, providerId: string | undefined): Promise<Located> {
+  const rental = await deps.store.get(name)
+  const wanted = providerId === undefined ? undefined : checkedProviderId(providerId)
+  if (rental === undefined && wanted === undefined) {
+    throw new RequestorError('RENTAL_NOT_FOUND', `you have no VM called "${name}" in ${deps.config.dataDir} (golem-vm list shows yours); for a VM not recorded here, add --provider-id`)
+  }
+  if (rental !== undefined && wanted !== undefined && wanted.toLowerCase() !== rental.provider_id.toLowerCase()) {
+    throw new RequestorError('INVALID_ARGUMENT', `your VM "${name}" is on provider ${rental.provider_id}, not ${wanted}; drop --provider-id to use it`)
+  }
+  const identity = await deps.identity()
+  if (rental !== undefined) {
+    ownedBy(rental, identity)
+    const target = { baseUrl: rental.provider_url, providerId: rental.provider_id }
+    return { rental, vmId: rental.vm_id, target, identity, client: deps.provider(target, identity.wallet) }
+  }
+  const { target } = await providerFromDiscovery(deps, wanted ?? '', false)
+  return { rental: undefined, vmId: name, target, identity, client: deps.provider(target, identity.wallet) }
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { Wallet } from 'ethers'
+import { fakeDeps, PROVIDER, vmInfo } from '../../test/helpers/fake-deps.js'
+import { RequestorError } from '../domain/errors.js'
+import { createRental } from './create-rental.js'
+import { destroyVm, listOnProvider, prepareSsh, showVm, startVm, stopVm } from './rental-actions.js'
+
+const create = { name: 'web-1', providerId: PROVIDER, size: 'small' }
+
+test('info, stop and start keep the local status in step with the provider', async (t) => {
+  const { deps } = fakeDeps(t)
+  await createRental(deps, create)
+  assert.equal((await stopVm(deps, 'web-1')).rental?.status, 'stopped')
+  assert.equal((await deps.store.get('web-1'))?.status, 'stopped')
+  assert.equal((await startVm(deps, 'web-1')).rental?.status, 'running')
+  const view = await showVm(deps, 'web-1')
+  assert.equal(view.vm.name, 'web-1')
+})
+
+test('destroy removes the VM, its record and its host keys; a VM already gone only loses its record', async (t) => {
+  const { deps, fakes, dataDir } = fakeDeps(t)
+  await createRental(deps, create)
+  const knownHosts = await deps.knownHostsFile('web-1')
+  writeFileSync(knownHosts, 'x')
+  assert.deepEqual(await destroyVm(deps, 'web-1'), { name: 'web-1', provider_id: PROVIDER, status: 'deleted' })
+  assert.equal(await deps.store.get('web-1'), undefined)
+  await assert.rejects(import('node:fs/promises').then((fs) => fs.stat(join(dataDir, 'known_hosts', 'web-1'))), { code: 'ENOENT' })
+  await createRental(deps, create)
+  fakes.provider.delete = async () => { throw new RequestorError('VM_NOT_FOUND', 'not found') }
+  assert.equal((await destroyVm(deps, 'web-1')).status, 'already_gone')
+  await assert.rejects(destroyVm(deps, 'web-1'), { code: 'RENTAL_NOT_FOUND' })
+})
+
+test('other failures of destroy keep the record', async (t) => {
+  const { deps, fakes } = fakeDeps(t)
+  await createRental(deps, create)
+  fakes.provider.delete = async () => { throw new RequestorError('PROVIDER_UNREACHABLE', 'down') }
+  await assert.rejects(destroyVm(deps, 'web-1'), { code: 'PROVIDER_UNREACHABLE' })
+  assert.ok(await deps.store.get('web-1'))
+})
+
+test('a VM not recorded here is reached with --provider-id; its 404 is reported as not found', async (t) => {
+  const { deps, fakes } = fakeDeps(t)
+  fakes.provider.get = async () => { throw new RequestorError('VM_NOT_FOUND', 'the provider refused: VM Not Found') }
+  await assert.rejects(showVm(deps, 'other-vm'), { code: 'RENTAL_NOT_FOUND', message: /--provider-id/ })
+  await assert.rejects(showVm(deps, 'other-vm', PROVIDER), { code: 'VM_NOT_FOUND' })
+  fakes.provider.delete = async () => { throw new RequestorError('VM_NOT_FOUND', 'the provider refused: VM Not Found') }
+  await assert.rejects(destroyVm(deps, 'other-vm', PROVIDER.toLowerCase()), { code: 'VM_NOT_FOUND' })
+  await assert.rejects(showVm(deps, 'other-vm', '0x12'), { code: 'INVALID_ARGUMENT' })
+  fakes.provider.list = async () => [vmInfo('mine')]
+  assert.deepEqual((await listOnProvider(deps, PROVIDER)).vms.map((v) => v.name), ['mine'])
+})
+
+test('a rental made by another identity is refused with a clear message', async (t) => {
+  const { deps } = fakeDeps(t)
+  await createRental(deps, create)
+  await deps.store.update('web-1', { renter: new Wallet(Wallet.createRandom().privateKey).address })
+  await assert.rejects(showVm(deps, 'web-1'), { code: 'IDENTITY_MISMATCH', message: /restore the identity file/ })
+})
+
+test('ssh uses the recorded port and host, asks the provider only when no port was recorded, never makes a key', async (t) => {
+  const { deps, fakes } = fakeDeps(t)
+  await assert.rejects(prepareSsh(deps, 'web-1'), { code: 'RENTAL_NOT_FOUND' })
+  await createRental(deps, create)
+  const { target } = await prepareSsh(deps, 'web-1')
+  assert.deepEqual({ host: target.host, port: target.port, user: target.user }, { host: '127.0.0.1', port: 50800, user: 'ubuntu' })
+  assert.match(target.knownHostsFile, /known_hosts\/web-1$/)
+  await deps.store.update('web-1', { ssh_port: null })
+  fakes.provider.access = async (id) => ({ ssh_host: '127.0.0.1', ssh_port: 50850, ssh_user: 'ubuntu', vm_id: id, multipass_name: 'm' })
+  assert.equal((await prepareSsh(deps, 'web-1')).target.port, 50850)
+  await deps.store.update('web-1', { ssh_key_fingerprint: 'SHA256:other' })
+  await assert.rejects(prepareSsh(deps, 'web-1'), { code: 'SSH_KEY_MISSING', message: /restore the key/ })
+})

@@ -1,0 +1,67 @@
+/**
+ * `golem-vm providers`: the fresh advertisements of the discovery service
+ * that match the filters, verified ones only unless asked otherwise.
+ *
+ * @module
+ */
+import { isCountryCode } from '@golem-vm/protocol'
+import { RequestorError } from '../domain/errors.js'
+import { selectOffers, type OfferSelection, type ProviderOffer } from '../domain/offers.js'
+import type { CommandContext, JsonOption } from './context.js'
+import { note, printJson, say, table } from './output.js'
+
+/** Options of `golem-vm providers`, as typed. */
+export interface ProvidersOptions extends JsonOption {
+  readonly cpu?: string | undefined
+  readonly memory?: string | undefined
+  readonly storage?: string | undefined
+  readonly country?: string | undefined
+  readonly includeUnverified?: boolean | undefined
+}
+
+function filterFrom(opts: ProvidersOptions): { cpu?: number; memory?: number; storage?: number; country?: string } {
+  const problems: string[] = []
+  const filter: { cpu?: number; memory?: number; storage?: number; country?: string } = {}
+  for (const key of ['cpu', 'memory', 'storage'] as const) {
+    const text = opts[key]
+    if (text === undefined) continue
+    if (/^\d{1,6}$/.test(text) && Number(text) >= 1) filter[key] = Number(text)
+    else problems.push(`--${key} must be a whole number of at least 1 (got "${text}")`)
+  }
+  if (opts.country !== undefined) {
+    if (isCountryCode(opts.country)) filter.country = opts.country.toUpperCase()
+    else problems.push(`--country must be a two-letter country code such as SE or DE (got "${opts.country}")`)
+  }
+  if (problems.length > 0) throw new RequestorError('INVALID_ARGUMENT', problems.join('; '))
+  return filter
+}
+
+const row = (o: ProviderOffer): string[] => [
+  o.provider_id, o.provider_name ?? '-', o.country, String(o.resources.cpu ?? 0), `${o.resources.memory ?? 0} GB`, `${o.resources.storage ?? 0} GB`,
+  o.provider_url.replace(/^http:\/\//, ''), o.verified ? 'yes' : 'NO', o.updated_at,
+]
+
+function printHuman(ctx: CommandContext, selection: OfferSelection): void {
+  const { offers } = selection
+  if (offers.length === 0) say(ctx.io, 'No provider matches.')
+  else {
+    say(ctx.io, table(['PROVIDER ID', 'NAME', 'COUNTRY', 'CPU', 'MEMORY', 'STORAGE', 'API', 'VERIFIED', 'UPDATED'], offers.map(row)))
+    say(ctx.io)
+    say(ctx.io, `${offers.length} provider(s). Rent a VM: golem-vm create NAME --provider-id <PROVIDER ID> --size small`)
+  }
+  if (offers.some((o) => !o.verified)) note(ctx.io, 'WARNING: providers marked VERIFIED NO were not signature-checked by the discovery service; anyone could have posted them')
+  if (selection.hiddenUnverified > 0) note(ctx.io, `${selection.hiddenUnverified} advertisement(s) hidden: not verified by the discovery service (--include-unverified shows them)`)
+  if (selection.hiddenMalformed > 0) note(ctx.io, `${selection.hiddenMalformed} malformed advertisement(s) hidden`)
+}
+
+/** Lists providers; returns the exit code. */
+export async function providersCommand(ctx: CommandContext, opts: ProvidersOptions): Promise<number> {
+  const listing = await ctx.deps.discovery.list(filterFrom(opts))
+  const selection = selectOffers(listing.advertisements, listing.malformed, opts.includeUnverified === true)
+  if (opts.json === true) {
+    printJson(ctx.io, { providers: selection.offers, hidden_unverified: selection.hiddenUnverified, hidden_malformed: selection.hiddenMalformed })
+  } else {
+    printHuman(ctx, selection)
+  }
+  return 0
+}

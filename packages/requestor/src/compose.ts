@@ -1,0 +1,41 @@
+/**
+ * The one place that wires concrete parts together: the rental store, the
+ * discovery client, provider clients, the identity and the SSH key, all in
+ * the configured data dir. Keys and identity are loaded lazily, so commands
+ * that do not need them (`list`, `providers`) never make them.
+ *
+ * @module
+ */
+import { dirname } from 'node:path'
+import { rm } from 'node:fs/promises'
+import type { RequestorDeps } from './app/deps.js'
+import type { RequestorConfig } from './config.js'
+import { DiscoveryClient } from './infra/discovery-client.js'
+import { ensurePrivateDir } from './infra/files.js'
+import { loadOrCreateIdentity, type RenterIdentity } from './infra/identity.js'
+import { loadOrCreateSshKey, loadSshKey } from './infra/keys.js'
+import { ProviderClient } from './infra/provider-client.js'
+import { RentalStore } from './infra/rental-store.js'
+import { knownHostsPath } from './infra/ssh.js'
+
+/** Builds the use cases' dependencies for `config`. */
+export function compose(config: RequestorConfig): RequestorDeps {
+  let identity: Promise<RenterIdentity> | undefined
+  return {
+    config,
+    store: new RentalStore(config.dataDir),
+    discovery: new DiscoveryClient({ baseUrl: config.discoveryUrl }),
+    identity: () => (identity ??= loadOrCreateIdentity(config.dataDir)),
+    sshKey: (create) => (create ? loadOrCreateSshKey(config.dataDir) : loadSshKey(config.dataDir)),
+    provider: (target, signer) => new ProviderClient({ baseUrl: target.baseUrl, providerId: target.providerId, signer, longTimeoutMs: config.createTimeoutMs }),
+    knownHostsFile: async (name) => {
+      const file = knownHostsPath(config.dataDir, name)
+      await ensurePrivateDir(dirname(file))
+      return file
+    },
+    forgetHostKeys: async (name) => {
+      await rm(knownHostsPath(config.dataDir, name), { force: true })
+      await rm(`${knownHostsPath(config.dataDir, name)}.old`, { force: true })
+    },
+  }
+}

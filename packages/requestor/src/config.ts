@@ -1,0 +1,123 @@
+/**
+ * The requestor's settings: command-line flags first, then
+ * `GOLEM_REQUESTOR_*` environment variables, then the defaults.
+ * `loadConfig` is pure: it reports every problem at once and warns about
+ * `GOLEM_REQUESTOR_*` names it does not know (the original's
+ * `ENVIRONMENT`/`FORCE_LOCALHOST`/`SSH_KEY_DIR`/`DB_PATH`/`BASE_DIR` among them).
+ *
+ * @module
+ */
+import { isAbsolute, join, resolve } from 'node:path'
+import { z } from 'zod'
+
+/** Prefix of every setting's environment variable. */
+export const ENV_PREFIX = 'GOLEM_REQUESTOR_'
+/** The public discovery service the original requestor used. */
+export const DEFAULT_DISCOVERY_URL = 'http://195.201.39.101:9001'
+/** How long create, start, stop and destroy wait by default. */
+export const DEFAULT_CREATE_TIMEOUT_SECONDS = 900
+
+/** The validated settings. */
+export interface RequestorConfig {
+  /** Absolute path of the requestor's own directory: keys, identity, rentals, known hosts. */
+  readonly dataDir: string
+  /** Base URL of the discovery service, without a trailing slash. */
+  readonly discoveryUrl: string
+  /** How long create and start may take before the CLI gives up waiting. */
+  readonly createTimeoutMs: number
+}
+
+/** Thrown by {@link loadConfig}; `problems` has one line per bad setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+}
+
+/** Where the settings come from besides the environment. */
+export interface ConfigSources {
+  /** Flags, which win over the environment. */
+  readonly flags?: { readonly dataDir?: string | undefined; readonly discoveryUrl?: string | undefined }
+  /** Home directory: the base of the default data dir and of a leading `~`. */
+  readonly home: string
+  /** Base of a relative data dir. */
+  readonly cwd: string
+}
+
+const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const RETIRED = ['ENVIRONMENT', 'FORCE_LOCALHOST', 'SSH_KEY_DIR', 'DB_PATH', 'BASE_DIR'].map((n) => ENV_PREFIX + n)
+
+const dataDir = (home: string, cwd: string) =>
+  text.transform((v, ctx) => {
+    const expanded = v === undefined ? join(home, '.golem', 'requestor') : v.replace(/^~(?=$|\/)/, home)
+    const path = isAbsolute(expanded) ? expanded : resolve(cwd, expanded)
+    // ssh reads these characters in its -i and -o values as quotes, tokens or variables.
+    if (/["\n\r\0]|\$\{/.test(path)) {
+      ctx.addIssue({ code: 'custom', message: `must not contain a double quote, a line break or "\${" (got "${path}")` })
+      return z.NEVER
+    }
+    return path
+  })
+
+const httpUrl = text.transform((v, ctx) => {
+  const value = v ?? DEFAULT_DISCOVERY_URL
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `must be an http:// or https:// URL such as http://127.0.0.1:9001 (got "${value}")` })
+    return z.NEVER
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `must be an http:// or https:// URL (got "${value}")` })
+    return z.NEVER
+  }
+  return value.replace(/\/+$/, '')
+})
+
+const seconds = (fallback: number) =>
+  text.transform((v, ctx) => {
+    if (v === undefined) return fallback
+    if (/^\d{1,6}$/.test(v) && Number(v) >= 10) return Number(v)
+    ctx.addIssue({ code: 'custom', message: `must be a whole number of seconds from 10 to 999999 (got "${v}")` })
+    return z.NEVER
+  })
+
+const settings = (home: string, cwd: string) =>
+  z.object({
+    GOLEM_REQUESTOR_DATA_DIR: dataDir(home, cwd),
+    GOLEM_REQUESTOR_DISCOVERY_URL: httpUrl,
+    GOLEM_REQUESTOR_CREATE_TIMEOUT: seconds(DEFAULT_CREATE_TIMEOUT_SECONDS),
+  })
+
+/** Names of every setting, for the unknown-name warning. */
+export const SETTING_NAMES: readonly string[] = Object.keys(settings('/', '/').shape)
+
+function warningsFor(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))
+    .map((name) => RETIRED.includes(name)
+      ? `${name} is a setting of the original requestor and is ignored here (a provider advertising 127.0.0.1 is simply reached at 127.0.0.1)`
+      : `${name} is not a setting of golem-vm and is ignored (settings: ${SETTING_NAMES.join(', ')})`)
+}
+
+/**
+ * Reads the settings. Throws {@link ConfigError} listing every bad setting;
+ * returns warnings for `GOLEM_REQUESTOR_*` names it does not know.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, sources: ConfigSources): { config: RequestorConfig; warnings: string[] } {
+  const merged = {
+    ...env,
+    ...(sources.flags?.dataDir === undefined ? {} : { GOLEM_REQUESTOR_DATA_DIR: sources.flags.dataDir }),
+    ...(sources.flags?.discoveryUrl === undefined ? {} : { GOLEM_REQUESTOR_DISCOVERY_URL: sources.flags.discoveryUrl }),
+  }
+  const parsed = settings(sources.home, sources.cwd).safeParse(merged)
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
+  const s = parsed.data
+  return {
+    config: { dataDir: s.GOLEM_REQUESTOR_DATA_DIR, discoveryUrl: s.GOLEM_REQUESTOR_DISCOVERY_URL, createTimeoutMs: s.GOLEM_REQUESTOR_CREATE_TIMEOUT * 1000 },
+    warnings: warningsFor(env),
+  }
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { NonceCache, SIGNATURE_HEADERS, verifyRequest } from '@golem-vm/protocol'
+import { Wallet } from 'ethers'
+import { fakeServer, type SeenRequest } from '../../test/helpers/fake-server.js'
+import { RequestorError } from '../domain/errors.js'
+import { ProviderClient } from './provider-client.js'
+
+const provider = new Wallet(Wallet.createRandom().privateKey)
+const renter = new Wallet(Wallet.createRandom().privateKey)
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJ0ZXN0a2V5dGVzdGtleXRlc3RrZXl0ZXN0a2V5dGVz golem'
+
+const vm = (name: string, status = 'running') => ({
+  id: name, name, status, resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.0.0.2', ssh_port: 50800,
+  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04',
+})
+
+const header = (req: SeenRequest, name: string): string | undefined => {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+// Verifies a request exactly as the provider does: audience, method, raw URL and raw body.
+function verify(req: SeenRequest, nonces = new NonceCache(), audience = provider.address) {
+  return verifyRequest({
+    audience, method: req.method, path: req.url, body: req.body,
+    claimedSigner: header(req, SIGNATURE_HEADERS.requestor), signature: header(req, SIGNATURE_HEADERS.signature),
+    timestamp: header(req, SIGNATURE_HEADERS.timestamp), nonce: header(req, SIGNATURE_HEADERS.nonce),
+  }, nonces)
+}
+
+const clientFor = (baseUrl: string, timeoutMs?: number) =>
+  new ProviderClient({ baseUrl, providerId: provider.address, signer: renter, ...(timeoutMs === undefined ? {} : { timeoutMs, longTimeoutMs: timeoutMs }) })
+
+test('every call is signed for the provider over method, exact path and exact body; the signature verifies', async (t) => {
+  const server = await fakeServer(t, (req) => {
+    if (req.method === 'POST' && req.url === '/api/v1/vms') return { status: 201, json: vm('web-1') }
+    if (req.url.endsWith('/access')) return { status: 200, json: { ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: 'web-1', multipass_name: 'golem-web-1' } }
+    if (req.method === 'DELETE') return { status: 200, json: { vm_id: 'web-1', status: 'deleted' } }
+    if (req.url === '/api/v1/vms') return { status: 200, json: [vm('web-1')] }
+    return { status: 200, json: vm('web-1', req.url.endsWith('/stop') ? 'stopped' : 'running') }
+  })
+  const client = clientFor(server.baseUrl)
+  await client.create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } })
+  await client.list()
+  await client.get('web-1')
+  await client.access('web-1')
+  assert.equal((await client.stop('web-1')).status, 'stopped')
+  await client.start('web-1')
+  await client.delete('web-1')
+  assert.deepEqual(server.requests.map((r) => `${r.method} ${r.url}`), [
+    'POST /api/v1/vms', 'GET /api/v1/vms', 'GET /api/v1/vms/web-1', 'GET /api/v1/vms/web-1/access',
+    'POST /api/v1/vms/web-1/stop', 'POST /api/v1/vms/web-1/start', 'DELETE /api/v1/vms/web-1',
+  ])
+  const nonces = new NonceCache()
+  for (const req of server.requests) {
+    const result = verify(req, nonces)
+    assert.deepEqual(result, { ok: true, signer: renter.address }, `${req.method} ${req.url}`)
+  }
+  const create = server.requests[0]!
+  assert.deepEqual(JSON.parse(create.body.toString()), { name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } })
+  assert.equal(create.headers['content-type'], 'application/json')
+  assert.equal(server.requests[4]!.body.length, 0, 'start/stop carry no body')
+  assert.equal(server.requests[4]!.headers['content-type'], undefined)
+})
+
+test('the signature covers the exact body and the audience: a changed body, path or provider does not verify', async (t) => {
+  const server = await fakeServer(t, () => ({ status: 201, json: vm('web-1') }))
+  await clientFor(server.baseUrl).create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } })
+  const sent = server.requests[0]!
+  const tampered = { ...sent, body: Buffer.from(sent.body.toString().replace('"cpu":1', '"cpu":2')) }
+  assert.equal(verify(tampered).ok, false)
+  assert.equal(verify({ ...sent, url: '/api/v1/vms?x=1' }).ok, false)
+  assert.equal(verify(sent, new NonceCache(), Wallet.createRandom().address).ok, false)
+  const nonces = new NonceCache()
+  assert.equal(verify(sent, nonces).ok, true)
+  assert.deepEqual(verify(sent, nonces), { ok: false, reason: 'REPLAYED_SIGNATURE', message: 'this signed request was already used; sign each request anew' })
+})
+
+test('each request gets a fresh nonce', async (t) => {
+  const server = await fakeServer(t, () => ({ status: 200, json: [] }))
+  const client = clientFor(server.baseUrl)
+  await client.list()
+  await client.list()
+  const nonces = server.requests.map((r) => header(r, SIGNATURE_HEADERS.nonce))
+  assert.notEqual(nonces[0], nonces[1])
+})
+
+test('provider error codes become requestor errors that say what to do', async (t) => {
+  const cases: [number, string, string][] = [
+    [409, 'VM_NAME_TAKEN', 'NAME_TAKEN'],
+    [409, 'INSUFFICIENT_RESOURCES', 'CAPACITY_GONE'],
+    [409, 'NO_FREE_PORT', 'CAPACITY_GONE'],
+    [409, 'VM_BUSY', 'VM_BUSY'],
+    [404, 'VM_NOT_FOUND', 'VM_NOT_FOUND'],
+    [401, 'UNAUTHORIZED', 'UNAUTHORIZED'],
+    [400, 'VALIDATION_FAILED', 'INVALID_REQUEST'],
+    [429, 'RATE_LIMITED', 'RATE_LIMITED'],
+    [502, 'BACKEND_FAILED', 'PROVIDER_FAILED'],
+    [503, 'SHUTTING_DOWN', 'PROVIDER_TIMEOUT'],
+  ]
+  let next = cases[0]!
+  const server = await fakeServer(t, () => ({ status: next[0], json: { code: next[1], message: `provider says ${next[1]}`, detail: `provider says ${next[1]}` } }))
+  const client = clientFor(server.baseUrl)
+  for (const c of cases) {
+    next = c
+    await assert.rejects(client.get('web-1'), (error: unknown) => {
+      assert.ok(error instanceof RequestorError)
+      assert.equal(error.code, c[2], c[1])
+      assert.match(error.message, new RegExp(`provider says ${c[1]}.*\\[${c[1]}\\]; \\w`))
+      return true
+    })
+  }
+})
+
+test('answers of an original provider (detail only) and non-JSON answers are reported by status', async (t) => {
+  let answer: { status: number; text: string } = { status: 404, text: '{"detail":"Not Found"}' }
+  const server = await fakeServer(t, () => answer)
+  const client = clientFor(server.baseUrl)
+  await assert.rejects(client.get('x'), { code: 'VM_NOT_FOUND', message: /Not Found/ })
+  answer = { status: 500, text: 'Internal Server Error' }
+  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE' })
+  answer = { status: 200, text: '{"id": 3}' }
+  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE', message: /malformed the VM/ })
+})
+
+test('an unreachable provider and one that does not answer in time are told apart', async (t) => {
+  await assert.rejects(clientFor('http://127.0.0.1:1').list(), { code: 'PROVIDER_UNREACHABLE', message: /ECONNREFUSED.*try again later/ })
+  const server = await fakeServer(t, () => 'hang')
+  await assert.rejects(clientFor(server.baseUrl, 200).list(), { code: 'PROVIDER_TIMEOUT' })
+  const controller = new AbortController()
+  const pending = clientFor(server.baseUrl, 5000).start('x', { signal: controller.signal })
+  controller.abort()
+  await assert.rejects(pending, { code: 'INTERRUPTED' })
+})

@@ -1,0 +1,75 @@
+/**
+ * Use-case dependencies for unit tests: the real store, identity and SSH key
+ * in a temporary data dir, with a scripted discovery service and provider.
+ *
+ * @module
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import type { AdvertisementFromAnyServer, VmAccessInfo, VmInfo } from '@golem-vm/protocol'
+import { Wallet } from 'ethers'
+import type { ProviderTarget, RequestorDeps } from '../../src/app/deps.js'
+import { compose } from '../../src/compose.js'
+
+/** The fake provider's id. */
+export const PROVIDER = new Wallet(Wallet.createRandom().privateKey).address
+
+/** An advertisement of {@link PROVIDER} (verified, 4 CPU / 8 GB / 100 GB) with `extra` applied. */
+export const advertisement = (extra: Partial<AdvertisementFromAnyServer> = {}): AdvertisementFromAnyServer => ({
+  provider_id: PROVIDER, ip_address: '127.0.0.1', country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 },
+  created_at: 'c', updated_at: 'u', provider_name: 'test-provider', signed: true, api_port: 7777, ...extra,
+})
+
+/** A VM as a provider reports it. */
+export const vmInfo = (name: string, extra: Partial<VmInfo> = {}): VmInfo => ({
+  id: name, name, status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.0.0.2', ssh_port: 50800,
+  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04', ...extra,
+})
+
+/** Access info as a provider reports it. */
+export const accessInfo = (name: string): VmAccessInfo => ({ ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: name, multipass_name: `golem-${name}` })
+
+type Provider = ReturnType<RequestorDeps['provider']>
+
+/** The scripted parts; tests replace methods to inject answers. */
+export interface Fakes {
+  ads: AdvertisementFromAnyServer[]
+  provider: Provider
+  /** Every provider client made: its target and signer address. */
+  clients: { target: ProviderTarget; signer: string }[]
+}
+
+/** Deps on a fresh temp data dir, with fakes for discovery and the provider. */
+export function fakeDeps(t: TestContext): { deps: RequestorDeps; fakes: Fakes; dataDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'golem-vm-app-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dataDir = join(dir, 'data')
+  const real = compose({ dataDir, discoveryUrl: 'http://discovery.invalid', createTimeoutMs: 60_000 })
+  const fakes: Fakes = {
+    ads: [advertisement()],
+    clients: [],
+    provider: {
+      create: async (body) => vmInfo(body.name, { resources: body.resources }),
+      list: async () => [],
+      get: async (id) => vmInfo(id),
+      access: async (id) => accessInfo(id),
+      start: async (id) => vmInfo(id),
+      stop: async (id) => vmInfo(id, { status: 'stopped' }),
+      delete: async () => undefined,
+    },
+  }
+  const deps: RequestorDeps = {
+    ...real,
+    discovery: {
+      list: async () => ({ advertisements: fakes.ads, malformed: 0 }),
+      get: async (id) => fakes.ads.find((a) => a.provider_id.toLowerCase() === id.toLowerCase()),
+    },
+    provider: (target, signer) => {
+      void signer.getAddress().then((address) => fakes.clients.push({ target, signer: address }))
+      return fakes.provider
+    },
+  }
+  return { deps, fakes, dataDir }
+}
