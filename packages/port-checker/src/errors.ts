@@ -5,23 +5,11 @@
  *
  * @module
  */
-import type { PortCheckErrorCode } from '@golem-vm/protocol'
+import { ClientError, type ClientErrorIssue as ErrorIssue, type PortCheckErrorCode } from '@golem-vm/protocol'
 
-/** One problem with the request body: where (`ports.2`, empty for the body itself) and what. */
-export interface ErrorIssue {
-  readonly path: string
-  readonly message: string
-}
+export type { ErrorIssue }
 
 /** An error whose code and message are meant for the client; the message says what to fix. */
-export class PortCheckError extends Error {
+export class PortCheckError extends ClientError<PortCheckErrorCode> {
   override readonly name = 'PortCheckError'
-  constructor(
-    readonly code: PortCheckErrorCode,
-    message: string,
-    readonly issues: readonly ErrorIssue[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DiscoveryIssue } from '@golem-vm/protocol'
+import { ClientError, type DiscoveryIssue } from '@golem-vm/protocol'
 
 /** Every code a client can receive; each line says when. */
 export const ERROR_CODES = [
@@ -35,14 +35,6 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
 /** An error whose code and message are meant for the client. */
-export class DiscoveryError extends Error {
+export class DiscoveryError extends ClientError<ErrorCode, DiscoveryIssue> {
   override readonly name = 'DiscoveryError'
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly issues: readonly DiscoveryIssue[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
 }

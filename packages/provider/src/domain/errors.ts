@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ClientError, type ClientErrorIssue as ErrorIssue } from '@golem-vm/protocol'
 
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
@@ -31,22 +32,11 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
-export interface ErrorIssue {
-  readonly path: string
-  readonly message: string
-}
+export type { ErrorIssue }
 
 /** An error whose code and message are meant for the client. */
-export class ProviderError extends Error {
+export class ProviderError extends ClientError<ErrorCode> {
   override readonly name = 'ProviderError'
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly issues: readonly ErrorIssue[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
 }
 
 /** True for errors the backend reported (as opposed to the request being wrong). */

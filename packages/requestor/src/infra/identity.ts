@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import { Wallet } from 'ethers'
 import { RequestorError } from '../domain/errors.js'
-import { createFileOnce, ensurePrivateDir, readIfExists, tightenMode } from './files.js'
+import { createFileOnce, ensurePrivateDir, readIfExists, tightenMode } from '@golem-vm/common'
 
 /** Name of the identity file in the data dir. */
 export const IDENTITY_FILE = 'identity.json'

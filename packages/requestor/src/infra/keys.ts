@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path'
 import { RequestorError } from '../domain/errors.js'
-import { createFileOnce, ensurePrivateDir, readIfExists, replaceFile, tightenMode } from './files.js'
+import { createFileOnce, ensurePrivateDir, readIfExists, replaceFile, tightenMode } from '@golem-vm/common'
 import { fingerprint, generateEd25519KeyPair, publicKeyOfPrivate } from './openssh-key.js'
 
 /** The renter's SSH key as the CLI uses it. */

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RequestorError } from '../domain/errors.js'
 import { RentalFile, type Rental } from '../domain/rental.js'
-import { ensurePrivateDir, readIfExists, replaceFile } from './files.js'
+import { ensurePrivateDir, readIfExists, replaceFile } from '@golem-vm/common'
 
 /** Name of the rentals file in the data dir. */
 export const RENTALS_FILE = 'rentals.json'

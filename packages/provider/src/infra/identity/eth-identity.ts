@@ -14,9 +14,10 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Wallet, encryptKeystoreJson, isKeystoreJson } from 'ethers'
+import { createFileOnce, replaceFile } from '@golem-vm/common'
 
 /** Name of the key file inside the key directory (the original's name). */
 export const KEY_FILE = 'provider_key.json'
@@ -154,7 +155,7 @@ async function loadExisting(path: string, text: string, opts: IdentityOptions, n
   if (isKeystoreJson(text)) return { wallet: await decryptKeystore(path, text, opts.passphrase), encrypted: true }
   const wallet = plainKey(path, json)
   if (opts.passphrase === undefined || opts.passphrase === '') return { wallet, encrypted: false }
-  await replaceFile(path, await encrypt(wallet, opts))
+  await replaceFile(path, await encrypt(wallet, opts), 0o600)
   notices.push(`the provider key ${path} was stored unencrypted; it is now encrypted with ${PASSPHRASE_SETTING}`)
   return { wallet, encrypted: true }
 }
@@ -210,7 +211,7 @@ async function createKey(path: string, opts: IdentityOptions): Promise<Loaded | 
   const wallet = new Wallet(randomPrivateKey())
   const encrypted = opts.passphrase !== undefined && opts.passphrase !== ''
   const text = encrypted ? await encrypt(wallet, opts) : `${JSON.stringify({ address: wallet.address, private_key: wallet.privateKey })}\n`
-  return (await createFile(path, text)) ? { wallet, encrypted } : undefined
+  return (await createFileOnce(path, text, 0o600)) ? { wallet, encrypted } : undefined
 }
 
 const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
@@ -224,54 +225,4 @@ function randomPrivateKey(): string {
     if (k > 0n && k < SECP256K1_ORDER) return `0x${hex}`
   }
   throw new Error('the random number generator keeps returning invalid keys')
-}
-
-async function writeTemp(path: string, text: string): Promise<string> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  const handle = await open(tmp, 'wx', 0o600)
-  try {
-    await handle.writeFile(text, 'utf8')
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  await chmod(tmp, 0o600)
-  return tmp
-}
-
-/** Atomically creates `path` (link of a complete temporary file); false when it already exists. */
-async function createFile(path: string, text: string): Promise<boolean> {
-  const tmp = await writeTemp(path, text)
-  try {
-    await link(tmp, path)
-    await syncDir(dirname(path))
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
-  } finally {
-    await unlink(tmp)
-  }
-}
-
-/** Atomically replaces `path` (rename of a complete temporary file). */
-async function replaceFile(path: string, text: string): Promise<void> {
-  const tmp = await writeTemp(path, text)
-  try {
-    await rename(tmp, path)
-    await syncDir(dirname(path))
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined)
-    throw error
-  }
-}
-
-// Makes the new directory entry durable, so a crash right after start cannot lose the key.
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
