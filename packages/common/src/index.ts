@@ -1,1 +1,2 @@
 export * from './private-files.js'
+export * from './deadline.js'

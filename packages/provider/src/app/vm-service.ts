@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino'
 import { DEFAULT_IMAGE, parseSshPublicKey, resolveResourceForms, type CreateVmRequest, type VmStatus } from '@golem-vm/protocol'
+import { deadlineSignal } from '@golem-vm/common'
 import { admit, type AdmissionPolicy } from '../domain/capacity.js'
 import { buildCloudInit } from '../domain/cloud-init.js'
 import { ProviderError } from '../domain/errors.js'
@@ -194,11 +195,11 @@ export class VmService {
   }
 
   #deadline(ms: number): AbortSignal {
-    return AbortSignal.any([AbortSignal.timeout(ms), this.#d.shutdown])
+    return deadlineSignal(ms, this.#d.shutdown)
   }
 
   #cleanupSignal(): AbortSignal {
-    return AbortSignal.timeout(this.#d.timeouts.deleteMs)
+    return deadlineSignal(this.#d.timeouts.deleteMs)
   }
 
   #require(vm: VmRecord | undefined, id: string): VmRecord {

@@ -10,6 +10,8 @@ import { ProviderError } from './errors.js'
 /** A disk image the QEMU driver boots, from a URL or a local path, verified by SHA-256. */
 export interface QemuImageSource {
   readonly url?: string | undefined
+  /** Other places serving the same bytes (tried in order when `url` fails; the checksum decides). */
+  readonly mirrors?: readonly string[] | undefined
   readonly path?: string | undefined
   readonly sha256: string
   readonly format: 'qcow2' | 'raw'
@@ -33,10 +35,26 @@ export interface ImageEntry {
 
 export type BackendName = 'multipass' | 'qemu' | 'fake'
 
-/** Ubuntu LTS releases, the images renters expect. QEMU sources are added by the QEMU driver's catalogue. */
+// Official Ubuntu cloud images of one dated release, pinned by SHA-256 (from that
+// release's SHA256SUMS). Dated releases move from cloud-images.ubuntu.com to
+// cloud-images-archive.ubuntu.com after some months, so both are listed; the
+// checksum, not the server, decides. Operators replace an entry (same name) in
+// their GOLEM_PROVIDER_IMAGE_CATALOG file to use a newer release or a mirror.
+const ubuntuCloudImage = (version: string, codename: string, release: string, sha256: string): QemuImageSource => {
+  const path = `releases/${codename}/release-${release}/ubuntu-${version}-server-cloudimg-amd64.img`
+  return { url: `https://cloud-images.ubuntu.com/${path}`, mirrors: [`https://cloud-images-archive.ubuntu.com/${path}`], sha256, format: 'qcow2' }
+}
+
+/** Ubuntu LTS releases, the images renters expect, for Multipass and for QEMU. */
 export const BUILTIN_IMAGES: readonly ImageEntry[] = [
-  { name: '24.04', aliases: ['ubuntu:24.04', 'noble', 'lts', 'ubuntu-24.04'], description: 'Ubuntu 24.04 LTS', defaultUser: 'ubuntu', multipass: '24.04' },
-  { name: '22.04', aliases: ['ubuntu:22.04', 'jammy', 'ubuntu-22.04'], description: 'Ubuntu 22.04 LTS', defaultUser: 'ubuntu', multipass: '22.04' },
+  {
+    name: '24.04', aliases: ['ubuntu:24.04', 'noble', 'lts', 'ubuntu-24.04'], description: 'Ubuntu 24.04 LTS', defaultUser: 'ubuntu', multipass: '24.04',
+    qemu: ubuntuCloudImage('24.04', 'noble', '20260826', 'd0fe84bb5f80853425fa6be28e2c106f30104c3cfe8611933f2e65c9b63f0e30'),
+  },
+  {
+    name: '22.04', aliases: ['ubuntu:22.04', 'jammy', 'ubuntu-22.04'], description: 'Ubuntu 22.04 LTS', defaultUser: 'ubuntu', multipass: '22.04',
+    qemu: ubuntuCloudImage('22.04', 'jammy', '20260807', 'ff271290a23279ce764561dbe2e9c3ec29da899535b571a987c37b47970c2ad9'),
+  },
 ]
 
 const runsOn = (entry: ImageEntry, backend: BackendName) =>

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { deadlineSignal } from '@golem-vm/common'
 import type { Signer } from 'ethers'
 import {
   ADVERTISEMENTS_PATH, AdvertisementFromAnyServer, DISCOVERY_AUDIENCE, DiscoveryHealth,
@@ -109,8 +110,7 @@ export class DiscoveryClient {
   }
 
   async #request(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs)
-    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    const combined = signal === undefined ? deadlineSignal(this.#timeoutMs) : deadlineSignal(this.#timeoutMs, signal)
     const what = `${method} ${this.#base}${path}`
     try {
       const response = await fetch(`${this.#base}${path}`, { method, headers: { accept: 'application/json', ...headers }, body, signal: combined, redirect: 'manual' })
@@ -119,7 +119,7 @@ export class DiscoveryClient {
     } catch (error) {
       if (error instanceof DiscoveryClientError) throw error
       if (signal?.aborted === true) throw new DiscoveryClientError('DISCOVERY_ABORTED', `${what} was cancelled`, false)
-      if (timeout.aborted) throw new DiscoveryClientError('DISCOVERY_TIMEOUT', `${what} got no answer within ${this.#timeoutMs} ms`, true)
+      if (combined.aborted) throw new DiscoveryClientError('DISCOVERY_TIMEOUT', `${what} got no answer within ${this.#timeoutMs} ms`, true)
       throw new DiscoveryClientError('DISCOVERY_UNREACHABLE', `${what} failed: ${networkReason(error)}`, true)
     }
   }

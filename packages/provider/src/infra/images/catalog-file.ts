@@ -23,6 +23,7 @@ const Entry = z.strictObject({
   multipass: z.string().optional(),
   format: z.enum(['qcow2', 'raw']).default('qcow2'),
   url: z.url({ protocol: /^https?$/ }).optional(),
+  mirrors: z.array(z.url({ protocol: /^https?$/ })).optional(),
   path: z.string().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
   kernel: z.string().optional(),
@@ -53,7 +54,7 @@ export function parseImageCatalog(text: string, filePath: string): { ok: true; i
       description: e.description ?? e.name,
       defaultUser: e.default_user,
       multipass: e.multipass,
-      qemu: { url: e.url, path: abs(e.path), sha256: e.sha256, format: e.format, kernel: abs(e.kernel), initrd: abs(e.initrd), append: e.append, minMemoryMb: e.min_memory_mb },
+      qemu: { url: e.url, mirrors: e.mirrors, path: abs(e.path), sha256: e.sha256, format: e.format, kernel: abs(e.kernel), initrd: abs(e.initrd), append: e.append, minMemoryMb: e.min_memory_mb },
     })),
   }
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { deadlineSignal } from '@golem-vm/common'
 import { CheckPortsResponseCompat, PortCheckErrorBody, type CheckPortsResponseCompat as CheckPortsBody } from '@golem-vm/protocol'
 
 /** How long one request may take unless the caller says otherwise (the original's 30 s). */
@@ -85,18 +86,18 @@ export async function checkPorts(
   opts: PortCheckOptions = {},
 ): Promise<PortCheckResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PORT_CHECK_TIMEOUT_MS
-  const timeout = AbortSignal.timeout(timeoutMs)
+  const combined = deadlineSignal(timeoutMs, signal)
   try {
     const response = await fetch(endpoint(serverUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ provider_ip: providerIp, ports }),
-      signal: AbortSignal.any([signal, timeout]),
+      signal: combined,
     })
     const text = await response.text()
     return response.ok ? parseBody(text) : httpFailure(response.status, text)
   } catch (error) {
-    if (timeout.aborted) return failure('timeout', `no answer within ${formatSeconds(timeoutMs)}`)
+    if (combined.aborted && !signal.aborted) return failure('timeout', `no answer within ${formatSeconds(timeoutMs)}`)
     if (signal.aborted) return failure('aborted', 'the check was cancelled')
     return failure('unreachable', networkReason(error))
   }

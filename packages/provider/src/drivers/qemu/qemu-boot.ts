@@ -1,0 +1,99 @@
+/**
+ * Boots a VM folder: starts QEMU detached in the folder, waits until its QMP
+ * socket answers, reads the forwarded SSH port, then waits until the guest's
+ * SSH server sends its banner. Every wait is bounded; a QEMU that exits or
+ * a guest that never answers is reported with QEMU's stderr or the last
+ * lines of the serial console.
+ *
+ * @module
+ */
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ProviderError } from '../../domain/errors.js'
+import type { SshEndpoint } from '../../domain/vm.js'
+import { spawnDetached } from '../../infra/exec/spawn-detached.js'
+import { readSshBanner } from '../../infra/ssh-probe/ssh-probe.js'
+import { logTail, rotateConsoleLog } from './console-log.js'
+import { qemuArgv, VM_FILES, type Accelerator } from './qemu-argv.js'
+import { QmpError } from './qmp-client.js'
+import { queryVm } from './qmp-queries.js'
+import { isAlive } from './vm-process.js'
+import type { VmMeta } from './vm-folder.js'
+
+/** User-mode networking always gives the guest this address; the host reaches it only through the forward. */
+export const GUEST_ADDRESS = '10.0.2.15'
+
+export interface BootOptions {
+  readonly binary: string
+  readonly accelerator: Accelerator
+  /** Longest QEMU may take to open its QMP socket after it was started. */
+  readonly startTimeoutMs: number
+}
+
+export interface Booted {
+  readonly pid: number
+  readonly endpoint: SshEndpoint
+}
+
+const CONSOLE_TAIL_LINES = 15
+
+/** QEMU gets a minimal environment: the provider's own (settings, secrets) stays with the provider. */
+const QEMU_ENV: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' }
+
+/** The last console lines, as a sentence fragment for an error message. */
+export async function consoleTail(dir: string): Promise<string> {
+  const tail = await logTail(join(dir, VM_FILES.console), CONSOLE_TAIL_LINES)
+  return tail === '' ? 'the serial console is empty' : `last console lines:\n${tail}`
+}
+
+const failed = (message: string) => new ProviderError('BACKEND_FAILED', message)
+
+/** Starts QEMU for the folder's VM and resolves once QMP answers with the forwarded SSH port. */
+export async function startQemu(dir: string, meta: VmMeta, opts: BootOptions, signal: AbortSignal): Promise<Booted> {
+  await rotateConsoleLog(dir)
+  await rm(join(dir, VM_FILES.stderr), { force: true })
+  const { kernel, initrd, append } = meta.image
+  const argv = qemuArgv({
+    instance: meta.instance, cpus: meta.cpus, memoryMb: meta.memoryMb, accelerator: opts.accelerator, sshHostPort: 0,
+    kernelBoot: kernel === undefined ? undefined : { kernel, initrd, append },
+  })
+  const child = await spawnDetached(opts.binary, argv, { cwd: dir, env: QEMU_ENV, stdoutPath: join(dir, VM_FILES.stdout), stderrPath: join(dir, VM_FILES.stderr) })
+  const deadline = performance.now() + opts.startTimeoutMs
+  for (;;) {
+    signal.throwIfAborted()
+    if (!(await isAlive(child.pid))) throw failed(`qemu exited at start: ${await stderrTail(dir)}`)
+    try {
+      const vm = await queryVm(join(dir, VM_FILES.qmp), { timeoutMs: 2000, signal })
+      if (vm.sshPort === undefined) throw failed('qemu runs but reports no port forwarded to the guest\'s SSH server')
+      return { pid: child.pid, endpoint: { host: '127.0.0.1', port: vm.sshPort } }
+    } catch (error) {
+      if (!(error instanceof QmpError) || performance.now() > deadline) throw error
+    }
+    await sleep(100, undefined, { signal })
+  }
+}
+
+async function stderrTail(dir: string): Promise<string> {
+  const tail = await logTail(join(dir, VM_FILES.stderr), 5)
+  return tail === '' ? 'it printed nothing' : tail
+}
+
+/**
+ * Waits until the guest's SSH server sends its banner (a TCP connect alone
+ * proves nothing: user-mode networking accepts it before the guest is up).
+ * Rejects with BACKEND_FAILED if QEMU exits meanwhile, and with
+ * BACKEND_TIMEOUT (with the console's last lines) when `signal` aborts.
+ */
+export async function waitForGuestSsh(dir: string, booted: Booted, signal: AbortSignal): Promise<void> {
+  const started = performance.now()
+  for (;;) {
+    if (signal.aborted) {
+      const seconds = Math.round((performance.now() - started) / 1000)
+      throw new ProviderError('BACKEND_TIMEOUT', `the guest did not bring SSH up on ${booted.endpoint.host}:${booted.endpoint.port} within ${seconds} s; ${await consoleTail(dir)}`)
+    }
+    if (!(await isAlive(booted.pid))) throw failed(`the VM stopped while booting; ${await consoleTail(dir)}`)
+    if (await readSshBanner(booted.endpoint, 2000)) return
+    await sleep(500, undefined, { signal }).catch(() => undefined)
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The QEMU backend: drives `qemu-system-x86_64` directly, one detached QEMU
+ * process per running VM, each VM in its own folder `<dataDir>/vms/<instance>/`
+ * (see `vm-folder.ts`). State lives only in those folders and the live
+ * processes, so after a provider restart `list` and `inspect` find every VM
+ * again: the folder says what the VM is (`vm.json`), the pid file and /proc
+ * say whether it runs, and QMP says its state and forwarded SSH port.
+ *
+ * @module
+ */
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { ProviderError } from '../../domain/errors.js'
+import { ExecFailure, run } from '../../infra/exec/run.js'
+import type { ImageCache } from '../../infra/images/image-cache.js'
+import type { DriverInfo, DriverInstance, DriverVmState, LaunchSpec, RunningVm, VmDriver } from '../driver.js'
+import { detectAccelerator, type AccelDecision, type AccelSetting } from './accelerator.js'
+import { capConsoleLog } from './console-log.js'
+import { GUEST_ADDRESS, startQemu, waitForGuestSsh, type Booted } from './qemu-boot.js'
+import { prepareDisk } from './qemu-disk.js'
+import { timed, withDeadline } from './phases.js'
+import { memoryMb, VM_FILES } from './qemu-argv.js'
+import { QmpError, withQmp } from './qmp-client.js'
+import { queryVm } from './qmp-queries.js'
+import { VmFolders, type VmMeta } from './vm-folder.js'
+import { pidFromFile, pidsIn, terminate, waitForExit } from './vm-process.js'
+
+export interface QemuDriverOptions {
+  readonly binary: string
+  readonly qemuImg: string
+  /** genisoimage, xorriso or mkisofs; undefined when none is installed (probe says so). */
+  readonly isoTool: string | undefined
+  /** `<dataDir>/vms` holds the VM folders. */
+  readonly vmsDir: string
+  readonly images: ImageCache
+  readonly logger: Logger
+  readonly accel: AccelSetting
+  /** Longest a tool (qemu-img, genisoimage) or a QMP exchange may take. */
+  readonly commandTimeoutMs: number
+  /** How long a guest gets to power off after the ACPI button before it is forced. */
+  readonly powerdownTimeoutMs: number
+  /**
+   * The driver's own bound on a launch or start (image, disks, boot, SSH
+   * banner), whatever the caller's signal does: a guest that never boots is
+   * given up and ended after this long.
+   */
+  readonly bootTimeoutMs: number
+}
+
+const QMP_TIMEOUT_MS = 5000
+const QEMU_START_TIMEOUT_MS = 30_000
+const CONSOLE_SWEEP_MS = 30_000
+
+export class QemuDriver implements VmDriver {
+  readonly name = 'qemu' as const
+  readonly #o: QemuDriverOptions
+  readonly #folders: VmFolders
+  #accel: Promise<AccelDecision> | undefined
+  #sweep: NodeJS.Timeout | undefined
+
+  constructor(opts: QemuDriverOptions) {
+    this.#o = opts
+    this.#folders = new VmFolders(opts.vmsDir)
+  }
+
+  async probe(signal: AbortSignal): Promise<DriverInfo> {
+    const version = await this.#tool(this.#o.binary, ['-version'], signal, 'install QEMU (Debian: apt install qemu-system-x86) or set GOLEM_PROVIDER_QEMU_BINARY')
+    await this.#tool(this.#o.qemuImg, ['--version'], signal, 'install qemu-img (Debian: apt install qemu-utils) or set GOLEM_PROVIDER_QEMU_IMG_BINARY')
+    if (this.#o.isoTool === undefined) {
+      throw new ProviderError('BACKEND_UNAVAILABLE', 'no tool to write the cloud-init seed: install genisoimage (or xorriso)')
+    }
+    const accel = await this.#accelerator()
+    this.#startConsoleSweep()
+    const v = /version (\S+)/.exec(version)?.[1] ?? 'unknown'
+    return { name: 'qemu', version: v, detail: `qemu ${v} (${this.#o.binary}), accelerator ${accel.accelerator}: ${accel.reason}` }
+  }
+
+  async launch(spec: LaunchSpec, callerSignal: AbortSignal): Promise<RunningVm> {
+    const log = this.#o.logger.child({ instance: spec.instance })
+    const phases: Record<string, number> = {}
+    const signal = withDeadline(callerSignal, this.#o.bootTimeoutMs)
+    return this.#translate('launch', spec.instance, phases, async () => {
+      const source = spec.image.qemu
+      if (source === undefined) throw new ProviderError('BACKEND_FAILED', `image "${spec.image.name}" has no QEMU source in the catalogue`)
+      const dir = await this.#create(spec.instance)
+      const base = await timed(phases, 'image', () => this.#o.images.ensure(spec.image.name, source, signal))
+      const meta: VmMeta = {
+        version: 1, instance: spec.instance, hostname: spec.hostname, cpus: spec.resources.cpu,
+        memoryMb: memoryMb(spec.resources.memory, source.minMemoryMb), storageGb: spec.resources.storage,
+        image: { name: spec.image.name, base, format: source.format, kernel: source.kernel, initrd: source.initrd, append: source.append },
+        createdAt: new Date().toISOString(),
+      }
+      await this.#folders.writeMeta(meta)
+      await prepareDisk(dir, meta, spec.cloudInit, { qemuImg: this.#o.qemuImg, isoTool: this.#o.isoTool ?? 'genisoimage', timeoutMs: this.#o.commandTimeoutMs, signal }, phases)
+      const running = await this.#boot(dir, meta, signal, phases)
+      log.info({ phasesMs: phases, endpoint: running.endpoint, memoryMb: meta.memoryMb }, 'qemu vm launched')
+      return running
+    })
+  }
+
+  async start(instance: string, callerSignal: AbortSignal): Promise<RunningVm> {
+    const signal = withDeadline(callerSignal, this.#o.bootTimeoutMs)
+    const phases: Record<string, number> = {}
+    return this.#translate('start', instance, phases, async () => {
+      const state = await this.inspect(instance, signal)
+      if (state.kind === 'running') return { endpoint: state.endpoint, ipAddress: state.ipAddress }
+      const meta = await this.#meta(instance)
+      if (state.kind === 'other') throw new ProviderError('BACKEND_FAILED', `VM ${instance} cannot be started: ${state.detail}`)
+      const running = await this.#boot(this.#folders.dir(instance), meta, signal, phases)
+      this.#o.logger.info({ instance, phasesMs: phases, endpoint: running.endpoint }, 'qemu vm started')
+      return running
+    })
+  }
+
+  async stop(instance: string, signal: AbortSignal): Promise<void> {
+    await this.#translate('stop', instance, {}, async () => {
+      await this.#meta(instance)
+      const pid = await pidFromFile(this.#folders.dir(instance))
+      if (pid === undefined) return
+      const started = performance.now()
+      const asked = await this.#qmp(instance, (qmp) => qmp.execute('system_powerdown'), signal).then(() => true, () => false)
+      if (asked && (await waitForExit(pid, this.#o.powerdownTimeoutMs, signal))) {
+        this.#o.logger.info({ instance, durationMs: Math.round(performance.now() - started) }, 'qemu vm powered off')
+        return
+      }
+      this.#o.logger.warn({ instance, waitedMs: Math.round(performance.now() - started), acpi: asked }, 'the guest did not power off; forcing')
+      if (!(await terminate([pid], 3000))) throw new ProviderError('BACKEND_FAILED', `the QEMU process ${pid} of ${instance} does not exit`)
+    })
+  }
+
+  async destroy(instance: string, signal: AbortSignal): Promise<void> {
+    if (!VmFolders.isValidName(instance)) return
+    await this.#translate('destroy', instance, {}, async () => {
+      signal.throwIfAborted()
+      // Every process working in the folder: the pid file may be missing after a crash mid-launch.
+      const pids = await pidsIn(this.#folders.dir(instance))
+      if (pids.length > 0 && !(await terminate(pids, 3000))) {
+        throw new ProviderError('BACKEND_FAILED', `the QEMU process of ${instance} does not exit; its folder is kept`)
+      }
+      await this.#folders.remove(instance)
+      this.#o.logger.info({ instance, killed: pids }, 'qemu vm destroyed')
+    })
+  }
+
+  async inspect(instance: string, signal: AbortSignal): Promise<DriverVmState> {
+    if (!(await this.#folders.exists(instance))) return { kind: 'absent' }
+    const dir = this.#folders.dir(instance)
+    await capConsoleLog(dir).catch(() => false)
+    const pid = await pidFromFile(dir)
+    const meta = await this.#folders.readMeta(instance).catch(() => undefined)
+    if (pid === undefined) return meta === undefined ? { kind: 'other', detail: 'incomplete: its launch did not finish' } : { kind: 'stopped' }
+    try {
+      const vm = await queryVm(join(dir, VM_FILES.qmp), { timeoutMs: QMP_TIMEOUT_MS, signal })
+      if (vm.status === 'running' && vm.sshPort !== undefined) return { kind: 'running', endpoint: { host: '127.0.0.1', port: vm.sshPort }, ipAddress: GUEST_ADDRESS }
+      return { kind: 'other', detail: `qemu reports ${vm.status}` }
+    } catch (error) {
+      return { kind: 'other', detail: `qemu runs (pid ${pid}) but QMP does not answer: ${(error as Error).message}` }
+    }
+  }
+
+  async list(signal: AbortSignal): Promise<DriverInstance[]> {
+    const out: DriverInstance[] = []
+    for (const instance of await this.#folders.list()) out.push({ instance, state: (await this.inspect(instance, signal)).kind })
+    return out
+  }
+
+  // Boots the folder's VM and waits for its SSH banner; a failed boot leaves no process running.
+  async #boot(dir: string, meta: VmMeta, signal: AbortSignal, phases: Record<string, number>): Promise<RunningVm> {
+    const { accelerator } = await this.#accelerator()
+    let booted: Booted | undefined
+    try {
+      booted = await timed(phases, 'launch', () => startQemu(dir, meta, { binary: this.#o.binary, accelerator, startTimeoutMs: QEMU_START_TIMEOUT_MS }, signal))
+      const b = booted
+      await timed(phases, 'boot', () => waitForGuestSsh(dir, b, signal))
+      return { endpoint: booted.endpoint, ipAddress: GUEST_ADDRESS }
+    } catch (error) {
+      await terminate(await pidsIn(dir), 3000)
+      throw error
+    }
+  }
+
+  async #create(instance: string): Promise<string> {
+    try {
+      return await this.#folders.create(instance)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ProviderError('BACKEND_FAILED', `VM ${instance} already exists`)
+      throw error
+    }
+  }
+
+  async #meta(instance: string): Promise<VmMeta> {
+    const meta = await this.#folders.readMeta(instance)
+    if (meta === undefined) throw new ProviderError('BACKEND_FAILED', `VM ${instance} does not exist (no ${VM_FILES.meta} in ${this.#o.vmsDir})`)
+    return meta
+  }
+
+  #qmp<T>(instance: string, fn: Parameters<typeof withQmp<T>>[2], signal: AbortSignal): Promise<T> {
+    return withQmp(join(this.#folders.dir(instance), VM_FILES.qmp), { timeoutMs: QMP_TIMEOUT_MS, signal }, fn)
+  }
+
+  // Decides the accelerator once; every later boot uses the same decision.
+  #accelerator(): Promise<AccelDecision> {
+    this.#accel ??= detectAccelerator({ setting: this.#o.accel, qemuBinary: this.#o.binary }).then((d) => {
+      this.#o.logger.info({ accelerator: d.accelerator, why: d.reason }, 'qemu accelerator chosen')
+      return d
+    })
+    return this.#accel
+  }
+
+  // Caps every VM's console log while the provider runs (see console-log.ts).
+  #startConsoleSweep(): void {
+    if (this.#sweep !== undefined) return
+    this.#sweep = setInterval(() => {
+      void this.#folders.list().then(async (names) => {
+        for (const name of names) await capConsoleLog(this.#folders.dir(name)).catch(() => false)
+      })
+    }, CONSOLE_SWEEP_MS)
+    this.#sweep.unref()
+  }
+
+  async #tool(binary: string, args: string[], signal: AbortSignal, fix: string): Promise<string> {
+    try {
+      return (await run(binary, args, { timeoutMs: this.#o.commandTimeoutMs, signal })).stdout
+    } catch (error) {
+      const why = error instanceof ExecFailure ? (error.kind === 'spawn' ? 'is missing or not executable' : error.reason) : String(error)
+      throw new ProviderError('BACKEND_UNAVAILABLE', `${binary} ${why}: ${fix}`, [], { cause: error })
+    }
+  }
+
+  // Runs one operation and turns any failure into a BACKEND_* ProviderError.
+  async #translate<T>(what: string, instance: string, phases: Record<string, number>, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now()
+    try {
+      return await fn()
+    } catch (error) {
+      const failure = translate(error, `qemu ${what} of ${instance}`)
+      this.#o.logger.warn({ instance, what, durationMs: Math.round(performance.now() - started), phasesMs: phases, err: failure.message }, 'qemu operation failed')
+      throw failure
+    }
+  }
+}
+
+function translate(error: unknown, what: string): ProviderError {
+  if (error instanceof ProviderError) return error
+  if (error instanceof ExecFailure) {
+    if (error.kind === 'timeout') return new ProviderError('BACKEND_TIMEOUT', `${what}: ${error.argv[0] ?? ''} did not finish in time`, [], { cause: error })
+    if (error.kind === 'spawn') return new ProviderError('BACKEND_UNAVAILABLE', `${what}: ${error.argv[0] ?? ''} is missing or not executable`, [], { cause: error })
+    return new ProviderError('BACKEND_FAILED', `${what}: ${error.reason}`, [], { cause: error })
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+    return new ProviderError('BACKEND_TIMEOUT', `${what} was cut short by its deadline`, [], { cause: error })
+  }
+  if (error instanceof QmpError) return new ProviderError('BACKEND_FAILED', `${what}: ${error.message}`, [], { cause: error })
+  return new ProviderError('BACKEND_FAILED', `${what} failed: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error })
+}
