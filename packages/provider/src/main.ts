@@ -54,7 +54,8 @@ function configFrom(opts: Record<string, string | undefined>): Config {
 async function start(opts: Record<string, string | undefined>): Promise<void> {
   const config = configFrom(opts)
   const log = createLogger(config.logLevel, config.logFormat, process.stdout.isTTY)
-  const portDisplay = new PortStatusDisplay(process.stdout, { servers: config.portCheckServers, mode: portVerificationMode(config), vmLimit: config.maxVms })
+  // Without a terminal stdout carries the JSON log; the display's plain lines go to stderr.
+  const portDisplay = new PortStatusDisplay(process.stdout.isTTY ? process.stdout : process.stderr, { servers: config.portCheckServers, mode: portVerificationMode(config), vmLimit: config.maxVms })
   let provider
   try {
     provider = await startProvider(config, log, { portDisplay })

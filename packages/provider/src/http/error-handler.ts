@@ -77,7 +77,8 @@ function fixHint(code: ErrorCode, message: string): string {
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = classify(error)
-  if (status >= 500) request.log.error({ err: error, code: body.code }, 'request failed')
+  if (status === 500) request.log.error({ err: error, code: body.code }, 'request failed')
+  else if (status >= 500) request.log.warn({ code: body.code, msg: body.message }, 'request failed')
   else request.log.info({ code: body.code, msg: body.message }, 'request refused')
   return reply.code(status).type('application/json').send(body)
 }

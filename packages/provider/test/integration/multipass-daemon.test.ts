@@ -144,3 +144,17 @@ test('bad configuration stops the start with every problem listed', async (t) =>
   )
   await assert.rejects(startDaemon(t, { env: { ...w.env, GOLEM_PROVIDER_OFFER_MEMORY_GB: '100000' } }), /memory offer of 100000 GB exceeds/)
 })
+
+test('a graceful stop during a create undoes it before the provider exits', async (t) => {
+  const w = await world(t)
+  const daemon = await startDaemon(t, { env: w.env })
+  control(w, { delayMs: { launch: 3000 } })
+  const pending = api<{ code: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'interrupted', ssh_key: w.key.publicKey })
+  await sleep(1000)
+  const code = await daemon.stop()
+  const answer = await pending.catch((error: unknown) => ({ status: 0, body: { code: String(error) } }))
+  assert.equal(code, 0)
+  assert.equal(answer.body.code, 'SHUTTING_DOWN', JSON.stringify(answer))
+  for (let i = 0; i < 50 && fakeList(w).list.length > 0; i++) await sleep(100)
+  assert.deepEqual(fakeList(w).list, [], 'the half-created instance was removed before exit')
+})
