@@ -1,2 +1,3 @@
 export * from './private-files.js'
 export * from './deadline.js'
+export * from './loopback-ports.js'

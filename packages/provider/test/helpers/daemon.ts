@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -96,33 +95,7 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<
   }
 }
 
-/** Finds `count` consecutive ports free on 127.0.0.1, in a random region to keep parallel tests apart. */
-export async function freePortRange(count: number): Promise<{ start: number; end: number }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const start = 20_000 + Math.floor(Math.random() * 20_000)
-    const ports = Array.from({ length: count }, (_, i) => start + i)
-    const free = await Promise.all(ports.map((p) => canListen(p)))
-    if (free.every(Boolean)) return { start, end: start + count - 1 }
-  }
-  throw new Error('no free port range found')
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.once('error', () => resolve(false))
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)))
-  })
-}
-
-/** True if something accepts TCP connections on 127.0.0.1:port. */
-export function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port })
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => resolve(false))
-  })
-}
+export { freePortRange, isListening } from '@golem-vm/common'
 
 /** JSON request to the daemon; the caller states the body type it expects. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type is the caller's claim about the response

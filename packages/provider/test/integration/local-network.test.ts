@@ -1,7 +1,7 @@
 /**
  * `npm run local-network` (scripts/local-network/main.ts) as a newcomer's CI
- * would run it: the whole network on 127.0.0.1 with a real QEMU VM (the tiny
- * test guest), the renter's `golem-vm ssh` prints the VM's hostname, and
+ * would run it: the whole network on 127.0.0.1 with a real QEMU VM (the Debian
+ * test guest with real cloud-init), the renter's `golem-vm ssh` prints the VM's hostname, and
  * then nothing of the run is left: no process (the node services, golem-vm
  * and ssh inherit a marker variable set here; QEMU, started with a minimal
  * environment, is found by its working directory in the run's dir and by the
@@ -72,7 +72,7 @@ test('npm run local-network --exit-after-ssh: a real VM through the whole networ
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-network/main.ts', '--exit-after-ssh', '--image', 'tiny-test', '--name', name], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-network/main.ts', '--exit-after-ssh', '--image', 'debian-12-test', '--name', name], {
     cwd: REPO_ROOT,
     env: { ...process.env, [MARKER]: marker, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

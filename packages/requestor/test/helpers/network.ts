@@ -6,9 +6,9 @@
  *
  * @module
  */
+import { freePortRange } from '@golem-vm/common'
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -87,24 +87,6 @@ export async function startPortChecker(t: TestContext): Promise<string> {
 export interface ProviderProcess {
   readonly apiUrl: string
   readonly providerId: string
-}
-
-/** Finds `count` consecutive free ports on 127.0.0.1 in a random region (parallel tests stay apart). */
-export async function freePortRange(count: number): Promise<{ start: number; end: number }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const start = 20_000 + Math.floor(Math.random() * 20_000)
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => canListen(start + i)))
-    if (free.every(Boolean)) return { start, end: start + count - 1 }
-  }
-  throw new Error('no free port range found')
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.once('error', () => resolve(false))
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)))
-  })
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Free TCP ports on 127.0.0.1 for the provider's API and SSH range, and a
- * check that a port is free again after the run.
+ * Free TCP ports on 127.0.0.1 (for tests, benchmarks and the local network), and a
+ * check whether something listens on a port.
  *
  * @module
  */
