@@ -1,3 +1,5 @@
 export * from './private-files.js'
 export * from './deadline.js'
 export * from './loopback-ports.js'
+export * from './config-error.js'
+export * from './json.js'

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ConfigError } from '@golem-vm/common'
 import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -35,13 +36,7 @@ export interface DiscoveryConfig {
   readonly logFormat: 'auto' | 'json' | 'pretty'
 }
 
-/** Thrown by {@link loadConfig}; `problems` has one line per bad setting. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
-  }
-}
+export { ConfigError }
 
 const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 

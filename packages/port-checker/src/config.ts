@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ConfigError } from '@golem-vm/common'
 import { isIP } from 'node:net'
 import { DEFAULT_MAX_PORTS_PER_REQUEST, DEFAULT_PORT_CHECKER_PORT } from '@golem-vm/protocol'
 import { z } from 'zod'
@@ -34,13 +35,7 @@ export interface Config {
   readonly trustProxy: TrustProxy
 }
 
-/** Thrown by {@link loadConfig}; `problems` lists every bad setting, one line each. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
-  }
-}
+export { ConfigError }
 
 const isUnset = (text: string | undefined): text is undefined => text === undefined || text.trim() === ''
 

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ConfigError } from '@golem-vm/common'
 import { isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 
@@ -27,13 +28,7 @@ export interface RequestorConfig {
   readonly createTimeoutMs: number
 }
 
-/** Thrown by {@link loadConfig}; `problems` has one line per bad setting. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
-  }
-}
+export { ConfigError }
 
 /** Where the settings come from besides the environment. */
 export interface ConfigSources {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { parseJsonOrUndefined } from '@golem-vm/common'
 import { join } from 'node:path'
 import { Wallet } from 'ethers'
 import { RequestorError } from '../domain/errors.js'
@@ -25,12 +26,7 @@ export interface RenterIdentity {
 }
 
 function parseIdentity(path: string, text: string): Wallet {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
+  const json = parseJsonOrUndefined(text)
   const key = (typeof json === 'object' && json !== null ? json : {}) as { address?: unknown; private_key?: unknown }
   if (typeof key.private_key !== 'string' || !/^(0x)?[0-9a-fA-F]{64}$/.test(key.private_key)) {
     throw new RequestorError('LOCAL_STATE', `${path} has no valid "private_key"; restore it from a backup (without it your VMs can no longer be managed), or move it away to start a new identity`)

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RequestorError } from '../domain/errors.js'
 import { RentalFile, type Rental } from '../domain/rental.js'
-import { ensurePrivateDir, readIfExists, replaceFile } from '@golem-vm/common'
+import { ensurePrivateDir, parseJsonOrUndefined, readIfExists, replaceFile } from '@golem-vm/common'
 
 /** Name of the rentals file in the data dir. */
 export const RENTALS_FILE = 'rentals.json'
@@ -76,12 +76,7 @@ export class RentalStore {
   async #read(): Promise<RentalFile> {
     const text = await readIfExists(this.#file)
     if (text === undefined) return { version: 1, rentals: [] }
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
+    const json = parseJsonOrUndefined(text)
     const parsed = RentalFile.safeParse(json)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]

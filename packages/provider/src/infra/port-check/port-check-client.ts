@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { parseJsonOrUndefined } from '@golem-vm/common'
 import { deadlineSignal } from '@golem-vm/common'
 import { CheckPortsResponseCompat, PortCheckErrorBody, type CheckPortsResponseCompat as CheckPortsBody } from '@golem-vm/protocol'
 
@@ -45,12 +46,7 @@ function networkReason(error: unknown): string {
 
 // Names the error body's code and message when the server sent ours, else the first bytes of the text.
 function httpFailure(status: number, text: string): PortCheckResult {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
+  const json = parseJsonOrUndefined(text)
   const body = PortCheckErrorBody.safeParse(json)
   if (body.success) return failure('http', `HTTP ${status} ${body.data.code}: ${body.data.message}`, { status, code: body.data.code })
   const snippet = text.trim().replace(/\s+/g, ' ').slice(0, MAX_BODY_TEXT)
