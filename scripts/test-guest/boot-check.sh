@@ -27,6 +27,7 @@ for tool in node qemu-img qemu-system-x86_64 genisoimage ssh ssh-keygen timeout;
 done
 
 # --- the catalog entry
+# shellcheck disable=SC2016 # JavaScript, not shell
 mapfile -t F < <(node -e '
   const [file, name] = process.argv.slice(1);
   const img = JSON.parse(require("fs").readFileSync(file, "utf8")).images.find((i) => i.name === name);
@@ -162,6 +163,7 @@ log "SSH banner '$BANNER' $(since "$T_START") s after qemu start (qemu CPU time 
 # --- log in
 SSH_OPTS=(-i "$WORK/id_ed25519" -p "$PORT" -o BatchMode=yes -o StrictHostKeyChecking=no
   -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 -o IdentitiesOnly=yes)
+# shellcheck disable=SC2016 # expanded in the guest
 CHECK='echo "hostname=$(hostname)"; echo "nproc=$(nproc)"; echo "id=$(id -un)"; df -k / | tail -n 1 | awk "{ print \"root_kb=\" \$2 }"; df -h /'
 for who in "$USER_NAME" root; do
   T_SSH=$EPOCHREALTIME
@@ -174,7 +176,7 @@ for who in "$USER_NAME" root; do
   done
   [[ -n $OUT ]] || die "cannot log in as $who"
   log "ssh as $who: $(since "$T_SSH") s"
-  sed 's/^/    /' <<<"$OUT" >&2
+  while IFS= read -r line; do printf '    %s\n' "$line" >&2; done <<<"$OUT"
   get() { sed -n "s/^$1=//p" <<<"$OUT"; }
   [[ $(get id) == "$who" ]] || die "logged in as $(get id), expected $who"
   [[ $(get hostname) == "$HOST_NAME" ]] || die "hostname is '$(get hostname)', expected $HOST_NAME"

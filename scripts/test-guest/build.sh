@@ -127,11 +127,11 @@ fi
 exec 3>&1 1>&2
 
 [[ $(id -u) -eq 0 ]] || die "building the test guests needs root (debootstrap, image file ownership)"
-for tool in apt-get apt-cache dpkg-deb debootstrap mke2fs qemu-img cpio flock sha256sum; do
+for tool in apt-get apt-cache dpkg-deb debootstrap mke2fs qemu-img cpio flock sha256sum tar zstd; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 
-mkdir -p "$CACHE_ROOT/tmp" "$CACHE_ROOT/debs" "$CACHE_ROOT/debootstrap" "$KEY_DIR"
+mkdir -p "$CACHE_ROOT/tmp" "$CACHE_ROOT/debs" "$CACHE_ROOT/debootstrap" "$CACHE_ROOT/rootfs" "$KEY_DIR"
 
 # One builder at a time per cache root; anything under tmp/ while we hold the
 # lock is left over from a crashed build.
@@ -155,6 +155,8 @@ for stale in "$CACHE_ROOT"/tmp/*; do
   log "removing a stale build directory: $stale"
   remove_tree "$stale"
 done
+rm -f "$CACHE_ROOT"/rootfs/.tree.*
+find "$CACHE_ROOT/rootfs" -name '*.tar.zst' -mtime +14 -delete
 
 WORK=$(mktemp -d "$CACHE_ROOT/tmp/build.XXXXXX")
 cleanup() {
@@ -743,9 +745,29 @@ build_real() {
       die "debootstrap (second stage) failed (log above)"
     fi
     rm -f "$tree/etc/dpkg/dpkg.cfg.d/golem-build-unsafe-io"
+    rm -f "$tree"/var/cache/apt/archives/*.deb "$tree"/var/cache/apt/*.bin
+    rm -rf "$tree"/var/lib/apt/lists/*
   }
-  step "real: debootstrap --variant=minbase $SUITE" run_debootstrap
-  unmount_under "$tree"
+  # The installed tree is cached too (keyed by the debootstrap step's code, the
+  # package list and the mirror; refreshed after 14 days), so a change to the rest
+  # of this script rebuilds in seconds instead of minutes of dpkg in a chroot.
+  local tkey tarball
+  read -r tkey _ < <({ declare -f run_debootstrap; echo "$SUITE $REAL_PKGS $mir"; } | sha256sum)
+  tarball=$CACHE_ROOT/rootfs/$SUITE-${tkey:0:16}.tar.zst
+  unpack_tree() { mkdir -p "$tree" && zstd -dcq "$tarball" | tar -C "$tree" --numeric-owner --xattrs --xattrs-include='*' -xpf -; }
+  save_tree() {
+    local tmp
+    tmp=$(mktemp "$CACHE_ROOT/rootfs/.tree.XXXXXX")
+    tar -C "$tree" --numeric-owner --xattrs --xattrs-include='*' -cf - . | zstd -q -3 -T0 -f -o "$tmp"
+    mv -f "$tmp" "$tarball"
+  }
+  if [[ -f $tarball ]]; then
+    step "real: unpack the cached debootstrap tree $(basename "$tarball")" unpack_tree
+  else
+    step "real: debootstrap --variant=minbase $SUITE" run_debootstrap
+    unmount_under "$tree"
+    step "real: save the debootstrap tree as $(basename "$tarball")" save_tree
+  fi
 
   local t0=$EPOCHREALTIME
   configure_real "$tree"
