@@ -1,11 +1,18 @@
 /**
- * The only module that spawns processes. Never through a shell; every call
- * has a timeout and an abort signal; output is captured up to a bound; a
- * failure is reported as data (`ExecFailure`), which drivers translate.
+ * How the provider runs a command: never through a shell; every call has a
+ * timeout and an abort signal; output is captured up to a bound; a failure
+ * is reported as data (`ExecFailure`), which drivers translate.
+ *
+ * The process is started and awaited on the background thread
+ * (infra/background), so that the fork-and-exec wait never stalls the event
+ * loop that answers API requests and moves SSH bookkeeping.
  *
  * @module
  */
-import { spawn } from 'node:child_process'
+import { BackgroundThread, BackgroundThreadError } from '../background/background-thread.js'
+import type { FailureKind } from './child.js'
+
+export type { FailureKind } from './child.js'
 
 export interface RunOptions {
   readonly timeoutMs: number
@@ -22,8 +29,6 @@ export interface RunResult {
   readonly stderr: string
   readonly durationMs: number
 }
-
-export type FailureKind = 'exit' | 'timeout' | 'aborted' | 'spawn'
 
 /** A process that did not exit 0, with what is needed to explain it. */
 export class ExecFailure extends Error {
@@ -58,56 +63,28 @@ function describe(kind: FailureKind, exitCode: number | null, stderr: string): s
   return `exit code ${exitCode ?? 'none'}${stderr ? `: ${lastLine(stderr)}` : ''}`
 }
 
-const KILL_GRACE_MS = 2000
-
-// Collects a stream into a string, keeping at most `limit` bytes.
-function collect(stream: NodeJS.ReadableStream | null, limit: number): () => string {
-  const chunks: Buffer[] = []
-  let size = 0
-  stream?.on('data', (chunk: Buffer) => {
-    if (size >= limit) return
-    chunks.push(chunk.subarray(0, limit - size))
-    size += chunk.length
-  })
-  return () => Buffer.concat(chunks).toString('utf8')
-}
+/** Stops after 10 s without a command: a provider between requests keeps no thread. */
+const BACKGROUND_IDLE_MS = 10_000
+const background = new BackgroundThread({ idleMs: BACKGROUND_IDLE_MS })
 
 /** Runs `file args…` to completion. Resolves on exit code 0, rejects with ExecFailure otherwise. */
-export function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const argv = [file, ...args]
   const started = performance.now()
-  return new Promise((resolve, reject) => {
-    const stdin = opts.input === undefined ? 'ignore' : 'pipe'
-    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: [stdin, 'pipe', 'pipe'] })
-    child.stdin?.on('error', () => undefined) // a process that exits without reading its input is not an error here
-    child.stdin?.end(opts.input)
-    const limit = opts.maxOutputBytes ?? 1024 * 1024
-    const stdout = collect(child.stdout, limit)
-    const stderr = collect(child.stderr, limit)
-    let kind: FailureKind | undefined
-    let spawnError: unknown
-    const stop = (why: FailureKind) => {
-      kind ??= why
-      child.kill('SIGTERM')
-      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref()
-    }
-    const timer = setTimeout(() => stop('timeout'), opts.timeoutMs)
-    const onAbort = () => stop('aborted')
-    if (opts.signal?.aborted) onAbort()
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
-    child.on('error', (error) => {
-      kind ??= 'spawn'
-      spawnError = error
-    })
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      opts.signal?.removeEventListener('abort', onAbort)
-      const durationMs = performance.now() - started
-      if (kind === undefined && code === 0) {
-        resolve({ stdout: stdout(), stderr: stderr(), durationMs })
-        return
-      }
-      reject(new ExecFailure(kind ?? 'exit', argv, code, stdout(), stderr(), durationMs, { cause: spawnError }))
-    })
-  })
+  const job = {
+    file, args, env: opts.env ?? process.env, timeoutMs: opts.timeoutMs,
+    maxOutputBytes: opts.maxOutputBytes ?? 1024 * 1024, input: opts.input,
+  }
+  let outcome
+  try {
+    outcome = await background.call('process', job, opts.signal)
+  } catch (error) {
+    if (!(error instanceof BackgroundThreadError)) throw error
+    throw new ExecFailure(opts.signal?.aborted === true ? 'aborted' : 'spawn', argv, null, '', error.message, performance.now() - started, { cause: error })
+  }
+  const { failure, exitCode, stdout, stderr, spawnError } = outcome
+  // The caller's clock: it includes the hop to the background thread.
+  const durationMs = performance.now() - started
+  if (failure === undefined) return { stdout, stderr, durationMs }
+  throw new ExecFailure(failure, argv, exitCode, stdout, stderr, durationMs, spawnError === undefined ? undefined : { cause: new Error(spawnError) })
 }

@@ -1,0 +1,155 @@
+/**
+ * One worker thread for work that would otherwise stall the event loop that
+ * serves the API. Starting a process is such work: libuv's spawn forks the
+ * whole daemon and waits until the child has exec'd, 5–20 ms on a small
+ * host and more under load, during which no request is answered.
+ *
+ * The thread starts on first use and stops after `idleMs` without work, so
+ * an idle provider does not keep its memory. It never keeps the process
+ * alive by itself: it is referenced only while a job runs. If it dies with
+ * jobs running, their processes are killed by pid and the jobs fail (such a
+ * process stays a zombie until the provider exits: only the thread that
+ * started it could have reaped it).
+ *
+ * @module
+ */
+import { Worker } from 'node:worker_threads'
+import type { FromWorker, JobInput, JobKind, JobOutput, ToWorker } from './jobs.js'
+
+export interface BackgroundThreadOptions {
+  /** Stop the thread after this long without a job. */
+  readonly idleMs: number
+  /** The worker's entry point (default: background-worker.js next to this file). */
+  readonly entry?: URL
+}
+
+interface Pending {
+  readonly resolve: (output: JobOutput<JobKind>) => void
+  readonly reject: (error: Error) => void
+  readonly detach: () => void
+  readonly worker: Worker
+  pid?: number
+}
+
+/** Thrown when the thread itself failed (not the job): it died, or was closed with the job running. */
+export class BackgroundThreadError extends Error {
+  override readonly name = 'BackgroundThreadError'
+}
+
+export class BackgroundThread {
+  readonly #idleMs: number
+  readonly #entry: URL
+  readonly #pending = new Map<number, Pending>()
+  #worker: Worker | undefined
+  #idleTimer: NodeJS.Timeout | undefined
+  #nextId = 1
+
+  constructor(opts: BackgroundThreadOptions) {
+    this.#idleMs = opts.idleMs
+    this.#entry = opts.entry ?? new URL('./background-worker.js', import.meta.url)
+  }
+
+  /** Runs a job on the thread. Aborting `signal` asks the job to cancel; it still settles with its own outcome. */
+  call<K extends JobKind>(kind: K, input: JobInput<K>, signal?: AbortSignal): Promise<JobOutput<K>> {
+    const worker = this.#worker ?? this.#start()
+    clearTimeout(this.#idleTimer)
+    worker.ref()
+    const id = this.#nextId++
+    return new Promise<JobOutput<K>>((resolve, reject) => {
+      const onAbort = () => this.#post(worker, { type: 'cancel', id })
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#pending.set(id, {
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+        worker,
+      })
+      this.#post(worker, { type: 'job', id, kind, input })
+      if (signal?.aborted === true) onAbort()
+    })
+  }
+
+  /** Jobs running now. */
+  get busy(): number {
+    return this.#pending.size
+  }
+
+  /** True while the thread exists (between its first job and its idle stop). */
+  get running(): boolean {
+    return this.#worker !== undefined
+  }
+
+  /** Stops the thread now; running jobs fail and their processes are killed. */
+  async close(): Promise<void> {
+    const worker = this.#retire()
+    if (worker !== undefined) await worker.terminate()
+  }
+
+  // Detaches the current thread: the next job starts a new one, even while this one is still ending.
+  #retire(): Worker | undefined {
+    clearTimeout(this.#idleTimer)
+    const worker = this.#worker
+    this.#worker = undefined
+    return worker
+  }
+
+  #post(worker: Worker, message: ToWorker): void {
+    worker.postMessage(message)
+  }
+
+  #start(): Worker {
+    const worker = new Worker(this.#entry)
+    this.#worker = worker
+    worker.on('message', (message: FromWorker) => this.#receive(message))
+    // The reason reaches the jobs through 'exit', which always follows.
+    let failure = 'it stopped'
+    worker.on('error', (error) => { failure = `it failed: ${error.message}` })
+    worker.on('exit', () => {
+      if (this.#worker === worker) this.#retire()
+      this.#failAll(worker, `the background thread ended with the job running: ${failure}`)
+    })
+    return worker
+  }
+
+  #receive(message: FromWorker): void {
+    const job = this.#pending.get(message.id)
+    if (job === undefined) return
+    if (message.type === 'pid') {
+      job.pid = message.pid
+      return
+    }
+    this.#pending.delete(message.id)
+    job.detach()
+    if (message.type === 'done') job.resolve(message.output)
+    else job.reject(new BackgroundThreadError(message.message))
+    if (this.#pending.size === 0) this.#idle()
+  }
+
+  // No job: the thread no longer holds the process open, and stops unless work comes soon.
+  #idle(): void {
+    const worker = this.#worker
+    if (worker === undefined) return
+    worker.unref()
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = setTimeout(() => void this.#retire()?.terminate(), this.#idleMs)
+    this.#idleTimer.unref()
+  }
+
+  #failAll(worker: Worker, reason: string): void {
+    for (const [id, job] of this.#pending) {
+      if (job.worker !== worker) continue
+      this.#pending.delete(id)
+      if (job.pid !== undefined) killQuietly(job.pid)
+      job.detach()
+      job.reject(new BackgroundThreadError(reason))
+    }
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The background thread's entry point: runs each job it is sent, reports its
+ * end, and cancels it on request. It holds no state beyond the jobs running.
+ *
+ * @module
+ */
+import { parentPort } from 'node:worker_threads'
+import { runChild } from '../exec/child.js'
+import type { FromWorker, JobInput, JobKind, JobOutput, ToWorker } from './jobs.js'
+
+type Handler<K extends JobKind> = (input: JobInput<K>, signal: AbortSignal, reportPid: (pid: number) => void) => Promise<JobOutput<K>>
+
+const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
+  process: runChild,
+}
+
+const port = parentPort
+if (port === null) throw new Error('background-worker.js runs only as a worker thread')
+
+const running = new Map<number, AbortController>()
+const send = (message: FromWorker) => port.postMessage(message)
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') {
+    running.get(message.id)?.abort()
+    return
+  }
+  const { id, kind, input } = message
+  const controller = new AbortController()
+  running.set(id, controller)
+  HANDLERS[kind](input, controller.signal, (pid) => send({ type: 'pid', id, pid })).then(
+    (output) => send({ type: 'done', id, output }),
+    (error: unknown) => send({ type: 'failed', id, message: error instanceof Error ? error.message : String(error) }),
+  ).finally(() => running.delete(id))
+})
