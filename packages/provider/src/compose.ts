@@ -35,7 +35,7 @@ import { portCheckClient } from './infra/port-check/port-check-client.js'
 import { detectPublicIp } from './infra/public-ip/public-ip.js'
 import { SshProxy } from './infra/ssh-proxy/ssh-proxy.js'
 import { waitForSsh } from './infra/ssh-probe/ssh-probe.js'
-import { SqliteVmStore } from './infra/store/sqlite-vm-store.js'
+import { SqliteVmStore, StoreInUseError } from './infra/store/sqlite-vm-store.js'
 import { VERSION } from './version.js'
 
 export interface RunningProvider {
@@ -120,7 +120,7 @@ async function resolvePublicHost(config: Config): Promise<string> {
 export async function startProvider(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningProvider> {
   for (const warning of config.warnings) log.warn(warning)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-  const store = new SqliteVmStore(config.dbPath)
+  const store = openStore(config.dbPath)
   const shutdown = new AbortController()
   const proxy = new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy })
   let stopVerifier = (): Promise<void> => Promise.resolve()
@@ -203,6 +203,15 @@ function createAdvertiser(config: Config, identity: ProviderIdentity, store: Sql
     intervalMs: config.advertisementIntervalMs,
     logger: log.child({ part: 'advertiser' }),
   })
+}
+
+function openStore(path: string): SqliteVmStore {
+  try {
+    return new SqliteVmStore(path)
+  } catch (error) {
+    if (error instanceof StoreInUseError) throw new StartupError(error.message)
+    throw error
+  }
 }
 
 async function loadIdentity(config: Config, log: Logger): Promise<ProviderIdentity> {

@@ -13,7 +13,7 @@ import { ed25519Key } from '../helpers/keys.js'
 const FAKE_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
 const run = promisify(execFile)
 
-test('identity, status --json, vms and delete-vm as the operator', async (t) => {
+test('identity, status --json, vms and delete-vm as the operator; a second daemon on the same data dir refuses to start', async (t) => {
   const dir = tempDir(t)
   const fakeState = join(dir, 'fake')
   t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
@@ -24,6 +24,8 @@ test('identity, status --json, vms and delete-vm as the operator', async (t) => 
     GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
   }
   const daemon = await startDaemon(t, { env })
+  // A second provider on the same data dir would share its ledger and VMs: it must not start.
+  await assert.rejects(startDaemon(t, { env }), /exited with 1.*another provider runs with this data dir/s)
   const cli = async (...args: string[]) => (await run(process.execPath, [PROVIDER_BIN, ...args], {
     env: { ...process.env, ...env, GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: new URL(daemon.baseUrl).port, GOLEM_PROVIDER_ENV_FILE: '/nonexistent' },
   })).stdout

@@ -3,6 +3,13 @@
  * journal, every write a transaction, so a crash leaves either the old or the
  * new state and never half of one.
  *
+ * Reads are served from memory: this store is the database's only writer, so
+ * the records are read once after each write and kept until the next. The API's
+ * reads (list, get, the ledger snapshot behind every status and advertisement)
+ * then cost no SQLite work. Every write drops that copy when it ends, after its
+ * transaction committed or rolled back, so a read never sees a state that did
+ * not commit.
+ *
  * @module
  */
 import Database from 'better-sqlite3'
@@ -73,27 +80,49 @@ const toRecord = (r: Row): VmRecord => ({
   updatedAt: new Date(r.updated_at),
 })
 
+/** Another process holds the database: a second provider started on the same data dir. */
+export class StoreInUseError extends Error {
+  override readonly name = 'StoreInUseError'
+  constructor(readonly path: string) {
+    super(`the database ${path} is in use by another process: another provider runs with this data dir; stop it first or choose another GOLEM_PROVIDER_DATA_DIR`)
+  }
+}
+
+// Records and snapshots are read-only by type, so readers share them.
+interface ReadCopy {
+  readonly list: readonly VmRecord[]
+  readonly byId: ReadonlyMap<string, VmRecord>
+  readonly snapshot: LedgerSnapshot
+}
+
 export class SqliteVmStore implements VmStore {
   readonly #db: Database.Database
   readonly #now: () => Date
   readonly #stmt
+  #read: ReadCopy | undefined
 
   /** Opens (creating if needed) the database at `path`; `:memory:` for tests. */
   constructor(path: string, now: () => Date = () => new Date()) {
-    this.#db = new Database(path)
-    this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = FULL')
-    this.#db.pragma('busy_timeout = 5000')
+    // No waiting for a lock: the only other user can be a second provider, which would hold it for good.
+    this.#db = new Database(path, { timeout: 0 })
+    try {
+      this.#db.pragma('journal_mode = WAL')
+      this.#db.pragma('synchronous = FULL')
+      // The daemon is the database's only user: it takes the write lock now and keeps it until close,
+      // so a second provider on the same data dir fails here instead of sharing a ledger.
+      this.#db.pragma('locking_mode = EXCLUSIVE')
+      this.#db.exec('BEGIN IMMEDIATE; COMMIT')
+    } catch (error) {
+      this.#db.close()
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new StoreInUseError(path)
+      throw error
+    }
     this.#now = now
     this.#migrate()
     this.#stmt = {
       get: this.#db.prepare<[string], Row>('SELECT * FROM vms WHERE id = ?'),
       list: this.#db.prepare<[], Row>('SELECT * FROM vms ORDER BY created_at, id'),
       remove: this.#db.prepare<[string]>('DELETE FROM vms WHERE id = ?'),
-      sums: this.#db.prepare<[], { cpu: number; memory: number; storage: number; count: number }>(
-        'SELECT COALESCE(SUM(cpu),0) AS cpu, COALESCE(SUM(memory_gb),0) AS memory, COALESCE(SUM(storage_gb),0) AS storage, COUNT(*) AS count FROM vms',
-      ),
-      ports: this.#db.prepare<[], { ssh_port: number }>('SELECT ssh_port FROM vms'),
       insert: this.#db.prepare(
         `INSERT INTO vms (id, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_key, ssh_port, created_at, updated_at)
          VALUES (@id, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshKey, @sshPort, @createdAt, @createdAt)`,
@@ -114,11 +143,35 @@ export class SqliteVmStore implements VmStore {
     }
   }
 
+  // Runs a write; whatever happens, the next read loads the committed state again.
+  #write<T>(change: () => T): T {
+    try {
+      return change()
+    } finally {
+      this.#read = undefined
+    }
+  }
+
+  #readCopy(): ReadCopy {
+    if (this.#read !== undefined) return this.#read
+    const list = this.#stmt.list.all().map(toRecord)
+    const allocated = { cpu: 0, memory: 0, storage: 0 }
+    for (const vm of list) {
+      allocated.cpu += vm.resources.cpu
+      allocated.memory += vm.resources.memory
+      allocated.storage += vm.resources.storage
+    }
+    const snapshot = { allocated, vmCount: list.length, usedPorts: new Set(list.map((vm) => vm.sshPort)) }
+    this.#read = { list, byId: new Map(list.map((vm) => [vm.id, vm])), snapshot }
+    return this.#read
+  }
+
   reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => number): VmRecord {
-    return this.#db.transaction(() => {
+    return this.#write(() => this.#db.transaction(() => {
       if (this.#stmt.get.get(vm.id) !== undefined) {
         throw new ProviderError('VM_NAME_TAKEN', `a VM named "${vm.id}" already exists on this provider; choose another name`)
       }
+      this.#read = undefined // decide on the database itself, inside the write lock
       const sshPort = decide(this.snapshot())
       const { cpu, memory, storage } = vm.resources
       this.#stmt.insert.run({
@@ -128,19 +181,22 @@ export class SqliteVmStore implements VmStore {
       const row = this.#stmt.get.get(vm.id)
       if (row === undefined) throw new Error('inserted VM record is missing')
       return toRecord(row)
-    }).immediate()
+    }).immediate())
   }
 
   get(id: string): VmRecord | undefined {
-    const row = this.#stmt.get.get(id)
-    return row === undefined ? undefined : toRecord(row)
+    return this.#readCopy().byId.get(id)
   }
 
   list(): VmRecord[] {
-    return this.#stmt.list.all().map(toRecord)
+    return [...this.#readCopy().list]
   }
 
   update(id: string, patch: VmPatch): VmRecord | undefined {
+    return this.#write(() => this.#update(id, patch))
+  }
+
+  #update(id: string, patch: VmPatch): VmRecord | undefined {
     const sets: string[] = ['updated_at = @updatedAt']
     const params: Record<string, unknown> = { id, updatedAt: this.#now().toISOString() }
     if (patch.status !== undefined) { sets.push('status = @status'); params.status = patch.status }
@@ -152,28 +208,25 @@ export class SqliteVmStore implements VmStore {
     if (patch.ipAddress !== undefined) { sets.push('ip_address = @ipAddress'); params.ipAddress = patch.ipAddress }
     if (patch.errorMessage !== undefined) { sets.push('error_message = @errorMessage'); params.errorMessage = patch.errorMessage }
     this.#db.prepare(`UPDATE vms SET ${sets.join(', ')} WHERE id = @id`).run(params)
-    return this.get(id)
+    const row = this.#stmt.get.get(id)
+    return row === undefined ? undefined : toRecord(row)
   }
 
   transition(id: string, from: readonly VmStatus[], to: VmStatus): { ok: boolean; vm: VmRecord | undefined } {
-    return this.#db.transaction(() => {
-      const vm = this.get(id)
+    return this.#write(() => this.#db.transaction(() => {
+      const row = this.#stmt.get.get(id)
+      const vm = row === undefined ? undefined : toRecord(row)
       if (vm === undefined || !from.includes(vm.status)) return { ok: false, vm }
-      return { ok: true, vm: this.update(id, { status: to, errorMessage: to === 'error' ? vm.errorMessage : null }) }
-    }).immediate()
+      return { ok: true, vm: this.#update(id, { status: to, errorMessage: to === 'error' ? vm.errorMessage : null }) }
+    }).immediate())
   }
 
   remove(id: string): void {
-    this.#stmt.remove.run(id)
+    this.#write(() => this.#stmt.remove.run(id))
   }
 
   snapshot(): LedgerSnapshot {
-    const sums = this.#stmt.sums.get() ?? { cpu: 0, memory: 0, storage: 0, count: 0 }
-    return {
-      allocated: { cpu: sums.cpu, memory: sums.memory, storage: sums.storage },
-      vmCount: sums.count,
-      usedPorts: new Set(this.#stmt.ports.all().map((r) => r.ssh_port)),
-    }
+    return this.#readCopy().snapshot
   }
 
   close(): void {

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { ProviderError } from '../../domain/errors.js'
+import { SqliteVmStore, StoreInUseError } from './sqlite-vm-store.js'
+import type { NewVm } from './vm-store.js'
+
+const vm = (id: string, cpu = 1): NewVm => ({
+  id, instance: `golem-${id}`, owner: null, resources: { cpu, memory: 1, storage: 10 },
+  image: 'ubuntu-24.04', sshKey: 'ssh-ed25519 AAAA test', createdAt: new Date('2026-01-01T00:00:00Z'),
+})
+
+test('every read after a write sees it; a write that fails leaves the reads as committed', () => {
+  const store = new SqliteVmStore(':memory:')
+  assert.deepEqual(store.list(), [])
+  store.reserve(vm('a', 2), () => 50800)
+  assert.deepEqual(store.list().map((v) => v.id), ['a'])
+  assert.deepEqual(store.snapshot(), { allocated: { cpu: 2, memory: 1, storage: 10 }, vmCount: 1, usedPorts: new Set([50800]) })
+  assert.throws(() => store.reserve(vm('b'), () => { throw new ProviderError('INSUFFICIENT_RESOURCES', 'full') }), /full/)
+  assert.throws(() => store.reserve(vm('a'), () => 50801), /already exists/)
+  assert.deepEqual(store.list().map((v) => v.id), ['a'])
+  assert.equal(store.snapshot().vmCount, 1)
+  assert.equal(store.update('a', { status: 'running', endpoint: { host: '10.0.0.2', port: 22 } })?.status, 'running')
+  assert.deepEqual(store.get('a')?.endpoint, { host: '10.0.0.2', port: 22 })
+  assert.equal(store.transition('a', ['running'], 'stopping').ok, true)
+  assert.equal(store.get('a')?.status, 'stopping')
+  assert.equal(store.transition('a', ['running'], 'deleting').ok, false)
+  store.remove('a')
+  assert.equal(store.get('a'), undefined)
+  assert.deepEqual(store.snapshot(), { allocated: { cpu: 0, memory: 0, storage: 0 }, vmCount: 0, usedPorts: new Set() })
+  store.close()
+})
+
+test('list() returns the caller\'s own array', () => {
+  const store = new SqliteVmStore(':memory:')
+  store.reserve(vm('a'), () => 50800)
+  store.list().pop()
+  assert.equal(store.list().length, 1)
+  store.close()
+})
+
+test('a second store on the same file is refused while the first is open, and the records survive', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'golem-store-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'provider.db')
+  const first = new SqliteVmStore(path)
+  first.reserve(vm('kept'), () => 50800)
+  assert.throws(() => new SqliteVmStore(path), (error: unknown) => error instanceof StoreInUseError && /another provider runs with this data dir/.test(error.message))
+  assert.deepEqual(first.list().map((v) => v.id), ['kept'])
+  first.close()
+  const second = new SqliteVmStore(path)
+  assert.deepEqual(second.list().map((v) => v.id), ['kept'])
+  second.close()
+})
