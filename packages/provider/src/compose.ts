@@ -124,26 +124,23 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
   const shutdown = new AbortController()
   const proxy = new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy })
   let stopVerifier = (): Promise<void> => Promise.resolve()
+  let pendingBackend: Promise<DriverInfo> | undefined
+  let server: FastifyInstance | undefined
   try {
-    const identity = await loadIdentity(config, log)
-    const adminToken = await loadOrCreateAdminToken(config.dataDir)
+    // The backend's probe and reconcile wait on its CLI or QEMU; the rest of the start-up runs meanwhile.
     const driver = opts.driver ?? (await selectDriver(config, log))
-    const driverInfo = await probe(driver, config)
-    log.info({ backend: driverInfo.name, detail: driverInfo.detail }, 'backend ready')
-    const images = await loadImages(config)
-    const capacity = await resolveCapacity(config, store, log)
-    const sshHost = await resolvePublicHost(config)
-    // Restored VMs' proxies must listen before the check, so their ports are reached without being re-bound.
-    await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs })
+    const backend = startBackend(driver, { config, store, proxy, log })
+    pendingBackend = backend
+    backend.catch(() => undefined) // awaited below; a failure meanwhile is not unhandled
+    const [identity, adminToken, images, sshHost] = await settleAll([
+      loadIdentity(config, log), loadOrCreateAdminToken(config.dataDir), loadImages(config), resolvePublicHost(config),
+    ], backend)
     let apiPort: number | null = null
     // Created once the API listens (its real port goes into the advertisement); capacity changes signal it meanwhile.
     // eslint-disable-next-line prefer-const -- assigned after listen, read by the closures below before that
     let advertiser: Advertiser | undefined
     const verifier = portVerifier(config, store, log, () => apiPort, () => advertiser?.notify())
     stopVerifier = () => verifier.stop()
-    const verified = await verifier.reverify(opts.portDisplay?.progress)
-    opts.portDisplay?.finish(verified)
-    if (!verified.ready) throw new StartupError(new PortVerificationError(verified).message)
     const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: verifier.usable() })
     const vms = new VmService({
       store, driver, proxy, images, policy,
@@ -153,8 +150,12 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
       onCapacityChange: () => advertiser?.notify(),
       shutdown: shutdown.signal,
     })
+    // Read only by requests, which come after `backend` resolved (below, before listening).
+    // eslint-disable-next-line prefer-const -- assigned once the backend is ready, read by `status` after that
+    let driverInfo: DriverInfo | undefined
     const status = () => providerStatus({
-      store, policy, capacity, driver: driverInfo, version: VERSION,
+      store, policy, capacity, version: VERSION,
+      driver: ready(driverInfo, 'the backend'),
       providerId: () => identity.address,
       portRange: config.portRange,
       portReport: () => verifier.report() ?? null,
@@ -163,6 +164,15 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
     const authenticate = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests })
     if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
     const app = await buildServer({ vms, status, sshHost: () => verifier.report()?.public_ip ?? sshHost, logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, authenticate })
+    server = app
+    await app.ready() // compiles every route's schemas while the backend may still be answering
+    driverInfo = await backend
+    // Measured after reconcile: the storage of records it removed is no longer counted as allocated.
+    const capacity = await resolveCapacity(config, store, log)
+    // Restored VMs' proxies listen by now (reconcile), so the check reaches their ports without re-binding them.
+    const verified = await verifier.reverify(opts.portDisplay?.progress)
+    opts.portDisplay?.finish(verified)
+    if (!verified.ready) throw new StartupError(new PortVerificationError(verified).message)
     const address = await app.listen({ host: config.host, port: config.port })
     apiPort = (app.server.address() as AddressInfo).port
     verifier.start({ intervalMs: config.portRecheckIntervalMs, addressPollMs: config.publicIpCheckIntervalMs })
@@ -184,10 +194,46 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
   } catch (error) {
     shutdown.abort()
     await stopVerifier()
+    await pendingBackend?.catch(() => undefined) // reconcile may still be opening proxies
+    await server?.close()
     await proxy.closeAll()
     store.close()
     throw error
   }
+}
+
+// A value set during start-up, read by request handlers, which run only after it is set.
+function ready<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} was read before start-up set it`)
+  return value
+}
+
+interface BackendContext {
+  readonly config: Config
+  readonly store: SqliteVmStore
+  readonly proxy: SshProxy
+  readonly log: Logger
+}
+
+// Probes the backend, then brings the records in line with it (restored VMs' proxies listen afterwards).
+async function startBackend(driver: VmDriver, { config, store, proxy, log }: BackendContext): Promise<DriverInfo> {
+  const info = await probe(driver, config)
+  log.info({ backend: info.name, detail: info.detail }, 'backend ready')
+  await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs })
+  return info
+}
+
+/**
+ * Awaits every step, like Promise.all, but never leaves one running unseen: if
+ * any fails, it waits for the others (and `alongside`) to settle, then throws
+ * the first failure, so start-up stops with nothing still in flight.
+ */
+async function settleAll<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }, alongside: Promise<unknown>): Promise<T> {
+  const results = await Promise.allSettled(steps)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed === undefined) return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T
+  await alongside.catch(() => undefined)
+  throw failed.reason
 }
 
 // The advertiser reads the same ledger as admission and the status endpoint.

@@ -58,12 +58,19 @@ function registerBodyParsers(app: FastifyInstance): void {
   })
 }
 
+const zodOnly = (): never => {
+  throw new Error('a route schema reached Fastify\'s JSON-schema compilers; every schema here must be zod')
+}
+
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger
   const app = Fastify({ loggerInstance: logger, bodyLimit: BODY_LIMIT_BYTES, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
     // Long ids reach the schema (a clear 400) instead of the router's own 414 body.
     routerOptions: { maxParamLength: 2048 },
     frameworkErrors: (error, req, reply) => { void handleError(error, req, reply) },
+    // Every schema is zod, compiled by the compilers set below. Without these factories Fastify
+    // loads Ajv and fast-json-stringify at start (~0.1 s, ~5 MiB) only to never use them.
+    schemaController: { compilersFactory: { buildValidator: zodOnly, buildSerializer: zodOnly } },
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
