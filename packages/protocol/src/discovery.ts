@@ -7,10 +7,9 @@
  * @module
  */
 import { isIP } from 'node:net'
-import type { Signer } from 'ethers'
 import { z } from 'zod'
 import { API_PREFIX } from './provider-api.js'
-import { SIGNATURE_HEADERS, signRequest, type RequestSignature } from './signing.js'
+import { SIGNATURE_HEADERS, signRequest, type RequestSignature, type RequestSigner } from './signing.js'
 
 /** The audience every request to the discovery service is signed for. */
 export const DISCOVERY_AUDIENCE = 'discovery'
@@ -188,7 +187,7 @@ export function discoveryAuthHeaders(signature: RequestSignature): Record<string
  * there is a body. `now` and `nonce` are injectable for tests.
  */
 export async function signDiscoveryRequest(
-  signer: Signer,
+  signer: RequestSigner,
   req: { method: string; path: string; body: string },
   now?: number,
   nonce?: string,

@@ -11,7 +11,7 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { getAddress, isAddress, verifyMessage, type Signer } from 'ethers'
+import { getAddress, isAddress, verifyMessage } from 'ethers'
 
 export const SIGNATURE_SCHEME = 'golem-vm-request/1'
 /** How far a signed request's timestamp may be from the verifier's clock. */
@@ -56,6 +56,16 @@ export function canonicalMessage(f: SignedRequestFields): string {
   ].join('\n')
 }
 
+/**
+ * What signing a request needs of a key: its address and an EIP-191
+ * `personal_sign`. An ethers `Signer` is one; so is a signer that does the
+ * work on another thread (the provider's).
+ */
+export interface RequestSigner {
+  getAddress(): Promise<string>
+  signMessage(message: string): Promise<string>
+}
+
 export interface RequestSignature {
   readonly signer: string
   readonly signature: string
@@ -65,7 +75,7 @@ export interface RequestSignature {
 
 /** Signs a request; `now` and `nonce` are injectable for tests. */
 export async function signRequest(
-  signer: Signer,
+  signer: RequestSigner,
   req: { audience: string; method: string; path: string; body: Uint8Array | string },
   now: number = Date.now(),
   nonce: string = randomBytes(16).toString('hex'),

@@ -27,6 +27,7 @@ import { selectDriver } from './drivers/select.js'
 import { createAuthenticator } from './http/auth.js'
 import { buildServer } from './http/server.js'
 import { loadOrCreateAdminToken } from './infra/admin/admin-token.js'
+import { BackgroundSigner } from './infra/identity/background-signer.js'
 import { IdentityError, loadOrCreateIdentity, type ProviderIdentity } from './infra/identity/eth-identity.js'
 import { measureHost } from './infra/host/host-facts.js'
 import { parseImageCatalog } from './infra/images/catalog-file.js'
@@ -216,10 +217,14 @@ interface BackendContext {
 }
 
 // Probes the backend, then brings the records in line with it (restored VMs' proxies listen afterwards).
+// The listing only reports unknown instances, so it is asked for while the probe runs; every
+// change to a VM waits until the probe has shown the backend works.
 async function startBackend(driver: VmDriver, { config, store, proxy, log }: BackendContext): Promise<DriverInfo> {
+  const instances = driver.list(AbortSignal.timeout(config.commandTimeoutMs))
+  instances.catch(() => undefined) // a backend that fails its probe fails this too; the probe's error is the one reported
   const info = await probe(driver, config)
   log.info({ backend: info.name, detail: info.detail }, 'backend ready')
-  await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs })
+  await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs, instances })
   return info
 }
 
@@ -239,7 +244,7 @@ async function settleAll<T extends readonly unknown[]>(steps: { [K in keyof T]: 
 // The advertiser reads the same ledger as admission and the status endpoint.
 function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, where: { ip: string; apiPort: number }, log: Logger): Advertiser {
   return new Advertiser({
-    publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: identity.wallet }),
+    publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: new BackgroundSigner(identity.wallet) }),
     providerId: identity.address,
     facts: { ip_address: where.ip, country: config.country, provider_name: config.providerName, version: VERSION, arch: advertisedArch(process.arch), api_port: where.apiPort },
     freeCapacity: () => freeCapacity(policy().totals, store.snapshot().allocated),

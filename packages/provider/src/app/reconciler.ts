@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino'
 import type { VmRecord } from '../domain/vm.js'
-import type { DriverVmState, VmDriver } from '../drivers/driver.js'
+import type { DriverInstance, DriverVmState, VmDriver } from '../drivers/driver.js'
 import type { SshProxy } from '../infra/ssh-proxy/ssh-proxy.js'
 import type { VmPatch, VmStore } from '../infra/store/vm-store.js'
 
@@ -26,6 +26,8 @@ export interface ReconcilerDeps {
   readonly proxy: Pick<SshProxy, 'open' | 'close'>
   readonly logger: Logger
   readonly commandTimeoutMs: number
+  /** The backend's instances, when the caller already asked for them (start-up lists while it probes). */
+  readonly instances?: Promise<readonly DriverInstance[]>
 }
 
 export async function reconcile(d: ReconcilerDeps): Promise<ReconcileReport> {
@@ -41,7 +43,7 @@ export async function reconcile(d: ReconcilerDeps): Promise<ReconcileReport> {
     }
   }
   const known = new Set(d.store.list().map((vm) => vm.instance))
-  const instances = await d.driver.list(AbortSignal.timeout(d.commandTimeoutMs))
+  const instances = await (d.instances ?? d.driver.list(AbortSignal.timeout(d.commandTimeoutMs)))
   for (const { instance } of instances.filter((i) => !known.has(i.instance))) {
     report.unknownInstances.push(instance)
     d.logger.warn({ instance }, 'backend instance not created by this provider (or its record is lost); left alone')

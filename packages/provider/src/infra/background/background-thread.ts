@@ -14,7 +14,7 @@
  * @module
  */
 import { Worker } from 'node:worker_threads'
-import type { FromWorker, JobInput, JobKind, JobOutput, ToWorker } from './jobs.js'
+import type { CancelMessage, FromWorker, JobInput, JobKind, JobMessage, JobOutput } from './jobs.js'
 
 export interface BackgroundThreadOptions {
   /** Stop the thread after this long without a job. */
@@ -64,7 +64,8 @@ export class BackgroundThread {
         detach: () => signal?.removeEventListener('abort', onAbort),
         worker,
       })
-      this.#post(worker, { type: 'job', id, kind, input })
+      const job: JobMessage<K> = { type: 'job', id, kind, input }
+      this.#post(worker, job)
       if (signal?.aborted === true) onAbort()
     })
   }
@@ -93,7 +94,7 @@ export class BackgroundThread {
     return worker
   }
 
-  #post(worker: Worker, message: ToWorker): void {
+  #post<K extends JobKind>(worker: Worker, message: JobMessage<K> | CancelMessage): void {
     worker.postMessage(message)
   }
 

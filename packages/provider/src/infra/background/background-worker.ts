@@ -6,12 +6,14 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { runChild } from '../exec/child.js'
-import type { FromWorker, JobInput, JobKind, JobOutput, ToWorker } from './jobs.js'
+import { signMessage } from '../identity/sign-message.js'
+import type { FromWorker, JobInput, JobKind, JobMessage, JobOutput, ToWorker } from './jobs.js'
 
 type Handler<K extends JobKind> = (input: JobInput<K>, signal: AbortSignal, reportPid: (pid: number) => void) => Promise<JobOutput<K>>
 
 const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   process: runChild,
+  sign: signMessage,
 }
 
 const port = parentPort
@@ -25,11 +27,16 @@ port.on('message', (message: ToWorker) => {
     running.get(message.id)?.abort()
     return
   }
-  const { id, kind, input } = message
+  const { id } = message
   const controller = new AbortController()
   running.set(id, controller)
-  HANDLERS[kind](input, controller.signal, (pid) => send({ type: 'pid', id, pid })).then(
+  perform(message, controller.signal).then(
     (output) => send({ type: 'done', id, output }),
     (error: unknown) => send({ type: 'failed', id, message: error instanceof Error ? error.message : String(error) }),
   ).finally(() => running.delete(id))
 })
+
+function perform<K extends JobKind>(job: JobMessage<K>, signal: AbortSignal): Promise<JobOutput<K>> {
+  const handler: Handler<K> = HANDLERS[job.kind]
+  return handler(job.input, signal, (pid) => send({ type: 'pid', id: job.id, pid }))
+}

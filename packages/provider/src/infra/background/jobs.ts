@@ -10,15 +10,25 @@ import type { ChildJob, ChildOutcome } from '../exec/child.js'
 export interface BackgroundJobs {
   /** Start a process and wait for it (see exec/child.ts). */
   readonly process: { readonly input: ChildJob; readonly output: ChildOutcome }
+  /** EIP-191 `personal_sign` of `message` with `privateKey` (see identity/background-signer.ts): the signature, hex. */
+  readonly sign: { readonly input: SignJob; readonly output: string }
+}
+
+export interface SignJob {
+  readonly privateKey: string
+  readonly message: string
 }
 
 export type JobKind = keyof BackgroundJobs
 export type JobInput<K extends JobKind> = BackgroundJobs[K]['input']
 export type JobOutput<K extends JobKind> = BackgroundJobs[K]['output']
 
-export type ToWorker =
-  | { readonly type: 'job'; readonly id: number; readonly kind: JobKind; readonly input: JobInput<JobKind> }
-  | { readonly type: 'cancel'; readonly id: number }
+/** A job message: its kind and its input always match. */
+export type JobMessage<K extends JobKind = JobKind> = { [P in K]: { readonly type: 'job'; readonly id: number; readonly kind: P; readonly input: JobInput<P> } }[K]
+
+export interface CancelMessage { readonly type: 'cancel'; readonly id: number }
+
+export type ToWorker = JobMessage | CancelMessage
 
 export type FromWorker =
   /** The job started a process: its owner kills it by pid if the thread dies before the job ends. */

@@ -9,11 +9,10 @@
  * @module
  */
 import { deadlineSignal } from '@golem-vm/common'
-import type { Signer } from 'ethers'
 import {
   ADVERTISEMENTS_PATH, AdvertisementFromAnyServer, DISCOVERY_AUDIENCE, DiscoveryHealth,
   advertisementPath, discoveryAuthHeaders, signRequest,
-  type AdvertisementBody,
+  type AdvertisementBody, type RequestSigner,
 } from '@golem-vm/protocol'
 
 /** Stable codes of discovery failures. */
@@ -45,7 +44,7 @@ export interface DiscoveryClientOptions {
   /** Base URL of the service, e.g. `http://127.0.0.1:9001` (a trailing slash is ignored). */
   readonly baseUrl: string
   /** The provider key; its address is sent as `X-Provider-ID`. */
-  readonly signer: Signer
+  readonly signer: RequestSigner
   /** Per request, connection to complete body. Default 5000 ms (the original's). */
   readonly timeoutMs?: number
   /** Epoch milliseconds for the signature timestamp; injectable for tests. */
@@ -59,7 +58,7 @@ const RETRYABLE_STATUSES = new Set([408, 429])
 /** Talks to one discovery service; stateless apart from a monotonic signature clock. */
 export class DiscoveryClient {
   readonly #base: string
-  readonly #signer: Signer
+  readonly #signer: RequestSigner
   readonly #timeoutMs: number
   readonly #now: () => number
   readonly #maxBytes: number

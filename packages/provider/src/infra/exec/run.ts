@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { BackgroundThread, BackgroundThreadError } from '../background/background-thread.js'
+import { BackgroundThreadError } from '../background/background-thread.js'
+import { background } from '../background/shared.js'
 import type { FailureKind } from './child.js'
 
 export type { FailureKind } from './child.js'
@@ -62,10 +63,6 @@ function describe(kind: FailureKind, exitCode: number | null, stderr: string): s
   if (kind === 'spawn') return 'could not be started'
   return `exit code ${exitCode ?? 'none'}${stderr ? `: ${lastLine(stderr)}` : ''}`
 }
-
-/** Stops after 10 s without a command: a provider between requests keeps no thread. */
-const BACKGROUND_IDLE_MS = 10_000
-const background = new BackgroundThread({ idleMs: BACKGROUND_IDLE_MS })
 
 /** Runs `file args…` to completion. Resolves on exit code 0, rejects with ExecFailure otherwise. */
 export async function run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
