@@ -11,7 +11,7 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { getAddress, isAddress, verifyMessage } from 'ethers'
+import { getAddress, isAddress, recoverMessageSigner } from './eth.js'
 
 export const SIGNATURE_SCHEME = 'golem-vm-request/1'
 /** How far a signed request's timestamp may be from the verifier's clock. */
@@ -155,7 +155,7 @@ export function verifyRequest(
   const message = canonicalMessage({ ...input, signer: claimedSigner, timestamp: ts, nonce })
   let recovered: string
   try {
-    recovered = verifyMessage(message, signature)
+    recovered = recoverMessageSigner(message, signature)
   } catch {
     return fail('BAD_SIGNATURE', 'the signature cannot be recovered')
   }

@@ -244,7 +244,7 @@ async function settleAll<T extends readonly unknown[]>(steps: { [K in keyof T]: 
 // The advertiser reads the same ledger as admission and the status endpoint.
 function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, where: { ip: string; apiPort: number }, log: Logger): Advertiser {
   return new Advertiser({
-    publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: new BackgroundSigner(identity.wallet) }),
+    publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: new BackgroundSigner(identity.key) }),
     providerId: identity.address,
     facts: { ip_address: where.ip, country: config.country, provider_name: config.providerName, version: VERSION, arch: advertisedArch(process.arch), api_port: where.apiPort },
     freeCapacity: () => freeCapacity(policy().totals, store.snapshot().allocated),

@@ -16,6 +16,7 @@ import { advertisementPath, type Advertisement } from '@golem-vm/protocol'
 import { Advertiser } from '../../src/app/advertiser.js'
 import type { ResourceAmounts } from '../../src/domain/capacity.js'
 import { DiscoveryClient } from '../../src/infra/discovery/discovery-client.js'
+import { BackgroundSigner } from '../../src/infra/identity/background-signer.js'
 import { loadOrCreateIdentity, type ProviderIdentity } from '../../src/infra/identity/eth-identity.js'
 import { startDiscovery, type Service } from '../helpers/services.js'
 
@@ -59,7 +60,7 @@ async function provider(t: TestContext, discoveryUrl: string): Promise<Provider>
   const logs: { level: number; msg: string }[] = []
   const state = { free: { cpu: 4, memory: 8, storage: 100 } }
   const advertiser = new Advertiser({
-    publisher: new DiscoveryClient({ baseUrl: discoveryUrl, signer: identity.wallet, timeoutMs: 1000 }),
+    publisher: new DiscoveryClient({ baseUrl: discoveryUrl, signer: new BackgroundSigner(identity.key), timeoutMs: 1000 }),
     providerId: identity.address,
     facts: { ip_address: '127.0.0.1', country: 'SE', provider_name: 'integration', version: '0.2.0', arch: 'x86_64', api_port: 7466 },
     freeCapacity: () => state.free,

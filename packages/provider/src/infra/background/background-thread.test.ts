@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { BackgroundThread, BackgroundThreadError } from './background-thread.js'
@@ -35,19 +35,25 @@ test('starts on the first job, stops after idling, and starts again for the next
   assert.equal(thread.running, false)
 })
 
-test('closing with a job running fails the job and kills its process', async () => {
+test('closing with a job running cancels it: the process is stopped and the job settles as aborted', async () => {
   const thread = new BackgroundThread({ idleMs: 60_000 })
-  const seconds = `${30 + Math.random()}` // makes its command line unique
-  const marker = `/bin/sleep\0${seconds}`
-  const running = thread.call('process', job('/bin/sleep', [seconds]), undefined)
-  const outcome = running.then(() => 'resolved', (e: unknown) => e)
-  let pid: number | undefined
-  await until('the process runs', () => {
-    pid = findPid(marker)
-    return pid !== undefined
-  })
-  assert.equal(thread.busy, 1)
+  const running = thread.call('process', job('/bin/sleep', ['30']), undefined)
+  await until('the process is tracked', () => thread.processes.length === 1)
+  const [pid] = thread.processes
   await thread.close()
+  assert.equal((await running).failure, 'aborted')
+  assert.equal(alive(pid!), false)
+  assert.equal(thread.busy, 0)
+  assert.equal(thread.running, false)
+})
+
+test('a thread stopped without grace fails its jobs and their processes are killed by pid', async () => {
+  const thread = new BackgroundThread({ idleMs: 60_000 })
+  const running = thread.call('process', job('/bin/sleep', ['30']), undefined)
+  const outcome = running.then(() => 'resolved', (e: unknown) => e)
+  await until('the process is tracked', () => thread.processes.length === 1)
+  const [pid] = thread.processes
+  await thread.close(0)
   const error = await outcome
   assert.ok(error instanceof BackgroundThreadError, String(error))
   assert.match(error.message, /ended with the job running/)
@@ -64,16 +70,3 @@ test('a cancelled job settles with its own outcome and leaves the thread usable'
   assert.equal((await thread.call('process', job('/bin/echo', ['after']), undefined)).stdout, 'after\n')
   await thread.close()
 })
-
-// The pid of the process whose command line starts with `marker` (from /proc).
-function findPid(marker: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith(marker)) return Number(entry)
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined
-}

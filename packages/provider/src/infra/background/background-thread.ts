@@ -7,14 +7,15 @@
  * The thread starts on first use and stops after `idleMs` without work, so
  * an idle provider does not keep its memory. It never keeps the process
  * alive by itself: it is referenced only while a job runs. If it dies with
- * jobs running, their processes are killed by pid and the jobs fail (such a
+ * jobs running, their processes are killed by pid (read from a table the
+ * thread writes in shared memory, which survives it) and the jobs fail (such a
  * process stays a zombie until the provider exits: only the thread that
  * started it could have reaped it).
  *
  * @module
  */
 import { Worker } from 'node:worker_threads'
-import type { CancelMessage, FromWorker, JobInput, JobKind, JobMessage, JobOutput } from './jobs.js'
+import type { CancelMessage, FromWorker, JobInput, JobKind, JobMessage, JobOutput, WorkerData } from './jobs.js'
 
 export interface BackgroundThreadOptions {
   /** Stop the thread after this long without a job. */
@@ -28,8 +29,14 @@ interface Pending {
   readonly reject: (error: Error) => void
   readonly detach: () => void
   readonly worker: Worker
-  pid?: number
+  /** The job's cell in the pid table, or -1. */
+  readonly slot: number
 }
+
+/** Jobs at once whose processes are tracked; beyond that a job runs untracked. */
+const PID_SLOTS = 256
+/** How long `close` lets cancelled jobs end: a cancelled process gets SIGKILL 2 s after SIGTERM (exec/child.ts). */
+const CLOSE_GRACE_MS = 3000
 
 /** Thrown when the thread itself failed (not the job): it died, or was closed with the job running. */
 export class BackgroundThreadError extends Error {
@@ -40,6 +47,10 @@ export class BackgroundThread {
   readonly #idleMs: number
   readonly #entry: URL
   readonly #pending = new Map<number, Pending>()
+  // The pid of each tracked job's process, written by the thread (see JobMessage); shared by every thread this starts.
+  readonly #pids = new Int32Array(new SharedArrayBuffer(4 * PID_SLOTS))
+  readonly #freeSlots = Array.from({ length: PID_SLOTS }, (_, i) => PID_SLOTS - 1 - i)
+  readonly #waiters = new Set<() => void>()
   #worker: Worker | undefined
   #idleTimer: NodeJS.Timeout | undefined
   #nextId = 1
@@ -55,16 +66,23 @@ export class BackgroundThread {
     clearTimeout(this.#idleTimer)
     worker.ref()
     const id = this.#nextId++
+    const slot = this.#freeSlots.pop() ?? -1
     return new Promise<JobOutput<K>>((resolve, reject) => {
       const onAbort = () => this.#post(worker, { type: 'cancel', id })
       signal?.addEventListener('abort', onAbort, { once: true })
       this.#pending.set(id, {
         resolve,
         reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        detach: () => {
+          signal?.removeEventListener('abort', onAbort)
+          if (slot < 0) return
+          Atomics.store(this.#pids, slot, 0)
+          this.#freeSlots.push(slot)
+        },
         worker,
+        slot,
       })
-      const job: JobMessage<K> = { type: 'job', id, kind, input }
+      const job: JobMessage<K> = { type: 'job', id, kind, input, slot }
       this.#post(worker, job)
       if (signal?.aborted === true) onAbort()
     })
@@ -80,10 +98,41 @@ export class BackgroundThread {
     return this.#worker !== undefined
   }
 
-  /** Stops the thread now; running jobs fail and their processes are killed. */
-  async close(): Promise<void> {
+  /** The pids of the processes that running jobs have started and that still run. */
+  get processes(): number[] {
+    return [...this.#pending.values()].map((job) => (job.slot < 0 ? 0 : Atomics.load(this.#pids, job.slot))).filter((pid) => pid > 0)
+  }
+
+  /**
+   * Stops the thread. Running jobs are cancelled first and settle with their
+   * own outcome (a process gets SIGTERM, then SIGKILL); after `graceMs` the
+   * thread is stopped anyway, the jobs left fail, and their processes are
+   * killed by pid.
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     const worker = this.#retire()
-    if (worker !== undefined) await worker.terminate()
+    if (worker === undefined) return
+    const running = [...this.#pending].filter(([, job]) => job.worker === worker).map(([id]) => id)
+    if (running.length > 0 && graceMs > 0) {
+      for (const id of running) this.#post(worker, { type: 'cancel', id })
+      await this.#settled(running, graceMs)
+    }
+    await worker.terminate()
+  }
+
+  // Resolves once none of `ids` is running, or after `limitMs`.
+  #settled(ids: readonly number[], limitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.#waiters.delete(check)
+        resolve()
+      }
+      const check = () => { if (!ids.some((id) => this.#pending.has(id))) done() }
+      const timer = setTimeout(done, limitMs)
+      this.#waiters.add(check)
+      check()
+    })
   }
 
   // Detaches the current thread: the next job starts a new one, even while this one is still ending.
@@ -99,7 +148,8 @@ export class BackgroundThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(this.#entry)
+    const workerData: WorkerData = { pids: this.#pids.buffer }
+    const worker = new Worker(this.#entry, { workerData })
     this.#worker = worker
     worker.on('message', (message: FromWorker) => this.#receive(message))
     // The reason reaches the jobs through 'exit', which always follows.
@@ -115,14 +165,11 @@ export class BackgroundThread {
   #receive(message: FromWorker): void {
     const job = this.#pending.get(message.id)
     if (job === undefined) return
-    if (message.type === 'pid') {
-      job.pid = message.pid
-      return
-    }
     this.#pending.delete(message.id)
     job.detach()
     if (message.type === 'done') job.resolve(message.output)
     else job.reject(new BackgroundThreadError(message.message))
+    for (const waiter of this.#waiters) waiter()
     if (this.#pending.size === 0) this.#idle()
   }
 
@@ -140,7 +187,8 @@ export class BackgroundThread {
     for (const [id, job] of this.#pending) {
       if (job.worker !== worker) continue
       this.#pending.delete(id)
-      if (job.pid !== undefined) killQuietly(job.pid)
+      const pid = job.slot < 0 ? 0 : Atomics.load(this.#pids, job.slot)
+      if (pid > 0) killQuietly(pid)
       job.detach()
       job.reject(new BackgroundThreadError(reason))
     }

@@ -4,12 +4,13 @@
  *
  * @module
  */
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
 import { runChild } from '../exec/child.js'
 import { signMessage } from '../identity/sign-message.js'
-import type { FromWorker, JobInput, JobKind, JobMessage, JobOutput, ToWorker } from './jobs.js'
+import type { FromWorker, JobInput, JobKind, JobMessage, JobOutput, ToWorker, WorkerData } from './jobs.js'
 
-type Handler<K extends JobKind> = (input: JobInput<K>, signal: AbortSignal, reportPid: (pid: number) => void) => Promise<JobOutput<K>>
+/** `track` records the pid of a process the job runs (0 once it has exited). */
+type Handler<K extends JobKind> = (input: JobInput<K>, signal: AbortSignal, track: (pid: number) => void) => Promise<JobOutput<K>>
 
 const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   process: runChild,
@@ -19,6 +20,7 @@ const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
 const port = parentPort
 if (port === null) throw new Error('background-worker.js runs only as a worker thread')
 
+const pids = new Int32Array((workerData as WorkerData).pids)
 const running = new Map<number, AbortController>()
 const send = (message: FromWorker) => port.postMessage(message)
 
@@ -38,5 +40,6 @@ port.on('message', (message: ToWorker) => {
 
 function perform<K extends JobKind>(job: JobMessage<K>, signal: AbortSignal): Promise<JobOutput<K>> {
   const handler: Handler<K> = HANDLERS[job.kind]
-  return handler(job.input, signal, (pid) => send({ type: 'pid', id: job.id, pid }))
+  const track = (pid: number) => { if (job.slot >= 0) Atomics.store(pids, job.slot, pid) }
+  return handler(job.input, signal, track)
 }

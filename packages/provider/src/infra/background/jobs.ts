@@ -23,15 +23,25 @@ export type JobKind = keyof BackgroundJobs
 export type JobInput<K extends JobKind> = BackgroundJobs[K]['input']
 export type JobOutput<K extends JobKind> = BackgroundJobs[K]['output']
 
-/** A job message: its kind and its input always match. */
-export type JobMessage<K extends JobKind = JobKind> = { [P in K]: { readonly type: 'job'; readonly id: number; readonly kind: P; readonly input: JobInput<P> } }[K]
+/**
+ * A job message: its kind and its input always match. `slot` is the job's
+ * cell in the shared pid table (-1: none), where a job that starts a process
+ * writes its pid while the process runs, so that its owner can kill it if the
+ * thread dies, even when the thread's last messages are lost with it.
+ */
+export type JobMessage<K extends JobKind = JobKind> = {
+  [P in K]: { readonly type: 'job'; readonly id: number; readonly kind: P; readonly input: JobInput<P>; readonly slot: number }
+}[K]
+
+/** The worker's `workerData`: the shared pid table (an Int32Array's buffer). */
+export interface WorkerData {
+  readonly pids: SharedArrayBuffer
+}
 
 export interface CancelMessage { readonly type: 'cancel'; readonly id: number }
 
 export type ToWorker = JobMessage | CancelMessage
 
 export type FromWorker =
-  /** The job started a process: its owner kills it by pid if the thread dies before the job ends. */
-  | { readonly type: 'pid'; readonly id: number; readonly pid: number }
   | { readonly type: 'done'; readonly id: number; readonly output: JobOutput<JobKind> }
   | { readonly type: 'failed'; readonly id: number; readonly message: string }

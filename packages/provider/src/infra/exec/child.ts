@@ -48,13 +48,16 @@ function collect(stream: NodeJS.ReadableStream | null, limit: number): () => str
 }
 
 /**
- * Runs the job; never rejects. `onSpawn` receives the pid once the process
- * exists (the owner kills it by pid if this thread dies first).
+ * Runs the job; never rejects. `track` receives the pid as soon as the
+ * process exists and 0 once it has exited (the owner kills it by pid if this
+ * thread dies in between).
  */
-export function runChild(job: ChildJob, signal: AbortSignal, onSpawn: (pid: number) => void = () => undefined): Promise<ChildOutcome> {
+export function runChild(job: ChildJob, signal: AbortSignal, track: (pid: number) => void = () => undefined): Promise<ChildOutcome> {
   const started = performance.now()
   return new Promise((resolve) => {
     const child = spawn(job.file, job.args, { env: job.env, stdio: [job.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+    // Recorded at once (not on 'spawn', a tick later), so the owner knows the pid before anything else can happen.
+    if (child.pid !== undefined) track(child.pid)
     child.stdin?.on('error', () => undefined) // a process that exits without reading its input is not an error here
     child.stdin?.end(job.input)
     const stdout = collect(child.stdout, job.maxOutputBytes)
@@ -70,12 +73,12 @@ export function runChild(job: ChildJob, signal: AbortSignal, onSpawn: (pid: numb
     const onAbort = () => stop('aborted')
     if (signal.aborted) onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
-    child.once('spawn', () => { if (child.pid !== undefined) onSpawn(child.pid) })
     child.on('error', (error) => {
       failure ??= 'spawn'
       spawnError = error.message
     })
     child.on('close', (code) => {
+      track(0)
       clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
       if (failure === undefined && code !== 0) failure = 'exit'

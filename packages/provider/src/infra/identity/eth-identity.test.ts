@@ -30,7 +30,7 @@ test('first start creates the key (dir 0700, file 0600, the original format); la
   assert.equal(first.created, true)
   assert.equal(first.encrypted, false)
   assert.equal(first.address, getAddress(first.address), 'EIP-55 checksummed')
-  assert.equal(first.wallet.address, first.address)
+  assert.equal(first.key.address, first.address)
   assert.equal(await mode(keyDir), 0o700)
   assert.equal(await mode(join(keyDir, KEY_FILE)), 0o600)
   const file = JSON.parse(await readFile(join(keyDir, KEY_FILE), 'utf8')) as Record<string, string>
@@ -82,7 +82,7 @@ test('with a passphrase the key is written as an encrypted keystore and read bac
   assert.equal(created.encrypted, true)
   const text = await readFile(join(keyDir, KEY_FILE), 'utf8')
   assert.ok(isKeystoreJson(text))
-  assert.ok(!text.includes(created.wallet.privateKey.slice(2)), 'the private key is not stored in clear')
+  assert.ok(!text.includes(created.key.privateKey.slice(2)), 'the private key is not stored in clear')
   assert.equal(await mode(join(keyDir, KEY_FILE)), 0o600)
   const again = await loadOrCreateIdentity({ keyDir, passphrase: 'correct horse' })
   assert.equal(again.address, created.address)
@@ -91,10 +91,10 @@ test('with a passphrase the key is written as an encrypted keystore and read bac
 
 test('an encrypted key needs the right passphrase, and the error says which setting to fix', async (t) => {
   const keyDir = await tempDir(t)
-  const { wallet } = await loadOrCreateIdentity({ keyDir, passphrase: 'right', scrypt: FAST })
+  const { key } = await loadOrCreateIdentity({ keyDir, passphrase: 'right', scrypt: FAST })
   await assert.rejects(loadOrCreateIdentity({ keyDir }), failsWith('KEY_PASSPHRASE_REQUIRED'))
   await assert.rejects(loadOrCreateIdentity({ keyDir, passphrase: 'wrong' }), (error: unknown) => {
-    failsWith('KEY_PASSPHRASE_WRONG', wallet.privateKey)(error)
+    failsWith('KEY_PASSPHRASE_WRONG', key.privateKey)(error)
     assert.match((error as Error).message, /GOLEM_PROVIDER_KEY_PASSPHRASE/)
     assert.ok(!(error as Error).message.includes('wrong'), 'the passphrase is not echoed')
     return true

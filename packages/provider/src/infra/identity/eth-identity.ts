@@ -10,14 +10,16 @@
  * it is written as a keystore, and a plain file found then is encrypted in
  * place. Nothing here logs; the caller logs the returned notices, which never
  * contain key material. Writes are atomic (temporary file + link/rename).
+ * ethers is loaded only for keystores (scrypt, AES); a plain key needs only
+ * the address derivation of `@golem-vm/protocol/eth`.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Wallet, encryptKeystoreJson, isKeystoreJson } from 'ethers'
 import { createFileOnce, replaceFile } from '@golem-vm/common'
+import { addressOfPrivateKey } from '@golem-vm/protocol/eth'
 
 /** Name of the key file inside the key directory (the original's name). */
 export const KEY_FILE = 'provider_key.json'
@@ -61,9 +63,15 @@ export interface IdentityOptions {
   readonly scrypt?: { readonly N: number; readonly r: number; readonly p: number }
 }
 
-/** The loaded identity. `wallet` signs; `address` is the EIP-55 provider id. */
+/** A secp256k1 key pair: the private key as 0x-hex and its EIP-55 address. */
+export interface ProviderKey {
+  readonly address: string
+  readonly privateKey: string
+}
+
+/** The loaded identity. `key` signs; `address` is the EIP-55 provider id. */
 export interface ProviderIdentity {
-  readonly wallet: Wallet
+  readonly key: ProviderKey
   readonly address: string
   readonly keyFile: string
   /** True when this call created the key. */
@@ -74,7 +82,7 @@ export interface ProviderIdentity {
   readonly notices: readonly string[]
 }
 
-type Loaded = { wallet: Wallet; encrypted: boolean }
+type Loaded = { key: ProviderKey; encrypted: boolean }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/
@@ -117,11 +125,11 @@ type Meta = Pick<ProviderIdentity, 'keyFile' | 'created' | 'notices'>
 
 // Checks the configured id against the key: a provider must never advertise under someone else's id.
 function finish(loaded: Loaded, meta: Meta, expected: string | undefined): ProviderIdentity {
-  const address = loaded.wallet.address
+  const address = loaded.key.address
   if (expected !== undefined && expected.toLowerCase() !== address.toLowerCase()) {
     throw new IdentityError('PROVIDER_ID_MISMATCH', `${ID_SETTING} is ${expected}, but the key in ${meta.keyFile} belongs to ${address}; set ${ID_SETTING} to ${address}, unset it, or point GOLEM_PROVIDER_ETHEREUM_KEY_DIR at the key of ${expected}`)
   }
-  return { wallet: loaded.wallet, address, encrypted: loaded.encrypted, ...meta }
+  return { key: loaded.key, address, encrypted: loaded.encrypted, ...meta }
 }
 
 // Creates the directory 0700; an existing one that others can enter is reported, not changed.
@@ -152,12 +160,12 @@ async function loadExisting(path: string, text: string, opts: IdentityOptions, n
   } catch {
     throw new IdentityError('KEY_FILE_INVALID', `the provider key ${path} is not JSON; restore it from a backup, or move it away to create a new identity`)
   }
-  if (isKeystoreJson(text)) return { wallet: await decryptKeystore(path, text, opts.passphrase), encrypted: true }
-  const wallet = plainKey(path, json)
-  if (opts.passphrase === undefined || opts.passphrase === '') return { wallet, encrypted: false }
-  await replaceFile(path, await encrypt(wallet, opts), 0o600)
+  if (isKeystore(json)) return { key: await decryptKeystore(path, text, opts.passphrase), encrypted: true }
+  const key = plainKey(path, json)
+  if (opts.passphrase === undefined || opts.passphrase === '') return { key, encrypted: false }
+  await replaceFile(path, await encrypt(key, opts), 0o600)
   notices.push(`the provider key ${path} was stored unencrypted; it is now encrypted with ${PASSPHRASE_SETTING}`)
-  return { wallet, encrypted: true }
+  return { key, encrypted: true }
 }
 
 async function tightenFileMode(path: string, notices: string[]): Promise<void> {
@@ -167,57 +175,67 @@ async function tightenFileMode(path: string, notices: string[]): Promise<void> {
   notices.push(`the provider key ${path} was readable by other users (mode ${mode.toString(8)}); its mode is now 600`)
 }
 
-async function decryptKeystore(path: string, text: string, passphrase: string | undefined): Promise<Wallet> {
+// A JSON keystore declares version 3 (the test ethers' isKeystoreJson makes).
+function isKeystore(json: unknown): boolean {
+  const version = typeof json === 'object' && json !== null ? (json as { version?: unknown }).version : undefined
+  return (typeof version === 'number' || typeof version === 'string') && Number.parseInt(String(version), 10) === 3
+}
+
+async function decryptKeystore(path: string, text: string, passphrase: string | undefined): Promise<ProviderKey> {
   if (passphrase === undefined || passphrase === '') {
     throw new IdentityError('KEY_PASSPHRASE_REQUIRED', `the provider key ${path} is encrypted; set ${PASSPHRASE_SETTING} to its passphrase`)
   }
+  const { decryptKeystoreJson } = await import('ethers')
+  let privateKey: string
   try {
-    const wallet = await Wallet.fromEncryptedJson(text, passphrase)
-    return new Wallet(wallet.privateKey)
+    privateKey = (await decryptKeystoreJson(text, passphrase)).privateKey
   } catch (error) {
     if ((error as { shortMessage?: string }).shortMessage === 'incorrect password') {
       throw new IdentityError('KEY_PASSPHRASE_WRONG', `${PASSPHRASE_SETTING} does not decrypt the provider key ${path}; set the passphrase it was encrypted with`)
     }
     throw new IdentityError('KEY_FILE_INVALID', `the provider key ${path} is not a keystore this provider can read (scrypt or pbkdf2, aes-128-ctr); restore it from a backup`)
   }
+  return { privateKey, address: addressOfPrivateKey(privateKey) }
 }
 
 // The original's format: {"address": "0x<EIP-55>", "private_key": "<hex, with or without 0x>"}.
-function plainKey(path: string, json: unknown): Wallet {
+function plainKey(path: string, json: unknown): ProviderKey {
   const file = (typeof json === 'object' && json !== null ? json : {}) as { address?: unknown; private_key?: unknown }
   if (typeof file.private_key !== 'string' || !PRIVATE_KEY.test(file.private_key)) {
     throw new IdentityError('KEY_FILE_INVALID', `the provider key ${path} has no valid "private_key" (64 hex digits) and is not an encrypted keystore; restore it from a backup`)
   }
-  let wallet: Wallet
+  const privateKey = (file.private_key.startsWith('0x') ? file.private_key : `0x${file.private_key}`).toLowerCase()
+  let address: string
   try {
-    wallet = new Wallet(file.private_key.startsWith('0x') ? file.private_key : `0x${file.private_key}`)
+    address = addressOfPrivateKey(privateKey)
   } catch {
     throw new IdentityError('KEY_FILE_INVALID', `the "private_key" in ${path} is not a valid secp256k1 key; restore it from a backup`)
   }
-  if (file.address !== undefined && (typeof file.address !== 'string' || file.address.toLowerCase() !== wallet.address.toLowerCase())) {
+  if (file.address !== undefined && (typeof file.address !== 'string' || file.address.toLowerCase() !== address.toLowerCase())) {
     throw new IdentityError('KEY_FILE_INVALID', `the "address" in ${path} does not belong to its "private_key"; the file is damaged, restore it from a backup`)
   }
-  return wallet
+  return { privateKey, address }
 }
 
-async function encrypt(wallet: Wallet, opts: IdentityOptions): Promise<string> {
+async function encrypt(key: ProviderKey, opts: IdentityOptions): Promise<string> {
   const scrypt = opts.scrypt ?? KEYSTORE_SCRYPT
-  // What Wallet.encrypt does, with our scrypt cost (Wallet.encrypt has no option for it).
-  return encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, opts.passphrase ?? '', { scrypt: { ...scrypt } })
+  const { encryptKeystoreJson } = await import('ethers')
+  // What ethers' Wallet.encrypt does, with our scrypt cost (Wallet.encrypt has no option for it).
+  return encryptKeystoreJson({ address: key.address, privateKey: key.privateKey }, opts.passphrase ?? '', { scrypt: { ...scrypt } })
 }
 
 // Makes a key and writes it without ever replacing an existing file; undefined if one appeared meanwhile.
 async function createKey(path: string, opts: IdentityOptions): Promise<Loaded | undefined> {
-  const wallet = new Wallet(randomPrivateKey())
+  const privateKey = randomPrivateKey()
+  const key = { privateKey, address: addressOfPrivateKey(privateKey) }
   const encrypted = opts.passphrase !== undefined && opts.passphrase !== ''
-  const text = encrypted ? await encrypt(wallet, opts) : `${JSON.stringify({ address: wallet.address, private_key: wallet.privateKey })}\n`
-  return (await createFileOnce(path, text, 0o600)) ? { wallet, encrypted } : undefined
+  const text = encrypted ? await encrypt(key, opts) : `${JSON.stringify({ address: key.address, private_key: key.privateKey })}\n`
+  return (await createFileOnce(path, text, 0o600)) ? { key, encrypted } : undefined
 }
 
 const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
 
-// 32 bytes from the system CSPRNG, kept when in [1, n-1] (all but 2^-127 of them). Wallet.createRandom
-// would also derive a mnemonic and an HD path, 0.2 s of work for nothing.
+// 32 bytes from the system CSPRNG, kept when in [1, n-1] (all but 2^-127 of them).
 function randomPrivateKey(): string {
   for (let attempt = 0; attempt < 16; attempt++) {
     const hex = randomBytes(32).toString('hex')
