@@ -53,10 +53,11 @@ test('port check servers take a JSON list or a comma-separated list', () => {
   }
 })
 
-test('retired and unknown settings are warnings, not errors', () => {
-  const result = loadConfig({ env: { GOLEM_PROVIDER_CLOUD_INIT_DIR: '/x', GOLEM_PROVIDER_PORTT: '1' } })
+test('retired and unknown settings are warnings, not errors; GOLEM_PROVIDER_ENV_FILE is known', () => {
+  const result = loadConfig({ env: { GOLEM_PROVIDER_CLOUD_INIT_DIR: '/x', GOLEM_PROVIDER_PORTT: '1', GOLEM_PROVIDER_ENV_FILE: '/etc/golem/provider.env' } })
   assert.ok(result.ok)
   assert.equal(result.config.warnings.length, 2)
+  assert.match(result.config.warnings.join('\n'), /GOLEM_PROVIDER_PORTT is not a setting/)
 })
 
 test('the API port may not sit inside the SSH range, and the range must not be reversed', () => {

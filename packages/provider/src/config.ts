@@ -180,7 +180,10 @@ export interface ConfigSources {
   readonly flags?: Readonly<Record<string, string | undefined>>
 }
 
-const KNOWN = new Set<string>([...Object.keys(Settings.shape), ...Object.keys(RETIRED), ...Object.keys(ALIASES)])
+/** Variables with the prefix that are read before the configuration is (main.ts: which .env file to read). */
+const READ_BEFORE = ['ENV_FILE']
+
+const KNOWN = new Set<string>([...Object.keys(Settings.shape), ...Object.keys(RETIRED), ...Object.keys(ALIASES), ...READ_BEFORE])
 
 // Collects the settings by name, highest precedence last, and notes unknown names.
 function gather(sources: ConfigSources): { raw: Record<string, string>; warnings: string[] } {
