@@ -25,11 +25,11 @@ import { BUILTIN_IMAGES, ImageCatalog } from './domain/images.js'
 import type { DriverInfo, VmDriver } from './drivers/driver.js'
 import { selectDriver } from './drivers/select.js'
 import { createAuthenticator } from './http/auth.js'
-import { buildServer } from './http/server.js'
 import { loadOrCreateAdminToken } from './infra/admin/admin-token.js'
 import { BackgroundSigner } from './infra/identity/background-signer.js'
 import { IdentityError, loadOrCreateIdentity, type ProviderIdentity } from './infra/identity/eth-identity.js'
-import { measureHost } from './infra/host/host-facts.js'
+import { ephemeralPorts, measureHost } from './infra/host/host-facts.js'
+import { ephemeralOverlapWarning } from './domain/ephemeral-ports.js'
 import { parseImageCatalog } from './infra/images/catalog-file.js'
 import { holdPorts } from './infra/port-check/hold-ports.js'
 import { portCheckClient } from './infra/port-check/port-check-client.js'
@@ -84,6 +84,13 @@ async function resolveCapacity(config: Config, store: SqliteVmStore, log: Logger
   return offered
 }
 
+// An SSH port an outgoing connection can take is a renter's VM without its port: the operator should reserve the range.
+async function warnIfEphemeral(config: Config, log: Logger): Promise<void> {
+  const kernel = await ephemeralPorts()
+  const warning = kernel === undefined ? undefined : ephemeralOverlapWarning(config.portRange, kernel.range, kernel.reserved)
+  if (warning !== undefined) log.warn(warning)
+}
+
 /** How the ports are judged: checked from outside, or (skip setting, development) only bound locally. */
 export function portVerificationMode(config: Config): PortVerificationMode {
   if (!config.skipPortVerification) return 'verified'
@@ -133,8 +140,9 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
     const backend = startBackend(driver, { config, store, proxy, log })
     pendingBackend = backend
     backend.catch(() => undefined) // awaited below; a failure meanwhile is not unhandled
-    const [identity, adminToken, images, sshHost] = await settleAll([
-      loadIdentity(config, log), loadOrCreateAdminToken(config.dataDir), loadImages(config), resolvePublicHost(config),
+    // The HTTP stack (Fastify, its plugins, the route schemas: ~0.2 s to load) is imported now, while the backend answers.
+    const [identity, adminToken, images, sshHost, { buildServer }] = await settleAll([
+      loadIdentity(config, log), loadOrCreateAdminToken(config.dataDir), loadImages(config), resolvePublicHost(config), import('./http/server.js'),
     ], backend)
     let apiPort: number | null = null
     // Created once the API listens (its real port goes into the advertisement); capacity changes signal it meanwhile.
@@ -170,6 +178,7 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
     driverInfo = await backend
     // Measured after reconcile: the storage of records it removed is no longer counted as allocated.
     const capacity = await resolveCapacity(config, store, log)
+    await warnIfEphemeral(config, log)
     // Restored VMs' proxies listen by now (reconcile), so the check reaches their ports without re-binding them.
     const verified = await verifier.reverify(opts.portDisplay?.progress)
     opts.portDisplay?.finish(verified)

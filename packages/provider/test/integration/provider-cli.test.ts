@@ -4,9 +4,11 @@
  */
 import assert from 'node:assert/strict'
 import { execFile, execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
+import { canListen } from '@golem-vm/common'
 import { api, freePortRange, PROVIDER_BIN, REPO_ROOT, startDaemon, tempDir } from '../helpers/daemon.js'
 import { ed25519Key } from '../helpers/keys.js'
 
@@ -38,4 +40,21 @@ test('identity, status --json, vms and delete-vm as the operator; a second daemo
   assert.match(await cli('status'), /VMs: +1 of at most 10/)
   assert.match(await cli('delete-vm', 'ops-vm'), /"deleted"/)
   assert.deepEqual(JSON.parse(await cli('vms', '--json')), [])
+})
+
+test('a start with SSH ports in the kernel\'s ephemeral range warns with the sysctl that reserves them', async (t) => {
+  const ephemeral = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+  const reserved = readFileSync('/proc/sys/net/ipv4/ip_local_reserved_ports', 'utf8').trim()
+  if (reserved !== '') { t.skip(`this host already reserves ports (${reserved})`); return }
+  let start = (ephemeral[0] ?? 32768) + 1000 + Math.floor(Math.random() * 10_000)
+  for (let tries = 0; tries < 50 && !(await canListen(start) && await canListen(start + 1)); tries++) start += 2
+  const dir = tempDir(t)
+  const daemon = await startDaemon(t, { env: {
+    PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: join(dir, 'fake'), GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_PORT_RANGE_START: String(start), GOLEM_PROVIDER_PORT_RANGE_END: String(start + 1),
+  } })
+  const warning = daemon.logs.find((l) => typeof l.msg === 'string' && l.msg.includes('ephemeral range'))
+  assert.ok(warning !== undefined, 'the overlap is logged')
+  assert.equal(warning.level, 40)
+  assert.match(String(warning.msg), new RegExp(`^2 SSH port\\(s\\) of ${start}-${start + 1} .*sysctl -w net\\.ipv4\\.ip_local_reserved_ports=${start}-${start + 1} `))
 })
