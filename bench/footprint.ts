@@ -5,6 +5,11 @@
  *     Reference: a bare node:http server started the same way.
  *   - resident memory (VmRSS) of the whole service idle (the daemon and any
  *     child it has); target ≤ 80 MiB. Reference: the bare node:http server.
+ *     "Idle" is sampled once start-up's one-off work is over: 15 s after the
+ *     start, when the background thread that ran the backend's start-up
+ *     commands and signed the first advertisement has stopped (10 s without a
+ *     job) — a provider spends its months there. The first 3 s after the start
+ *     are reported too.
  *   - with 10 VMs and 10 open SSH sessions through the proxy: growth per VM
  *     over the idle daemon after one create/delete warm-up; target ≤ 1 MiB per VM.
  */
@@ -19,6 +24,8 @@ import { median } from './lib/stats.js'
 
 const RESTARTS = 3
 const VMS = 10
+/** Past the background thread's idle stop (10 s, infra/background/shared.ts) after the start-up's last job. */
+const SETTLE_MS = 15_000
 
 async function run(ctx: BenchContext): Promise<void> {
   const { scope } = ctx
@@ -65,6 +72,7 @@ async function run(ctx: BenchContext): Promise<void> {
     .map((l) => `${(l.time as number) - first.startedAt} ${String(l.msg).slice(0, 40)}`)
   ctx.note(`first start, log timeline (ms since spawn): ${timeline.join(' · ')}; /health answered at ${Math.round(first.startupMs)}`)
   const restarts: number[] = []
+  let startedRss = 0
   let idleRss = 0
   let idleTree = { total: 0, own: 0, children: 0, childNames: [] as string[] }
   for (let i = 0; i < RESTARTS; i++) {
@@ -72,6 +80,9 @@ async function run(ctx: BenchContext): Promise<void> {
     const d = await startDaemon(scope, world, { nodeArgs, pollMs: 2 })
     restarts.push(d.startupMs)
     if (i === RESTARTS - 1) {
+      startedRss = await settledRssKiB(d.pid, 3000, 10)
+      ctx.progress('waiting for the start-up\'s one-off work to end')
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, d.startedAt + SETTLE_MS - Date.now())))
       idleRss = await settledRssKiB(d.pid, 3000, 10)
       idleTree = treeRssKiB(d.pid)
     }
@@ -80,7 +91,8 @@ async function run(ctx: BenchContext): Promise<void> {
   ctx.figure({ name: 'start to first API answer, restart (median of 3)', value: median(restarts), unit: 'ms', reference: { label: 'bare node:http', value: median(bareStarts) }, target: '≤ 1,000 ms', pass: median(restarts) <= 1000 })
   ctx.figure({ name: '  of which the fake multipass\'s own version + list calls', value: median(fakeCalls), unit: 'ms' })
   ctx.figure({ name: 'start to first API answer, first start (new identity)', value: first.startupMs, unit: 'ms', reference: { label: 'bare node:http', value: median(bareStarts) }, target: '≤ 1,000 ms', pass: first.startupMs <= 1000 })
-  ctx.figure({ name: 'RSS idle, whole service', value: idleRss / 1024, unit: 'MiB', reference: { label: 'bare node:http', value: bareRss / 1024 }, target: '≤ 80 MiB', pass: idleRss / 1024 <= 80 })
+  ctx.figure({ name: 'RSS idle (15 s after start), whole service', value: idleRss / 1024, unit: 'MiB', reference: { label: 'bare node:http', value: bareRss / 1024 }, target: '≤ 80 MiB', pass: idleRss / 1024 <= 80 })
+  ctx.figure({ name: '  RSS in the first 3 s after the start', value: startedRss / 1024, unit: 'MiB', reference: { label: 'idle', value: idleRss / 1024 } })
   if (idleTree.children > 0) ctx.note(`idle: the daemon had children ${idleTree.childNames.join(', ')} (${Math.round(idleTree.children / 1024)} MiB)`)
 
   ctx.progress(`${VMS} VMs with an SSH session each`)

@@ -148,7 +148,8 @@ export async function startDaemon(scope: Scope, world: World, opts: DaemonOption
   const env = daemonEnv(world, apiPort, portRange, { ...opts, discoveryUrl: await startDiscoveryStub(scope) })
   const started = performance.now()
   const startedAt = Date.now()
-  const argv = [process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? PROVIDER_BIN, 'start']
+  const bin = opts.bin ?? PROVIDER_BIN
+  const argv = [process.execPath, ...binNodeFlags(bin), ...(opts.nodeArgs ?? []), bin, 'start']
   const [command, ...args] = opts.bigDisk === true
     ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mkdir -p "$GOLEM_PROVIDER_DATA_DIR" && mount -t tmpfs -o size=4T,mode=0700 golem-bench "$GOLEM_PROVIDER_DATA_DIR" && exec "$@"', 'sh', ...argv]
     : argv
@@ -225,4 +226,10 @@ export async function instanceOf(daemon: Daemon, id: string): Promise<string> {
   const res = await httpJson<{ multipass_name: string }>(daemon.baseUrl, 'GET', `/api/v1/vms/${id}/access`)
   if (res.status !== 200) throw new Error(`access ${id}: ${res.status}`)
   return res.body.multipass_name
+}
+
+/** The Node flags of a bin's `#!/usr/bin/env -S node …` line: the daemon runs as `npm start` runs it. */
+export function binNodeFlags(bin: string): string[] {
+  const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? ''
+  return /^#!\/usr\/bin\/env -S node\s+(.+)$/.exec(shebang)?.[1]?.trim().split(/\s+/) ?? []
 }
