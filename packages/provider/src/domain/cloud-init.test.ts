@@ -14,6 +14,16 @@ test('user-data is a cloud-config document with the key for the default user and
   assert.deepEqual(parse(docs.metaData), { 'instance-id': 'golem-web-1-20261124-101010', 'local-hostname': 'web-1' })
 })
 
+test('the JSON documents read the same as YAML 1.2, as YAML 1.1 (cloud-init\'s PyYAML) and as JSON', () => {
+  const docs = buildCloudInit({ hostname: 'h-1', instanceId: 'golem-h-1-x', sshKey: 'ssh-ed25519 AAAAC3Nza ünïcode "quoted" \\ \t' })
+  const body = docs.userData.slice('#cloud-config\n'.length)
+  for (const text of [body, docs.metaData]) {
+    const json = JSON.parse(text) as unknown
+    assert.deepEqual(parse(text), json)
+    assert.deepEqual(parse(text, { version: '1.1' }), json)
+  }
+})
+
 test('hostile text stays a scalar and cannot add keys', () => {
   const hostile = 'x\nruncmd: [rm -rf /]\n# '
   const docs = buildCloudInit({ hostname: hostile, instanceId: 'i: 1', sshKey: 'ssh-ed25519 AAAA\npackages: [nc]' })
