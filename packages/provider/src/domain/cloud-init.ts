@@ -2,11 +2,14 @@
  * The cloud-init documents a VM boots with, the same for every backend:
  * Multipass gets the user-data on stdin, QEMU as a NoCloud seed.
  *
- * Both are written as JSON, which is YAML (JSON is a subset of YAML 1.2 and
- * parses the same under cloud-init's YAML 1.1 loader): serialised by
- * `JSON.stringify`, never by string building, so no input can add keys to
- * the document, and the daemon needs no YAML library (which cost 5.6 MiB
- * resident and 50 ms of start-up: bench/RESULTS.md).
+ * Both are YAML in block style whose every string is a JSON string literal,
+ * which YAML reads as a double-quoted scalar (1.1, cloud-init's loader, and
+ * 1.2 alike). The keys are this module's constants and no value can leave its
+ * quotes (JSON escapes newlines and quotes), so no input can add keys to the
+ * document; and the daemon needs no YAML library (one cost 5.6 MiB resident
+ * and 50 ms of start-up: bench/RESULTS.md). Block style, rather than JSON
+ * itself, keeps the documents readable by the simplest cloud-init readers
+ * (the tiny test guest's among them).
  *
  * @module
  */
@@ -32,6 +35,17 @@ export interface CloudInitDocuments {
  * original there is no `users:` list (it suppressed the default user) and no
  * package upgrade at boot (it made every boot slow).
  */
+type Value = string | boolean | readonly string[]
+
+function toYaml(document: Readonly<Record<string, Value>>): string {
+  const lines: string[] = []
+  for (const [key, value] of Object.entries(document)) {
+    if (typeof value === 'object') lines.push(`${key}:`, ...value.map((item) => `  - ${JSON.stringify(item)}`))
+    else lines.push(`${key}: ${JSON.stringify(value)}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
 export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
   const userData = {
     hostname: input.hostname,
@@ -43,7 +57,7 @@ export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
   }
   const metaData = { 'instance-id': input.instanceId, 'local-hostname': input.hostname }
   return {
-    userData: `#cloud-config\n${JSON.stringify(userData, null, 2)}\n`,
-    metaData: `${JSON.stringify(metaData, null, 2)}\n`,
+    userData: `#cloud-config\n${toYaml(userData)}`,
+    metaData: toYaml(metaData),
   }
 }
