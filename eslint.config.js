@@ -33,7 +33,7 @@ export default tseslint.config(
   { files: ['**/cli/**/*.ts', '**/src/main.ts', '**/bin/**'], rules: { 'no-console': 'off' } },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', performance: 'readonly', URL: 'readonly' } },
   },
   layer(['packages/*/src/domain/**/*.ts'], [
     { group: ['**/app/**', '**/drivers/**', '**/infra/**', '**/http/**', 'node:fs*', 'node:net', 'node:child_process', 'fastify*', 'better-sqlite3'], message: 'domain/ is pure: no I/O, no outer layers' },

@@ -6,7 +6,14 @@
  * the fake launches a VM by itself: what the launch's CPU use costs any server
  * on this machine), and the CPU time each request costs.
  * Targets: ≥ 2,000 requests/s, p99 ≤ 50 ms; during a launch p99 within 1.5× of idle.
+ * Also reported: the daemon's longest event-loop stall inside each launch
+ * window (a 5 ms timer's lateness, lib/loop-monitor.mjs): what the daemon
+ * itself makes every request wait, apart from the machine's load.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pathToFileURL } from 'node:url'
 import { startBareServer } from './lib/bare-server.js'
 import { createVm, createWorld, startDaemon, SMALL_VM } from './lib/daemon.js'
 import { launchDirect } from './lib/fake-direct.js'
@@ -26,7 +33,11 @@ const LAUNCH_WINDOW_SECONDS = 2
 async function run(ctx: BenchContext): Promise<void> {
   const { scope } = ctx
   const world = await createWorld(scope)
-  const daemon = await startDaemon(scope, world, { bigDisk: true, nodeArgs: ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] })
+  // The daemon's event-loop stalls, to tell its own pauses from the machine's load (lib/loop-monitor.mjs).
+  const loopLog = join(world.dir, 'loop-stalls.log')
+  const monitor = ['--import', pathToFileURL(join(import.meta.dirname, 'lib', 'loop-monitor.mjs')).href]
+  const profile = ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`]
+  const daemon = await startDaemon(scope, world, { bigDisk: true, nodeArgs: [...monitor, ...profile], env: { GOLEM_BENCH_LOOP_LOG: loopLog } })
   world.control({ delayMs: { info: 50 } })
   ctx.progress(`creating ${VMS} VMs`)
   const names = Array.from({ length: VMS }, (_, i) => `vm-${String(i + 1).padStart(2, '0')}`)
@@ -38,14 +49,17 @@ async function run(ctx: BenchContext): Promise<void> {
 
   const load = (base: string, path: string, seconds: number) => wrk(world.dir, `${base}${path}`, { connections: CONNECTIONS, seconds })
   let launches = 0
+  const windows: { path: string; start: number; end: number }[] = []
   // Starts a create whose launch takes 2 s, runs the load while it is in progress, then checks it was.
   const duringLaunch = async (path: string): Promise<LoadResult> => {
     world.control({ delayMs: { info: 50, launch: 2000 } })
     const name = `launching-${++launches}`
     const started = performance.now()
+    const windowStart = Date.now()
     const create = httpJson(daemon.baseUrl, 'POST', '/api/v1/vms', { name, ssh_key: world.key.publicKey, resources: SMALL_VM }, { agent: false })
     const result = await load(daemon.baseUrl, path, LAUNCH_WINDOW_SECONDS)
     const loadEnded = performance.now() - started
+    windows.push({ path, start: windowStart, end: Date.now() })
     const created = await create
     world.control({ delayMs: { info: 50 } })
     if (created.status !== 201) throw new Error(`the create during the load failed: ${created.status} ${JSON.stringify(created.body)}`)
@@ -89,6 +103,21 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.figure({ name: `${label} p99, bare node:http during a fake launch alone`, value: bareDuring.p99Ms, unit: 'ms', reference: { label: 'bare idle', value: ref.p99Ms } })
     if (errors > 0) ctx.note(`${label}: ${errors} errors or non-2xx answers`)
   }
+  // Wait for the monitor's next flush, then take the longest stall inside each launch window.
+  await sleep(1500)
+  const stalls = readStalls(loopLog)
+  for (const w of windows) {
+    const inside = stalls.filter((s) => s.at >= w.start && s.at <= w.end + 50).map((s) => s.lateMs)
+    ctx.figure({ name: `${w.path === paths.one ? 'GET /vms/{id}' : 'GET /vms'}: longest event-loop stall of the daemon during the launch`, value: Math.max(0, ...inside), unit: 'ms' })
+  }
+}
+
+function readStalls(file: string): { at: number; lateMs: number }[] {
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => {
+    const [at, late] = line.split(' ')
+    return { at: Number(at), lateMs: Number(late) }
+  })
 }
 
 export const apiLoad: Benchmark = { name: 'api-load', title: 'API under load (50 connections, 10 VMs, 50 ms info)', budgetMs: 120_000, run }
