@@ -2,7 +2,8 @@
  * One worker thread for work that would otherwise stall the event loop that
  * serves the API. Starting a process is such work: libuv's spawn forks the
  * whole daemon and waits until the child has exec'd, 5–20 ms on a small
- * host and more under load, during which no request is answered.
+ * host and more under load, during which no request is answered. So is a
+ * secp256k1 signature in JavaScript. The job kinds are listed in jobs.ts.
  *
  * The thread starts on first use and stops after `idleMs` without work, so
  * an idle provider does not keep its memory. It never keeps the process
