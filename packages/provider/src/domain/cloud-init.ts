@@ -1,18 +1,12 @@
 /**
  * The cloud-init documents a VM boots with, the same for every backend:
- * Multipass gets the user-data on stdin, QEMU as a NoCloud seed.
- *
- * Both are YAML in block style whose every string is a JSON string literal,
- * which YAML reads as a double-quoted scalar (1.1, cloud-init's loader, and
- * 1.2 alike). The keys are this module's constants and no value can leave its
- * quotes (JSON escapes newlines and quotes), so no input can add keys to the
- * document; and the daemon needs no YAML library (one cost 5.6 MiB resident
- * and 50 ms of start-up: bench/RESULTS.md). Block style, rather than JSON
- * itself, keeps the documents readable by the simplest cloud-init readers
- * (the tiny test guest's among them).
+ * Multipass gets the user-data as a file, QEMU as a NoCloud seed.
+ * Emitted with a YAML library, never by string building, so no input can
+ * add keys to the document.
  *
  * @module
  */
+import { stringify } from 'yaml'
 
 export interface CloudInitInput {
   /** The VM's hostname (its id). */
@@ -35,17 +29,6 @@ export interface CloudInitDocuments {
  * original there is no `users:` list (it suppressed the default user) and no
  * package upgrade at boot (it made every boot slow).
  */
-type Value = string | boolean | readonly string[]
-
-function toYaml(document: Readonly<Record<string, Value>>): string {
-  const lines: string[] = []
-  for (const [key, value] of Object.entries(document)) {
-    if (typeof value === 'object') lines.push(`${key}:`, ...value.map((item) => `  - ${JSON.stringify(item)}`))
-    else lines.push(`${key}: ${JSON.stringify(value)}`)
-  }
-  return `${lines.join('\n')}\n`
-}
-
 export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
   const userData = {
     hostname: input.hostname,
@@ -57,7 +40,7 @@ export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
   }
   const metaData = { 'instance-id': input.instanceId, 'local-hostname': input.hostname }
   return {
-    userData: `#cloud-config\n${toYaml(userData)}`,
-    metaData: toYaml(metaData),
+    userData: `#cloud-config\n${stringify(userData, { lineWidth: 0 })}`,
+    metaData: stringify(metaData, { lineWidth: 0 }),
   }
 }
