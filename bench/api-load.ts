@@ -20,7 +20,7 @@ import { launchDirect } from './lib/fake-direct.js'
 import { httpJson } from './lib/http.js'
 import { cpuSeconds } from './lib/rss.js'
 import { wrk, type LoadResult } from './lib/load.js'
-import type { BenchContext, Benchmark } from './lib/report.js'
+import { profileArgs, type BenchContext, type Benchmark } from './lib/report.js'
 
 const VMS = 10
 const CONNECTIONS = 50
@@ -36,7 +36,7 @@ async function run(ctx: BenchContext): Promise<void> {
   // The daemon's event-loop stalls, to tell its own pauses from the machine's load (lib/loop-monitor.mjs).
   const loopLog = join(world.dir, 'loop-stalls.log')
   const monitor = ['--import', pathToFileURL(join(import.meta.dirname, 'lib', 'loop-monitor.mjs')).href]
-  const profile = ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`]
+  const profile = profileArgs(ctx)
   const daemon = await startDaemon(scope, world, { bigDisk: true, nodeArgs: [...monitor, ...profile], env: { GOLEM_BENCH_LOOP_LOG: loopLog } })
   world.control({ delayMs: { info: 50 } })
   ctx.progress(`creating ${VMS} VMs`)

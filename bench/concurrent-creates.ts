@@ -8,7 +8,7 @@
 import { createWorld, startDaemon, SMALL_VM } from './lib/daemon.js'
 import { launchDirect } from './lib/fake-direct.js'
 import { httpJson } from './lib/http.js'
-import type { BenchContext, Benchmark } from './lib/report.js'
+import { profileArgs, type BenchContext, type Benchmark } from './lib/report.js'
 import { summarize } from './lib/stats.js'
 
 const CREATES = 10
@@ -27,7 +27,7 @@ async function run(ctx: BenchContext): Promise<void> {
   if (reset.code !== 0) throw new Error(`fake reset: ${reset.stderr}`)
   ctx.signal.throwIfAborted()
 
-  const daemon = await startDaemon(scope, world, { bigDisk: true, logLevel: 'info', nodeArgs: ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] })
+  const daemon = await startDaemon(scope, world, { bigDisk: true, logLevel: 'info', nodeArgs: profileArgs(ctx) })
   world.control(CONTROL)
   ctx.progress(`provider: ${CREATES} POST /api/v1/vms at once`)
   const started = performance.now()

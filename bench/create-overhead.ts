@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { createWorld, FAKE_BIN, instanceOf, SMALL_VM, startDaemon } from './lib/daemon.js'
 import { httpJson } from './lib/http.js'
 import { runCommand } from './lib/proc.js'
-import { Skip, type BenchContext, type Benchmark } from './lib/report.js'
+import { profileArgs, Skip, type BenchContext, type Benchmark } from './lib/report.js'
 import { summarize } from './lib/stats.js'
 
 const CREATES = 12
@@ -99,7 +99,7 @@ async function run(ctx: BenchContext): Promise<void> {
   }
   ctx.progress('process start cost calibrated')
 
-  const daemon = await startDaemon(scope, world, { logLevel: 'info', env: { GOLEM_PROVIDER_MULTIPASS_BINARY_PATH: wrapperPath }, nodeArgs: ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] })
+  const daemon = await startDaemon(scope, world, { logLevel: 'info', env: { GOLEM_PROVIDER_MULTIPASS_BINARY_PATH: wrapperPath }, nodeArgs: profileArgs(ctx) })
   const rows: { post: number; backend: number; banner: number; launchPhase: number; sshPhase: number; calls: number }[] = []
   for (let i = 0; i < CREATES; i++) {
     ctx.signal.throwIfAborted()

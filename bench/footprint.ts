@@ -17,7 +17,7 @@ import { startBareServer } from './lib/bare-server.js'
 import { createVm, createWorld, startDaemon } from './lib/daemon.js'
 import { httpJson } from './lib/http.js'
 import { Scope, stopChild } from './lib/proc.js'
-import type { BenchContext, Benchmark } from './lib/report.js'
+import { profileArgs, type BenchContext, type Benchmark } from './lib/report.js'
 import { rssKiB, settledRssKiB, treeRssKiB } from './lib/rss.js'
 import { SshEchoSession } from './lib/ssh.js'
 import { median } from './lib/stats.js'
@@ -30,7 +30,7 @@ const SETTLE_MS = 15_000
 async function run(ctx: BenchContext): Promise<void> {
   const { scope } = ctx
   const world = await createWorld(scope)
-  const nodeArgs = ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`]
+  const nodeArgs = profileArgs(ctx)
 
   // Reference: a bare node:http server, spawn to first answer, and its RSS.
   const bareStarts: number[] = []

@@ -9,7 +9,7 @@
 import { Agent } from 'node:http'
 import { createWorld, SMALL_VM, startDaemon } from './lib/daemon.js'
 import { httpJson, type Answer } from './lib/http.js'
-import type { BenchContext, Benchmark } from './lib/report.js'
+import { profileArgs, type BenchContext, type Benchmark } from './lib/report.js'
 
 const REQUESTS = 1000
 const ROOM = 5
@@ -32,7 +32,7 @@ const tally = (answers: readonly { status: number }[]) => {
 async function run(ctx: BenchContext): Promise<void> {
   const { scope } = ctx
   const world = await createWorld(scope)
-  const daemon = await startDaemon(scope, world, { env: { GOLEM_PROVIDER_OFFER_CPU_CORES: String(ROOM) }, nodeArgs: ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] })
+  const daemon = await startDaemon(scope, world, { env: { GOLEM_PROVIDER_OFFER_CPU_CORES: String(ROOM) }, nodeArgs: profileArgs(ctx) })
 
   ctx.progress(`reference: ${REQUESTS} GET of an unknown VM at once`)
   const ref = await burst(REQUESTS, (i, agent) => httpJson(daemon.baseUrl, 'GET', `/api/v1/vms/nobody-${i}`, undefined, { agent, timeoutMs: 120_000 }))

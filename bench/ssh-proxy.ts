@@ -15,7 +15,7 @@ import { createVm, createWorld, freePort, instanceOf, SMALL_VM, startDaemon, typ
 import { httpJson } from './lib/http.js'
 import { download, roundTrips, simultaneous, startPeerServer, upload, uploadToStalledReader, waitUntilClosed, type Endpoint } from './lib/peer.js'
 import { sleep, spawnTracked, stopChild } from './lib/proc.js'
-import type { BenchContext, Benchmark } from './lib/report.js'
+import { profileArgs, type BenchContext, type Benchmark } from './lib/report.js'
 import { cpuSeconds, RssSampler, settledRssKiB, treeRssKiB } from './lib/rss.js'
 import { SshEchoSession } from './lib/ssh.js'
 import { GiB, MiB, summarize } from './lib/stats.js'
@@ -198,7 +198,7 @@ async function sshDuringLaunch(ctx: BenchContext, daemon: Daemon, world: World, 
 async function run(ctx: BenchContext): Promise<void> {
   const { scope } = ctx
   const world = await createWorld(scope)
-  const daemon = await startDaemon(scope, world, { nodeArgs: ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] })
+  const daemon = await startDaemon(scope, world, { nodeArgs: profileArgs(ctx) })
   ctx.progress('creating the sink VM and the shell VM')
   const sink = await sinkVm(daemon, world, 'sink')
   const shellVm = await createVm(daemon, world, 'shell')

@@ -31,6 +31,11 @@ export interface BenchContext {
   progress(text: string): void
 }
 
+/** The daemon's Node flags for BENCH_PROFILE=1 (a CPU profile into `profileDir`), else none. */
+export function profileArgs(ctx: Pick<BenchContext, 'profileDir'>): string[] {
+  return ctx.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`]
+}
+
 export interface Benchmark {
   readonly name: string
   readonly title: string
