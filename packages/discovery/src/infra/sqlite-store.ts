@@ -6,14 +6,14 @@
  * @module
  */
 import Database from 'better-sqlite3'
+import { migrateSchema } from '@golem-vm/common'
 import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
 import type { AdvertisementFilter } from '../domain/filter.js'
 import type { AdvertisementStore, DeleteOutcome, UpsertOutcome, WriteProof, WriteRefusal } from './advertisement-store.js'
 
-const SCHEMA_VERSION = 1
-
-const MIGRATIONS: Record<number, string> = {
-  1: `
+/** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
+const MIGRATIONS: readonly string[] = [
+  `
     CREATE TABLE advertisements (
       provider_id    TEXT PRIMARY KEY,
       ip_address     TEXT NOT NULL,
@@ -42,7 +42,7 @@ const MIGRATIONS: Record<number, string> = {
       last_nonce     TEXT NOT NULL
     );
   `,
-}
+]
 
 // SQLite renders each row as one JSON record: reading one text column per row and JSON.parse is several
 // times faster than materialising twelve columns, which matters when a listing returns thousands of rows.
@@ -106,7 +106,7 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
     this.#db.pragma('synchronous = NORMAL') // advertisements are re-posted every few minutes; losing the last one in a power cut is harmless
     this.#db.pragma('busy_timeout = 5000')
     this.#expiryMs = expiryMs
-    this.#migrate()
+    migrateSchema(this.#db, MIGRATIONS, 'discovery service')
     this.#stmt = {
       upsert: this.#db.prepare<[Record<string, unknown>], string>(UPSERT).pluck(),
       get: this.#db.prepare<[string, number], string>(`SELECT ${RECORD} FROM advertisements WHERE provider_id = ? AND updated_at >= ?`).pluck(),
@@ -117,19 +117,6 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
         `INSERT INTO signed_providers (provider_id, last_signed_at, last_nonce) VALUES (?, ?, ?)
          ON CONFLICT (provider_id) DO UPDATE SET last_signed_at = excluded.last_signed_at, last_nonce = excluded.last_nonce`,
       ),
-    }
-  }
-
-  #migrate(): void {
-    const current = this.#db.pragma('user_version', { simple: true }) as number
-    if (current > SCHEMA_VERSION) {
-      throw new Error(`the discovery database has schema ${current}, newer than this service understands (${SCHEMA_VERSION}); upgrade the service`)
-    }
-    for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
-      this.#db.transaction(() => {
-        this.#db.exec(MIGRATIONS[v] ?? '')
-        this.#db.pragma(`user_version = ${v}`)
-      })()
     }
   }
 

@@ -13,16 +13,16 @@
  * @module
  */
 import Database from 'better-sqlite3'
+import { migrateSchema } from '@golem-vm/common'
 import type { VmStatus } from '@golem-vm/protocol'
 import { ProviderError } from '../../domain/errors.js'
 import type { LedgerSnapshot } from '../../domain/capacity.js'
 import type { VmRecord } from '../../domain/vm.js'
 import type { NewVm, VmPatch, VmStore } from './vm-store.js'
 
-const SCHEMA_VERSION = 1
-
-const MIGRATIONS: Record<number, string> = {
-  1: `
+/** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
+const MIGRATIONS: readonly string[] = [
+  `
     CREATE TABLE vms (
       id            TEXT PRIMARY KEY,
       instance      TEXT NOT NULL UNIQUE,
@@ -43,7 +43,7 @@ const MIGRATIONS: Record<number, string> = {
     );
     CREATE INDEX vms_owner ON vms (owner);
   `,
-}
+]
 
 interface Row {
   id: string
@@ -118,7 +118,7 @@ export class SqliteVmStore implements VmStore {
       throw error
     }
     this.#now = now
-    this.#migrate()
+    migrateSchema(this.#db, MIGRATIONS, 'provider')
     this.#stmt = {
       get: this.#db.prepare<[string], Row>('SELECT * FROM vms WHERE id = ?'),
       list: this.#db.prepare<[], Row>('SELECT * FROM vms ORDER BY created_at, id'),
@@ -127,19 +127,6 @@ export class SqliteVmStore implements VmStore {
         `INSERT INTO vms (id, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_key, ssh_port, created_at, updated_at)
          VALUES (@id, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshKey, @sshPort, @createdAt, @createdAt)`,
       ),
-    }
-  }
-
-  #migrate(): void {
-    const current = this.#db.pragma('user_version', { simple: true }) as number
-    if (current > SCHEMA_VERSION) {
-      throw new Error(`the provider database has schema ${current}, newer than this provider understands (${SCHEMA_VERSION}); upgrade the provider`)
-    }
-    for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
-      this.#db.transaction(() => {
-        this.#db.exec(MIGRATIONS[v] ?? '')
-        this.#db.pragma(`user_version = ${v}`)
-      })()
     }
   }
 
