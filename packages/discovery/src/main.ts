@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { compose } from './compose.js'
 import { ConfigError, loadConfig, type DiscoveryConfig } from './config.js'
-import { createLogger } from './infra/logger.js'
+import { createServiceLogger } from '@golem-vm/common/logger'
 
 const SHUTDOWN_TIMEOUT_MS = 10_000
 
@@ -52,7 +52,7 @@ function handleSignals(app: FastifyInstance, logger: Logger): void {
 
 async function main(): Promise<void> {
   const { config, warnings } = settingsOrExit()
-  const logger = createLogger(config.logLevel, config.logFormat, process.stdout.isTTY)
+  const logger = createServiceLogger('golem-discovery', config.logLevel, config.logFormat, process.stdout.isTTY)
   for (const warning of warnings) logger.warn(warning)
   if (config.allowUnsigned) logger.warn('GOLEM_DISCOVERY_ALLOW_UNSIGNED is on: unsigned advertisements are accepted (flagged signed: false)')
   let app: FastifyInstance | undefined

@@ -13,7 +13,7 @@ import { portVerificationMode, StartupError, startProvider } from './compose.js'
 import { ProviderError } from './domain/errors.js'
 import { AdminClient, describe, localBaseUrl } from './cli/admin-client.js'
 import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identity.js'
-import { createLogger } from './infra/log/logger.js'
+import { createServiceLogger } from '@golem-vm/common/logger'
 import { VERSION } from './version.js'
 
 // Flags of `start`, each the command-line form of a GOLEM_PROVIDER_* setting.
@@ -53,7 +53,7 @@ function configFrom(opts: Record<string, string | undefined>): Config {
 
 async function start(opts: Record<string, string | undefined>): Promise<void> {
   const config = configFrom(opts)
-  const log = createLogger(config.logLevel, config.logFormat, process.stdout.isTTY)
+  const log = createServiceLogger('golem-provider', config.logLevel, config.logFormat, process.stdout.isTTY)
   // Without a terminal stdout carries the JSON log; the display's plain lines go to stderr.
   const portDisplay = new PortStatusDisplay(process.stdout.isTTY ? process.stdout : process.stderr, { servers: config.portCheckServers, mode: portVerificationMode(config), vmLimit: config.maxVms })
   let provider
