@@ -11,9 +11,10 @@
  */
 import { BackgroundThreadError } from '../background/background-thread.js'
 import { background } from '../background/shared.js'
-import type { FailureKind } from './child.js'
+import type { FailureKind as ChildFailureKind } from './child.js'
 
-export type { FailureKind } from './child.js'
+/** How a run failed: the process's own outcome, or `lost` when the background thread died with it (it was killed). */
+export type FailureKind = ChildFailureKind | 'lost'
 
 export interface RunOptions {
   readonly timeoutMs: number
@@ -61,6 +62,7 @@ function describe(kind: FailureKind, exitCode: number | null, stderr: string): s
   if (kind === 'timeout') return 'timed out'
   if (kind === 'aborted') return 'aborted'
   if (kind === 'spawn') return 'could not be started'
+  if (kind === 'lost') return `lost with the background thread${stderr ? `: ${lastLine(stderr)}` : ''}`
   return `exit code ${exitCode ?? 'none'}${stderr ? `: ${lastLine(stderr)}` : ''}`
 }
 
@@ -77,7 +79,7 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     outcome = await background.call('process', job, opts.signal)
   } catch (error) {
     if (!(error instanceof BackgroundThreadError)) throw error
-    throw new ExecFailure(opts.signal?.aborted === true ? 'aborted' : 'spawn', argv, null, '', error.message, performance.now() - started, { cause: error })
+    throw new ExecFailure(opts.signal?.aborted === true ? 'aborted' : 'lost', argv, null, '', error.message, performance.now() - started, { cause: error })
   }
   const { failure, exitCode, stdout, stderr, spawnError } = outcome
   // The caller's clock: it includes the hop to the background thread.
