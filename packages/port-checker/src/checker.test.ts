@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { checkPorts, type CheckOptions, type Connect, type ConnectOutcome } from './checker.js'
-import { Semaphore } from './semaphore.js'
+import { FairSemaphore } from './fair-semaphore.js'
 
 // A deadline whose timer keeps the event loop alive (AbortSignal.timeout's timer does not).
 const deadline = (ms: number): AbortSignal => {
@@ -17,7 +17,8 @@ const options = (connect: Connect, overrides: Partial<CheckOptions> = {}): Check
   timeoutMs: 20,
   retryDelayMs: 5,
   concurrency: 8,
-  slots: new Semaphore(64),
+  slots: new FairSemaphore(64),
+  caller: '198.51.100.1',
   signal: deadline(5_000),
   ...overrides,
 })
@@ -112,8 +113,8 @@ test('the deadline ends the check: undecided ports report "Check deadline exceed
 })
 
 test('a port waiting for a connect slot at the deadline also reports "Check deadline exceeded"', async () => {
-  const slots = new Semaphore(1)
-  const hold = await slots.acquire()
+  const slots = new FairSemaphore(1)
+  const hold = await slots.acquire('someone else')
   const results = await checkPorts('198.51.100.1', [1], options(silent, { slots, signal: deadline(30) }))
   hold()
   assert.deepEqual(results, [{ port: 1, accessible: false, error: 'Check deadline exceeded' }])
@@ -141,7 +142,7 @@ test('at most `concurrency` ports of one call are probed at once', async () => {
 
 test('the shared semaphore caps connects across concurrent calls and is fully released', async () => {
   const { state, connect } = gauge()
-  const slots = new Semaphore(4)
+  const slots = new FairSemaphore(4)
   const ports = Array.from({ length: 12 }, (_, i) => i + 1)
   await Promise.all([1, 2, 3].map(() => checkPorts('198.51.100.1', ports, options(connect, { slots, concurrency: 3 }))))
   assert.equal(state.most, 4)

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ERROR_CONNECTION_REFUSED, ERROR_CONNECTION_TIMED_OUT, ERROR_DEADLINE_EXCEEDED } from '@golem-vm/protocol'
 import { mapBounded } from './map-bounded.js'
-import type { Semaphore } from './semaphore.js'
+import type { FairSemaphore } from './fair-semaphore.js'
 
 /** How one TCP connect attempt ended. */
 export type ConnectOutcome =
@@ -36,8 +36,10 @@ export interface CheckOptions {
   readonly retryDelayMs: number
   /** Ports of this call probed at once. */
   readonly concurrency: number
-  /** Shared by every call: bounds simultaneous connects across all requests. One slot per attempt. */
-  readonly slots: Semaphore
+  /** Shared by every call: bounds simultaneous connects across all requests, fairly per caller. One slot per attempt. */
+  readonly slots: FairSemaphore
+  /** Whose check this is (see `sourceKey`): slots are shared fairly between callers. */
+  readonly caller: string
   /** The request's deadline: once aborted, ports not yet decided report "Check deadline exceeded". */
   readonly signal: AbortSignal
 }
@@ -65,11 +67,11 @@ function verdict(port: number, last: ConnectOutcome): PortOutcome {
   }
 }
 
-// One attempt while holding a checker-wide slot; waiting for the slot also ends at the deadline.
+// One attempt while holding a checker-wide slot (shared fairly between callers); waiting for it also ends at the deadline.
 async function attemptWithSlot(ip: string, port: number, options: CheckOptions): Promise<ConnectOutcome> {
   let release: (() => void) | undefined
   try {
-    release = await options.slots.acquire(options.signal)
+    release = await options.slots.acquire(options.caller, options.signal)
     return await options.connect(ip, port, { timeoutMs: options.timeoutMs, signal: options.signal })
   } catch (error) {
     if (options.signal.aborted) return { kind: 'aborted' }

@@ -4,13 +4,14 @@
  *
  * @module
  */
+import { sourceKey } from '@golem-vm/common'
 import type { CheckPortsRequest, CheckPortsResponse } from '@golem-vm/protocol'
 import type { FastifyBaseLogger } from 'fastify'
 import { checkPorts, type Connect } from './checker.js'
 import type { Config } from './config.js'
 import { PortCheckError } from './errors.js'
 import { buildResponse } from './report.js'
-import type { Semaphore } from './semaphore.js'
+import type { FairSemaphore } from './fair-semaphore.js'
 import { resolveTarget, type Lookup } from './target.js'
 
 /** What the service needs; `slots` is shared by every request of the process. */
@@ -18,7 +19,7 @@ export interface PortCheckServiceDeps {
   readonly config: Config
   readonly connect: Connect
   readonly lookup: Lookup
-  readonly slots: Semaphore
+  readonly slots: FairSemaphore
 }
 
 /** A 200 body and the order its `results` keys must have on the wire (distinct ports, request order). */
@@ -61,7 +62,7 @@ export class PortCheckService {
     const lookup: Lookup = (hostname) => beforeDeadline(this.deps.lookup(hostname), signal)
     const target = await resolveTarget(request.provider_ip, callerAddress, config, lookup)
     const started = performance.now()
-    const outcomes = await checkPorts(target, order, { ...this.#probeOptions(), signal })
+    const outcomes = await checkPorts(target, order, { ...this.#probeOptions(), caller: sourceKey(callerAddress), signal })
     const response = buildResponse(outcomes)
     log?.debug({ target, outcomes }, 'port outcomes')
     log?.info({ event: 'ports_checked', caller: callerAddress, target, ports: order.length, message: response.message, ms: Math.round(performance.now() - started) }, 'ports checked')

@@ -5,6 +5,7 @@
  * @module
  */
 import rateLimit from '@fastify/rate-limit'
+import { sourceKey } from '@golem-vm/common'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -15,7 +16,7 @@ import { PortCheckError } from './errors.js'
 import { transformObject } from './openapi.js'
 import { PortCheckService } from './port-check-service.js'
 import { portCheckRoutes } from './routes.js'
-import { Semaphore } from './semaphore.js'
+import { FairSemaphore } from './fair-semaphore.js'
 import type { Lookup } from './target.js'
 
 /** Everything the server needs from outside: settings, a logger, and the two edges that touch the network. */
@@ -80,6 +81,8 @@ function registerPlugins(app: FastifyInstance, config: Config): void {
     global: true,
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
+    // One IPv4 address or one IPv6 /64 is one caller, as for the connect slots.
+    keyGenerator: (request) => sourceKey(request.ip),
     errorResponseBuilder: (request, context) =>
       new PortCheckError('RATE_LIMITED', `too many requests from ${request.ip}: at most ${context.max} per minute; retry in ${context.after}`),
   })
@@ -88,7 +91,7 @@ function registerPlugins(app: FastifyInstance, config: Config): void {
 /**
  * Builds the server: `GET /health`, `POST /check-ports`, `GET /openapi.json`,
  * with validation, rate limiting, the trust-proxy setting and the error
- * handler in place. Each server gets its own checker-wide connect semaphore.
+ * handler in place. Each server gets its own checker-wide connect slots, shared fairly between callers.
  * Does not listen; call `listen` or `inject` on the result.
  */
 export function buildServer(deps: ServerDeps) {
@@ -109,7 +112,7 @@ export function buildServer(deps: ServerDeps) {
   refuseWhileClosing(base)
   registerPlugins(base, config)
   const app = base.withTypeProvider<ZodTypeProvider>()
-  const slots = new Semaphore(config.maxConcurrentConnects)
+  const slots = new FairSemaphore(config.maxConcurrentConnects)
   void app.register(portCheckRoutes(new PortCheckService({ config, connect: deps.connect, lookup: deps.lookup, slots })))
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   return app
