@@ -5,6 +5,7 @@
  * @module
  */
 import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { Command, Option } from 'commander'
 import { loadConfig, type Config } from './config.js'
@@ -34,8 +35,9 @@ const START_FLAGS: [flag: string, setting: string, help: string][] = [
 
 const flagKey = (flag: string) => (flag.split(' ')[0] ?? '').replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
 
-function readDotenv(): Record<string, string | undefined> {
-  const path = process.env.GOLEM_PROVIDER_ENV_FILE ?? '.env'
+const envFilePath = (): string => process.env.GOLEM_PROVIDER_ENV_FILE ?? '.env'
+
+function readDotenv(path = envFilePath()): Record<string, string | undefined> {
   return existsSync(path) ? parseEnv(readFileSync(path, 'utf8')) : {}
 }
 
@@ -140,6 +142,34 @@ function vmAction(method: 'POST' | 'DELETE', suffix: string) {
   }
 }
 
+// The service reads the environment file in use now (or the system-wide one when there is none here).
+async function installServiceAction(opts: { print?: boolean; start?: boolean; environmentFile?: string }): Promise<void> {
+  const { installServiceCommand } = await import('./cli/service-command.js')
+  const current = process.env.GOLEM_PROVIDER_ENV_FILE ?? (existsSync('.env') ? '.env' : '/etc/golem-provider.env')
+  const envFile = resolve(opts.environmentFile ?? current)
+  const input = {
+    config: configFrom({}), envFile, envFileSettings: readDotenv(envFile), node: process.execPath,
+    shellSettings: Object.keys(process.env).filter((name) => name.startsWith('GOLEM_PROVIDER_')),
+  }
+  await serviceAction(() => installServiceCommand(input, { print: opts.print === true, start: opts.start !== false }))
+}
+
+async function uninstallServiceAction(): Promise<void> {
+  const { uninstallServiceCommand } = await import('./cli/service-command.js')
+  await serviceAction(uninstallServiceCommand)
+}
+
+async function serviceAction(action: () => Promise<void>): Promise<void> {
+  const { ServiceError } = await import('./infra/systemd/service-install.js')
+  try {
+    await action()
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error
+    console.error(`golem-provider: ${error.message}`)
+    process.exit(1)
+  }
+}
+
 const program = new Command('golem-provider').description('Rent out VMs on the Golem Network.').version(VERSION)
 const startCmd = program.command('start').description('Run the provider daemon (API, SSH proxies, advertiser).')
 for (const [flag, setting, help] of START_FLAGS) startCmd.addOption(new Option(flag, `${help} [GOLEM_PROVIDER_${setting}]`))
@@ -154,5 +184,13 @@ program.command('vms').description('List every VM of the running provider (uses 
 program.command('stop-vm <name>').description('Stop a VM as the operator.').action(vmAction('POST', '/stop'))
 program.command('start-vm <name>').description('Start a VM as the operator.').action(vmAction('POST', '/start'))
 program.command('delete-vm <name>').description('Delete a VM as the operator; frees everything it held.').action(vmAction('DELETE', ''))
+program
+  .command('install-service')
+  .description('Run the provider at boot: write the systemd unit, enable and (re)start it. Running VMs are never stopped.')
+  .option('--print', 'print the unit and change nothing')
+  .option('--no-start', 'enable the unit but do not (re)start it now')
+  .option('--environment-file <path>', 'the settings file the service reads (default: GOLEM_PROVIDER_ENV_FILE, else ./.env if it exists, else /etc/golem-provider.env)')
+  .action(installServiceAction)
+program.command('uninstall-service').description('Stop and disable the systemd unit and remove it. VMs keep running; the data dir is kept.').action(uninstallServiceAction)
 program.command('identity').description('Print the provider id: the address of the provider key (created on first use).').action(identity)
 await program.parseAsync()
