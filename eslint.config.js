@@ -38,13 +38,18 @@ export default tseslint.config(
   layer(['packages/*/src/domain/**/*.ts'], [
     { group: ['**/app/**', '**/drivers/**', '**/infra/**', '**/http/**', 'node:fs*', 'node:net', 'node:child_process', 'fastify*', 'better-sqlite3'], message: 'domain/ is pure: no I/O, no outer layers' },
   ]),
-  layer(['packages/*/src/app/**/*.ts'], [
-    { group: ['**/infra/**', '**/drivers/**'], allowTypeImports: true, message: 'app/ uses adapters through their types; compose.ts wires the concrete ones' },
+  // app/ depends on its own ports (app/ports/) and on the driver contract (drivers/driver.ts), never on an adapter;
+  // adapters implement those ports, and compose.ts wires the concrete ones.
+  layer(['packages/provider/src/app/**/*.ts', 'packages/discovery/src/app/**/*.ts'], [
+    { group: ['**/infra/**'], message: 'app/ never imports infra/ (not even types): declare the port in app/ports/ and let an adapter implement it' },
+    { group: ['**/drivers/**', '!**/drivers/driver.js'], message: 'app/ uses backends only through the contract in drivers/driver.ts' },
     { group: ['**/http/**', 'fastify*', 'better-sqlite3'], message: 'app/ knows nothing of HTTP or storage engines' },
   ]),
+  // The requestor's use cases still name its adapters' types (app/deps.ts); its ports follow with issue 17's rework.
+  layer(['packages/requestor/src/app/**/*.ts'], [
+    { group: ['**/infra/**'], allowTypeImports: true, message: 'app/ uses adapters through their types; compose.ts wires the concrete ones' },
+  ]),
   layer(['packages/*/src/drivers/**/*.ts', 'packages/*/src/infra/**/*.ts'], [
-    // Type imports only: an adapter implements a port that app/ defines (app/telemetry.ts).
-    { group: ['**/app/**'], allowTypeImports: true, message: 'drivers/ and infra/ are edges: they implement app/\'s ports (type imports) and never call into app/' },
-    { group: ['**/http/**'], message: 'drivers/ and infra/ are edges: they never reach into http/' },
+    { group: ['**/app/**', '!**/app/ports', '!**/app/ports/**', '**/http/**'], message: 'drivers/ and infra/ are edges: they implement the ports in app/ports/ and never reach further into app/ or into http/' },
   ]),
 )

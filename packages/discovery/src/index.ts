@@ -11,7 +11,7 @@ export { ConfigError, loadConfig, SETTING_NAMES, type DiscoveryConfig } from './
 export { toAdvertisementInput, toWire, normaliseProviderId, type AdvertisementInput, type AdvertisementRecord } from './domain/advertisement.js'
 export { DiscoveryError, ERROR_CODES, type ErrorCode } from './domain/errors.js'
 export type { AdvertisementFilter } from './domain/filter.js'
-export type { AdvertisementStore, DeleteOutcome, UpsertOutcome, WriteProof } from './infra/advertisement-store.js'
+export type { AdvertisementStore, DeleteOutcome, UpsertOutcome, WriteProof } from './app/ports/advertisement-store.js'
 export { SqliteAdvertisementStore } from './infra/sqlite-store.js'
 export { buildServer, type ServerDeps } from './http/server.js'
 export { STATUS_OF } from './http/error-handler.js'

@@ -9,7 +9,7 @@ import type { AdvertisementBody, AdvertisementQuery } from '@golem-vm/protocol'
 import { normaliseProviderId, toAdvertisementInput, type AdvertisementRecord } from '../domain/advertisement.js'
 import { DiscoveryError, type ErrorCode } from '../domain/errors.js'
 import { toFilter } from '../domain/filter.js'
-import type { AdvertisementStore, WriteProof, WriteRefusal } from '../infra/advertisement-store.js'
+import type { AdvertisementStore, WriteProof, WriteRefusal } from './ports/advertisement-store.js'
 
 /** The authenticated provider behind a write: its checksummed address and how it proved it. */
 export interface Poster {

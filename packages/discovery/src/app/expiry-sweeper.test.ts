@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import pino from 'pino'
-import type { AdvertisementStore } from '../infra/advertisement-store.js'
+import type { AdvertisementStore } from './ports/advertisement-store.js'
 import { startExpirySweeper } from './expiry-sweeper.js'
 
 function countingStore(fail: boolean): { store: AdvertisementStore; calls: () => number } {

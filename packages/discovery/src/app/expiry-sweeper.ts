@@ -6,7 +6,7 @@
  * @module
  */
 import type { Logger } from 'pino'
-import type { AdvertisementStore } from '../infra/advertisement-store.js'
+import type { AdvertisementStore } from './ports/advertisement-store.js'
 
 /** Stops the sweeper; idempotent. */
 export type StopSweeper = () => void

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { AdvertisementInput } from '../domain/advertisement.js'
 import { SqliteAdvertisementStore } from './sqlite-store.js'
-import type { WriteProof } from './advertisement-store.js'
+import type { WriteProof } from '../app/ports/advertisement-store.js'
 
 const EXPIRY = 300_000
 const T0 = Date.parse('2026-11-24T10:00:00.000Z')

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3'
 import { migrateSchema } from '@golem-vm/common'
 import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
 import type { AdvertisementFilter } from '../domain/filter.js'
-import type { AdvertisementStore, DeleteOutcome, UpsertOutcome, WriteProof, WriteRefusal } from './advertisement-store.js'
+import type { AdvertisementStore, DeleteOutcome, UpsertOutcome, WriteProof, WriteRefusal } from '../app/ports/advertisement-store.js'
 
 /** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
 const MIGRATIONS: readonly string[] = [

@@ -92,7 +92,7 @@ function rig(t: TestContext, overrides: Partial<AdvertiserDeps> = {}): Rig {
   const state = { free: { cpu: 4, memory: 8, storage: 100 }, fits: 4 }
   const advertiser = new Advertiser({
     publisher, providerId: PROVIDER, logger, timers: clock, random: () => 0.5, minimums: MINIMUMS, intervalMs: INTERVAL,
-    facts: { ip_address: '203.0.113.7', country: 'SE', provider_name: 'test', version: '0.2.0', arch: 'x86_64', api_port: 7466 },
+    facts: () => ({ ip_address: '203.0.113.7', country: 'SE', provider_name: 'test', version: '0.2.0', arch: 'x86_64', api_port: 7466 }),
     freeCapacity: () => state.free,
     vmsThatFit: () => state.fits,
     freeSshPorts: () => 7,
@@ -267,7 +267,7 @@ test('notify is cheap and safe: no I/O, no throw, before start and after stop', 
 })
 
 test('an advertisement the service would refuse is not sent, and says why', async (t) => {
-  const r = rig(t, { facts: { ip_address: 'auto', country: 'SE' } })
+  const r = rig(t, { facts: () => ({ ip_address: 'auto', country: 'SE' }) })
   r.advertiser.start()
   await r.clock.advance(0)
   assert.equal(r.publisher.calls.length, 0)

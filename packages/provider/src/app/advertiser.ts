@@ -55,7 +55,8 @@ export interface AdvertiserDeps {
   readonly publisher: AdvertisementPublisher
   /** This provider's id (the key's address), for DELETE. */
   readonly providerId: string
-  readonly facts: AdvertisementFacts
+  /** Read at every post, like the capacity: the public address in it may change while the provider runs. */
+  readonly facts: () => AdvertisementFacts
   /** Free resources from the capacity ledger (what the status endpoint shows). */
   readonly freeCapacity: () => ResourceAmounts
   /** How many more VMs of the minimum size fit; 0 withdraws the advertisement. */
@@ -232,7 +233,7 @@ export class Advertiser {
     if (below.length > 0) return { kind: 'withdraw', key: WITHDRAWN, reason: `free ${below.map((k) => `${k} ${free[k]} < ${this.#d.minimums[k]}`).join(', ')}` }
     if (this.#d.vmsThatFit() <= 0) return { kind: 'withdraw', key: WITHDRAWN, reason: 'no VM of the minimum size fits (VM limit or SSH ports exhausted)' }
     const resources = { cpu: free.cpu, memory: free.memory, storage: free.storage }
-    const candidate = { ...this.#d.facts, resources, ...(this.#d.freeSshPorts === undefined ? {} : { ssh_ports_free: this.#d.freeSshPorts() }) }
+    const candidate = { ...this.#d.facts(), resources, ...(this.#d.freeSshPorts === undefined ? {} : { ssh_ports_free: this.#d.freeSshPorts() }) }
     const parsed = AdvertisementBody.safeParse(candidate)
     if (!parsed.success) {
       throw new Error(`it would be refused: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildCloudInit } from '../domain/cloud-init.js'
-import { ProviderError } from '../domain/errors.js'
+import { DriverError } from '../drivers/driver.js'
 import { BUILTIN_IMAGES } from '../domain/images.js'
 import { FakeDriver } from '../drivers/fake/fake-driver.js'
 import { observedDriver } from './observed-driver.js'
-import type { BackendCalled } from './telemetry.js'
+import type { BackendCalled } from './ports/telemetry.js'
 
 const signal = () => AbortSignal.timeout(5000)
 
@@ -19,7 +19,7 @@ test('every call is reported with its duration and, when it fails, its code; res
   assert.equal(running.ipAddress, '10.0.0.2')
   await driver.stop('golem-a-1', signal())
   fake.failing.add('start')
-  await assert.rejects(driver.start('golem-a-1', signal()), (e) => e instanceof ProviderError && e.code === 'BACKEND_FAILED')
+  await assert.rejects(driver.start('golem-a-1', signal()), (e) => e instanceof DriverError && e.code === 'FAILED')
   assert.deepEqual((await driver.inspect('golem-a-1', signal())).kind, 'stopped')
   assert.deepEqual(seen.map((e) => [e.backend, e.command, e.code]), [
     ['fake', 'launch', null], ['fake', 'stop', null], ['fake', 'start', 'BACKEND_FAILED'], ['fake', 'inspect', null],
@@ -27,7 +27,7 @@ test('every call is reported with its duration and, when it fails, its code; res
   assert.ok(seen.every((e) => e.durationMs >= 0 && Number.isFinite(e.durationMs)))
 })
 
-test('an error that is not a ProviderError is reported as INTERNAL and rethrown unchanged', async () => {
+test('an error that is not a DriverError is reported as INTERNAL and rethrown unchanged', async () => {
   const fake = new FakeDriver()
   const boom = new TypeError('bug')
   fake.list = () => Promise.reject(boom)

@@ -5,19 +5,20 @@
  *
  * @module
  */
-import { ProviderError } from '../domain/errors.js'
-import type { VmDriver } from '../drivers/driver.js'
-import type { BackendCommand, Telemetry } from './telemetry.js'
+import type { ErrorCode } from '../domain/errors.js'
+import { DriverError, type VmDriver } from '../drivers/driver.js'
+import type { BackendCommand, Telemetry } from './ports/telemetry.js'
 
 /** Wraps `driver` so that each call is reported to `telemetry.backendCalled`. */
 export function observedDriver(driver: VmDriver, telemetry: Pick<Telemetry, 'backendCalled'>): VmDriver {
   const timed = async <T>(command: BackendCommand, call: () => Promise<T>): Promise<T> => {
     const started = performance.now()
-    let code: ProviderError['code'] | null = null
+    let code: ErrorCode | null = null
     try {
       return await call()
     } catch (error) {
-      code = error instanceof ProviderError ? error.code : 'INTERNAL'
+      // The code the client would see for this failure (VmService maps DriverError the same way).
+      code = error instanceof DriverError ? `BACKEND_${error.code}` : 'INTERNAL'
       throw error
     } finally {
       telemetry.backendCalled({ backend: driver.name, command, code, durationMs: performance.now() - started })
@@ -32,5 +33,6 @@ export function observedDriver(driver: VmDriver, telemetry: Pick<Telemetry, 'bac
     destroy: (instance, signal) => timed('destroy', () => driver.destroy(instance, signal)),
     inspect: (instance, signal) => timed('inspect', () => driver.inspect(instance, signal)),
     list: (signal) => timed('list', () => driver.list(signal)),
+    ...(driver.bootReport === undefined ? {} : { bootReport: driver.bootReport.bind(driver) }),
   }
 }

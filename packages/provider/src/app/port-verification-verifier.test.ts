@@ -65,7 +65,7 @@ test('calls during a run join it', async (t) => {
 
 test('start() re-verifies periodically; stop() ends it', async () => {
   const { v, world } = verifier()
-  v.start({ intervalMs: 10 })
+  v.start({ intervalMs: 10, apiPort: SETTINGS.apiPort })
   await eventually(() => world.requests.length >= 2)
   await v.stop()
   const seen = world.requests.length
@@ -74,27 +74,3 @@ test('start() re-verifies periodically; stop() ends it', async () => {
   await assert.rejects(v.reverify(), /stopped/)
 })
 
-test('a changed public address triggers a re-check against the new address', async (t) => {
-  const { v, world } = verifier()
-  t.after(() => v.stop())
-  await v.reverify()
-  v.start({ intervalMs: 0, addressPollMs: 10 })
-  await new Promise((resolve) => setTimeout(resolve, 40))
-  assert.equal(world.requests.length, 1, 'the same address is not re-checked')
-  world.ip.value = '198.51.100.9'
-  await eventually(() => v.report()?.public_ip === '198.51.100.9')
-  assert.equal(world.requests.at(-1)?.ip, '198.51.100.9')
-})
-
-test('in skip mode the address is never polled', async (t) => {
-  const world = fakeWorld()
-  let asked = 0
-  const deps = { ...world.deps, publicIp: () => { asked++; return Promise.resolve('198.51.100.9') } }
-  const v = new PortVerifier({ settings: { ...SETTINGS, mode: 'skipped' }, deps })
-  t.after(() => v.stop())
-  await v.reverify()
-  v.start({ intervalMs: 0, addressPollMs: 5 })
-  await new Promise((resolve) => setTimeout(resolve, 30))
-  assert.equal(asked, 0)
-  assert.deepEqual(v.usable(), RANGE)
-})

@@ -1,8 +1,8 @@
 /**
  * Holds the provider's current port verification and keeps it fresh:
- * re-verifies periodically and when the public address changes, and tells
- * the rest of the provider when the usable ports change, so admission and
- * the advertised capacity follow.
+ * re-verifies periodically (and when asked: compose asks when the public
+ * address changes), and tells the rest of the provider when the usable ports
+ * change, so admission and the advertised capacity follow.
  *
  * @module
  */
@@ -11,7 +11,8 @@ import { verifyPorts, type PortVerificationDeps, type PortVerificationSettings, 
 
 export interface PortVerifierOptions {
   readonly settings: PortVerificationSettings
-  readonly deps: PortVerificationDeps
+  /** The adapters; where the API server listens is what `start` is told. */
+  readonly deps: Omit<PortVerificationDeps, 'apiListener'>
   /** Called after a run whose usable ports or readiness differ from the run before. */
   readonly onChange?: (report: PortVerificationReport) => void
 }
@@ -19,8 +20,8 @@ export interface PortVerifierOptions {
 export interface StartOptions {
   /** Re-verify this often; 0 turns periodic runs off. */
   readonly intervalMs: number
-  /** Ask for the public address this often and re-verify when it changed; 0 turns that off. */
-  readonly addressPollMs?: number
+  /** The port the API server listens on now: later checks count it as held, never bind it. */
+  readonly apiPort: number
 }
 
 const usableKey = (r: PortVerificationReport | undefined): string =>
@@ -41,6 +42,7 @@ export class PortVerifier {
   readonly #checking = new Set<number>()
   readonly #stopped = new AbortController()
   readonly #timers: NodeJS.Timeout[] = []
+  #apiPort: number | null = null
   #report: PortVerificationReport | undefined
   #running: Promise<PortVerificationReport> | undefined
 
@@ -79,7 +81,7 @@ export class PortVerifier {
 
   async #run(onProgress: ((event: VerificationProgress) => void) | undefined): Promise<PortVerificationReport> {
     const previous = this.#report
-    const report = await verifyPorts(this.#o.settings, this.#o.deps, {
+    const report = await verifyPorts(this.#o.settings, { ...this.#o.deps, apiListener: () => this.#apiPort }, {
       signal: this.#stopped.signal,
       ...(previous === undefined ? {} : { previous }),
       ...(onProgress === undefined ? {} : { onProgress }),
@@ -102,42 +104,22 @@ export class PortVerifier {
     else log.info({ mode: report.mode, usable: report.ssh_ports.usable.length, publicIp: report.public_ip, warnings: report.warnings }, 'port verification done')
   }
 
-  /** Re-verifies every `intervalMs`, and when the public address changes. Timers never keep the process alive. */
+  /** Notes where the API listens, then re-verifies every `intervalMs`. The timer never keeps the process alive. */
   start(options: StartOptions): void {
-    if (this.#stopped.signal.aborted || this.#timers.length > 0) return
-    if (options.intervalMs > 0) this.#every(options.intervalMs, () => this.#periodic())
-    const poll = options.addressPollMs ?? 0
-    if (poll > 0 && this.#o.settings.mode === 'verified') this.#every(poll, () => this.#pollAddress())
-  }
-
-  #every(ms: number, run: () => Promise<void>): void {
-    const timer = setInterval(() => void run(), ms)
+    this.#apiPort = options.apiPort
+    if (this.#stopped.signal.aborted || this.#timers.length > 0 || options.intervalMs <= 0) return
+    const timer = setInterval(() => void this.recheck(), options.intervalMs)
     timer.unref()
     this.#timers.push(timer)
   }
 
-  async #periodic(): Promise<void> {
+  /** Re-verifies in the background (joining a run under way); a failure is logged, never thrown. */
+  async recheck(): Promise<void> {
     try {
       await this.reverify()
     } catch (error) {
       if (!this.#stopped.signal.aborted) this.#o.deps.logger.error({ err: error }, 'port re-verification failed')
     }
-  }
-
-  // Re-verifies when the address the servers should check is no longer the one last checked.
-  async #pollAddress(): Promise<void> {
-    if (this.#running !== undefined) return
-    let ip: string
-    try {
-      ip = await this.#o.deps.publicIp(this.#stopped.signal)
-    } catch (error) {
-      this.#o.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot read the public address; ports are re-verified on schedule')
-      return
-    }
-    const last = this.#report?.public_ip ?? null
-    if (ip === last) return
-    this.#o.deps.logger.info({ from: last, to: ip }, 'the public address changed; re-verifying the ports')
-    await this.#periodic()
   }
 
   /** Stops the timers, cancels a running check and waits until its temporary listeners are closed. */

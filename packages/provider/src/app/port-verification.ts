@@ -8,8 +8,7 @@
  */
 import { DEFAULT_MAX_PORTS_PER_REQUEST, type PortVerificationMode, type PortVerificationReport } from '@golem-vm/protocol'
 import type { Logger } from 'pino'
-import type { HeldPorts, HoldPortsFn } from '../infra/port-check/hold-ports.js'
-import type { PortCheckFn } from '../infra/port-check/port-check-client.js'
+import type { HeldPorts, HoldPortsFn, PortCheckFn } from './ports/port-check.js'
 import { buildReport, type LocalVerdict, type PortAnswer, type ServerAnswer } from './port-verification-report.js'
 
 /** What to verify and how. */

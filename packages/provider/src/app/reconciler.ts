@@ -9,8 +9,8 @@
 import type { Logger } from 'pino'
 import type { VmRecord } from '../domain/vm.js'
 import type { DriverInstance, DriverVmState, VmDriver } from '../drivers/driver.js'
-import type { SshProxy } from '../infra/ssh-proxy/ssh-proxy.js'
-import type { VmPatch, VmStore } from '../infra/store/vm-store.js'
+import type { SshForwarder } from './ports/ssh-forwarder.js'
+import type { VmPatch, VmStore } from './ports/vm-store.js'
 
 export interface ReconcileReport {
   readonly restored: string[]
@@ -23,7 +23,7 @@ export interface ReconcileReport {
 export interface ReconcilerDeps {
   readonly store: VmStore
   readonly driver: VmDriver
-  readonly proxy: Pick<SshProxy, 'open' | 'close'>
+  readonly proxy: Pick<SshForwarder, 'open' | 'close'>
   readonly logger: Logger
   readonly commandTimeoutMs: number
   /** The backend's instances, when the caller already asked for them (start-up lists while it probes). */

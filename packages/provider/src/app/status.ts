@@ -8,7 +8,7 @@
 import type { PortVerificationReport, ProviderStatus } from '@golem-vm/protocol'
 import { freeCapacity, freePorts, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from '../domain/capacity.js'
 import type { DriverInfo } from '../drivers/driver.js'
-import type { VmStore } from '../infra/store/vm-store.js'
+import type { VmStore } from './ports/vm-store.js'
 
 export interface StatusDeps {
   readonly store: Pick<VmStore, 'snapshot'>

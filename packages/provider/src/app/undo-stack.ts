@@ -12,7 +12,8 @@ export type UndoStep = (earlierFailures: number) => Promise<void> | void
 export class UndoStack {
   readonly #steps: { what: string; step: UndoStep }[] = []
 
-  constructor(private readonly logger: Logger) {}
+  /** `done` is what the log says after each step ("undone" for a failed operation, "released" for a shutdown). */
+  constructor(private readonly logger: Logger, private readonly done = 'undone') {}
 
   push(what: string, step: UndoStep): void {
     this.#steps.push({ what, step })
@@ -29,7 +30,7 @@ export class UndoStack {
     for (const { what, step } of this.#steps.splice(0).reverse()) {
       try {
         await step(failures)
-        this.logger.info({ undo: what }, 'undone')
+        this.logger.info({ undo: what }, this.done)
       } catch (error) {
         failures++
         this.logger.error({ undo: what, err: error instanceof Error ? error.message : String(error) }, 'undo step failed')

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pino from 'pino'
-import type { CreateVmRequest } from '@golem-vm/protocol'
 import type { AdmissionPolicy } from '../domain/capacity.js'
 import { ProviderError } from '../domain/errors.js'
 import { BUILTIN_IMAGES, ImageCatalog } from '../domain/images.js'
@@ -9,14 +8,15 @@ import type { SshEndpoint } from '../domain/vm.js'
 import { FakeDriver } from '../drivers/fake/fake-driver.js'
 import { SqliteVmStore } from '../infra/store/sqlite-vm-store.js'
 import { ed25519Key } from '../../test/helpers/keys.js'
-import { VmService, type Caller } from './vm-service.js'
+import { PortBindError } from './ports/ssh-forwarder.js'
+import { VmService, type Caller, type CreateVmCommand } from './vm-service.js'
 
 
 class FakeProxy {
   readonly open = new Map<string, { port: number; target: SshEndpoint | null }>()
   failOpen = false
   openVm(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {
-    if (this.failOpen) return Promise.reject(Object.assign(new Error(`port ${port} cannot be bound`), { name: 'PortBindError' }))
+    if (this.failOpen) return Promise.reject(new PortBindError(port, new Error('EADDRINUSE')))
     this.open.set(vmId, { port, target })
     return Promise.resolve()
   }
@@ -50,20 +50,22 @@ function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { createMs: 2
     usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807, 50808, 50809], ...policy,
   }
   const service = new VmService({
-    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), policy: () => full,
+    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), defaultImage: '24.04', policy: () => full,
     proxy: {
       open: (id, port, target) => proxy.openVm(id, port, target),
       close: (id) => { proxy.open.delete(id); return Promise.resolve() },
       setTarget: (id, target) => { const p = proxy.open.get(id); if (p) p.target = target },
     },
-    waitForSsh: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()),
+    sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()),
     timeouts, logger: pino({ level: 'silent' }), onCapacityChange: () => capacityChanges.count++, shutdown: new AbortController().signal,
   })
   return { service, store, driver, proxy, sshFails, capacityChanges }
 }
 
 const anyone: Caller = { kind: 'renter', address: null }
-const request = (name: string, extra: Partial<CreateVmRequest> = {}): CreateVmRequest => ({ name, ssh_key: ed25519Key(), resources: { cpu: 1, memory: 1, storage: 10 }, ...extra })
+const command = (name: string, caller: Caller = anyone, extra: Partial<CreateVmCommand> = {}): CreateVmCommand => ({
+  name, resources: { cpu: 1, memory: 1, storage: 10 }, image: undefined, sshKey: ed25519Key(), owner: caller.kind === 'renter' ? caller.address : null, ...extra,
+})
 
 function assertNothingLeft(h: Harness): void {
   assert.deepEqual(h.store.list(), [], 'no record')
@@ -74,7 +76,7 @@ function assertNothingLeft(h: Harness): void {
 
 test('create reserves, launches, opens the proxy and records the running VM', async () => {
   const h = harness()
-  const vm = await h.service.create(request('web-1', { resources: { cpu: 2, memory: 4, storage: 20 } }), anyone)
+  const vm = await h.service.create(command('web-1', anyone, { resources: { cpu: 2, memory: 4, storage: 20 } }))
   assert.equal(vm.status, 'running')
   assert.equal(vm.sshPort, 50800)
   assert.match(vm.instance, /^golem-web-1-\d{8}-\d{6}$/)
@@ -87,7 +89,7 @@ test('create reserves, launches, opens the proxy and records the running VM', as
 test('100 parallel creates against room for 3 VMs: exactly 3 succeed and the ledger is exact', async () => {
   const h = harness({ totals: { cpu: 3, memory: 16, storage: 200 } })
   h.driver.launchDelayMs = 5
-  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => h.service.create(request(`vm-${i}`), anyone)))
+  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => h.service.create(command(`vm-${i}`))))
   const ok = results.filter((r) => r.status === 'fulfilled')
   const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as ProviderError] : []))
   assert.equal(ok.length, 3)
@@ -109,7 +111,7 @@ test('a failure at each step of create leaves nothing behind', async (t) => {
     await t.test(name, async () => {
       const h = harness({}, { createMs: 300, startMs: 300, stopMs: 300, deleteMs: 300 })
       inject(h)
-      await assert.rejects(h.service.create(request('doomed'), anyone), (e: unknown) => e instanceof ProviderError && e.code !== 'INTERNAL')
+      await assert.rejects(h.service.create(command('doomed', anyone)), (e: unknown) => e instanceof ProviderError && e.code !== 'INTERNAL')
       assertNothingLeft(h)
       assert.equal(h.capacityChanges.count, 2, 'reserve and release were both signalled')
     })
@@ -120,7 +122,7 @@ test('a failed create whose instance cannot be removed keeps its reservation, ma
   const h = harness()
   h.driver.failing.add('launch')
   h.driver.failing.add('destroy')
-  await assert.rejects(h.service.create(request('stuck'), anyone))
+  await assert.rejects(h.service.create(command('stuck', anyone)))
   const vm = h.store.get('stuck')
   assert.equal(vm?.status, 'error')
   assert.deepEqual(h.store.snapshot().allocated, { cpu: 1, memory: 1, storage: 10 })
@@ -128,21 +130,21 @@ test('a failed create whose instance cannot be removed keeps its reservation, ma
 
 test('a taken name is refused with VM_NAME_TAKEN and the first VM is untouched', async () => {
   const h = harness()
-  const first = await h.service.create(request('dup'), anyone)
-  await assert.rejects(h.service.create(request('dup'), anyone), { code: 'VM_NAME_TAKEN' })
+  const first = await h.service.create(command('dup', anyone))
+  await assert.rejects(h.service.create(command('dup', anyone)), { code: 'VM_NAME_TAKEN' })
   assert.deepEqual(h.store.get('dup'), first)
   assert.equal(h.driver.instances.size, 1)
 })
 
 test('an image outside the catalogue is refused before anything is reserved', async () => {
   const h = harness()
-  await assert.rejects(h.service.create(request('img', { image: 'http://evil/image' }), anyone), { code: 'IMAGE_NOT_AVAILABLE' })
+  await assert.rejects(h.service.create(command('img', anyone, { image: 'http://evil/image' })), { code: 'IMAGE_NOT_AVAILABLE' })
   assertNothingLeft(h)
 })
 
 test('stop, start and delete: the port stays for the VM life, delete frees everything', async () => {
   const h = harness()
-  await h.service.create(request('life'), anyone)
+  await h.service.create(command('life', anyone))
   assert.equal((await h.service.stop('life', anyone)).status, 'stopped')
   assert.equal(h.proxy.open.get('life')?.target, null)
   assert.equal((await h.service.stop('life', anyone)).status, 'stopped', 'stop is idempotent')
@@ -158,7 +160,7 @@ test('a renter sees only its own VMs; the operator sees all', async () => {
   const h = harness()
   const alice: Caller = { kind: 'renter', address: '0xA11CE00000000000000000000000000000000001' }
   const bob: Caller = { kind: 'renter', address: '0xB0B0000000000000000000000000000000000002' }
-  await h.service.create(request('alice-vm'), alice)
+  await h.service.create(command('alice-vm', alice))
   assert.throws(() => h.service.get('alice-vm', bob), { code: 'VM_NOT_FOUND' })
   await assert.rejects(h.service.delete('alice-vm', bob), { code: 'VM_NOT_FOUND' })
   assert.deepEqual(h.service.list(bob), [])

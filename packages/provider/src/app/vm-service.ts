@@ -6,20 +6,36 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { DEFAULT_IMAGE, parseSshPublicKey, resolveResourceForms, type CreateVmRequest, type VmStatus } from '@golem-vm/protocol'
+import type { VmResources, VmStatus } from '@golem-vm/protocol'
 import { deadlineSignal } from '@golem-vm/common'
 import { admit, type AdmissionPolicy } from '../domain/capacity.js'
 import { buildCloudInit } from '../domain/cloud-init.js'
 import { ProviderError } from '../domain/errors.js'
 import type { ImageCatalog } from '../domain/images.js'
 import { TRANSITIONAL_STATUSES, instanceName, type SshEndpoint, type VmRecord } from '../domain/vm.js'
-import type { RunningVm, VmDriver } from '../drivers/driver.js'
-import type { SshProxy } from '../infra/ssh-proxy/ssh-proxy.js'
-import type { VmStore } from '../infra/store/vm-store.js'
+import { DriverError, type RunningVm, type VmDriver } from '../drivers/driver.js'
+import { PortBindError, type SshForwarder } from './ports/ssh-forwarder.js'
+import type { SshReadiness } from './ports/ssh-readiness.js'
+import type { VmPatch, VmStore } from './ports/vm-store.js'
 import { UndoStack } from './undo-stack.js'
 
 /** Who is asking: the operator sees everything; a renter only the VMs it created. */
 export type Caller = { readonly kind: 'operator' } | { readonly kind: 'renter'; readonly address: string | null }
+
+/**
+ * A create request as the HTTP edge parsed it (`http/create-vm-command.ts`):
+ * checked and normalised once, so the use case never looks at the body.
+ */
+export interface CreateVmCommand {
+  readonly name: string
+  readonly resources: VmResources
+  /** A catalogue name or alias; undefined means the provider's default image. */
+  readonly image: string | undefined
+  /** The renter's public key, validated and canonical (`type base64`, no comment). */
+  readonly sshKey: string
+  /** The renter that signed the request; null for the operator and for unsigned legacy requests. */
+  readonly owner: string | null
+}
 
 export interface VmTimeouts {
   /** Launch until SSH answers. */
@@ -32,11 +48,14 @@ export interface VmTimeouts {
 export interface VmServiceDeps {
   readonly store: VmStore
   readonly driver: VmDriver
-  readonly proxy: Pick<SshProxy, 'open' | 'close' | 'setTarget'>
+  readonly proxy: SshForwarder
   readonly images: ImageCatalog
+  /** The image a create gets when it names none (GOLEM_PROVIDER_DEFAULT_VM_IMAGE). */
+  readonly defaultImage: string
   /** Read at every admission: verified ports can change while the provider runs. */
   readonly policy: () => AdmissionPolicy
-  readonly waitForSsh: (endpoint: SshEndpoint, signal: AbortSignal) => Promise<void>
+  /** The one wait for a VM's SSH server, after a launch or a start. */
+  readonly sshReady: SshReadiness
   readonly timeouts: VmTimeouts
   readonly logger: Logger
   /** Called after every change of allocations (the advertiser listens). */
@@ -55,19 +74,15 @@ export class VmService {
     this.#now = deps.now ?? (() => new Date())
   }
 
-  /** Creates a VM and resolves once its SSH port answers through the proxy. */
-  async create(req: CreateVmRequest, caller: Caller): Promise<VmRecord> {
+  /** Creates a VM and resolves once its SSH server answers, with the proxy open on its port. */
+  async create(cmd: CreateVmCommand): Promise<VmRecord> {
     const { store, driver, logger } = this.#d
-    const { resources, problems } = resolveResourceForms(req)
-    if (problems.length > 0) throw new ProviderError('VALIDATION_FAILED', problems.join('; '))
-    const image = this.#d.images.resolve(req.image ?? DEFAULT_IMAGE, driver.name)
-    const key = parseSshPublicKey(req.ssh_key)
-    if (!key.ok) throw new ProviderError('VALIDATION_FAILED', `ssh_key is not accepted: ${key.reason}`)
+    const { resources, owner } = cmd
+    const image = this.#d.images.resolve(cmd.image ?? this.#d.defaultImage, driver.name)
     const createdAt = this.#now()
-    const instance = instanceName(req.name, createdAt)
-    const owner = caller.kind === 'renter' ? caller.address : null
+    const instance = instanceName(cmd.name, createdAt)
     const vm = store.reserve(
-      { id: req.name, instance, owner, resources, image: image.name, sshKey: key.key.canonical, createdAt },
+      { id: cmd.name, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt },
       (snapshot) => admit(resources, snapshot, this.#d.policy()),
     )
     const log = logger.child({ vm: vm.id, instance })
@@ -79,9 +94,9 @@ export class VmService {
     const phases: Record<string, number> = {}
     try {
       undo.push('backend instance', () => driver.destroy(instance, this.#cleanupSignal()))
-      const cloudInit = buildCloudInit({ hostname: vm.id, instanceId: instance, sshKey: key.key.canonical })
+      const cloudInit = buildCloudInit({ hostname: vm.id, instanceId: instance, sshKey: cmd.sshKey })
       const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.id, resources, image, cloudInit }, signal))
-      await timed(phases, 'ssh', () => this.#d.waitForSsh(running.endpoint, signal))
+      await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
       await this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint)
       undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
       const done = this.#require(store.update(vm.id, { status: 'running', ...running }), vm.id)
@@ -108,22 +123,13 @@ export class VmService {
     return this.#d.store.list().filter((vm) => visibleTo(vm, caller))
   }
 
-  /** The user the renter logs in as, from the VM's image. */
-  sshUser(vm: VmRecord): string {
-    try {
-      return this.#d.images.resolve(vm.image, this.#d.driver.name).defaultUser
-    } catch {
-      return 'ubuntu'
-    }
-  }
-
   /** Boots a stopped VM; starting a running VM returns it unchanged. */
   async start(id: string, caller: Caller): Promise<VmRecord> {
     const vm = this.#begin(id, caller, ['stopped', 'error'], 'starting', 'running')
     if (vm.status === 'running') return vm
     return this.#finish(vm, 'start', this.#d.timeouts.startMs, async (signal) => {
       const running: RunningVm = await this.#d.driver.start(vm.instance, signal)
-      await this.#d.waitForSsh(running.endpoint, signal)
+      await this.#ready(vm.instance, running.endpoint, signal)
       this.#d.proxy.setTarget(vm.id, running.endpoint)
       return { status: 'running', ...running }
     })
@@ -168,7 +174,7 @@ export class VmService {
   }
 
   // Runs a lifecycle step under its deadline; on failure the VM is marked `error` with the reason.
-  async #finish(vm: VmRecord, what: string, timeoutMs: number, step: (signal: AbortSignal) => Promise<Parameters<VmStore['update']>[1] | null>): Promise<VmRecord> {
+  async #finish(vm: VmRecord, what: string, timeoutMs: number, step: (signal: AbortSignal) => Promise<VmPatch | null>): Promise<VmRecord> {
     const signal = this.#deadline(timeoutMs)
     const started = performance.now()
     try {
@@ -207,18 +213,35 @@ export class VmService {
     return vm
   }
 
-  // Turns any failure into the ProviderError the client sees.
+  // Waits for the VM's SSH server; when the deadline ends the wait, says what the backend knows about the guest.
+  async #ready(instance: string, endpoint: SshEndpoint, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#d.sshReady(endpoint, signal)
+    } catch (error) {
+      if (!signal.aborted || this.#d.shutdown.aborted) throw error
+      const report = (await this.#d.driver.bootReport?.(instance)) ?? 'the backend has no boot log'
+      throw new ProviderError('BACKEND_TIMEOUT', `the guest did not bring SSH up on ${endpoint.host}:${endpoint.port}; ${report}`, [], { cause: error })
+    }
+  }
+
+  // Turns any failure into the ProviderError the client sees: the one translation of this layer.
   #explain(error: unknown, signal: AbortSignal, what: string, timeoutMs: number): ProviderError {
     if (this.#d.shutdown.aborted) return new ProviderError('SHUTTING_DOWN', `the provider is shutting down; the ${what} was undone, retry later`)
+    const known = error instanceof ProviderError ? error : fromPort(error)
     if (signal.aborted) {
-      return new ProviderError('BACKEND_TIMEOUT', `the VM ${what} did not finish within ${Math.round(timeoutMs / 1000)} s${error instanceof ProviderError ? `: ${error.message}` : ''}`, [], { cause: error })
+      return new ProviderError('BACKEND_TIMEOUT', `the VM ${what} did not finish within ${Math.round(timeoutMs / 1000)} s${known === undefined ? '' : `: ${known.message}`}`, [], { cause: error })
     }
-    if (error instanceof ProviderError) return error
-    if (error instanceof Error && error.name === 'PortBindError') {
-      return new ProviderError('PORT_UNAVAILABLE', `${error.message}; another process holds it`, [], { cause: error })
-    }
-    return new ProviderError('INTERNAL', `the VM ${what} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error })
+    return known ?? new ProviderError('INTERNAL', `the VM ${what} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error })
   }
+}
+
+const DRIVER_CODES = { UNAVAILABLE: 'BACKEND_UNAVAILABLE', FAILED: 'BACKEND_FAILED', TIMEOUT: 'BACKEND_TIMEOUT' } as const
+
+// A driver's or the forwarder's error as the client's; undefined for anything else (a defect).
+function fromPort(error: unknown): ProviderError | undefined {
+  if (error instanceof DriverError) return new ProviderError(DRIVER_CODES[error.code], error.message, [], { cause: error })
+  if (error instanceof PortBindError) return new ProviderError('PORT_UNAVAILABLE', `${error.message}; another process holds it`, [], { cause: error })
+  return undefined
 }
 
 /** The operator sees every VM; a renter only its own (unsigned legacy VMs have no owner). */

@@ -38,7 +38,3 @@ export type { ErrorIssue }
 export class ProviderError extends ClientError<ErrorCode> {
   override readonly name = 'ProviderError'
 }
-
-/** True for errors the backend reported (as opposed to the request being wrong). */
-export const isBackendError = (e: unknown): e is ProviderError =>
-  e instanceof ProviderError && e.code.startsWith('BACKEND_')

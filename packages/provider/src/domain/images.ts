@@ -75,10 +75,16 @@ export class ImageCatalog {
     return [...new Set(this.#byName.values())].filter((e) => runsOn(e, backend))
   }
 
+  /** True when `name` (or an alias) is an image `backend` can run. */
+  has(name: string, backend: BackendName): boolean {
+    const entry = this.#byName.get(name)
+    return entry !== undefined && runsOn(entry, backend)
+  }
+
   /** The entry for `name`, or IMAGE_NOT_AVAILABLE naming what this provider does offer. */
   resolve(name: string, backend: BackendName): ImageEntry {
     const entry = this.#byName.get(name)
-    if (entry !== undefined && runsOn(entry, backend)) return entry
+    if (entry !== undefined && this.has(name, backend)) return entry
     const offered = this.available(backend).map((e) => e.name).join(', ') || 'none'
     throw new ProviderError('IMAGE_NOT_AVAILABLE', `image "${name}" is not offered by this provider; choose one of: ${offered}`)
   }

@@ -22,6 +22,8 @@ export interface VmRecord {
   readonly status: VmStatus
   readonly resources: VmResources
   readonly image: string
+  /** The user the renter logs in as: the image's default user, resolved once at create. */
+  readonly sshUser: string
   readonly sshKey: string
   /** Public port of the SSH proxy, held for the VM's whole life. */
   readonly sshPort: number

@@ -4,7 +4,7 @@
  *
  * Every method honours its `signal` (aborting leaves the backend in a state the
  * next call can handle), is safe to call again after a failure, and rejects only
- * with a `ProviderError` whose code starts with `BACKEND_`.
+ * with a {@link DriverError}; the use cases turn its code into the client's.
  *
  * @module
  */
@@ -12,6 +12,17 @@ import type { VmResources } from '@golem-vm/protocol'
 import type { CloudInitDocuments } from '../domain/cloud-init.js'
 import type { BackendName, ImageEntry } from '../domain/images.js'
 import type { SshEndpoint } from '../domain/vm.js'
+
+/** How a backend call failed: the backend cannot be used here, it failed, or it did not finish in time. */
+export type DriverErrorCode = 'UNAVAILABLE' | 'FAILED' | 'TIMEOUT'
+
+/** The only error a driver rejects with; the message says what happened and, where it can, what to do. */
+export class DriverError extends Error {
+  override readonly name = 'DriverError'
+  constructor(readonly code: DriverErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
 
 export interface DriverInfo {
   readonly name: BackendName
@@ -49,11 +60,12 @@ export interface DriverInstance {
 
 export interface VmDriver {
   readonly name: BackendName
-  /** Checks that the backend works on this host. Rejects with BACKEND_UNAVAILABLE saying what is missing. */
+  /** Checks that the backend works on this host. Rejects with UNAVAILABLE saying what is missing. */
   probe(signal: AbortSignal): Promise<DriverInfo>
   /**
    * Creates and boots the instance; resolves once the backend reports it running
-   * with a known SSH endpoint (the SSH server may still be starting).
+   * with a known SSH endpoint. The guest may still be booting: the caller waits
+   * for its SSH server (app/ports/ssh-readiness.ts), never the driver.
    * A failure may leave a partial instance behind: the caller destroys it.
    */
   launch(spec: LaunchSpec, signal: AbortSignal): Promise<RunningVm>
@@ -66,4 +78,10 @@ export interface VmDriver {
   inspect(instance: string, signal: AbortSignal): Promise<DriverVmState>
   /** Every instance whose name starts with `golem-`, for reconciliation at start. */
   list(signal: AbortSignal): Promise<DriverInstance[]>
+  /**
+   * What the backend can tell about an instance whose guest does not come up
+   * (QEMU: the serial console's last lines), as a sentence fragment for an
+   * error message. Backends that know nothing more leave it out. Never rejects.
+   */
+  bootReport?(instance: string): Promise<string>
 }

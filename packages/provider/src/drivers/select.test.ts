@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import pino from 'pino'
 import { loadConfig, type Config } from '../config.js'
-import { ProviderError } from '../domain/errors.js'
 import { selectDriver } from './select.js'
+import { DriverError } from './driver.js'
 
 // A folder of fake executables, to stand for what is installed.
 function bin(t: TestContext, names: string[]): string {
@@ -49,7 +49,7 @@ test('auto still prefers multipass; qemu can be chosen explicitly', async (t) =>
 
 test('qemu chosen but missing is BACKEND_UNAVAILABLE saying what to install', async (t) => {
   const path = bin(t, [])
-  const unavailable = (e: unknown) => e instanceof ProviderError && e.code === 'BACKEND_UNAVAILABLE'
+  const unavailable = (e: unknown) => e instanceof DriverError && e.code === 'UNAVAILABLE'
   const missing = { GOLEM_PROVIDER_QEMU_BINARY: 'golem-no-such-qemu' }
   await assert.rejects(selectDriver(config({ ...missing, GOLEM_PROVIDER_BACKEND: 'qemu' }), logs().log, path), (e: unknown) => unavailable(e) && /apt install qemu-system-x86/.test((e as Error).message))
   await assert.rejects(selectDriver(config({ GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_BINARY: '/nonexistent/qemu' }), logs().log, path), unavailable)

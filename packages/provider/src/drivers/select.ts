@@ -10,8 +10,7 @@ import { access, constants } from 'node:fs/promises'
 import { delimiter, isAbsolute, join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
-import { ProviderError } from '../domain/errors.js'
-import type { VmDriver } from './driver.js'
+import { DriverError, type VmDriver } from './driver.js'
 import { MultipassDriver } from './multipass/multipass-driver.js'
 import { ImageCache } from '../infra/images/image-cache.js'
 import { QemuDriver } from './qemu/qemu-driver.js'
@@ -61,15 +60,15 @@ async function qemuDriver(config: Config, log: Logger, pathEnv: string, binary: 
   })
 }
 
-/** The backend the configuration asks for; rejects with BACKEND_UNAVAILABLE saying what to install. */
+/** The backend the configuration asks for; rejects with a DriverError (UNAVAILABLE) saying what to install. */
 export async function selectDriver(config: Config, log: Logger, pathEnv: string = process.env.PATH ?? ''): Promise<VmDriver> {
   const multipass = config.multipassBinary ?? (await findExecutable('multipass', pathEnv, MULTIPASS_DIRS))
   if (config.multipassBinary !== undefined && !(await isExecutable(config.multipassBinary))) {
-    throw new ProviderError('BACKEND_UNAVAILABLE', `GOLEM_PROVIDER_MULTIPASS_BINARY_PATH=${config.multipassBinary} is not an executable file`)
+    throw new DriverError('UNAVAILABLE', `GOLEM_PROVIDER_MULTIPASS_BINARY_PATH=${config.multipassBinary} is not an executable file`)
   }
   const useMultipass = config.backend === 'multipass' || (config.backend === 'auto' && multipass !== undefined)
   if (useMultipass) {
-    if (multipass === undefined) throw new ProviderError('BACKEND_UNAVAILABLE', 'multipass is not installed (not on PATH nor in /snap/bin, /usr/local/bin, /usr/bin); install it or set GOLEM_PROVIDER_MULTIPASS_BINARY_PATH')
+    if (multipass === undefined) throw new DriverError('UNAVAILABLE', 'multipass is not installed (not on PATH nor in /snap/bin, /usr/local/bin, /usr/bin); install it or set GOLEM_PROVIDER_MULTIPASS_BINARY_PATH')
     log.info({ backend: 'multipass', binary: multipass, why: config.backend === 'auto' ? 'auto: multipass is installed' : 'configured' }, 'backend chosen')
     return new MultipassDriver({ binary: multipass, logger: log.child({ part: 'multipass' }), launchTimeoutMs: config.createTimeoutMs, commandTimeoutMs: config.commandTimeoutMs })
   }
@@ -79,7 +78,7 @@ export async function selectDriver(config: Config, log: Logger, pathEnv: string 
     return qemuDriver(config, log, pathEnv, qemu)
   }
   if (config.backend === 'qemu') {
-    throw new ProviderError('BACKEND_UNAVAILABLE', `${config.qemuBinary} is not installed or not executable; install QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage) or set GOLEM_PROVIDER_QEMU_BINARY`)
+    throw new DriverError('UNAVAILABLE', `${config.qemuBinary} is not installed or not executable; install QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage) or set GOLEM_PROVIDER_QEMU_BINARY`)
   }
-  throw new ProviderError('BACKEND_UNAVAILABLE', `no VM backend: neither multipass nor ${config.qemuBinary} is installed; install Multipass, or QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage)`)
+  throw new DriverError('UNAVAILABLE', `no VM backend: neither multipass nor ${config.qemuBinary} is installed; install Multipass, or QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage)`)
 }

@@ -22,9 +22,9 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, all
   const full: AdmissionPolicy = { totals: { cpu: 4, memory: 8, storage: 100 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 }, usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807], ...policy }
   const noop = () => Promise.resolve()
   const vms = new VmService({
-    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), policy: () => full,
+    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), defaultImage: '24.04', policy: () => full,
     proxy: { open: noop, close: noop, setTarget: () => undefined },
-    waitForSsh: noop, timeouts: { createMs: 1000, startMs: 1000, stopMs: 1000, deleteMs: 1000 },
+    sshReady: noop, timeouts: { createMs: 1000, startMs: 1000, stopMs: 1000, deleteMs: 1000 },
     logger: pino({ level: 'silent' }), onCapacityChange: () => undefined, shutdown: new AbortController().signal,
   })
   const status = () => providerStatus({

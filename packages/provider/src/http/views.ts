@@ -19,10 +19,10 @@ export const toVmInfo = (vm: VmRecord): VmInfo => ({
   image: vm.image,
 })
 
-export const toAccessInfo = (vm: VmRecord, sshHost: string, sshUser: string): VmAccessInfo => ({
+export const toAccessInfo = (vm: VmRecord, sshHost: string): VmAccessInfo => ({
   ssh_host: sshHost,
   ssh_port: vm.sshPort,
-  ssh_user: sshUser,
+  ssh_user: vm.sshUser,
   vm_id: vm.id,
   multipass_name: vm.instance,
 })

@@ -6,9 +6,8 @@
  * @module
  */
 import pino from 'pino'
-import type { PortCheckResult } from '../../src/infra/port-check/port-check-client.js'
 import type { PortVerificationDeps, PortVerificationSettings } from '../../src/app/port-verification.js'
-import type { HeldPorts } from '../../src/infra/port-check/hold-ports.js'
+import type { HeldPorts, PortCheckResult } from '../../src/app/ports/port-check.js'
 
 /** How a scripted server answers one request: `reach(port)` decides each port. */
 export type ServerScript =

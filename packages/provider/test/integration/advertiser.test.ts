@@ -62,7 +62,7 @@ async function provider(t: TestContext, discoveryUrl: string): Promise<Provider>
   const advertiser = new Advertiser({
     publisher: new DiscoveryClient({ baseUrl: discoveryUrl, signer: new BackgroundSigner(identity.key), timeoutMs: 1000 }),
     providerId: identity.address,
-    facts: { ip_address: '127.0.0.1', country: 'SE', provider_name: 'integration', version: '0.2.0', arch: 'x86_64', api_port: 7466 },
+    facts: () => ({ ip_address: '127.0.0.1', country: 'SE', provider_name: 'integration', version: '0.2.0', arch: 'x86_64', api_port: 7466 }),
     freeCapacity: () => state.free,
     vmsThatFit: () => Math.min(...(['cpu', 'memory', 'storage'] as const).map((k) => Math.floor(state.free[k] / MINIMUMS[k]))),
     freeSshPorts: () => 5,

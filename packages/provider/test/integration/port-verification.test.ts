@@ -17,7 +17,8 @@ import { assertPortsReady, PortVerificationError } from '../../src/app/port-veri
 import { PortVerifier } from '../../src/app/port-verification-verifier.js'
 import type { PortVerificationDeps, PortVerificationSettings } from '../../src/app/port-verification.js'
 import { holdPorts } from '../../src/infra/port-check/hold-ports.js'
-import { portCheckClient, type PortCheckFn } from '../../src/infra/port-check/port-check-client.js'
+import { portCheckClient } from '../../src/infra/port-check/port-check-client.js'
+import type { PortCheckFn } from '../../src/app/ports/port-check.js'
 import { REPO_ROOT } from '../helpers/daemon.js'
 
 const CHECKER_BIN = join(REPO_ROOT, 'packages/port-checker/bin/golem-port-checker.js')

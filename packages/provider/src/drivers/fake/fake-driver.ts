@@ -6,8 +6,7 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ProviderError } from '../../domain/errors.js'
-import type { DriverInfo, DriverInstance, DriverVmState, LaunchSpec, RunningVm, VmDriver } from '../driver.js'
+import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
 
 type Method = 'launch' | 'start' | 'stop' | 'destroy' | 'inspect' | 'list'
 
@@ -20,7 +19,7 @@ export class FakeDriver implements VmDriver {
   readonly name = 'fake' as const
   readonly instances = new Map<string, FakeInstance>()
   readonly calls: { method: Method; instance?: string }[] = []
-  /** Methods that reject with BACKEND_FAILED (after doing nothing). */
+  /** Methods that reject with a DriverError FAILED (after doing nothing). */
   readonly failing = new Set<Method>()
   /** Methods that wait until aborted. */
   readonly hanging = new Set<Method>()
@@ -71,7 +70,7 @@ export class FakeDriver implements VmDriver {
 
   #get(instance: string): FakeInstance {
     const vm = this.instances.get(instance)
-    if (vm === undefined) throw new ProviderError('BACKEND_FAILED', `fake: instance "${instance}" does not exist`)
+    if (vm === undefined) throw new DriverError('FAILED', `fake: instance "${instance}" does not exist`)
     return vm
   }
 
@@ -80,6 +79,6 @@ export class FakeDriver implements VmDriver {
     this.calls.push(instance === undefined ? { method } : { method, instance })
     if (delayMs > 0) await sleep(delayMs, undefined, { signal })
     if (this.hanging.has(method)) await sleep(3_600_000, undefined, { signal })
-    if (this.failing.has(method)) throw new ProviderError('BACKEND_FAILED', `fake: ${method} failed as the test asked`)
+    if (this.failing.has(method)) throw new DriverError('FAILED', `fake: ${method} failed as the test asked`)
   }
 }

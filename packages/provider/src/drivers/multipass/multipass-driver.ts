@@ -5,10 +5,10 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { ProviderError } from '../../domain/errors.js'
 import { INSTANCE_PREFIX } from '../../domain/vm.js'
 import { ExecFailure, run, type RunResult } from '../../infra/exec/run.js'
-import type { DriverInfo, DriverInstance, DriverVmState, LaunchSpec, RunningVm, VmDriver } from '../driver.js'
+import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
+import { toDriverError } from '../driver-error.js'
 import * as cli from './multipass-cli.js'
 
 /** Multipass exits with this code when its own `--timeout` fires. */
@@ -33,7 +33,7 @@ export class MultipassDriver implements VmDriver {
     try {
       version = cli.parseVersion((await this.#run(cli.versionArgs(), signal)).stdout)
     } catch (error) {
-      throw new ProviderError('BACKEND_UNAVAILABLE', `multipass at ${this.opts.binary} does not work: ${reason(error)}; install Multipass or choose GOLEM_PROVIDER_BACKEND=qemu`, [], { cause: error })
+      throw new DriverError('UNAVAILABLE', `multipass at ${this.opts.binary} does not work: ${reason(error)}; install Multipass or choose GOLEM_PROVIDER_BACKEND=qemu`, { cause: error })
     }
     return { name: 'multipass', version, detail: `multipass ${version} (${this.opts.binary})` }
   }
@@ -61,22 +61,20 @@ export class MultipassDriver implements VmDriver {
 
   async destroy(instance: string, signal: AbortSignal): Promise<void> {
     try {
-      await this.#run(cli.deleteArgs(instance), signal)
+      await this.#exec(cli.deleteArgs(instance), signal)
     } catch (error) {
-      if (error instanceof ProviderError && error.cause instanceof ExecFailure && cli.isMissingInstance(error.cause.stderr)) return
-      throw error
+      if (isMissingInstance(error)) return
+      throw failure(error, 'delete')
     }
   }
 
   async inspect(instance: string, signal: AbortSignal): Promise<DriverVmState> {
     let result: RunResult
     try {
-      result = await this.#run(cli.infoArgs(instance), signal)
+      result = await this.#exec(cli.infoArgs(instance), signal)
     } catch (error) {
-      if (error instanceof ProviderError && error.cause instanceof ExecFailure && cli.isMissingInstance(error.cause.stderr)) {
-        return { kind: 'absent' }
-      }
-      throw error
+      if (isMissingInstance(error)) return { kind: 'absent' }
+      throw failure(error, 'info')
     }
     const info = parse(() => cli.parseInfo(result.stdout, instance), 'info')
     return info === undefined ? { kind: 'absent' } : cli.toDriverState(info)
@@ -94,11 +92,20 @@ export class MultipassDriver implements VmDriver {
     const state = await this.inspect(instance, signal)
     if (state.kind === 'running') return { endpoint: state.endpoint, ipAddress: state.ipAddress }
     const what = state.kind === 'other' ? `is ${state.detail} without an IPv4 address` : `is ${state.kind}`
-    throw new ProviderError('BACKEND_FAILED', `multipass reports that ${instance} ${what} after it was started`)
+    throw new DriverError('FAILED', `multipass reports that ${instance} ${what} after it was started`)
   }
 
-  // Runs one multipass command, logs it with its duration, and translates failures.
+  // Runs one multipass command; a failure becomes a DriverError.
   async #run(args: string[], signal: AbortSignal, timeoutMs = this.opts.commandTimeoutMs, input?: string): Promise<RunResult> {
+    try {
+      return await this.#exec(args, signal, timeoutMs, input)
+    } catch (error) {
+      throw failure(error, args[0] ?? '')
+    }
+  }
+
+  // Runs one multipass command and logs it with its duration; a failure is the process's own (ExecFailure).
+  async #exec(args: string[], signal: AbortSignal, timeoutMs = this.opts.commandTimeoutMs, input?: string): Promise<RunResult> {
     const started = performance.now()
     const log = this.opts.logger
     try {
@@ -106,9 +113,8 @@ export class MultipassDriver implements VmDriver {
       log.info({ backend: 'multipass', command: args[0], instance: args[1], durationMs: Math.round(result.durationMs) }, 'backend call')
       return result
     } catch (error) {
-      const durationMs = Math.round(performance.now() - started)
-      log.info({ backend: 'multipass', args, durationMs, err: reason(error) }, 'backend call failed')
-      throw translate(error, args[0] ?? '')
+      log.info({ backend: 'multipass', args, durationMs: Math.round(performance.now() - started), err: reason(error) }, 'backend call failed')
+      throw error
     }
   }
 }
@@ -116,19 +122,15 @@ export class MultipassDriver implements VmDriver {
 const reason = (error: unknown) =>
   error instanceof ExecFailure ? error.reason : error instanceof Error ? error.message : String(error)
 
-function translate(error: unknown, command: string): ProviderError {
-  if (!(error instanceof ExecFailure)) return new ProviderError('BACKEND_FAILED', `multipass ${command} failed: ${reason(error)}`, [], { cause: error })
-  if (error.kind === 'timeout' || (error.kind === 'exit' && error.exitCode === TIMEOUT_EXIT_CODE)) {
-    return new ProviderError('BACKEND_TIMEOUT', `multipass ${command} did not finish in time: ${error.reason}`, [], { cause: error })
-  }
-  if (error.kind === 'spawn') return new ProviderError('BACKEND_UNAVAILABLE', `multipass could not be run: ${error.argv[0] ?? ''} is missing or not executable`, [], { cause: error })
-  return new ProviderError('BACKEND_FAILED', `multipass ${command} failed: ${error.reason}`, [], { cause: error })
-}
+const failure = (error: unknown, command: string) => toDriverError(error, `multipass ${command}`, { timeoutExitCode: TIMEOUT_EXIT_CODE })
+
+// Multipass says so on stderr when the named instance does not exist.
+const isMissingInstance = (error: unknown): boolean => error instanceof ExecFailure && cli.isMissingInstance(error.stderr)
 
 function parse<T>(fn: () => T, what: string): T {
   try {
     return fn()
   } catch (error) {
-    throw new ProviderError('BACKEND_FAILED', `multipass ${what} printed output this provider cannot read`, [], { cause: error })
+    throw new DriverError('FAILED', `multipass ${what} printed output this provider cannot read`, { cause: error })
   }
 }

@@ -1,21 +1,20 @@
 /**
  * Boots a VM folder: starts QEMU detached in the folder, waits until its QMP
- * socket answers, reads the forwarded SSH port, then waits until the guest's
- * SSH server sends its banner. Every wait is bounded; a QEMU that exits or
- * a guest that never answers is reported with QEMU's stderr or the last
- * lines of the serial console.
+ * socket answers and reads the forwarded SSH port. The wait is bounded; a
+ * QEMU that exits is reported with its stderr. Whether the guest's SSH server
+ * comes up is the use case's wait (app/ports/ssh-readiness.ts); `consoleTail`
+ * explains a guest that does not.
  *
  * @module
  */
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ProviderError } from '../../domain/errors.js'
 import type { SshEndpoint } from '../../domain/vm.js'
 import { spawnDetached } from '../../infra/exec/spawn-detached.js'
-import { readSshBanner } from '../../infra/ssh-probe/ssh-probe.js'
 import { logTail, rotateConsoleLog } from './console-log.js'
 import { qemuArgv, VM_FILES, type Accelerator } from './qemu-argv.js'
+import { DriverError } from '../driver.js'
 import { QmpError } from './qmp-client.js'
 import { queryVm } from './qmp-queries.js'
 import { isAlive } from './vm-process.js'
@@ -47,7 +46,7 @@ export async function consoleTail(dir: string): Promise<string> {
   return tail === '' ? 'the serial console is empty' : `last console lines:\n${tail}`
 }
 
-const failed = (message: string) => new ProviderError('BACKEND_FAILED', message)
+const failed = (message: string) => new DriverError('FAILED', message)
 
 /** Starts QEMU for the folder's VM and resolves once QMP answers with the forwarded SSH port. */
 export async function startQemu(dir: string, meta: VmMeta, opts: BootOptions, signal: AbortSignal): Promise<Booted> {
@@ -77,23 +76,4 @@ export async function startQemu(dir: string, meta: VmMeta, opts: BootOptions, si
 async function stderrTail(dir: string): Promise<string> {
   const tail = await logTail(join(dir, VM_FILES.stderr), 5)
   return tail === '' ? 'it printed nothing' : tail
-}
-
-/**
- * Waits until the guest's SSH server sends its banner (a TCP connect alone
- * proves nothing: user-mode networking accepts it before the guest is up).
- * Rejects with BACKEND_FAILED if QEMU exits meanwhile, and with
- * BACKEND_TIMEOUT (with the console's last lines) when `signal` aborts.
- */
-export async function waitForGuestSsh(dir: string, booted: Booted, signal: AbortSignal): Promise<void> {
-  const started = performance.now()
-  for (;;) {
-    if (signal.aborted) {
-      const seconds = Math.round((performance.now() - started) / 1000)
-      throw new ProviderError('BACKEND_TIMEOUT', `the guest did not bring SSH up on ${booted.endpoint.host}:${booted.endpoint.port} within ${seconds} s; ${await consoleTail(dir)}`)
-    }
-    if (!(await isAlive(booted.pid))) throw failed(`the VM stopped while booting; ${await consoleTail(dir)}`)
-    if (await readSshBanner(booted.endpoint, 2000)) return
-    await sleep(500, undefined, { signal }).catch(() => undefined)
-  }
 }

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import type { CloudInitDocuments } from '../../domain/cloud-init.js'
-import { ProviderError } from '../../domain/errors.js'
+import { DriverError } from '../driver.js'
 import { timed, type Phases } from './phases.js'
 import { VM_FILES } from './qemu-argv.js'
 import { createOverlay, imageInfo } from './qemu-img.js'
@@ -28,7 +28,7 @@ export async function prepareDisk(dir: string, meta: VmMeta, cloudInit: CloudIni
   await timed(phases, 'disk', async () => {
     const { virtualSize } = await imageInfo(meta.image.base, img)
     if (virtualSize > meta.storageGb * GIB) {
-      throw new ProviderError('BACKEND_FAILED', `image "${meta.image.name}" needs a disk of at least ${Math.ceil(virtualSize / GIB)} GB; ${meta.storageGb} GB was requested`)
+      throw new DriverError('FAILED', `image "${meta.image.name}" needs a disk of at least ${Math.ceil(virtualSize / GIB)} GB; ${meta.storageGb} GB was requested`)
     }
     await createOverlay({ base: meta.image.base, baseFormat: meta.image.format, overlay: join(dir, VM_FILES.overlay), sizeGb: meta.storageGb }, img)
   })

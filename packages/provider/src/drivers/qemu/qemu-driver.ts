@@ -10,17 +10,17 @@
  */
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { ProviderError } from '../../domain/errors.js'
 import { ExecFailure, run } from '../../infra/exec/run.js'
 import type { ImageCache } from '../../infra/images/image-cache.js'
-import type { DriverInfo, DriverInstance, DriverVmState, LaunchSpec, RunningVm, VmDriver } from '../driver.js'
+import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
+import { toDriverError } from '../driver-error.js'
 import { detectAccelerator, type AccelDecision, type AccelSetting } from './accelerator.js'
 import { capConsoleLog } from './console-log.js'
-import { GUEST_ADDRESS, startQemu, waitForGuestSsh, type Booted } from './qemu-boot.js'
+import { consoleTail, GUEST_ADDRESS, startQemu } from './qemu-boot.js'
 import { prepareDisk } from './qemu-disk.js'
 import { timed, withDeadline } from './phases.js'
 import { memoryMb, VM_FILES } from './qemu-argv.js'
-import { QmpError, withQmp } from './qmp-client.js'
+import { withQmp } from './qmp-client.js'
 import { queryVm } from './qmp-queries.js'
 import { VmFolders, type VmMeta } from './vm-folder.js'
 import { pidFromFile, pidsIn, terminate, waitForExit } from './vm-process.js'
@@ -40,9 +40,8 @@ export interface QemuDriverOptions {
   /** How long a guest gets to power off after the ACPI button before it is forced. */
   readonly powerdownTimeoutMs: number
   /**
-   * The driver's own bound on a launch or start (image, disks, boot, SSH
-   * banner), whatever the caller's signal does: a guest that never boots is
-   * given up and ended after this long.
+   * The driver's own bound on a launch or start (image, disks, QEMU up with
+   * its forward), whatever the caller's signal does.
    */
   readonly bootTimeoutMs: number
 }
@@ -67,7 +66,7 @@ export class QemuDriver implements VmDriver {
     const version = await this.#tool(this.#o.binary, ['-version'], signal, 'install QEMU (Debian: apt install qemu-system-x86) or set GOLEM_PROVIDER_QEMU_BINARY')
     await this.#tool(this.#o.qemuImg, ['--version'], signal, 'install qemu-img (Debian: apt install qemu-utils) or set GOLEM_PROVIDER_QEMU_IMG_BINARY')
     if (this.#o.isoTool === undefined) {
-      throw new ProviderError('BACKEND_UNAVAILABLE', 'no tool to write the cloud-init seed: install genisoimage (or xorriso)')
+      throw new DriverError('UNAVAILABLE', 'no tool to write the cloud-init seed: install genisoimage (or xorriso)')
     }
     const accel = await this.#accelerator()
     this.#startConsoleSweep()
@@ -81,7 +80,7 @@ export class QemuDriver implements VmDriver {
     const signal = withDeadline(callerSignal, this.#o.bootTimeoutMs)
     return this.#translate('launch', spec.instance, phases, async () => {
       const source = spec.image.qemu
-      if (source === undefined) throw new ProviderError('BACKEND_FAILED', `image "${spec.image.name}" has no QEMU source in the catalogue`)
+      if (source === undefined) throw new DriverError('FAILED', `image "${spec.image.name}" has no QEMU source in the catalogue`)
       const dir = await this.#create(spec.instance)
       const base = await timed(phases, 'image', () => this.#o.images.ensure(spec.image.name, source, signal))
       const meta: VmMeta = {
@@ -105,7 +104,7 @@ export class QemuDriver implements VmDriver {
       const state = await this.inspect(instance, signal)
       if (state.kind === 'running') return { endpoint: state.endpoint, ipAddress: state.ipAddress }
       const meta = await this.#meta(instance)
-      if (state.kind === 'other') throw new ProviderError('BACKEND_FAILED', `VM ${instance} cannot be started: ${state.detail}`)
+      if (state.kind === 'other') throw new DriverError('FAILED', `VM ${instance} cannot be started: ${state.detail}`)
       const running = await this.#boot(this.#folders.dir(instance), meta, signal, phases)
       this.#o.logger.info({ instance, phasesMs: phases, endpoint: running.endpoint }, 'qemu vm started')
       return running
@@ -124,7 +123,7 @@ export class QemuDriver implements VmDriver {
         return
       }
       this.#o.logger.warn({ instance, waitedMs: Math.round(performance.now() - started), acpi: asked }, 'the guest did not power off; forcing')
-      if (!(await terminate([pid], 3000))) throw new ProviderError('BACKEND_FAILED', `the QEMU process ${pid} of ${instance} does not exit`)
+      if (!(await terminate([pid], 3000))) throw new DriverError('FAILED', `the QEMU process ${pid} of ${instance} does not exit`)
     })
   }
 
@@ -135,7 +134,7 @@ export class QemuDriver implements VmDriver {
       // Every process working in the folder: the pid file may be missing after a crash mid-launch.
       const pids = await pidsIn(this.#folders.dir(instance))
       if (pids.length > 0 && !(await terminate(pids, 3000))) {
-        throw new ProviderError('BACKEND_FAILED', `the QEMU process of ${instance} does not exit; its folder is kept`)
+        throw new DriverError('FAILED', `the QEMU process of ${instance} does not exit; its folder is kept`)
       }
       await this.#folders.remove(instance)
       this.#o.logger.info({ instance, killed: pids }, 'qemu vm destroyed')
@@ -164,14 +163,11 @@ export class QemuDriver implements VmDriver {
     return out
   }
 
-  // Boots the folder's VM and waits for its SSH banner; a failed boot leaves no process running.
+  // Boots the folder's VM; resolves once QEMU runs with the SSH forward. A failed boot leaves no process running.
   async #boot(dir: string, meta: VmMeta, signal: AbortSignal, phases: Record<string, number>): Promise<RunningVm> {
     const { accelerator } = await this.#accelerator()
-    let booted: Booted | undefined
     try {
-      booted = await timed(phases, 'launch', () => startQemu(dir, meta, { binary: this.#o.binary, accelerator, startTimeoutMs: QEMU_START_TIMEOUT_MS }, signal))
-      const b = booted
-      await timed(phases, 'boot', () => waitForGuestSsh(dir, b, signal))
+      const booted = await timed(phases, 'launch', () => startQemu(dir, meta, { binary: this.#o.binary, accelerator, startTimeoutMs: QEMU_START_TIMEOUT_MS }, signal))
       return { endpoint: booted.endpoint, ipAddress: GUEST_ADDRESS }
     } catch (error) {
       await terminate(await pidsIn(dir), 3000)
@@ -179,18 +175,24 @@ export class QemuDriver implements VmDriver {
     }
   }
 
+  /** The serial console's last lines, for the message about a guest that does not come up. */
+  async bootReport(instance: string): Promise<string> {
+    if (!VmFolders.isValidName(instance)) return 'the serial console is empty'
+    return consoleTail(this.#folders.dir(instance)).catch(() => 'the serial console cannot be read')
+  }
+
   async #create(instance: string): Promise<string> {
     try {
       return await this.#folders.create(instance)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ProviderError('BACKEND_FAILED', `VM ${instance} already exists`)
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new DriverError('FAILED', `VM ${instance} already exists`)
       throw error
     }
   }
 
   async #meta(instance: string): Promise<VmMeta> {
     const meta = await this.#folders.readMeta(instance)
-    if (meta === undefined) throw new ProviderError('BACKEND_FAILED', `VM ${instance} does not exist (no ${VM_FILES.meta} in ${this.#o.vmsDir})`)
+    if (meta === undefined) throw new DriverError('FAILED', `VM ${instance} does not exist (no ${VM_FILES.meta} in ${this.#o.vmsDir})`)
     return meta
   }
 
@@ -223,33 +225,19 @@ export class QemuDriver implements VmDriver {
       return (await run(binary, args, { timeoutMs: this.#o.commandTimeoutMs, signal })).stdout
     } catch (error) {
       const why = error instanceof ExecFailure ? (error.kind === 'spawn' ? 'is missing or not executable' : error.reason) : String(error)
-      throw new ProviderError('BACKEND_UNAVAILABLE', `${binary} ${why}: ${fix}`, [], { cause: error })
+      throw new DriverError('UNAVAILABLE', `${binary} ${why}: ${fix}`, { cause: error })
     }
   }
 
-  // Runs one operation and turns any failure into a BACKEND_* ProviderError.
+  // Runs one operation; any failure becomes a DriverError, logged with the phases it got through.
   async #translate<T>(what: string, instance: string, phases: Record<string, number>, fn: () => Promise<T>): Promise<T> {
     const started = performance.now()
     try {
       return await fn()
     } catch (error) {
-      const failure = translate(error, `qemu ${what} of ${instance}`)
+      const failure = toDriverError(error, `qemu ${what} of ${instance}`)
       this.#o.logger.warn({ instance, what, durationMs: Math.round(performance.now() - started), phasesMs: phases, err: failure.message }, 'qemu operation failed')
       throw failure
     }
   }
-}
-
-function translate(error: unknown, what: string): ProviderError {
-  if (error instanceof ProviderError) return error
-  if (error instanceof ExecFailure) {
-    if (error.kind === 'timeout') return new ProviderError('BACKEND_TIMEOUT', `${what}: ${error.argv[0] ?? ''} did not finish in time`, [], { cause: error })
-    if (error.kind === 'spawn') return new ProviderError('BACKEND_UNAVAILABLE', `${what}: ${error.argv[0] ?? ''} is missing or not executable`, [], { cause: error })
-    return new ProviderError('BACKEND_FAILED', `${what}: ${error.reason}`, [], { cause: error })
-  }
-  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
-    return new ProviderError('BACKEND_TIMEOUT', `${what} was cut short by its deadline`, [], { cause: error })
-  }
-  if (error instanceof QmpError) return new ProviderError('BACKEND_FAILED', `${what}: ${error.message}`, [], { cause: error })
-  return new ProviderError('BACKEND_FAILED', `${what} failed: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error })
 }

@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo } from '@golem-vm/protocol'
 import type { Caller, VmService } from '../../app/vm-service.js'
+import { toCreateVmCommand } from '../create-vm-command.js'
 import { toAccessInfo, toVmInfo } from '../views.js'
 
 export interface VmRoutesDeps {
@@ -44,7 +45,7 @@ export const vmRoutes = ({ vms, sshHost, authenticate }: VmRoutesDeps): FastifyP
 
   app.post('/vms', {
     schema: { headers: SignedHeaders, operationId: 'createVm', summary: 'Create a VM; answers once it runs and its SSH port is open.', tags: ['vms'], body: CreateVmRequest, response: { 201: VmInfo, ...errors } },
-  }, async (req, reply) => reply.code(201).send(toVmInfo(await vms.create(req.body, callerOf(req)))))
+  }, async (req, reply) => reply.code(201).send(toVmInfo(await vms.create(toCreateVmCommand(req.body, callerOf(req))))))
 
   app.get('/vms', {
     schema: { headers: SignedHeaders, operationId: 'listVms', summary: "The caller's VMs.", tags: ['vms'], response: { 200: z.array(VmInfo), ...errors } },
@@ -56,10 +57,7 @@ export const vmRoutes = ({ vms, sshHost, authenticate }: VmRoutesDeps): FastifyP
 
   app.get('/vms/:id/access', {
     schema: { headers: SignedHeaders, operationId: 'getVmAccess', summary: 'Where to SSH: host, port and user.', tags: ['vms'], params: VmIdParams, response: { 200: VmAccessInfo, ...errors } },
-  }, async (req) => {
-    const vm = vms.get(req.params.id, callerOf(req))
-    return toAccessInfo(vm, sshHost(), vms.sshUser(vm))
-  })
+  }, async (req) => toAccessInfo(vms.get(req.params.id, callerOf(req)), sshHost()))
 
   app.post('/vms/:id/start', {
     schema: { headers: SignedHeaders, operationId: 'startVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },

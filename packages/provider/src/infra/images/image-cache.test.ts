@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import pino from 'pino'
-import { ProviderError } from '../../domain/errors.js'
 import type { QemuImageSource } from '../../domain/images.js'
-import { ImageCache } from './image-cache.js'
+import { ImageCache, ImageError } from './image-cache.js'
 
 const IMAGE = Buffer.alloc(3 * 1024 * 1024 + 17, 7)
 const SHA = createHash('sha256').update(IMAGE).digest('hex')
@@ -48,7 +47,7 @@ function world(t: TestContext, stallTimeoutMs = 5000) {
 
 const signal = () => AbortSignal.timeout(20_000)
 const source = (s: Partial<QemuImageSource>): QemuImageSource => ({ sha256: SHA, format: 'qcow2', ...s })
-const isChecksumError = (e: unknown) => e instanceof ProviderError && e.code === 'BACKEND_FAILED' && /checksum mismatch/.test(e.message)
+const isChecksumError = (e: unknown) => e instanceof ImageError && /checksum mismatch/.test(e.message)
 
 test('downloads once with bounded progress, verifies, stores read-only, and reuses it', async (t) => {
   const s = await server(t)

@@ -15,7 +15,6 @@ import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pro
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
-import { ProviderError } from '../../domain/errors.js'
 import type { QemuImageSource } from '../../domain/images.js'
 import { downloadTo } from './image-download.js'
 
@@ -41,7 +40,12 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex')
 }
 
-const failed = (message: string, cause?: unknown) => new ProviderError('BACKEND_FAILED', message, [], { cause })
+/** A base image that cannot be had: unreadable, not downloadable, or not what its checksum says. */
+export class ImageError extends Error {
+  override readonly name = 'ImageError'
+}
+
+const failed = (message: string, cause?: unknown) => new ImageError(message, { cause })
 
 export class ImageCache {
   readonly #o: ImageCacheOptions

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
 import type { PortVerificationReport, ProviderStatus, VmStatus } from '@golem-vm/protocol'
 import { delta, parseSamples, sample, type Samples } from '../../../test/helpers/prometheus-text.js'
-import type { ForwardingStats } from '../../app/telemetry.js'
+import type { ForwardingStats } from '../../app/ports/telemetry.js'
 import { ProviderMetrics, tokenUnits, type MetricsSources } from './provider-metrics.js'
 
 const GIB = 2 ** 30

@@ -10,7 +10,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client'
 import { VmStatus, type PortVerificationReport, type ProviderStatus } from '@golem-vm/protocol'
 import type {
   AdvertisementSent, BackendCalled, ForwardingStats, OperationFinished, OperationStarted, Telemetry, TokenEarnings, VmOperation,
-} from '../../app/telemetry.js'
+} from '../../app/ports/telemetry.js'
 import { createFamilies, type MetricFamilies } from './metric-families.js'
 
 /** What the metrics read at scrape time. Each may throw before start-up has finished; that part is then left out. */

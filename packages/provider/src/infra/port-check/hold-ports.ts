@@ -6,25 +6,7 @@
  * @module
  */
 import net from 'node:net'
-
-/** A port that could not be bound, with the system's code and a readable reason. */
-export interface BindFailure {
-  readonly port: number
-  readonly code: string
-  readonly reason: string
-}
-
-/** Ports held by temporary listeners; `release` closes them all. */
-export interface HeldPorts {
-  /** The ports now listening, in the order asked. */
-  readonly bound: readonly number[]
-  readonly failed: readonly BindFailure[]
-  /** Closes every listener; resolves once the ports are free again. Safe to call twice. */
-  release(): Promise<void>
-}
-
-/** The binder's shape, as the verification use case receives it. */
-export type HoldPortsFn = (host: string, ports: readonly number[]) => Promise<HeldPorts>
+import type { BindFailure, HoldPortsFn } from '../../app/ports/port-check.js'
 
 const REASONS: Record<string, string> = {
   EADDRINUSE: 'in use by another process',
@@ -60,7 +42,7 @@ const close = (server: net.Server): Promise<void> =>
  * Binds every port of `ports` on `host` at once. Ports another process holds
  * are listed in `failed`, never thrown; the caller must `release()`.
  */
-export async function holdPorts(host: string, ports: readonly number[]): Promise<HeldPorts> {
+export const holdPorts: HoldPortsFn = async (host, ports) => {
   const outcomes = await Promise.all(
     ports.map(async (port): Promise<net.Server | BindFailure> => {
       try {

@@ -9,20 +9,11 @@
  */
 import { parseJsonOrUndefined } from '@golem-vm/common'
 import { deadlineSignal } from '@golem-vm/common'
-import { CheckPortsResponseCompat, PortCheckErrorBody, type CheckPortsResponseCompat as CheckPortsBody } from '@golem-vm/protocol'
+import { CheckPortsResponseCompat, PortCheckErrorBody } from '@golem-vm/protocol'
+import type { PortCheckFailureKind, PortCheckFn, PortCheckResult } from '../../app/ports/port-check.js'
 
 /** How long one request may take unless the caller says otherwise (the original's 30 s). */
 export const DEFAULT_PORT_CHECK_TIMEOUT_MS = 30_000
-
-/** Why a request gave no usable answer. */
-export type PortCheckFailureKind = 'timeout' | 'aborted' | 'unreachable' | 'http' | 'bad-body'
-
-export type PortCheckResult =
-  | { readonly ok: true; readonly response: CheckPortsBody }
-  | { readonly ok: false; readonly kind: PortCheckFailureKind; readonly reason: string; readonly status?: number; readonly code?: string }
-
-/** The client's shape, as the verification use case receives it. */
-export type PortCheckFn = (serverUrl: string, providerIp: string, ports: readonly number[], signal: AbortSignal) => Promise<PortCheckResult>
 
 export interface PortCheckOptions {
   /** Gives up after this long (default {@link DEFAULT_PORT_CHECK_TIMEOUT_MS}). */

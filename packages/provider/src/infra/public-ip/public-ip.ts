@@ -4,13 +4,21 @@
  * @module
  */
 import { isIP } from 'node:net'
+import { deadlineSignal } from '@golem-vm/common'
 
-/** Asks each service in turn (5 s each) for this host's public address; rejects naming every failure. */
-export async function detectPublicIp(services: readonly string[], timeoutMs = 5000): Promise<string> {
+/** No address service told this host's public address; the message names every failure and the fix. */
+export class PublicIpError extends Error {
+  override readonly name = 'PublicIpError'
+  readonly code = 'PUBLIC_IP_UNKNOWN'
+}
+
+/** Asks each service in turn (5 s each) for this host's public address; rejects with {@link PublicIpError} naming every failure. */
+export async function detectPublicIp(services: readonly string[], signal?: AbortSignal, timeoutMs = 5000): Promise<string> {
   const failures: string[] = []
   for (const url of services) {
+    signal?.throwIfAborted()
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+      const response = await fetch(url, { signal: deadlineSignal(timeoutMs, ...(signal === undefined ? [] : [signal])) })
       const text = (await response.text()).trim()
       if (response.ok && isIP(text) !== 0) return text
       failures.push(`${url}: answered ${response.status} "${text.slice(0, 40)}"`)
@@ -18,5 +26,5 @@ export async function detectPublicIp(services: readonly string[], timeoutMs = 50
       failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
-  throw new Error(`the public address could not be detected (${failures.join('; ')}); set GOLEM_PROVIDER_PUBLIC_IP to the address renters should connect to`)
+  throw new PublicIpError(`the public address could not be detected (${failures.join('; ')}); set GOLEM_PROVIDER_PUBLIC_IP to the address renters should connect to`)
 }

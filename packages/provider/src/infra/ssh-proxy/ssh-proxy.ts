@@ -27,6 +27,7 @@ import net from 'node:net'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { SshEndpoint } from '../../domain/vm.js'
+import { PortBindError, type SshForwarder } from '../../app/ports/ssh-forwarder.js'
 
 export interface SshProxyOptions {
   /** Address the listeners bind (the provider's HOST). */
@@ -45,14 +46,6 @@ export interface ProxyStats {
   readonly totalConnections: number
   readonly bytesIn: number
   readonly bytesOut: number
-}
-
-/** Thrown when a VM's port cannot be bound (another process holds it). */
-export class PortBindError extends Error {
-  override readonly name = 'PortBindError'
-  constructor(readonly port: number, cause: unknown) {
-    super(`port ${port} cannot be bound: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-  }
 }
 
 // ---------------------------------------------------------------- messages between the threads
@@ -94,7 +87,7 @@ interface ListenerView {
   bytesOut: number
 }
 
-export class SshProxy {
+export class SshProxy implements SshForwarder {
   readonly #listeners = new Map<string, ListenerView>()
   readonly #pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
   #relay: Worker | undefined

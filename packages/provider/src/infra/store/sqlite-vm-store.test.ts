@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { ProviderError } from '../../domain/errors.js'
 import { SqliteVmStore, StoreInUseError } from './sqlite-vm-store.js'
-import type { NewVm } from './vm-store.js'
+import type { NewVm } from '../../app/ports/vm-store.js'
 
 const vm = (id: string, cpu = 1): NewVm => ({
   id, instance: `golem-${id}`, owner: null, resources: { cpu, memory: 1, storage: 10 },
-  image: 'ubuntu-24.04', sshKey: 'ssh-ed25519 AAAA test', createdAt: new Date('2026-01-01T00:00:00Z'),
+  image: 'ubuntu-24.04', sshUser: 'ubuntu', sshKey: 'ssh-ed25519 AAAA test', createdAt: new Date('2026-01-01T00:00:00Z'),
 })
 
 test('every read after a write sees it; a write that fails leaves the reads as committed', () => {

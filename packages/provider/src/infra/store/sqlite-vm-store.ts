@@ -18,7 +18,7 @@ import type { VmStatus } from '@golem-vm/protocol'
 import { ProviderError } from '../../domain/errors.js'
 import type { LedgerSnapshot } from '../../domain/capacity.js'
 import type { VmRecord } from '../../domain/vm.js'
-import type { NewVm, VmPatch, VmStore } from './vm-store.js'
+import type { NewVm, VmPatch, VmStore } from '../../app/ports/vm-store.js'
 
 /** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
 const MIGRATIONS: readonly string[] = [
@@ -43,6 +43,9 @@ const MIGRATIONS: readonly string[] = [
     );
     CREATE INDEX vms_owner ON vms (owner);
   `,
+  // The login user, resolved from the image once at create. Records made before were all of images whose
+  // default user is ubuntu (the built-in images and the test guests), which is what the read used to fall back to.
+  `ALTER TABLE vms ADD COLUMN ssh_user TEXT NOT NULL DEFAULT 'ubuntu';`,
 ]
 
 interface Row {
@@ -54,6 +57,7 @@ interface Row {
   memory_gb: number
   storage_gb: number
   image: string
+  ssh_user: string
   ssh_key: string
   ssh_port: number
   target_host: string | null
@@ -71,6 +75,7 @@ const toRecord = (r: Row): VmRecord => ({
   status: r.status,
   resources: { cpu: r.cpu, memory: r.memory_gb, storage: r.storage_gb },
   image: r.image,
+  sshUser: r.ssh_user,
   sshKey: r.ssh_key,
   sshPort: r.ssh_port,
   endpoint: r.target_host === null || r.target_port === null ? null : { host: r.target_host, port: r.target_port },
@@ -124,8 +129,8 @@ export class SqliteVmStore implements VmStore {
       list: this.#db.prepare<[], Row>('SELECT * FROM vms ORDER BY created_at, id'),
       remove: this.#db.prepare<[string]>('DELETE FROM vms WHERE id = ?'),
       insert: this.#db.prepare(
-        `INSERT INTO vms (id, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_key, ssh_port, created_at, updated_at)
-         VALUES (@id, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshKey, @sshPort, @createdAt, @createdAt)`,
+        `INSERT INTO vms (id, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, created_at, updated_at)
+         VALUES (@id, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @createdAt, @createdAt)`,
       ),
     }
   }
@@ -163,7 +168,7 @@ export class SqliteVmStore implements VmStore {
       const { cpu, memory, storage } = vm.resources
       this.#stmt.insert.run({
         id: vm.id, instance: vm.instance, owner: vm.owner, cpu, memory, storage, image: vm.image,
-        sshKey: vm.sshKey, sshPort, createdAt: vm.createdAt.toISOString(),
+        sshUser: vm.sshUser, sshKey: vm.sshKey, sshPort, createdAt: vm.createdAt.toISOString(),
       })
       const row = this.#stmt.get.get(vm.id)
       if (row === undefined) throw new Error('inserted VM record is missing')

@@ -1,6 +1,7 @@
 /**
- * The provider's one source of truth: the VM records. Allocated resources and
- * ports are derived from them, never counted separately, so they cannot drift.
+ * The port the use cases keep VM records through: the provider's one source
+ * of truth. Allocated resources and ports are derived from the records, never
+ * counted separately, so they cannot drift. `infra/store/` implements it on SQLite.
  *
  * @module
  */

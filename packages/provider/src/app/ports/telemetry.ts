@@ -12,7 +12,7 @@
  * @module
  */
 import type { PortVerificationReport } from '@golem-vm/protocol'
-import type { ErrorCode } from '../domain/errors.js'
+import type { ErrorCode } from '../../domain/errors.js'
 
 /** The VM lifecycle operations. */
 export const VM_OPERATIONS = ['create', 'start', 'stop', 'delete'] as const

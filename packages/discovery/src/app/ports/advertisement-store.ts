@@ -1,11 +1,12 @@
 /**
- * Where advertisements live. The service depends on this interface only, so
+ * The port advertisements are kept through (infra/sqlite-store.ts implements
+ * it). The service depends on this interface only, so
  * a PostgreSQL backend can be added beside the SQLite one.
  *
  * @module
  */
-import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
-import type { AdvertisementFilter } from '../domain/filter.js'
+import type { AdvertisementInput, AdvertisementRecord } from '../../domain/advertisement.js'
+import type { AdvertisementFilter } from '../../domain/filter.js'
 
 /**
  * How a write was authorised. A signed write carries the signature's own
