@@ -167,3 +167,29 @@ test('a renter sees only its own VMs; the operator sees all', async () => {
   assert.equal(h.service.list({ kind: 'operator' }).length, 1)
   assert.equal(h.service.get('alice-vm', alice).id, 'alice-vm')
 })
+
+test('a create without an image gets the default image, and the login user is stored with the VM', async () => {
+  const h = harness()
+  const vm = await h.service.create(command('plain'))
+  assert.equal(vm.image, '24.04')
+  assert.equal(vm.sshUser, 'ubuntu')
+  assert.equal(h.store.get('plain')?.sshUser, 'ubuntu')
+})
+
+test('driver errors become the client\'s BACKEND_* codes; a port that cannot be bound is PORT_UNAVAILABLE', async () => {
+  const h = harness()
+  h.driver.failing.add('launch')
+  await assert.rejects(h.service.create(command('broken')), (e: unknown) => e instanceof ProviderError && e.code === 'BACKEND_FAILED' && /launch failed as the test asked/.test(e.message))
+  h.driver.failing.clear()
+  h.proxy.failOpen = true
+  await assert.rejects(h.service.create(command('no-port')), (e: unknown) => e instanceof ProviderError && e.code === 'PORT_UNAVAILABLE' && /another process holds it/.test(e.message))
+})
+
+test('an SSH server that never answers is a BACKEND_TIMEOUT that carries what the backend knows of the boot', async () => {
+  const h = harness({}, { createMs: 200, startMs: 200, stopMs: 200, deleteMs: 200 })
+  h.sshFails.value = true
+  Object.assign(h.driver, { bootReport: () => Promise.resolve('last console lines:\nKernel panic') })
+  await assert.rejects(h.service.create(command('silent')), (e: unknown) =>
+    e instanceof ProviderError && e.code === 'BACKEND_TIMEOUT' && /did not bring SSH up on 127\.0\.0\.1:22; last console lines:\nKernel panic/.test(e.message))
+  assertNothingLeft(h)
+})

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ProviderError } from '../../domain/errors.js'
+import Database from 'better-sqlite3'
 import { SqliteVmStore, StoreInUseError } from './sqlite-vm-store.js'
 import type { NewVm } from '../../app/ports/vm-store.js'
 
@@ -53,4 +54,25 @@ test('a second store on the same file is refused while the first is open, and th
   const second = new SqliteVmStore(path)
   assert.deepEqual(second.list().map((v) => v.id), ['kept'])
   second.close()
+})
+
+test('a database of schema 1 gains the login user column; its records log in as ubuntu', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'golem-store-'))
+  try {
+    const path = join(dir, 'provider.db')
+    const old = new Database(path)
+    old.exec(`CREATE TABLE vms (id TEXT PRIMARY KEY, instance TEXT NOT NULL UNIQUE, owner TEXT, status TEXT NOT NULL,
+      cpu INTEGER NOT NULL, memory_gb INTEGER NOT NULL, storage_gb INTEGER NOT NULL, image TEXT NOT NULL, ssh_key TEXT NOT NULL,
+      ssh_port INTEGER NOT NULL UNIQUE, target_host TEXT, target_port INTEGER, ip_address TEXT, error_message TEXT,
+      created_at TEXT NOT NULL, updated_at TEXT NOT NULL); PRAGMA user_version = 1;`)
+    old.prepare(`INSERT INTO vms VALUES ('old', 'golem-old', NULL, 'stopped', 1, 1, 10, '24.04', 'ssh-ed25519 AAAA', 50800, NULL, NULL, NULL, NULL,
+      '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`).run()
+    old.close()
+    const store = new SqliteVmStore(path)
+    assert.equal(store.get('old')?.sshUser, 'ubuntu')
+    assert.equal(store.reserve({ ...vm('new'), sshUser: 'debian' }, () => 50801).sshUser, 'debian')
+    store.close()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
