@@ -9,94 +9,12 @@
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { z } from 'zod'
+import { ENV_PREFIX, settingSchemas } from './settings.js'
 
-export const ENV_PREFIX = 'GOLEM_PROVIDER_'
+export { ENV_PREFIX }
 
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
-  .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
-const int = (min: number, max: number) =>
-  z.string().trim().regex(/^-?\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max))
-const num = (min: number, max: number) =>
-  z.string().trim().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number).pipe(z.number().min(min).max(max))
-const percent = num(1, 100)
-const optionalInt = (min: number, max: number) => int(min, max).optional()
-const host = z.string().trim().min(1)
-const urlList = z
-  .string()
-  .trim()
-  .transform((v, ctx) => {
-    let items: unknown
-    try {
-      items = v.startsWith('[') ? JSON.parse(v) : v.split(',').map((s) => s.trim()).filter(Boolean)
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON list or a comma-separated list of URLs' })
-      return z.NEVER
-    }
-    const parsed = z.array(z.url({ protocol: /^https?$/ })).safeParse(items)
-    if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', message: 'must list http(s) URLs' })
-      return z.NEVER
-    }
-    return parsed.data.map((u) => u.replace(/\/+$/, ''))
-  })
-
-/** Every setting, by name without the prefix, with its default (as the text an operator would write). */
-const Settings = z.object({
-  HOST: host.default('0.0.0.0'),
-  PORT: int(0, 65535).default(7466),
-  ENVIRONMENT: z.enum(['production', 'development']).default('production'),
-  DEBUG: bool.default(false),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-  DATA_DIR: z.string().trim().min(1).default('.golem/provider'),
-  BACKEND: z.enum(['auto', 'multipass', 'qemu']).default('auto'),
-  MULTIPASS_BINARY_PATH: z.string().trim().min(1).optional(),
-  QEMU_BINARY: z.string().trim().min(1).default('qemu-system-x86_64'),
-  QEMU_IMG_BINARY: z.string().trim().min(1).default('qemu-img'),
-  QEMU_ACCEL: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
-  QEMU_POWERDOWN_TIMEOUT: int(1, 3600).default(60),
-  IMAGE_CATALOG: z.string().trim().min(1).optional(),
-  DEFAULT_VM_IMAGE: z.string().trim().min(1).default('24.04'),
-  PROVIDER_ID: z.string().trim().optional(),
-  PROVIDER_NAME: z.string().trim().min(1).max(64).default('golem-provider'),
-  PROVIDER_COUNTRY: z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code').default('SE'),
-  ETHEREUM_KEY_DIR: z.string().trim().min(1).optional(),
-  // Not trimmed: a passphrase is used exactly as given.
-  KEY_PASSPHRASE: z.string().min(1).max(1024).optional(),
-  DISCOVERY_URL: z.url({ protocol: /^https?$/ }).default('http://195.201.39.101:9001'),
-  ADVERTISEMENT_INTERVAL: int(10, 86_400).default(240),
-  PUBLIC_IP: z.string().trim().min(1).optional(),
-  PUBLIC_IP_SERVICES: urlList.default(['https://api.ipify.org', 'https://ifconfig.me/ip', 'https://api.my-ip.io/ip']),
-  PORT_RANGE_START: int(1, 65535).default(50800),
-  PORT_RANGE_END: int(1, 65535).default(50900),
-  SKIP_PORT_VERIFICATION: bool.optional(),
-  PORT_CHECK_SERVERS: urlList.default(['http://195.201.39.101:9000']),
-  PORT_CHECK_TIMEOUT: int(1, 600).default(30),
-  PORT_RECHECK_INTERVAL: int(0, 604_800).default(1800),
-  PUBLIC_IP_CHECK_INTERVAL: int(0, 86_400).default(300),
-  MAX_VMS: int(1, 10_000).default(10),
-  MIN_CPU_CORES: int(1, 16).default(1),
-  MIN_MEMORY_GB: int(1, 64).default(1),
-  MIN_STORAGE_GB: int(1, 65_536).default(10),
-  CPU_THRESHOLD: percent.default(90),
-  MEMORY_THRESHOLD: percent.default(85),
-  STORAGE_THRESHOLD: percent.default(90),
-  OFFER_CPU_CORES: optionalInt(1, 4096),
-  OFFER_MEMORY_GB: optionalInt(1, 1_048_576),
-  OFFER_STORAGE_GB: optionalInt(1, 1_048_576),
-  CPU_OVERCOMMIT: num(1, 64).default(4),
-  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(300),
-  ALLOW_UNSIGNED_REQUESTS: bool.default(false),
-  CREATE_TIMEOUT: int(5, 7200).default(600),
-  COMMAND_TIMEOUT: int(1, 3600).default(120),
-  PROXY_IDLE_TIMEOUT: int(0, 604_800).default(7200),
-  PROXY_CONNECT_TIMEOUT: int(1, 600).default(10),
-  PROXY_MAX_CONNECTIONS_PER_VM: int(1, 100_000).default(1024),
-})
+/** Every setting, by name without the prefix: its parser, default and meaning (`settings.ts`). */
+const Settings = z.object(settingSchemas())
 
 /** Settings of the original provider that have no meaning here; accepted with a warning. */
 const RETIRED = {
@@ -270,6 +188,3 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
     warnings,
   })
 }
-
-/** Every setting name, for `--help` and the README's table. */
-export const SETTING_NAMES: readonly string[] = Object.keys(Settings.shape)

@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { Command, Option } from 'commander'
 import { loadConfig, type Config } from './config.js'
+import { settingFlags } from './settings.js'
 import { PortStatusDisplay } from './cli/port-status-view-display.js'
 import { portVerificationMode, StartupError, startProvider } from './compose.js'
 import { ProviderError } from './domain/errors.js'
@@ -17,23 +18,8 @@ import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identi
 import { createServiceLogger } from '@golem-vm/common/logger'
 import { VERSION } from './version.js'
 
-// Flags of `start`, each the command-line form of a GOLEM_PROVIDER_* setting.
-const START_FLAGS: [flag: string, setting: string, help: string][] = [
-  ['--host <address>', 'HOST', 'address to bind the API and SSH proxies'],
-  ['--port <port>', 'PORT', 'API port (default 7466)'],
-  ['--data-dir <dir>', 'DATA_DIR', 'where the provider keeps its state'],
-  ['--backend <name>', 'BACKEND', 'auto, multipass or qemu'],
-  ['--public-ip <address>', 'PUBLIC_IP', 'address renters connect to, or "auto"'],
-  ['--environment <env>', 'ENVIRONMENT', 'production or development'],
-  ['--offer-cpu-cores <n>', 'OFFER_CPU_CORES', 'vCPUs offered to renters'],
-  ['--offer-memory-gb <n>', 'OFFER_MEMORY_GB', 'memory offered to renters'],
-  ['--offer-storage-gb <n>', 'OFFER_STORAGE_GB', 'disk offered to renters'],
-  ['--cpu-overcommit <factor>', 'CPU_OVERCOMMIT', 'vCPUs per host core an offer may promise (default 4)'],
-  ['--max-vms <n>', 'MAX_VMS', 'most VMs at once'],
-  ['--log-format <format>', 'LOG_FORMAT', 'auto, json or pretty'],
-]
-
-const flagKey = (flag: string) => (flag.split(' ')[0] ?? '').replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+// Flags of `start`: every setting but the secrets, generated from settings.ts with its help and default.
+const START_FLAGS = settingFlags().map(({ flag, help, setting }) => ({ option: new Option(flag, help), setting }))
 
 const envFilePath = (): string => process.env.GOLEM_PROVIDER_ENV_FILE ?? '.env'
 
@@ -42,7 +28,7 @@ function readDotenv(path = envFilePath()): Record<string, string | undefined> {
 }
 
 function configFrom(opts: Record<string, string | undefined>): Config {
-  const flags = Object.fromEntries(START_FLAGS.map(([flag, setting]) => [setting, opts[flagKey(flag)]]))
+  const flags = Object.fromEntries(START_FLAGS.map(({ option, setting }) => [setting, opts[option.attributeName()]]))
   const result = loadConfig({ env: process.env, dotenv: readDotenv(), flags })
   if (!result.ok) {
     console.error(`golem-provider: the configuration has ${result.problems.length} problem(s):\n${result.problems.map((p) => `  - ${p}`).join('\n')}`)
@@ -172,7 +158,7 @@ async function serviceAction(action: () => Promise<void>): Promise<void> {
 
 const program = new Command('golem-provider').description('Rent out VMs on the Golem Network.').version(VERSION)
 const startCmd = program.command('start').description('Run the provider daemon (API, SSH proxies, advertiser).')
-for (const [flag, setting, help] of START_FLAGS) startCmd.addOption(new Option(flag, `${help} [GOLEM_PROVIDER_${setting}]`))
+for (const { option } of START_FLAGS) startCmd.addOption(option)
 startCmd.action(start)
 program
   .command('status')

@@ -1,0 +1,161 @@
+/**
+ * Every setting of the provider, once: its name, how it is parsed, its
+ * default and what it means. `config.ts` parses with it; `golem-provider
+ * start --help` and the README's settings table are generated from it
+ * (`settingsHelp`, `settingsTable`; `npm run docs:settings` rewrites the
+ * README, and a test fails when the README has drifted).
+ *
+ * @module
+ */
+import { z } from 'zod'
+import { DEFAULT_IMAGE } from '@golem-vm/protocol'
+
+export const ENV_PREFIX = 'GOLEM_PROVIDER_'
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
+const int = (min: number, max: number) =>
+  z.string().trim().regex(/^-?\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max))
+const num = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number).pipe(z.number().min(min).max(max))
+const percent = num(1, 100)
+const text = z.string().trim().min(1)
+const urlList = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    let items: unknown
+    try {
+      items = v.startsWith('[') ? JSON.parse(v) : v.split(',').map((s) => s.trim()).filter(Boolean)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON list or a comma-separated list of URLs' })
+      return z.NEVER
+    }
+    const parsed = z.array(z.url({ protocol: /^https?$/ })).safeParse(items)
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: 'must list http(s) URLs' })
+      return z.NEVER
+    }
+    return parsed.data.map((u) => u.replace(/\/+$/, ''))
+  })
+
+/** One setting: its parser (with its default), what it means, and how the help shows the default. */
+interface Setting<S extends z.ZodType> {
+  readonly schema: S
+  readonly help: string
+  /** The default as the operator reads it, when it is not simply the parser's default value (or there is none). */
+  readonly shownDefault?: string
+  /** Unit of a number, shown after the default. */
+  readonly unit?: string
+  /** False for a setting that must never appear on a command line (a secret shows in `ps`). */
+  readonly flag?: false
+}
+
+const setting = <S extends z.ZodType>(schema: S, help: string, more: Omit<Setting<S>, 'schema' | 'help'> = {}): Setting<S> => ({ schema, help, ...more })
+
+/** Every setting, in the order the help and the README list them. */
+export const SETTINGS = {
+  HOST: setting(text.default('0.0.0.0'), 'where the API and the SSH proxies listen'),
+  PORT: setting(int(0, 65535).default(7466), 'the API port'),
+  ENVIRONMENT: setting(z.enum(['production', 'development']).default('production'), '`development`: loopback address, no external port checks'),
+  DATA_DIR: setting(text.default('.golem/provider'), 'state: the SQLite database `provider.db`, keys, VM disks (relative paths are under `$HOME`). One provider per data dir: a second one refuses to start', { shownDefault: '~/.golem/provider' }),
+  BACKEND: setting(z.enum(['auto', 'multipass', 'qemu']).default('auto'), '`multipass`, `qemu`, or `auto` (Multipass when installed, else QEMU when `qemu-system-x86_64` is)'),
+  MULTIPASS_BINARY_PATH: setting(text.optional(), 'the `multipass` executable', { shownDefault: 'found on `PATH`, `/snap/bin` …' }),
+  QEMU_BINARY: setting(text.default('qemu-system-x86_64'), 'the QEMU executable'),
+  QEMU_IMG_BINARY: setting(text.default('qemu-img'), 'the `qemu-img` executable'),
+  QEMU_ACCEL: setting(z.enum(['auto', 'kvm', 'tcg']).default('auto'), '`kvm`, `tcg`, or `auto`: KVM only when the CPU has vmx/svm, `/dev/kvm` opens and a tiny probe guest runs under it; otherwise software emulation'),
+  QEMU_POWERDOWN_TIMEOUT: setting(int(1, 3600).default(60), 'how long a guest gets after the ACPI power button before QEMU is ended', { unit: 's' }),
+  IMAGE_CATALOG: setting(text.optional(), 'a JSON file with more images (local paths or URLs, each with its SHA-256)'),
+  DEFAULT_VM_IMAGE: setting(text.default(DEFAULT_IMAGE), 'the image a renter gets when the create request names none; must be in the catalogue'),
+  PROVIDER_ID: setting(z.string().trim().optional(), 'the provider id; must be the address of the provider key (alias `ID`)', { shownDefault: 'the key\'s address' }),
+  PROVIDER_NAME: setting(z.string().trim().min(1).max(64).default('golem-provider'), 'name in advertisements (alias `NAME`)'),
+  PROVIDER_COUNTRY: setting(z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code').default('SE'), 'country in advertisements (alias `COUNTRY`)'),
+  ETHEREUM_KEY_DIR: setting(text.optional(), 'the directory of the provider key `provider_key.json`', { shownDefault: '`<data dir>/keys`' }),
+  // Not trimmed: a passphrase is used exactly as given.
+  KEY_PASSPHRASE: setting(z.string().min(1).max(1024).optional(), 'encrypts the provider key file (Ethereum keystore)', { flag: false }),
+  DISCOVERY_URL: setting(z.url({ protocol: /^https?$/ }).default('http://195.201.39.101:9001'), 'where the provider advertises'),
+  ADVERTISEMENT_INTERVAL: setting(int(10, 86_400).default(240), 'how often the advertisement is refreshed', { unit: 's' }),
+  PUBLIC_IP: setting(text.optional(), 'the address renters SSH to; `auto` asks `PUBLIC_IP_SERVICES`', { shownDefault: '`auto` (`127.0.0.1` in development)' }),
+  PUBLIC_IP_SERVICES: setting(urlList.default(['https://api.ipify.org', 'https://ifconfig.me/ip', 'https://api.my-ip.io/ip']), 'address services asked in turn (JSON list or comma-separated URLs)'),
+  PUBLIC_IP_CHECK_INTERVAL: setting(int(0, 86_400).default(300), 'how often a detected public address is asked for again (0: never); a change re-posts the advertisement and re-checks the ports', { unit: 's' }),
+  PORT_RANGE_START: setting(int(1, 65535).default(50800), 'first SSH proxy port'),
+  PORT_RANGE_END: setting(int(1, 65535).default(50900), 'last SSH proxy port (included)'),
+  SKIP_PORT_VERIFICATION: setting(bool.optional(), 'offer every locally free port without asking the port checkers', { shownDefault: '`false` (`true` in development)' }),
+  PORT_CHECK_SERVERS: setting(urlList.default(['http://195.201.39.101:9000']), 'port-check servers (JSON list or comma-separated base URLs)', { shownDefault: 'the public Golem checker' }),
+  PORT_CHECK_TIMEOUT: setting(int(1, 600).default(30), 'one port checker\'s deadline', { unit: 's' }),
+  PORT_RECHECK_INTERVAL: setting(int(0, 604_800).default(1800), 'how often the ports are checked again (0: never)', { unit: 's' }),
+  ALLOW_UNSIGNED_REQUESTS: setting(bool.default(false), 'let the original requestor\'s unsigned requests through; then a VM\'s name and SSH key are its only guard'),
+  MAX_VMS: setting(int(1, 10_000).default(10), 'most VMs at once'),
+  CPU_THRESHOLD: setting(percent.default(90), 'percent of the host\'s cores offered when no offer is set'),
+  MEMORY_THRESHOLD: setting(percent.default(85), 'percent of the host\'s memory offered when no offer is set'),
+  STORAGE_THRESHOLD: setting(percent.default(90), 'percent of the data dir\'s free disk offered when no offer is set'),
+  OFFER_CPU_CORES: setting(int(1, 4096).optional(), 'vCPUs offered to renters instead of host × threshold'),
+  OFFER_MEMORY_GB: setting(int(1, 1_048_576).optional(), 'memory offered to renters instead of host × threshold', { unit: 'GB' }),
+  OFFER_STORAGE_GB: setting(int(1, 1_048_576).optional(), 'disk offered to renters instead of host × threshold', { unit: 'GB' }),
+  CPU_OVERCOMMIT: setting(num(1, 64).default(4), 'a CPU offer may reach host cores × this; memory and storage offers may never exceed the host'),
+  MIN_CPU_CORES: setting(int(1, 16).default(1), 'smallest VM accepted: cores'),
+  MIN_MEMORY_GB: setting(int(1, 64).default(1), 'smallest VM accepted: memory', { unit: 'GB' }),
+  MIN_STORAGE_GB: setting(int(1, 65_536).default(10), 'smallest VM accepted: disk', { unit: 'GB' }),
+  CREATE_TIMEOUT: setting(int(5, 7200).default(600), 'deadline of a create or a start (launch to SSH ready)', { unit: 's' }),
+  COMMAND_TIMEOUT: setting(int(1, 3600).default(120), 'deadline of other backend calls', { unit: 's' }),
+  PROXY_IDLE_TIMEOUT: setting(int(0, 604_800).default(7200), 'an SSH connection idle this long is closed (0: never)', { unit: 's' }),
+  PROXY_CONNECT_TIMEOUT: setting(int(1, 600).default(10), 'how long the proxy waits to reach a VM\'s SSH server', { unit: 's' }),
+  PROXY_MAX_CONNECTIONS_PER_VM: setting(int(1, 100_000).default(1024), 'most SSH connections to one VM at once'),
+  RATE_LIMIT_PER_MINUTE: setting(int(1, 1_000_000).default(300), 'requests per client per minute on the API'),
+  LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(), 'how much the log says', { shownDefault: '`info` (`debug` with `DEBUG`)' }),
+  LOG_FORMAT: setting(z.enum(['auto', 'json', 'pretty']).default('auto'), '`auto`: pretty in a terminal, JSON otherwise'),
+  DEBUG: setting(bool.default(false), 'raises the log level to debug; it never reloads code'),
+}
+
+export type SettingName = keyof typeof SETTINGS
+
+type Schemas = { readonly [K in SettingName]: (typeof SETTINGS)[K]['schema'] }
+
+/** The parsers, by setting name, for `z.object`. */
+export function settingSchemas(): Schemas {
+  return Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, s.schema])) as unknown as Schemas
+}
+
+/** The command-line flag of a setting: `OFFER_CPU_CORES` → `--offer-cpu-cores`. */
+export const flagOf = (name: string): string => `--${name.toLowerCase().replaceAll('_', '-')}`
+
+/** The settings that have a flag, as commander reads them: `--offer-cpu-cores <value>`, its help, and the setting. */
+export function settingFlags(): { flag: string; help: string; setting: SettingName }[] {
+  return (Object.entries(SETTINGS) as [SettingName, Setting<z.ZodType>][])
+    .filter(([, s]) => s.flag !== false)
+    .map(([name, s]) => ({ flag: `${flagOf(name)} <value>`, help: `${plain(s.help)} (default ${plain(shownDefault(s))}) [${ENV_PREFIX}${name}]`, setting: name }))
+}
+
+// The default as text: the shown form when there is one, else the parser's default value.
+function shownDefault(s: Setting<z.ZodType>): string {
+  if (s.shownDefault !== undefined) return s.shownDefault
+  if (!(s.schema instanceof z.ZodDefault)) return 'unset'
+  const value: unknown = s.schema.def.defaultValue
+  const textOf = Array.isArray(value) ? value.join(', ') : String(value)
+  return `\`${textOf}\`${s.unit === undefined ? '' : ` ${s.unit}`}`
+}
+
+const plain = (markdown: string): string => markdown.replaceAll('`', '')
+const cell = (markdown: string): string => markdown.replaceAll('|', '\\|')
+
+/** The README's table of settings (Markdown), one row per setting. */
+export function settingsTable(): string {
+  const rows = (Object.entries(SETTINGS) as [SettingName, Setting<z.ZodType>][]).map(([name, s]) =>
+    `| \`${ENV_PREFIX}${name}\` | ${s.flag === false ? '–' : `\`${flagOf(name)}\``} | ${cell(shownDefault(s))} | ${cell(s.help)} |`)
+  return ['| variable | flag of `start` | default | meaning |', '|---|---|---|---|', ...rows].join('\n')
+}
+
+const TABLE_START = '<!-- settings: generated from packages/provider/src/settings.ts by `npm run docs:settings` -->'
+const TABLE_END = '<!-- settings: end -->'
+
+/** `readme` with the text between the settings markers replaced by {@link settingsTable}. Throws when the markers are missing. */
+export function withSettingsTable(readme: string): string {
+  const start = readme.indexOf(TABLE_START)
+  const end = readme.indexOf(TABLE_END)
+  if (start < 0 || end < start) throw new Error(`the README has no settings markers (${TABLE_START} … ${TABLE_END})`)
+  return `${readme.slice(0, start + TABLE_START.length)}\n${settingsTable()}\n${readme.slice(end)}`
+}
