@@ -1,12 +1,15 @@
 /**
  * The real provider daemon advertising to the real discovery service: the
  * advertisement appears at start, follows creates and deletes within
- * seconds, survives a discovery restart, and is removed on a graceful stop.
+ * seconds, survives a discovery restart, and is removed on a graceful stop;
+ * when the public address changes, the advertisement and `/access` follow it.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { api, freePortRange, REPO_ROOT, startDaemon, tempDir } from '../helpers/daemon.js'
 import { ed25519Key } from '../helpers/keys.js'
@@ -60,4 +63,42 @@ test('the advertisement follows the ledger, survives a discovery restart and is 
 
   assert.equal(await daemon.stop(), 0)
   await eventually(discovery, id, (ad) => ad === undefined, 5000)
+})
+
+// An address service on 127.0.0.1 that answers whatever the test sets.
+async function fakeAddressService(t: TestContext): Promise<{ url: string; answer: { value: string }; asked: () => number }> {
+  const answer = { value: '198.51.100.7' }
+  let asked = 0
+  const server = createServer((_req, res) => { asked++; res.end(`${answer.value}\n`) })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ip`, answer, asked: () => asked }
+}
+
+test('a changed public address: /access and the advertisement both follow it', async (t) => {
+  const dir = tempDir(t)
+  const fakeState = join(dir, 'fake')
+  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  const discovery = await startDiscovery(t, join(dir, 'discovery'))
+  const addresses = await fakeAddressService(t)
+  const range = await freePortRange(2)
+  const daemon = await startDaemon(t, {
+    env: {
+      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_DISCOVERY_URL: discovery.url,
+      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+      GOLEM_PROVIDER_PUBLIC_IP: 'auto', GOLEM_PROVIDER_PUBLIC_IP_SERVICES: addresses.url, GOLEM_PROVIDER_PUBLIC_IP_CHECK_INTERVAL: '1',
+      GOLEM_PROVIDER_OFFER_CPU_CORES: '4', GOLEM_PROVIDER_OFFER_MEMORY_GB: '8', GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
+    },
+  })
+  const id = (await api<{ provider_id: string }>(daemon.baseUrl, 'GET', '/api/v1/provider/status')).body.provider_id
+  assert.equal((await api(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'moving-vm', ssh_key: ed25519Key() })).status, 201)
+  const access = async () => (await api<{ ssh_host: string }>(daemon.baseUrl, 'GET', '/api/v1/vms/moving-vm/access')).body.ssh_host
+  assert.equal(await access(), '198.51.100.7')
+  await eventually(discovery, id, (ad) => ad?.ip_address === '198.51.100.7')
+
+  addresses.answer.value = '203.0.113.42'
+  await eventually(discovery, id, (ad) => ad?.ip_address === '203.0.113.42')
+  assert.equal(await access(), '203.0.113.42', '/access gives the address the advertisement carries')
+  assert.ok(daemon.logs.some((l) => l.msg === 'the public address changed' && l.to === '203.0.113.42'))
 })
