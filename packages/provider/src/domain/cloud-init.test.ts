@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parse } from 'yaml'
-import { buildCloudInit } from './cloud-init.js'
+import { buildCloudInit, readyMarker } from './cloud-init.js'
 
 test('user-data is a cloud-config document with the key for the default user and root', () => {
   const docs = buildCloudInit({ hostname: 'web-1', instanceId: 'golem-web-1-20261124-101010', sshKey: 'ssh-ed25519 AAAAC3Nza' })
@@ -32,4 +32,23 @@ test('hostile text stays a scalar and cannot add keys', () => {
   assert.equal(user.hostname, hostile)
   assert.equal('runcmd' in user, false)
   assert.equal('packages' in user, false)
+})
+
+test('cloud-init announces its end on the console; a fixed address comes as network-config v2, matched by MAC', () => {
+  const network = { tap: 'gt1234567-1', mac: '52:54:00:8b:56:02', address: '10.139.86.2', prefixLength: 24, gateway: '10.139.86.1', dns: ['1.1.1.1', '9.9.9.9'] }
+  const docs = buildCloudInit({ hostname: 'web-1', instanceId: 'golem-web-1-x', sshKey: 'ssh-ed25519 AAAA', network })
+  assert.equal((parse(docs.userData) as Record<string, unknown>).final_message, readyMarker('golem-web-1-x'))
+  assert.equal(readyMarker('golem-web-1-x'), 'golem-provider: golem-web-1-x is ready')
+  for (const version of ['1.1', '1.2'] as const) {
+    assert.deepEqual(parse(docs.networkConfig ?? '', { version }), {
+      version: 2,
+      ethernets: {
+        eth0: {
+          match: { macaddress: '52:54:00:8b:56:02' }, 'set-name': 'eth0', dhcp4: false, dhcp6: false,
+          addresses: ['10.139.86.2/24'], routes: [{ to: '0.0.0.0/0', via: '10.139.86.1' }], nameservers: { addresses: ['1.1.1.1', '9.9.9.9'] },
+        },
+      },
+    })
+  }
+  assert.equal(buildCloudInit({ hostname: 'web-1', instanceId: 'i', sshKey: 'ssh-ed25519 AAAA' }).networkConfig, undefined, 'no network-config: the backend\'s DHCP')
 })

@@ -7,6 +7,7 @@
  * @module
  */
 import { stringify } from 'yaml'
+import type { GuestNetwork } from './vm-network.js'
 
 export interface CloudInitInput {
   /** The VM's hostname (its id). */
@@ -15,11 +16,41 @@ export interface CloudInitInput {
   readonly instanceId: string
   /** The renter's public key, already validated and canonical (`type base64`). */
   readonly sshKey: string
+  /** A fixed address on the provider's isolated network; undefined: the backend's own network (DHCP). */
+  readonly network?: GuestNetwork | undefined
 }
 
 export interface CloudInitDocuments {
   readonly userData: string
   readonly metaData: string
+  /** NoCloud `network-config` (version 2), when the guest gets a fixed address. */
+  readonly networkConfig?: string | undefined
+}
+
+/**
+ * The line cloud-init prints on the guest's console when it has finished
+ * (its `final_message`, written by the last stage, every boot): until then
+ * the guest may still be restarting its SSH server.
+ */
+export const readyMarker = (instanceId: string): string => `golem-provider: ${instanceId} is ready`
+
+// Matched by MAC (the interface name differs between images) and named eth0; no DHCP.
+function networkConfig(n: GuestNetwork): string {
+  const config = {
+    version: 2,
+    ethernets: {
+      eth0: {
+        match: { macaddress: n.mac },
+        'set-name': 'eth0',
+        dhcp4: false,
+        dhcp6: false,
+        addresses: [`${n.address}/${n.prefixLength}`],
+        routes: [{ to: '0.0.0.0/0', via: n.gateway }],
+        nameservers: { addresses: [...n.dns] },
+      },
+    },
+  }
+  return stringify(config, { lineWidth: 0 })
 }
 
 /**
@@ -27,7 +58,8 @@ export interface CloudInitDocuments {
  * with `disable_root: false`, to root as well (root logs in by key only: the
  * images' sshd default is `PermitRootLogin prohibit-password`). Unlike the
  * original there is no `users:` list (it suppressed the default user) and no
- * package upgrade at boot (it made every boot slow).
+ * package upgrade at boot (it made every boot slow). `final_message` marks
+ * the end of cloud-init's work on the console (see `readyMarker`).
  */
 export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
   const userData = {
@@ -37,10 +69,12 @@ export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
     ssh_pwauth: false,
     disable_root: false,
     ssh_authorized_keys: [input.sshKey],
+    final_message: readyMarker(input.instanceId),
   }
   const metaData = { 'instance-id': input.instanceId, 'local-hostname': input.hostname }
   return {
     userData: `#cloud-config\n${stringify(userData, { lineWidth: 0 })}`,
     metaData: stringify(metaData, { lineWidth: 0 }),
+    networkConfig: input.network === undefined ? undefined : networkConfig(input.network),
   }
 }

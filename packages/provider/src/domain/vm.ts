@@ -5,6 +5,7 @@
  * @module
  */
 import type { VmResources, VmStatus } from '@golem-vm/protocol'
+import type { VmAttachment } from './vm-network.js'
 
 /** Where the VM's SSH server answers, as seen from the provider host. */
 export interface SshEndpoint {
@@ -31,6 +32,8 @@ export interface VmRecord {
   readonly endpoint: SshEndpoint | null
   /** The VM's own address (private), as the backend reports it. */
   readonly ipAddress: string | null
+  /** Its TAP, MAC and address on the provider's isolated network; null when VMs are not isolated (or the backend owns the network). */
+  readonly attachment: VmAttachment | null
   readonly errorMessage: string | null
   readonly createdAt: Date
   readonly updatedAt: Date

@@ -8,8 +8,9 @@
 import type { VmStatus } from '@golem-vm/protocol'
 import type { LedgerSnapshot } from '../../domain/capacity.js'
 import type { SshEndpoint, VmRecord } from '../../domain/vm.js'
+import type { VmAttachment } from '../../domain/vm-network.js'
 
-export type NewVm = Omit<VmRecord, 'sshPort' | 'status' | 'endpoint' | 'ipAddress' | 'errorMessage' | 'updatedAt'>
+export type NewVm = Omit<VmRecord, 'sshPort' | 'status' | 'endpoint' | 'ipAddress' | 'attachment' | 'errorMessage' | 'updatedAt'>
 
 export interface VmPatch {
   readonly status?: VmStatus
@@ -35,6 +36,13 @@ export interface VmStore {
    * Returns the new record, or the current one unchanged when the status did not match.
    */
   transition(id: string, from: readonly VmStatus[], to: VmStatus): { ok: boolean; vm: VmRecord | undefined }
+  /**
+   * Gives the VM its place on the isolated network: `allocate` sees every
+   * attachment held and picks a free one, in one transaction, so two VMs can
+   * never get the same address or TAP. Returns the updated record, or
+   * undefined if the VM is gone; throws if `allocate` finds none.
+   */
+  assignAttachment(id: string, allocate: (taken: readonly VmAttachment[]) => VmAttachment | undefined): VmRecord | undefined
   /** Deletes the record, releasing its resources and port. */
   remove(id: string): void
   snapshot(): LedgerSnapshot

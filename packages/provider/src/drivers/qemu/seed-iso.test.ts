@@ -36,12 +36,14 @@ for (const tool of ['genisoimage', 'xorriso']) {
   test(`${tool} writes a cidata volume with the cloud-init documents and nothing else`, { skip }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-'))
     t.after(() => rmSync(dir, { recursive: true, force: true }))
-    const docs = buildCloudInit({ hostname: 'web-1', instanceId: 'golem-web-1-20260101-120000', sshKey: KEY })
+    const network = { tap: 'gt1234567-1', mac: '52:54:00:00:00:02', address: '10.9.0.2', prefixLength: 24, gateway: '10.9.0.1', dns: ['1.1.1.1'] }
+    const docs = buildCloudInit({ hostname: 'web-1', instanceId: 'golem-web-1-20260101-120000', sshKey: KEY, network })
     await writeSeedIso(dir, 'seed.iso', docs, { tool: path!, timeoutMs: 20_000, signal: AbortSignal.timeout(20_000) })
     const iso = join(dir, 'seed.iso')
     assert.equal(volumeId(iso), 'cidata')
     assert.equal(extract(iso, 'user-data'), docs.userData)
     assert.equal(extract(iso, 'meta-data'), docs.metaData)
+    assert.equal(extract(iso, 'network-config'), docs.networkConfig)
     assert.deepEqual(parse(extract(iso, 'meta-data')), { 'instance-id': 'golem-web-1-20260101-120000', 'local-hostname': 'web-1' })
     assert.deepEqual(readdirSync(dir), ['seed.iso'], 'the scratch files are gone')
   })

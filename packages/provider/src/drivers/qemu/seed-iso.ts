@@ -1,7 +1,7 @@
 /**
- * The NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data`
- * and `meta-data` from `domain/cloud-init.ts`, which cloud-init finds by its
- * label on any block device.
+ * The NoCloud seed: an ISO 9660 volume labelled `cidata` holding `user-data`,
+ * `meta-data` and, for a guest with a fixed address, `network-config` from
+ * `domain/cloud-init.ts`, which cloud-init finds by its label on any block device.
  *
  * Written by `genisoimage` (or `xorriso -as genisoimage`, or `mkisofs`)
  * through `infra/exec/run.ts` rather than in-process: the names `user-data`
@@ -44,11 +44,14 @@ export async function writeSeedIso(dir: string, isoName: string, docs: CloudInit
   await rm(scratch, { recursive: true, force: true })
   await mkdir(scratch, { mode: 0o700 })
   try {
-    const userData = join(scratch, 'user-data')
-    const metaData = join(scratch, 'meta-data')
-    await writeFile(userData, docs.userData, { mode: 0o600 })
-    await writeFile(metaData, docs.metaData, { mode: 0o600 })
-    const args = seedIsoArgs(opts.tool, join(dir, isoName), [userData, metaData])
+    const documents: [string, string | undefined][] = [['user-data', docs.userData], ['meta-data', docs.metaData], ['network-config', docs.networkConfig]]
+    const files: string[] = []
+    for (const [name, text] of documents) {
+      if (text === undefined) continue
+      files.push(join(scratch, name))
+      await writeFile(join(scratch, name), text, { mode: 0o600 })
+    }
+    const args = seedIsoArgs(opts.tool, join(dir, isoName), files)
     const once = () => run(opts.tool, args, { timeoutMs: opts.timeoutMs, signal: opts.signal })
     // xorriso 1.5.4 was seen to crash (SIGSEGV) once in many runs: one retry for a tool that ran and failed.
     await once().catch((error: unknown) => {

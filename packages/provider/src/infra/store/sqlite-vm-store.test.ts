@@ -76,3 +76,25 @@ test('a database of schema 1 gains the login user column; its records log in as 
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('a VM\'s place on the network: allocated against every other VM\'s, kept with the record, unique', () => {
+  const store = new SqliteVmStore(':memory:')
+  store.reserve(vm('a'), () => 50800)
+  store.reserve(vm('b'), () => 50801)
+  assert.equal(store.get('a')?.attachment, null)
+  const first = { tap: 'gt0000000-1', mac: '52:54:00:00:00:02', address: '10.0.0.2' }
+  const second = { tap: 'gt0000000-2', mac: '52:54:00:00:00:03', address: '10.0.0.3' }
+  let seen: readonly unknown[] = []
+  assert.deepEqual(store.assignAttachment('a', (taken) => { seen = taken; return first })?.attachment, first)
+  assert.deepEqual(seen, [])
+  assert.deepEqual(store.assignAttachment('b', (taken) => { seen = taken; return second })?.attachment, second)
+  assert.deepEqual(seen, [first], 'the allocator sees what others hold')
+  assert.deepEqual(store.get('a')?.attachment, first)
+  store.reserve(vm('c'), () => 50802)
+  assert.throws(() => store.assignAttachment('c', () => first), /UNIQUE/, 'the database refuses an address or TAP held twice')
+  assert.throws(() => store.assignAttachment('c', () => undefined), /no free address/)
+  assert.equal(store.get('c')?.attachment, null, 'a refused allocation changes nothing')
+  assert.equal(store.assignAttachment('gone', () => first), undefined)
+  store.remove('a')
+  assert.deepEqual(store.assignAttachment('c', () => first)?.attachment, first, 'a removed VM\'s address is free again')
+})

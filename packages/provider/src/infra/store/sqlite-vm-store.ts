@@ -18,6 +18,7 @@ import type { VmStatus } from '@golem-vm/protocol'
 import { ProviderError } from '../../domain/errors.js'
 import type { LedgerSnapshot } from '../../domain/capacity.js'
 import type { VmRecord } from '../../domain/vm.js'
+import type { VmAttachment } from '../../domain/vm-network.js'
 import type { NewVm, VmPatch, VmStore } from '../../app/ports/vm-store.js'
 
 /** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
@@ -46,6 +47,14 @@ const MIGRATIONS: readonly string[] = [
   // The login user, resolved from the image once at create. Records made before were all of images whose
   // default user is ubuntu (the built-in images and the test guests), which is what the read used to fall back to.
   `ALTER TABLE vms ADD COLUMN ssh_user TEXT NOT NULL DEFAULT 'ubuntu';`,
+  // The VM's place on the provider's isolated network (NULL when VMs are not isolated).
+  `
+    ALTER TABLE vms ADD COLUMN net_tap TEXT;
+    ALTER TABLE vms ADD COLUMN net_mac TEXT;
+    ALTER TABLE vms ADD COLUMN net_address TEXT;
+    CREATE UNIQUE INDEX vms_net_tap ON vms (net_tap);
+    CREATE UNIQUE INDEX vms_net_address ON vms (net_address);
+  `,
 ]
 
 interface Row {
@@ -63,6 +72,9 @@ interface Row {
   target_host: string | null
   target_port: number | null
   ip_address: string | null
+  net_tap: string | null
+  net_mac: string | null
+  net_address: string | null
   error_message: string | null
   created_at: string
   updated_at: string
@@ -80,6 +92,7 @@ const toRecord = (r: Row): VmRecord => ({
   sshPort: r.ssh_port,
   endpoint: r.target_host === null || r.target_port === null ? null : { host: r.target_host, port: r.target_port },
   ipAddress: r.ip_address,
+  attachment: r.net_tap === null || r.net_mac === null || r.net_address === null ? null : { tap: r.net_tap, mac: r.net_mac, address: r.net_address },
   errorMessage: r.error_message,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
@@ -128,6 +141,7 @@ export class SqliteVmStore implements VmStore {
       get: this.#db.prepare<[string], Row>('SELECT * FROM vms WHERE id = ?'),
       list: this.#db.prepare<[], Row>('SELECT * FROM vms ORDER BY created_at, id'),
       remove: this.#db.prepare<[string]>('DELETE FROM vms WHERE id = ?'),
+      attach: this.#db.prepare<[string, string, string, string, string]>('UPDATE vms SET net_tap = ?, net_mac = ?, net_address = ?, updated_at = ? WHERE id = ?'),
       insert: this.#db.prepare(
         `INSERT INTO vms (id, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, created_at, updated_at)
          VALUES (@id, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @createdAt, @createdAt)`,
@@ -210,6 +224,18 @@ export class SqliteVmStore implements VmStore {
       const vm = row === undefined ? undefined : toRecord(row)
       if (vm === undefined || !from.includes(vm.status)) return { ok: false, vm }
       return { ok: true, vm: this.#update(id, { status: to, errorMessage: to === 'error' ? vm.errorMessage : null }) }
+    }).immediate())
+  }
+
+  assignAttachment(id: string, allocate: (taken: readonly VmAttachment[]) => VmAttachment | undefined): VmRecord | undefined {
+    return this.#write(() => this.#db.transaction(() => {
+      if (this.#stmt.get.get(id) === undefined) return undefined
+      const taken = this.#stmt.list.all().map(toRecord).flatMap((vm) => (vm.attachment === null ? [] : [vm.attachment]))
+      const chosen = allocate(taken)
+      if (chosen === undefined) throw new Error('the VM network has no free address left')
+      this.#stmt.attach.run(chosen.tap, chosen.mac, chosen.address, this.#now().toISOString(), id)
+      const row = this.#stmt.get.get(id)
+      return row === undefined ? undefined : toRecord(row)
     }).immediate())
   }
 

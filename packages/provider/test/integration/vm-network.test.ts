@@ -1,0 +1,252 @@
+/**
+ * The VM network's firewall on the real kernel, without QEMU: network
+ * namespaces stand in for two VMs (on the provider's bridge, through ports
+ * named like its TAPs), the internet (a TEST-NET address routed through the
+ * host), the operator's LAN and the cloud metadata service. The rules the
+ * provider generates decide what each can reach.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import net from 'node:net'
+import { test, type TestContext } from 'node:test'
+import { pino } from 'pino'
+import { IsolatedNetwork, uninstallVmNetwork } from '../../src/app/isolated-network.js'
+import { KernelForwarder } from '../../src/app/kernel-forwarder.js'
+import { attachmentAt, planVmNetwork, type VmNetworkPlan } from '../../src/domain/vm-network.js'
+import { holdPorts } from '../../src/infra/port-check/hold-ports.js'
+import { LinuxNetworkDevices } from '../../src/infra/network/linux-network-devices.js'
+import { SqliteVmStore } from '../../src/infra/store/sqlite-vm-store.js'
+import { freePortRange, tempDir } from '../helpers/daemon.js'
+import { ip, Lab, netnsUnavailable } from '../helpers/netns.js'
+import { tcpSyn } from '../helpers/raw-frames.js'
+
+const skip = netnsUnavailable()
+const LIMITS = { newConnectionsPerSecond: 20, conntrackEntries: 6, connectionsPerSource: 3, connectionsPerVm: 5 }
+
+interface World {
+  readonly lab: Lab
+  readonly plan: VmNetworkPlan
+  readonly store: SqliteVmStore
+  readonly network: IsolatedNetwork
+  readonly forwarder: KernelForwarder
+  readonly devices: LinuxNetworkDevices
+  /** Namespaces: two VMs, the internet, the LAN, the metadata service. */
+  readonly ns: Record<'vm1' | 'vm2' | 'internet' | 'lan' | 'metadata', string>
+  /** Addresses: the internet listener, the host as the internet reaches it, the LAN listener. */
+  readonly at: { internet: string; hostFromInternet: string; lan: string }
+  readonly ports: number[]
+}
+
+function hostListener(t: TestContext, host: string): Promise<{ port: number; accepted: () => number }> {
+  let accepted = 0
+  const server = net.createServer((s) => { accepted++; s.end('host\r\n') })
+  t.after(() => { server.close() })
+  return new Promise((resolve) => server.listen({ host, port: 0 }, () => resolve({ port: (server.address() as net.AddressInfo).port, accepted: () => accepted })))
+}
+
+// A namespace as a VM: its port on the host is named like the TAP the network gives it.
+function vmNamespace(w: Pick<World, 'lab' | 'plan'>, role: string, slot: number): string {
+  const ns = w.lab.namespace(role)
+  const a = attachmentAt(w.plan, slot)
+  w.lab.veth(a.tap, ns)
+  ip('-n', ns, 'link', 'set', 'eth0', 'address', a.mac)
+  ip('-n', ns, 'addr', 'add', `${a.address}/${w.plan.subnet.prefixLength}`, 'dev', 'eth0')
+  ip('-n', ns, 'route', 'add', 'default', 'via', w.plan.gateway)
+  return ns
+}
+
+async function world(t: TestContext, limits = LIMITS): Promise<World> {
+  // The lab's cleanup (uninstall among it) runs before the data dir with the network's state file is removed.
+  const lab = new Lab(t)
+  const dataDir = tempDir(t, 'golem-vmnet-')
+  const n = Number.parseInt(lab.suffix.slice(-2), 36) % 250
+  const plan = planVmNetwork({ dataDir, dns: ['1.1.1.1'] })
+  const devices = new LinuxNetworkDevices(dataDir)
+  lab.atCleanup(() => uninstallVmNetwork(plan, devices))
+  const store = new SqliteVmStore(':memory:')
+  t.after(() => store.close())
+  const range = await freePortRange(2)
+  // eslint-disable-next-line prefer-const -- the forwarder and the network refer to each other
+  let network: IsolatedNetwork
+  const forwarder = new KernelForwarder({
+    hold: async (port) => holdPorts('0.0.0.0', [port]),
+    refresh: () => network.refresh(),
+  })
+  network = new IsolatedNetwork({
+    layout: { kind: 'own', plan }, devices, store, forwards: () => forwarder.forwards(),
+    policy: { publicAddresses: 'local', allowed: [], blockSmtp: true, limits, maxVms: 10 },
+    logger: pino({ level: 'silent' }), checkIntervalMs: 60_000,
+  })
+  t.after(async () => { network.stop(); await forwarder.closeAll() })
+  await network.prepare()
+  await network.activate()
+
+  const ns = { vm1: vmNamespace({ lab, plan }, 'vm1', 1), vm2: vmNamespace({ lab, plan }, 'vm2', 2), internet: lab.namespace('inet'), lan: lab.namespace('lan'), metadata: lab.namespace('meta') }
+  // The internet: a transit link from the host, and a public address behind it.
+  const transit = `198.18.${n}.`
+  lab.veth(`gi${lab.suffix}`, ns.internet)
+  ip('addr', 'add', `${transit}1/30`, 'dev', `gi${lab.suffix}`)
+  ip('-n', ns.internet, 'addr', 'add', `${transit}2/30`, 'dev', 'eth0')
+  ip('-n', ns.internet, 'route', 'add', 'default', 'via', `${transit}1`)
+  const internet = `198.51.100.${n + 1}`
+  ip('-n', ns.internet, 'addr', 'add', `${internet}/32`, 'dev', 'lo')
+  lab.route(`${internet}/32`, 'via', `${transit}2`)
+  // The operator's LAN, directly attached to the host.
+  const lan = `192.168.${n}.`
+  lab.veth(`gl${lab.suffix}`, ns.lan)
+  ip('addr', 'add', `${lan}1/24`, 'dev', `gl${lab.suffix}`)
+  ip('-n', ns.lan, 'addr', 'add', `${lan}2/24`, 'dev', 'eth0')
+  ip('-n', ns.lan, 'route', 'add', 'default', 'via', `${lan}1`)
+  // The metadata service, reached through a route of the host, as on a cloud server.
+  lab.veth(`gm${lab.suffix}`, ns.metadata)
+  ip('-n', ns.metadata, 'addr', 'add', '169.254.169.254/32', 'dev', 'eth0')
+  ip('-n', ns.metadata, 'route', 'add', 'default', 'dev', 'eth0')
+  lab.route('169.254.169.254/32', 'dev', `gm${lab.suffix}`)
+
+  for (const role of ['vm1', 'vm2'] as const) await lab.listen(ns[role], '0.0.0.0', 22, `SSH-2.0-${role}`)
+  await lab.listen(ns.internet, internet, 80, 'internet')
+  await lab.listen(ns.lan, '0.0.0.0', 80, 'lan')
+  await lab.listen(ns.metadata, '169.254.169.254', 80, 'metadata')
+  return { lab, plan, store, network, forwarder, devices, ns, at: { internet, hostFromInternet: `${transit}1`, lan: `${lan}2` }, ports: [range.start, range.start + 1] }
+}
+
+// Reserves a VM record and attaches it, as a create does before launching.
+async function addVm(w: World, id: string, port: number): Promise<string> {
+  w.store.reserve({ id, instance: `golem-${id}-x`, owner: null, resources: { cpu: 1, memory: 1, storage: 10 }, image: 'i', sshUser: 'ubuntu', sshKey: 'k', createdAt: new Date() }, () => port)
+  const nic = await w.network.attach(id)
+  assert.ok(nic !== undefined)
+  await w.forwarder.open(id, port, { host: nic.address, port: 22 })
+  return nic.address
+}
+
+test('VMs reach the internet and nothing else; renters reach each VM through its public port', { skip, timeout: 120_000 }, async (t) => {
+  const w = await world(t)
+  const [p1 = 0, p2 = 0] = w.ports
+  const vm1 = await addVm(w, 'vm-a', p1)
+  await addVm(w, 'vm-b', p2)
+  const host = await hostListener(t, '0.0.0.0')
+  const loopbackOnly = await hostListener(t, '127.0.0.1')
+
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), 'internet', 'a VM reaches the internet')
+  const walled = await w.lab.connect(w.ns.vm1, [
+    { host: w.at.lan, port: 80 }, { host: '169.254.169.254', port: 80 }, { host: w.plan.gateway, port: host.port },
+    { host: w.at.hostFromInternet, port: host.port }, { host: attachmentAt(w.plan, 2).address, port: 22 },
+  ])
+  assert.deepEqual(walled.results.map((r) => r.ok), [false, false, false, false, false], `LAN, metadata, the host by its gateway and its other address, the other VM: ${JSON.stringify(walled.results)}`)
+  assert.equal(host.accepted(), 0)
+
+  // Renters: from the internet, from the LAN, and on the host itself (127.0.0.1 and its own address).
+  assert.equal(await w.lab.reach(w.ns.internet, w.at.hostFromInternet, p1), 'SSH-2.0-vm1')
+  assert.equal(await w.lab.reach(w.ns.internet, w.at.hostFromInternet, p2), 'SSH-2.0-vm2')
+  assert.equal(await w.lab.reach(w.ns.lan, `${w.at.lan.slice(0, -1)}1`, p1), 'SSH-2.0-vm1')
+  assert.equal(await firstLine('127.0.0.1', p1), 'SSH-2.0-vm1')
+  assert.equal(await firstLine(w.at.hostFromInternet, p2), 'SSH-2.0-vm2')
+  // Nobody reaches a VM's address directly, not even a neighbour on the LAN routing through the host.
+  assert.equal(await w.lab.reach(w.ns.lan, vm1, 22), undefined)
+
+  // A packet a VM crafts for the host's loopback (allowed out of the bridge for the host's own clients) gets no answer,
+  // while the same packet for the internet does: the test itself can tell an answer from none.
+  const answers = async (dst: string, port: number) => {
+    const before = tcpInSegs(w.ns.vm1)
+    sendFrame(w.ns.vm1, tcpSyn({ srcMac: attachmentAt(w.plan, 1).mac, dstMac: gatewayMac(w), src: vm1, dst, srcPort: 40000 + port % 1000, dstPort: port }))
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    return tcpInSegs(w.ns.vm1) - before
+  }
+  assert.ok((await answers(w.at.internet, 80)) > 0, 'a crafted SYN to the internet is answered')
+  assert.equal(await answers('127.0.0.1', loopbackOnly.port), 0, 'a crafted SYN to the host\'s loopback is not')
+  assert.equal(loopbackOnly.accepted(), 0)
+})
+
+test('a VM cannot pose as another: another VM\'s address, or its own address with another MAC, gets nowhere', { skip, timeout: 120_000 }, async (t) => {
+  const w = await world(t)
+  const [p1 = 0, p2 = 0] = w.ports
+  await addVm(w, 'vm-a', p1)
+  const vm2 = await addVm(w, 'vm-b', p2)
+  const readdress = (address: string, mac: string) => {
+    ip('-n', w.ns.vm1, 'addr', 'flush', 'dev', 'eth0')
+    ip('-n', w.ns.vm1, 'link', 'set', 'eth0', 'address', mac)
+    ip('-n', w.ns.vm1, 'addr', 'add', `${address}/${w.plan.subnet.prefixLength}`, 'dev', 'eth0')
+    ip('-n', w.ns.vm1, 'route', 'add', 'default', 'via', w.plan.gateway)
+  }
+  const own = attachmentAt(w.plan, 1)
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), 'internet')
+  readdress(vm2, own.mac)
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, 'another VM\'s address')
+  readdress(vm2, attachmentAt(w.plan, 2).mac)
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, 'another VM\'s address and MAC')
+  readdress(own.address, '52:54:00:aa:bb:cc')
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, 'its own address with another MAC')
+  readdress(own.address, own.mac)
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), 'internet', 'itself again')
+})
+
+test('limits per VM: new connections per second, connection-tracking entries, connections per source and per VM', { skip, timeout: 120_000 }, async (t) => {
+  const w = await world(t)
+  const [p1 = 0] = w.ports
+  await addVm(w, 'vm-a', p1)
+  // Held connections from the VM: at most `conntrackEntries` at once.
+  const held = await w.lab.connect(w.ns.vm1, Array.from({ length: 10 }, () => ({ host: w.at.internet, port: 80 })), { holdMs: 4000 })
+  assert.equal(held.results.filter((r) => r.ok).length, LIMITS.conntrackEntries, JSON.stringify(held.results))
+  await held.closed
+  // Renters: one source holds at most `connectionsPerSource`; another source still gets in, up to `connectionsPerVm` in all.
+  const first = await w.lab.connect(w.ns.internet, Array.from({ length: 5 }, () => ({ host: w.at.hostFromInternet, port: p1 })), { holdMs: 8000 })
+  assert.equal(first.results.filter((r) => r.ok).length, LIMITS.connectionsPerSource, JSON.stringify(first.results))
+  const second = await w.lab.connect(w.ns.lan, Array.from({ length: 5 }, () => ({ host: `${w.at.lan.slice(0, -1)}1`, port: p1 })), { holdMs: 1000 })
+  assert.equal(second.results.filter((r) => r.ok).length, LIMITS.connectionsPerVm - LIMITS.connectionsPerSource, JSON.stringify(second.results))
+  await Promise.all([first.closed, second.closed])
+})
+
+test('limits per VM: a burst of new connections is cut at the rate limit', { skip, timeout: 120_000 }, async (t) => {
+  const w = await world(t, { ...LIMITS, conntrackEntries: 1000 })
+  await addVm(w, 'vm-a', w.ports[0] ?? 0)
+  // About `newConnectionsPerSecond` × 2 (the burst) get through at once, and the rate after that; the rest are dropped.
+  const burst = await w.lab.connect(w.ns.vm1, Array.from({ length: 100 }, () => ({ host: w.at.internet, port: 80 })), { timeoutMs: 1500 })
+  const passed = burst.results.filter((r) => r.ok).length
+  assert.ok(passed >= LIMITS.newConnectionsPerSecond * 2 && passed <= 70, `${passed} of 100 passed the rate limit`)
+})
+
+test('detaching a VM removes its port and rules; uninstall removes everything', { skip, timeout: 120_000 }, async (t) => {
+  const w = await world(t)
+  const [p1 = 0, p2 = 0] = w.ports
+  await addVm(w, 'vm-a', p1)
+  await addVm(w, 'vm-b', p2)
+  await w.forwarder.close('vm-a')
+  await w.network.detach('vm-a')
+  w.store.remove('vm-a')
+  const tap = attachmentAt(w.plan, 1).tap
+  assert.equal(links().includes(tap), false, 'the TAP is gone')
+  const table = execFileSync('nft', ['list', 'table', 'inet', w.plan.table], { encoding: 'utf8' }) + execFileSync('nft', ['list', 'table', 'bridge', w.plan.table], { encoding: 'utf8' })
+  assert.ok(!table.includes(tap) && !table.includes(`${p1} :`), 'no rule names the VM or its port')
+  assert.equal(await firstLine('127.0.0.1', p2), 'SSH-2.0-vm2', 'the other VM is still reachable')
+
+  w.network.stop()
+  await w.forwarder.closeAll()
+  const removed = await uninstallVmNetwork(w.plan, w.devices)
+  assert.ok(removed.includes(`bridge ${w.plan.bridge}`), removed.join('; '))
+  assert.equal(links().includes(w.plan.bridge), false)
+  assert.ok(!links().some((l) => l.startsWith(w.plan.tapPrefix)))
+  assert.ok(!execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).includes(w.plan.table))
+})
+
+const links = () => (JSON.parse(ip('-j', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname)
+const gatewayMac = (w: World) => (JSON.parse(ip('-j', 'link', 'show', w.plan.bridge)) as { address: string }[])[0]?.address ?? ''
+
+function tcpInSegs(ns: string): number {
+  const snmp = execFileSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('Tcp:'))
+  const [names = '', values = ''] = snmp
+  return Number(values.split(/\s+/)[names.split(/\s+/).indexOf('InSegs')])
+}
+
+function sendFrame(ns: string, frame: Buffer): void {
+  execFileSync('ip', ['netns', 'exec', ns, 'socat', '-u', 'STDIN', 'INTERFACE:eth0'], { input: frame })
+}
+
+function firstLine(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (v: string | undefined) => { socket.destroy(); resolve(v) }
+    socket.setTimeout(3000, () => done(undefined))
+    socket.on('error', () => done(undefined))
+    socket.on('data', (d: Buffer) => done(d.toString().trim()))
+  })
+}
