@@ -33,20 +33,20 @@ interface Sent { readonly method: string; readonly path: string; readonly header
 interface PhaseResult { readonly name: string; readonly count: number; readonly failures: number; readonly seconds: number; readonly latencies: number[]; readonly bytes: number }
 
 // Seeds the data dir directly through the store (no HTTP, no signing), as if 10,000 providers had posted; returns their ids.
-function seed(dataDir: string): string[] {
-  const store = new SqliteAdvertisementStore(join(dataDir, DATABASE_FILE), 300_000)
+async function seed(dataDir: string): Promise<string[]> {
+  const store = new SqliteAdvertisementStore(join(dataDir, DATABASE_FILE), { expiryMs: 300_000, maxProvidersPerAddress: 0, signerRetentionMs: 86_400_000 })
   const now = Date.now()
   const ids: string[] = []
   for (let n = 0; n < SEEDED; n++) {
     const resources = { cpu: 1 + (n % 16), memory: 1 + (n % 64), storage: 10 + (n % 990) }
     const providerId = getAddress(`0x${randomBytes(20).toString('hex')}`)
     ids.push(providerId)
-    store.upsert({
+    await store.upsert({
       providerId, ipAddress: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, country: COUNTRIES[n % COUNTRIES.length] ?? 'SE',
-      resources, providerName: `provider-${n}`, version: '0.2.0', arch: 'x86_64', apiPort: 7466, sshPortsFree: 50, signed: true,
+      resources, providerName: `provider-${n}`, version: '0.2.0', arch: 'x86_64', apiPort: 7466, sshPortsFree: 50, signed: true, proof: null,
     }, { signed: true, signedAt: now, nonce: `seed${n}` }, now)
   }
-  store.close()
+  await store.close()
   return ids
 }
 
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   try {
     console.log(`${availableParallelism()} CPUs, load average ${loadavg()[0]?.toFixed(1)} (client and service share them)`)
     let t0 = performance.now()
-    const ids = seed(dataDir)
+    const ids = await seed(dataDir)
     console.log(`seeded ${SEEDED} advertisements in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     const service = await startService(dataDir)
     child = service.child

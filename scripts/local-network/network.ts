@@ -68,6 +68,8 @@ export function startDiscovery(paths: RunPaths, baseEnv: NodeJS.ProcessEnv, sign
     GOLEM_DISCOVERY_PORT: '0',
     GOLEM_DISCOVERY_DATA_DIR: join(paths.dir, 'discovery'),
     GOLEM_DISCOVERY_LOG_FORMAT: 'json',
+    // Everything runs on 127.0.0.1: loopback addresses are accepted in advertisements.
+    GOLEM_DISCOVERY_ENVIRONMENT: 'development',
     // The live view polls it every second; nothing else talks to it.
     GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0',
   }, signal)

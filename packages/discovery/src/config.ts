@@ -23,7 +23,26 @@ export interface DiscoveryConfig {
   readonly host: string
   /** 0 asks the system for a free port; the bound address is logged (event "listening"). */
   readonly port: number
+  /** Directory of the SQLite database (unused with a database URL). */
   readonly dataDir: string
+  /** PostgreSQL URL; undefined = the embedded SQLite store in `dataDir`. */
+  readonly databaseUrl: string | undefined
+  /** Connections per instance to PostgreSQL. */
+  readonly databasePoolSize: number
+  /** production refuses advertised addresses that are not public; development allows them and lifts the per-address limit. */
+  readonly environment: 'production' | 'development'
+  /** Accept loopback, private, link-local, multicast and CGNAT `ip_address` values. */
+  readonly allowPrivateAddresses: boolean
+  /** `source`: an advertisement's `ip_address` must be the address it is posted from (IPv6: same /64); `off`: not checked. */
+  readonly addressCheck: 'source' | 'off'
+  /** Most providers advertising one address (IPv6: one /64); 0 = no limit. */
+  readonly maxProvidersPerAddress: number
+  /** How long a provider's signing state is kept after its last signed write once it has no advertisement. */
+  readonly signerRetentionSeconds: number
+  /** Open connections per client address; 0 = no limit. */
+  readonly maxConnectionsPerAddress: number
+  /** Deadline for a whole request (headers and body) to arrive. */
+  readonly requestTimeoutSeconds: number
   readonly allowUnsigned: boolean
   readonly expirySeconds: number
   readonly cleanupIntervalSeconds: number
@@ -76,6 +95,24 @@ const oneOf = <T extends string>(choices: readonly T[], fallback: T) =>
     return z.NEVER
   })
 
+// A flag or a whole number whose default depends on another setting (the environment): undefined when unset.
+const flagOrUnset = z.string().optional().transform((v, ctx) => {
+  if (v === undefined) return undefined
+  if (/^(true|1|yes|on)$/i.test(v)) return true
+  if (/^(false|0|no|off)$/i.test(v)) return false
+  ctx.addIssue({ code: 'custom', message: `must be true or false (got "${v}")` })
+  return z.NEVER
+})
+const wholeOrUnset = (min: number, max: number) => z.string().optional().transform((v, ctx) => {
+  if (v === undefined) return undefined
+  if (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max) return Number(v)
+  ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` })
+  return z.NEVER
+})
+
+/** Providers per address in production when not configured: a few machines behind one NAT, not a flood. */
+export const DEFAULT_MAX_PROVIDERS_PER_ADDRESS = 4
+
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
 
 // A trusted proxy: an address, an address/prefix, or one of proxy-addr's names.
@@ -97,11 +134,29 @@ const trustProxy = text.transform((v, ctx): boolean | string[] => {
   return z.NEVER
 })
 
+const databaseUrl = text.transform((v, ctx) => {
+  if (v === undefined) return undefined
+  let url: URL | undefined
+  try { url = new URL(v) } catch { url = undefined }
+  if (url !== undefined && (url.protocol === 'postgres:' || url.protocol === 'postgresql:')) return v
+  ctx.addIssue({ code: 'custom', message: 'must be a PostgreSQL URL such as postgres://user:password@db.example:5432/discovery (leave it unset for the embedded SQLite store)' })
+  return z.NEVER
+})
+
 const settings = (home: string) =>
   z.object({
     GOLEM_DISCOVERY_HOST: text.transform((v) => v ?? '0.0.0.0'),
     GOLEM_DISCOVERY_PORT: whole(0, 65_535, DEFAULT_DISCOVERY_PORT),
     GOLEM_DISCOVERY_DATA_DIR: text.transform((v) => (v === undefined ? join(home, '.golem', 'discovery') : v.replace(/^~(?=$|\/)/, home))),
+    GOLEM_DISCOVERY_DATABASE_URL: databaseUrl,
+    GOLEM_DISCOVERY_DATABASE_POOL_SIZE: whole(1, 100, 10),
+    GOLEM_DISCOVERY_ENVIRONMENT: oneOf(['production', 'development'] as const, 'production'),
+    GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES: text.pipe(flagOrUnset),
+    GOLEM_DISCOVERY_ADDRESS_CHECK: oneOf(['source', 'off'] as const, 'source'),
+    GOLEM_DISCOVERY_MAX_PROVIDERS_PER_ADDRESS: text.pipe(wholeOrUnset(0, 1_000_000)),
+    GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS: seconds(365 * 86_400, 7 * 86_400),
+    GOLEM_DISCOVERY_MAX_CONNECTIONS_PER_ADDRESS: whole(0, 1_000_000, 64),
+    GOLEM_DISCOVERY_REQUEST_TIMEOUT_SECONDS: seconds(300, 10),
     GOLEM_DISCOVERY_ALLOW_UNSIGNED: flag(false),
     GOLEM_DISCOVERY_ADVERTISEMENT_EXPIRY_SECONDS: seconds(7 * 86_400, 300),
     GOLEM_DISCOVERY_CLEANUP_INTERVAL_SECONDS: seconds(86_400, 60),
@@ -124,6 +179,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ho
   const parsed = settings(home).safeParse(env)
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
   const s = parsed.data
+  const dev = s.GOLEM_DISCOVERY_ENVIRONMENT === 'development'
+  const minRetention = 2 * s.GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS
+  if (s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS < minRetention) {
+    throw new ConfigError([`GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS: must be at least twice GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS (${minRetention}), or a replayed request could be accepted (got ${s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS})`])
+  }
   const warnings = Object.keys(env)
     .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))
     .map((name) => `${name} is not a setting of this discovery service and is ignored (settings: ${SETTING_NAMES.join(', ')})`)
@@ -131,6 +191,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ho
     host: s.GOLEM_DISCOVERY_HOST,
     port: s.GOLEM_DISCOVERY_PORT,
     dataDir: s.GOLEM_DISCOVERY_DATA_DIR,
+    databaseUrl: s.GOLEM_DISCOVERY_DATABASE_URL,
+    databasePoolSize: s.GOLEM_DISCOVERY_DATABASE_POOL_SIZE,
+    environment: s.GOLEM_DISCOVERY_ENVIRONMENT,
+    allowPrivateAddresses: s.GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES ?? dev,
+    addressCheck: s.GOLEM_DISCOVERY_ADDRESS_CHECK,
+    maxProvidersPerAddress: s.GOLEM_DISCOVERY_MAX_PROVIDERS_PER_ADDRESS ?? (dev ? 0 : DEFAULT_MAX_PROVIDERS_PER_ADDRESS),
+    signerRetentionSeconds: s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS,
+    maxConnectionsPerAddress: s.GOLEM_DISCOVERY_MAX_CONNECTIONS_PER_ADDRESS,
+    requestTimeoutSeconds: s.GOLEM_DISCOVERY_REQUEST_TIMEOUT_SECONDS,
     allowUnsigned: s.GOLEM_DISCOVERY_ALLOW_UNSIGNED,
     expirySeconds: s.GOLEM_DISCOVERY_ADVERTISEMENT_EXPIRY_SECONDS,
     cleanupIntervalSeconds: s.GOLEM_DISCOVERY_CLEANUP_INTERVAL_SECONDS,

@@ -12,7 +12,9 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { compose } from './compose.js'
+import { join } from 'node:path'
+import { compose, DATABASE_FILE } from './compose.js'
+import { redactUrl } from './infra/postgres-store.js'
 import { ConfigError, loadConfig, type DiscoveryConfig } from './config.js'
 import { createServiceLogger } from '@golem-vm/common/logger'
 
@@ -34,6 +36,10 @@ function settingsOrExit(): { config: DiscoveryConfig; warnings: string[] } {
 // The bound address as a URL; IPv6 hosts in brackets.
 const urlOf = (a: AddressInfo): string => `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
 
+// Where the advertisements are kept, for the log (a database password is hidden).
+const storeName = (config: DiscoveryConfig): string =>
+  config.databaseUrl === undefined ? `sqlite:${join(config.dataDir, DATABASE_FILE)}` : redactUrl(config.databaseUrl)
+
 // Closes the server on the first signal (bounded in time); a second signal exits at once.
 function handleSignals(app: FastifyInstance, logger: Logger): void {
   let stopping = false
@@ -54,6 +60,9 @@ async function main(): Promise<void> {
   const { config, warnings } = settingsOrExit()
   const logger = createServiceLogger('golem-discovery', config.logLevel, config.logFormat, process.stdout.isTTY)
   for (const warning of warnings) logger.warn(warning)
+  if (config.environment === 'development') logger.warn('GOLEM_DISCOVERY_ENVIRONMENT=development: advertised addresses need not be public, and providers per address are not limited unless set')
+  else if (config.allowPrivateAddresses) logger.warn('GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES is on: loopback, private and link-local addresses are accepted in advertisements')
+  if (config.addressCheck === 'off') logger.warn('GOLEM_DISCOVERY_ADDRESS_CHECK=off: an advertisement may claim any address, so one machine can flood the listing')
   if (config.allowUnsigned) logger.warn('GOLEM_DISCOVERY_ALLOW_UNSIGNED is on: unsigned advertisements are accepted (flagged signed: false)')
   let app: FastifyInstance | undefined
   try {
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
   }
   handleSignals(app, logger)
   const address = app.server.address() as AddressInfo
-  logger.info({ event: 'listening', address: urlOf(address), host: address.address, port: address.port, version, dataDir: config.dataDir },
+  logger.info({ event: 'listening', address: urlOf(address), host: address.address, port: address.port, version, dataDir: config.dataDir, environment: config.environment, store: storeName(config) },
     `discovery service listening on ${urlOf(address)}`)
 }
 

@@ -12,7 +12,7 @@ test('providers post signed advertisements; requestors list, filter and get them
   const [alpha, beta] = [Wallet.createRandom(), Wallet.createRandom()]
 
   await t.test('health', async () => {
-    assert.deepEqual((await get(service.url, '/health')).json, { status: 'healthy' })
+    assert.deepEqual((await get(service.url, '/health')).json, { status: 'healthy', database: 'ok' })
   })
 
   await t.test('signed posts are accepted', async () => {

@@ -9,7 +9,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { API_PREFIX } from './provider-api.js'
-import { SIGNATURE_HEADERS, signRequest, type RequestSignature, type RequestSigner } from './signing.js'
+import { SIGNATURE_HEADERS, SIGNATURE_SCHEME, signRequest, type RequestSignature, type RequestSigner } from './signing.js'
 
 /** The audience every request to the discovery service is signed for. */
 export const DISCOVERY_AUDIENCE = 'discovery'
@@ -100,6 +100,27 @@ export const AdvertisementBody = z
   .meta({ id: 'AdvertisementBody' })
 export type AdvertisementBody = z.infer<typeof AdvertisementBody>
 
+/**
+ * What the provider signed when it posted an advertisement: the exact request
+ * (path and body bytes as UTF-8 text), its signing time, nonce and EIP-191
+ * signature. Any renter can recompute the canonical message (audience
+ * "discovery", method POST) and recover the provider's address from it, and
+ * compare the advertisement's fields with the body: a discovery service
+ * cannot change an advertisement without this check failing
+ * (`verifyAdvertisement`).
+ */
+export const AdvertisementProof = z
+  .object({
+    scheme: z.string().meta({ description: `Signature scheme; "${SIGNATURE_SCHEME}".` }),
+    path: z.string().meta({ description: 'Request path the provider signed, as sent.' }),
+    body: z.string().meta({ description: 'The exact body the provider posted and signed (UTF-8 JSON text).' }),
+    timestamp: z.number().meta({ description: 'Signing time, epoch milliseconds (X-Golem-Timestamp).' }),
+    nonce: z.string().meta({ description: 'The request nonce (X-Golem-Nonce).' }),
+    signature: z.string().meta({ description: 'EIP-191 signature over the canonical request message (X-Provider-Signature).' }),
+  })
+  .meta({ id: 'AdvertisementProof' })
+export type AdvertisementProof = z.infer<typeof AdvertisementProof>
+
 const Timestamp = z.string().meta({ description: 'ISO 8601 UTC timestamp.', example: '2026-11-24T10:00:00.000Z' })
 
 /** An advertisement as this service returns it; keys in the original's order, then the additions. */
@@ -117,6 +138,7 @@ export const Advertisement = z
     api_port: z.number().optional(),
     ssh_ports_free: z.number().optional(),
     signed: z.boolean().meta({ description: 'False for an unsigned post accepted in the transition mode.' }),
+    proof: AdvertisementProof.optional().meta({ description: 'The signed post behind this advertisement (absent for unsigned posts): verify it yourself.' }),
   })
   .meta({ id: 'Advertisement' })
 export type Advertisement = z.infer<typeof Advertisement>
@@ -133,20 +155,35 @@ export const AdvertisementList = z.array(Advertisement)
 
 const WholeNumberText = z.string().regex(/^[+-]?\d{1,9}$/, 'must be a whole number of at most 9 digits')
 
-/** Query of `GET /api/v1/advertisements`; numbers must be >= 1 (checked by the service, ADV_002). */
+/** Most advertisements one listing page holds (`limit`), and how many when `limit` is not given. */
+export const MAX_PAGE_SIZE = 500
+export const DEFAULT_PAGE_SIZE = 100
+
+/**
+ * Query of `GET /api/v1/advertisements`; numbers must be >= 1 (checked by the
+ * service, ADV_002). The answer is one page (a bare array, as in the
+ * original); when more match, a `Link: <…>; rel="next"` header gives the
+ * next page's path, whose `after` is an opaque cursor.
+ */
 export const AdvertisementQuery = z
   .strictObject({
     cpu: WholeNumberText.optional().meta({ description: 'At least this many CPU cores.' }),
     memory: WholeNumberText.optional().meta({ description: 'At least this much memory (GB).' }),
     storage: WholeNumberText.optional().meta({ description: 'At least this much storage (GB).' }),
     country: CountryCode.optional().meta({ description: 'Only this country (case-insensitive).' }),
+    limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number').refine((v) => Number(v) >= 1 && Number(v) <= MAX_PAGE_SIZE, `must be from 1 to ${MAX_PAGE_SIZE}`).optional()
+      .meta({ description: `Page size (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).` }),
+    after: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a cursor from a Link header').optional()
+      .meta({ description: 'Cursor of the next page, from the previous page\'s Link header.' }),
   })
 export type AdvertisementQuery = z.infer<typeof AdvertisementQuery>
 
 /** Response of a successful DELETE (the original's). */
 export const DeleteAdvertisementResponse = z.object({ status: z.literal('success') })
-/** Response of `GET /health` (the original's). */
-export const DiscoveryHealth = z.object({ status: z.literal('healthy') })
+/** Response of `GET /health` (the original's, plus whether the database answers). */
+export const DiscoveryHealth = z.object({ status: z.literal('healthy'), database: z.literal('ok').optional() })
+/** The 503 answer of `GET /health` while the database does not answer. */
+export const DiscoveryUnhealthy = z.object({ status: z.literal('unhealthy'), database: z.literal('unavailable'), message: z.string() })
 
 /** One problem of a request that failed validation, in the shape of the original's 422 entries. */
 export const DiscoveryIssue = z.object({

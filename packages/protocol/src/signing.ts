@@ -115,6 +115,12 @@ export class NonceCache {
     return true
   }
 
+  /** True when the nonce was already used within the window (does not record it). */
+  has(key: string, now: number): boolean {
+    this.#evict(now)
+    return this.#seen.has(key)
+  }
+
   #evict(now: number): void {
     for (const [key, at] of this.#seen) {
       if (now - at <= this.windowMs) break // insertion order = time order

@@ -2,9 +2,10 @@ import { strict as assert } from 'node:assert'
 import { test } from 'node:test'
 import { getAddress } from 'ethers'
 import { AdvertisementBody } from '@golem-vm/protocol'
-import { normaliseProviderId, toAdvertisementInput, toWire } from './advertisement.js'
+import { addressKey, normaliseProviderId, toAdvertisementInput, toWire } from './advertisement.js'
 
 const ID = '0x5150000000000000000000000000000000000001'
+const POST = { path: '/api/v1/advertisements', body: '{}', timestamp: 5, nonce: 'ab'.repeat(8), signature: `0x${'1'.repeat(130)}` }
 const VALID = { ip_address: '203.0.113.7', country: 'se', resources: { cpu: 4, memory: 8, storage: 100 } }
 
 test('provider ids are accepted in any letter case and returned checksummed', () => {
@@ -50,11 +51,12 @@ test('addresses a requestor cannot use, or that are not addresses, are refused',
 
 test('a post becomes a normalised record, and a record renders in the original key order', () => {
   const body = AdvertisementBody.parse({ ...VALID, ip_address: '2001:DB8::7', resources: { cpu: 4, memory: 8, storage: 100, gpu: 1 } })
-  const input = toAdvertisementInput(body, ID, true)
+  const input = toAdvertisementInput(body, ID, POST)
   assert.equal(input.country, 'SE')
   assert.equal(input.ipAddress, '2001:db8::7')
   const wire = toWire({ ...input, createdAt: Date.parse('2026-11-24T10:00:00Z'), updatedAt: Date.parse('2026-11-24T10:04:00Z') })
-  assert.deepEqual(Object.keys(wire), ['provider_id', 'ip_address', 'country', 'resources', 'created_at', 'updated_at', 'provider_name', 'signed'])
+  assert.deepEqual(Object.keys(wire), ['provider_id', 'ip_address', 'country', 'resources', 'created_at', 'updated_at', 'provider_name', 'signed', 'proof'])
+  assert.deepEqual(wire.proof, { scheme: 'golem-vm-request/1', ...POST })
   assert.equal(wire.provider_name, ID, 'provider_name defaults to the provider id')
   assert.equal(wire.created_at, '2026-11-24T10:00:00.000Z')
   assert.deepEqual(Object.keys(wire.resources), ['cpu', 'memory', 'storage', 'gpu'])
@@ -62,9 +64,19 @@ test('a post becomes a normalised record, and a record renders in the original k
 
 test('optional additions appear only when posted', () => {
   const body = AdvertisementBody.parse({ ...VALID, provider_name: 'rack', api_port: 7466, version: '0.2.0', arch: 'aarch64', ssh_ports_free: 3 })
-  const wire = toWire({ ...toAdvertisementInput(body, ID, false), createdAt: 0, updatedAt: 0 })
+  const wire = toWire({ ...toAdvertisementInput(body, ID, null), createdAt: 0, updatedAt: 0 })
   assert.deepEqual(
     { name: wire.provider_name, port: wire.api_port, version: wire.version, arch: wire.arch, free: wire.ssh_ports_free, signed: wire.signed },
     { name: 'rack', port: 7466, version: '0.2.0', arch: 'aarch64', free: 3, signed: false },
   )
+})
+
+test('providers are counted per IPv4 address and per IPv6 /64', () => {
+  assert.equal(addressKey('203.0.113.7'), '203.0.113.7')
+  assert.equal(addressKey('::ffff:203.0.113.7'), '203.0.113.7')
+  assert.equal(addressKey('2001:db8:0:1::7'), '2001:db8:0:1::/64')
+  assert.equal(addressKey('2001:DB8:0:1:ffff:1:2:3'), '2001:db8:0:1::/64')
+  assert.equal(addressKey('2001:db8::'), '2001:db8:0:0::/64')
+  assert.equal(addressKey('::1'), '0:0:0:0::/64')
+  assert.notEqual(addressKey('2001:db8:0:2::7'), addressKey('2001:db8:0:1::7'))
 })

@@ -6,7 +6,19 @@
  * @module
  */
 import { getAddress } from 'ethers'
-import type { Advertisement, AdvertisementBody } from '@golem-vm/protocol'
+import { SIGNATURE_SCHEME, type Advertisement, type AdvertisementBody } from '@golem-vm/protocol'
+
+/** The provider's signed post behind an advertisement, kept so that renters can verify it themselves. */
+export interface SignedPost {
+  /** Path the request was signed for. */
+  readonly path: string
+  /** The exact body bytes, as UTF-8 text. */
+  readonly body: string
+  /** Signing time, epoch ms. */
+  readonly timestamp: number
+  readonly nonce: string
+  readonly signature: string
+}
 
 /** One stored advertisement. Times are epoch milliseconds; `createdAt <= updatedAt` always. */
 export interface AdvertisementRecord {
@@ -22,6 +34,8 @@ export interface AdvertisementRecord {
   readonly sshPortsFree: number | null
   /** False only for an unsigned post accepted in the transition mode. */
   readonly signed: boolean
+  /** The signed post (null for an unsigned one). */
+  readonly proof: SignedPost | null
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -40,7 +54,7 @@ export function normaliseProviderId(text: string): string | undefined {
 }
 
 /** Builds the record to store from a validated body and the authenticated provider. */
-export function toAdvertisementInput(body: AdvertisementBody, providerId: string, signed: boolean): AdvertisementInput {
+export function toAdvertisementInput(body: AdvertisementBody, providerId: string, proof: SignedPost | null): AdvertisementInput {
   return {
     providerId,
     ipAddress: body.ip_address.toLowerCase(),
@@ -51,8 +65,26 @@ export function toAdvertisementInput(body: AdvertisementBody, providerId: string
     arch: body.arch ?? null,
     apiPort: body.api_port ?? null,
     sshPortsFree: body.ssh_ports_free ?? null,
-    signed,
+    signed: proof !== null,
+    proof,
   }
+}
+
+/**
+ * The key under which providers per address are counted: an IPv4 address
+ * itself (also when written IPv4-mapped), an IPv6 address's /64 network,
+ * since one customer is routinely given a whole /64.
+ */
+export function addressKey(ip: string): string {
+  const lower = ip.toLowerCase()
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower)
+  if (mapped !== null) return mapped[1] ?? lower
+  if (!lower.includes(':')) return lower
+  const [head = '', tail = ''] = lower.split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = lower.includes('::') ? (tail === '' ? [] : tail.split(':')) : []
+  const groups = lower.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`
 }
 
 /**
@@ -75,5 +107,6 @@ export function toWire(record: AdvertisementRecord): Advertisement {
   if (record.arch !== null) wire.arch = record.arch
   if (record.apiPort !== null) wire.api_port = record.apiPort
   if (record.sshPortsFree !== null) wire.ssh_ports_free = record.sshPortsFree
+  if (record.proof !== null) wire.proof = { scheme: SIGNATURE_SCHEME, ...record.proof }
   return wire
 }

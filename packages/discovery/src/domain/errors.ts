@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   'ADV_006', // body is not valid JSON
   'ADV_007', // unsupported content type
   'ADV_008', // body too large
+  'ADV_009', // ip_address is not the address the post came from
+  'ADV_010', // ip_address is not a public address (production mode)
+  'ADV_011', // too many providers advertise from this address
   'AUTH_001', // signature does not match the provider id and the request
   'AUTH_002', // signature timestamp too far from the server clock, or older than an accepted one
   'AUTH_003', // provider credentials missing
@@ -29,6 +32,7 @@ export const ERROR_CODES = [
   'RATE_001', // rate limit exceeded
   'ROUTE_001', // no such route
   'SERVER_001', // unexpected server error
+  'SERVER_002', // the database does not answer (503, retry)
 ] as const
 
 /** One of {@link ERROR_CODES}. */
@@ -37,4 +41,13 @@ export type ErrorCode = (typeof ERROR_CODES)[number]
 /** An error whose code and message are meant for the client. */
 export class DiscoveryError extends ClientError<ErrorCode, DiscoveryIssue> {
   override readonly name = 'DiscoveryError'
+}
+
+/**
+ * The store cannot reach its database (connection refused or lost, server
+ * shutting down). Callers answer 503 and retry later; the store reconnects
+ * by itself.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError'
 }

@@ -36,3 +36,25 @@ export function toFilter(query: AdvertisementQuery): AdvertisementFilter {
   if (query.country !== undefined) filter.country = query.country.toUpperCase()
   return filter
 }
+
+/** Where a listing page starts (after this advertisement) and how many it holds. */
+export interface PageRequest {
+  readonly limit: number
+  readonly after?: { readonly createdAt: number; readonly providerId: string } | undefined
+}
+
+/** The opaque `after` cursor of the next page: base64url of "createdAt.providerId". */
+export function encodeCursor(after: { readonly createdAt: number; readonly providerId: string }): string {
+  return Buffer.from(`${after.createdAt}.${after.providerId}`, 'utf8').toString('base64url')
+}
+
+/** Reads a cursor made by {@link encodeCursor}; throws ADV_005 for anything else. */
+export function decodeCursor(text: string): { createdAt: number; providerId: string } {
+  const match = /^(\d{1,15})\.(0x[0-9a-fA-F]{40})$/.exec(Buffer.from(text, 'base64url').toString('utf8'))
+  if (match === null) {
+    throw new DiscoveryError('ADV_005', 'Request validation failed: after is not a cursor this service made; follow the Link header of the previous page', [
+      { loc: ['query', 'after'], msg: 'not a cursor of this service', type: 'cursor' },
+    ])
+  }
+  return { createdAt: Number(match[1]), providerId: match[2] ?? '' }
+}

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { Wallet, type Signer } from 'ethers'
 import { NonceCache, signDiscoveryRequest } from '@golem-vm/protocol'
 import { DiscoveryError } from '../domain/errors.js'
-import { authenticate, type AuthOptions, type AuthRequest } from './auth.js'
+import { authenticate, preAuthenticate, type AuthOptions, type AuthRequest } from './auth.js'
 
 const NOW = Date.parse('2026-11-24T10:00:00.000Z')
 const PATH = '/api/v1/advertisements'
@@ -31,7 +31,25 @@ function refusedWith(code: string): (error: unknown) => boolean {
 test('a correctly signed request yields the checksummed signer and the signing time', async () => {
   const req = await signed()
   const poster = authenticate({ ...req, headers: { ...req.headers, 'x-provider-id': wallet.address.toLowerCase() } }, options())
-  assert.deepEqual(poster, { providerId: wallet.address, proof: { signed: true, signedAt: NOW, nonce: req.headers['x-golem-nonce'] } })
+  const nonce = req.headers['x-golem-nonce'] ?? ''
+  assert.deepEqual(poster, {
+    providerId: wallet.address, proof: { signed: true, signedAt: NOW, nonce },
+    post: { path: PATH, timestamp: NOW, nonce, signature: req.headers['x-provider-signature'] },
+  })
+})
+
+test('the headers alone refuse what cannot be authentic, before any body is read', async () => {
+  const req = await signed()
+  const headers = req.headers
+  assert.doesNotThrow(() => preAuthenticate({ headers }, options()))
+  assert.throws(() => preAuthenticate({ headers: { ...headers, 'x-golem-nonce': undefined } }, options()), refusedWith('AUTH_003'))
+  assert.throws(() => preAuthenticate({ headers: { ...headers, 'x-golem-timestamp': 'soon' } }, options()), refusedWith('AUTH_006'))
+  assert.throws(() => preAuthenticate({ headers: { ...headers, 'x-provider-id': 'me' } }, options()), refusedWith('AUTH_006'))
+  assert.throws(() => preAuthenticate({ headers }, options({ now: () => NOW + 200_000 })), refusedWith('AUTH_002'))
+  assert.throws(() => preAuthenticate({ headers: { 'x-provider-id': wallet.address, 'x-provider-signature': 'signature' } }, options()), refusedWith('AUTH_008'))
+  const used = options()
+  authenticate(req, used)
+  assert.throws(() => preAuthenticate({ headers }, used), refusedWith('AUTH_005'))
 })
 
 test('a signature by another key is AUTH_001', async () => {
@@ -79,7 +97,7 @@ test('the original\'s unsigned request is AUTH_008 unless the transition mode al
     headers: { 'x-provider-id': wallet.address.toLowerCase(), 'x-provider-signature': 'signature' },
   }
   assert.throws(() => authenticate(legacy, options()), refusedWith('AUTH_008'))
-  assert.deepEqual(authenticate(legacy, options({ allowUnsigned: true })), { providerId: wallet.address, proof: { signed: false } })
+  assert.deepEqual(authenticate(legacy, options({ allowUnsigned: true })), { providerId: wallet.address, proof: { signed: false }, post: null })
   const badId = { ...legacy, headers: { ...legacy.headers, 'x-provider-id': 'me' } }
   assert.throws(() => authenticate(badId, options({ allowUnsigned: true })), refusedWith('AUTH_006'))
 })

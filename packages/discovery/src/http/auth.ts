@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { FastifyRequest, preValidationHookHandler } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify'
 import { DISCOVERY_AUDIENCE, SIGNATURE_HEADERS, verifyRequest, type NonceCache, type VerifyFailure } from '@golem-vm/protocol'
 import type { Poster } from '../app/advertisement-service.js'
 import { normaliseProviderId } from '../domain/advertisement.js'
@@ -50,7 +50,7 @@ const FAILURE_CODES: Readonly<Record<VerifyFailure, ErrorCode>> = {
 
 const SIGNATURE_FORMAT = /^0x[0-9a-fA-F]{130}$/
 
-const header = (req: AuthRequest, name: string): string | undefined => {
+const header = (req: Pick<AuthRequest, 'headers'>, name: string): string | undefined => {
   const value = req.headers[name]
   return typeof value === 'string' && value !== '' ? value : undefined
 }
@@ -69,7 +69,56 @@ function legacyPoster(claimed: string, options: AuthOptions): Poster {
   }
   const providerId = normaliseProviderId(claimed)
   if (providerId === undefined) throw new DiscoveryError('AUTH_006', 'X-Provider-ID must be an Ethereum address: 0x and 40 hex digits')
-  return { providerId, proof: { signed: false } }
+  return { providerId, proof: { signed: false }, post: null }
+}
+
+// The headers of a signed write, or of the original's unsigned one.
+interface Credentials {
+  readonly claimed: string
+  readonly signature: string
+  readonly timestamp: string | undefined
+  readonly nonce: string | undefined
+}
+
+function credentials(req: Pick<AuthRequest, 'headers'>): Credentials {
+  const claimed = header(req, SIGNATURE_HEADERS.providerId)
+  const signature = header(req, SIGNATURE_HEADERS.providerSignature)
+  if (claimed === undefined || signature === undefined) {
+    throw new DiscoveryError('AUTH_003', 'Missing provider credentials: send X-Provider-ID, X-Provider-Signature, X-Golem-Timestamp and X-Golem-Nonce')
+  }
+  return { claimed, signature, timestamp: header(req, SIGNATURE_HEADERS.timestamp), nonce: header(req, SIGNATURE_HEADERS.nonce) }
+}
+
+const TIMESTAMP = /^\d{1,15}$/
+const NONCE = /^[0-9a-f]{16,64}$/
+
+/**
+ * Everything that can be checked from the headers alone, before the body is
+ * read: credentials present and well-formed, the timestamp fresh, the nonce
+ * not seen by this instance, unsigned requests allowed. A request refused
+ * here never has its body read (and its connection is closed).
+ */
+export function preAuthenticate(req: Pick<AuthRequest, 'headers'>, options: AuthOptions): void {
+  const c = credentials(req)
+  if (isUnsignedLegacy(c.signature, c.timestamp, c.nonce)) {
+    legacyPoster(c.claimed, options)
+    return
+  }
+  const id = normaliseProviderId(c.claimed)
+  if (id === undefined) throw new DiscoveryError('AUTH_006', 'X-Provider-ID must be an Ethereum address: 0x and 40 hex digits')
+  if (c.timestamp === undefined || c.nonce === undefined) {
+    throw new DiscoveryError('AUTH_003', 'Missing provider credentials: send X-Provider-ID, X-Provider-Signature, X-Golem-Timestamp and X-Golem-Nonce')
+  }
+  if (!SIGNATURE_FORMAT.test(c.signature) || !TIMESTAMP.test(c.timestamp) || !NONCE.test(c.nonce)) {
+    throw new DiscoveryError('AUTH_006', 'Signature refused: signature must be 65 bytes hex, timestamp epoch milliseconds, nonce 16-64 hex digits')
+  }
+  const now = options.now()
+  if (Math.abs(now - Number(c.timestamp)) > options.maxSkewMs) {
+    throw new DiscoveryError('AUTH_002', `Signature refused: the signature timestamp is more than ${options.maxSkewMs / 1000} s away from this server's clock`)
+  }
+  if (options.nonces.has(`${id}:${c.nonce}`, now)) {
+    throw new DiscoveryError('AUTH_005', 'Signature refused: this signed request was already used; sign each request anew')
+  }
 }
 
 /**
@@ -77,13 +126,7 @@ function legacyPoster(claimed: string, options: AuthOptions): Poster {
  * is compared case-insensitively and returned checksummed.
  */
 export function authenticate(req: AuthRequest, options: AuthOptions): Poster {
-  const claimed = header(req, SIGNATURE_HEADERS.providerId)
-  const signature = header(req, SIGNATURE_HEADERS.providerSignature)
-  const timestamp = header(req, SIGNATURE_HEADERS.timestamp)
-  const nonce = header(req, SIGNATURE_HEADERS.nonce)
-  if (claimed === undefined || signature === undefined) {
-    throw new DiscoveryError('AUTH_003', 'Missing provider credentials: send X-Provider-ID, X-Provider-Signature, X-Golem-Timestamp and X-Golem-Nonce')
-  }
+  const { claimed, signature, timestamp, nonce } = credentials(req)
   if (isUnsignedLegacy(signature, timestamp, nonce)) return legacyPoster(claimed, options)
   if (normaliseProviderId(claimed) === undefined) throw new DiscoveryError('AUTH_006', 'X-Provider-ID must be an Ethereum address: 0x and 40 hex digits')
   const input = {
@@ -93,13 +136,37 @@ export function authenticate(req: AuthRequest, options: AuthOptions): Poster {
   const now = options.now()
   const result = verifyRequest(input, options.nonces, now, options.maxSkewMs)
   if (!result.ok) throw new DiscoveryError(FAILURE_CODES[result.reason], `Signature refused: ${result.message}`)
-  return { providerId: result.signer, proof: { signed: true, signedAt: Number(timestamp), nonce: nonce ?? '' } }
+  const signedAt = Number(timestamp)
+  return {
+    providerId: result.signer,
+    proof: { signed: true, signedAt, nonce: nonce ?? '' },
+    post: { path: req.url, timestamp: signedAt, nonce: nonce ?? '', signature },
+  }
 }
 
-/** A hook that authenticates the request before its body is validated and records the poster on it. */
-export function authHook(options: AuthOptions): preValidationHookHandler {
+/** A hook that refuses, from the headers alone, a write that cannot be authentic, before its body is read. */
+export function preAuthHook(options: AuthOptions): onRequestHookHandler {
+  return (request, reply, done) => {
+    try {
+      preAuthenticate(request, options)
+      done()
+    } catch (error) {
+      void reply.header('connection', 'close') // the body was not read: do not reuse the connection
+      done(error as Error)
+    }
+  }
+}
+
+/**
+ * A hook that authenticates the request once its body has arrived, before
+ * the body is validated, and records the poster on it. `cheapChecks` runs
+ * first on the parsed body (e.g. the advertised address against the sender),
+ * so a request refused by them costs no signature recovery.
+ */
+export function authHook(options: AuthOptions, cheapChecks: (request: FastifyRequest) => void = () => undefined): preValidationHookHandler {
   return (request, _reply, done) => {
     try {
+      cheapChecks(request)
       request.poster = authenticate(request, options)
       done()
     } catch (error) {

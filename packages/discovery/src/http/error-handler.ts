@@ -20,6 +20,9 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   ADV_006: 400,
   ADV_007: 415,
   ADV_008: 413,
+  ADV_009: 403,
+  ADV_010: 422,
+  ADV_011: 409,
   AUTH_001: 401,
   AUTH_002: 401,
   AUTH_003: 401,
@@ -31,6 +34,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   RATE_001: 429,
   ROUTE_001: 404,
   SERVER_001: 500,
+  SERVER_002: 503,
 }
 
 /** The JSON body for an error. */
@@ -77,7 +81,10 @@ export function toDiscoveryError(error: unknown): DiscoveryError {
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const mapped = toDiscoveryError(error)
   const status = STATUS_OF[mapped.code]
-  if (status >= 500) request.log.error({ err: mapped.cause ?? error, code: mapped.code }, mapped.message)
+  if (status === 503) {
+    request.log.debug({ code: mapped.code, url: request.url }, mapped.message) // the store logs the outage once
+    void reply.header('retry-after', '5')
+  } else if (status >= 500) request.log.error({ err: mapped.cause ?? error, code: mapped.code }, mapped.message)
   else if (status === 401) request.log.info({ code: mapped.code, url: request.url, provider: request.headers['x-provider-id'] }, 'request refused: %s', mapped.message)
   else request.log.debug({ code: mapped.code, url: request.url }, mapped.message)
   return reply.code(status).type('application/json').send(errorBody(mapped.code, mapped.message, mapped.issues))

@@ -9,6 +9,7 @@ import type { Signer } from 'ethers'
 import pino from 'pino'
 import { ADVERTISEMENTS_PATH, NonceCache, advertisementPath, signDiscoveryRequest } from '@golem-vm/protocol'
 import { AdvertisementService } from '../app/advertisement-service.js'
+import type { AddressPolicy } from '../domain/address-policy.js'
 import { SqliteAdvertisementStore } from '../infra/sqlite-store.js'
 import { buildServer } from './server.js'
 
@@ -18,6 +19,9 @@ export interface HarnessOptions {
   readonly rateLimitPerMinute?: number
   readonly expiryMs?: number
   readonly start?: number
+  /** Default: development rules (any address, no per-address limit), as the tests post from 127.0.0.1. */
+  readonly address?: AddressPolicy
+  readonly maxProvidersPerAddress?: number
 }
 
 /** A server under test, its clock, and signed-request helpers. */
@@ -36,14 +40,16 @@ export interface Harness {
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   let clock = options.start ?? Date.parse('2026-11-24T10:00:00.000Z')
   const now = (): number => clock
-  const store = new SqliteAdvertisementStore(':memory:', options.expiryMs ?? 300_000)
+  const maxProvidersPerAddress = options.maxProvidersPerAddress ?? 0
+  const store = new SqliteAdvertisementStore(':memory:', { expiryMs: options.expiryMs ?? 300_000, maxProvidersPerAddress, signerRetentionMs: 86_400_000 })
   const app = await buildServer({
-    service: new AdvertisementService(store, now),
+    service: new AdvertisementService(store, { address: options.address ?? { check: 'off', allowPrivate: true }, maxProvidersPerAddress }, now),
     auth: { allowUnsigned: options.allowUnsigned ?? false, maxSkewMs: 120_000, nonces: new NonceCache(240_000), now },
     logger: pino({ level: 'silent' }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
     trustProxy: false,
     version: 'test',
+    connections: { requestTimeoutMs: 10_000, maxPerAddress: 0 },
   })
   return {
     app,
@@ -61,7 +67,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async close() {
       await app.close()
-      store.close()
+      await store.close()
     },
   }
 }

@@ -14,11 +14,11 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, options:
 
 const errorOf = (body: string) => DiscoveryErrorBody.parse(JSON.parse(body))
 
-test('GET /health answers {"status":"healthy"}', async (t) => {
+test('GET /health answers {"status":"healthy"} and that the database answers', async (t) => {
   const h = await harness(t)
   const res = await h.app.inject('/health')
   assert.equal(res.statusCode, 200)
-  assert.deepEqual(res.json(), { status: 'healthy' })
+  assert.deepEqual(res.json(), { status: 'healthy', database: 'ok' })
 })
 
 test('a signed post is stored and returned in the original shape', async (t) => {
@@ -139,7 +139,9 @@ test('malformed JSON is 400 ADV_006, another media type 415 ADV_007, a huge body
     assert.equal(broken.statusCode, 400)
     assert.equal(errorOf(broken.body).code, 'ADV_006')
   }
-  const text = await h.app.inject({ method: 'POST', url: ADVERTISEMENTS_PATH, headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+  const unsigned = await h.app.inject({ method: 'POST', url: ADVERTISEMENTS_PATH, headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+  assert.equal(unsigned.statusCode, 401, 'the headers are authenticated before the body is read')
+  const text = await h.post(wallet, 'hello', { 'content-type': 'text/plain' })
   assert.equal(text.statusCode, 415)
   assert.equal(errorOf(text.body).code, 'ADV_007')
   const huge = await h.post(wallet, { ...AD, provider_name: 'x'.repeat(20_000) })

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -26,6 +28,60 @@ export interface ServerDeps {
   /** Fastify's `trustProxy`: whom to believe about the client address (X-Forwarded-For). */
   readonly trustProxy: boolean | string[]
   readonly version: string
+  /** Connection bounds against slow or piled-up clients. */
+  readonly connections: ConnectionLimits
+}
+
+/** How long a request may take to arrive, and how many connections one address may hold. */
+export interface ConnectionLimits {
+  /** Deadline for the whole request, headers and body (a body that never finishes is cut off). */
+  readonly requestTimeoutMs: number
+  /** Open connections per client address (the socket's, not X-Forwarded-For); 0 = no limit. */
+  readonly maxPerAddress: number
+}
+
+/** Headers must arrive within this (or the request deadline, if shorter). */
+const HEADERS_TIMEOUT_MS = 5_000
+/** An idle keep-alive connection is closed after this. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000
+
+// Counts open connections per remote address and closes, at once, a connection over the limit.
+function capConnectionsPerAddress(server: Server, max: number, onRefused: (address: string) => void): void {
+  if (max === 0) return
+  const open = new Map<string, number>()
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? ''
+    const count = (open.get(address) ?? 0) + 1
+    if (count > max) {
+      onRefused(address)
+      socket.destroy()
+      return
+    }
+    open.set(address, count)
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1
+      if (left === 0) open.delete(address)
+      else open.set(address, left)
+    })
+  })
+}
+
+// The Node server with request and body deadlines: a request whose headers or body never finish is answered 408 and closed.
+function serverFactory(limits: ConnectionLimits, logger: Logger) {
+  let refusedLogged = 0
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
+    const server = createServer({
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs),
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, limits.requestTimeoutMs),
+    }, handler)
+    capConnectionsPerAddress(server, limits.maxPerAddress, (address) => {
+      // One line per 1,000 refusals: a flood must not flood the log.
+      if (refusedLogged++ % 1000 === 0) logger.warn({ event: 'connection-refused', address, limit: limits.maxPerAddress }, 'connection refused: too many open connections from one address')
+    })
+    return server
+  }
 }
 
 /** An advertisement is a few hundred bytes; anything far larger is refused (ADV_008). */
@@ -37,16 +93,19 @@ function noPrototypeKeys(key: string, value: unknown): unknown {
   return value
 }
 
-// Only JSON bodies are accepted, and their exact bytes are kept: the signature covers them.
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+// Only JSON bodies in valid UTF-8 are accepted, and their exact bytes are kept: the signature covers them,
+// and renters check it against the same text.
 function registerJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body
     if (body.length === 0) { done(null, undefined); return }
     try {
-      done(null, JSON.parse(body.toString('utf8'), noPrototypeKeys))
+      done(null, JSON.parse(utf8.decode(body), noPrototypeKeys))
     } catch (error) {
-      done(new DiscoveryError('ADV_006', `The body is not valid JSON: ${(error as Error).message}`), undefined)
+      done(new DiscoveryError('ADV_006', `The body is not valid JSON in UTF-8: ${(error as Error).message}`), undefined)
     }
   })
 }
@@ -72,6 +131,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy,
     logController: new LogController({ disableRequestLogging: true }), // one debug line per request instead (onResponse below)
     return503OnClosing: true,
+    serverFactory: serverFactory(deps.connections, deps.logger),
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -96,7 +156,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, () => app.swagger())
   const typed = app.withTypeProvider<ZodTypeProvider>()
-  await typed.register(healthRoutes)
+  await typed.register(healthRoutes(deps.service))
   await typed.register(advertisementRoutes(deps.service, deps.auth))
   return app
 }

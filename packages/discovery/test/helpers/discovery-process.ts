@@ -81,12 +81,24 @@ function logFollower(child: ChildProcess) {
   return { logs, waitForLog }
 }
 
+/**
+ * Settings every test starts with unless it overrides them: the development
+ * rules (documentation addresses such as 203.0.113.7 and private ones are
+ * accepted, no per-address limit) and no check of the advertised address
+ * against the sender, since every test posts from 127.0.0.1. The tests of
+ * those rules (address.test.ts, sybil.test.ts) set production values.
+ */
+export const TEST_DEFAULTS: Readonly<Record<string, string>> = {
+  GOLEM_DISCOVERY_ENVIRONMENT: 'development',
+  GOLEM_DISCOVERY_ADDRESS_CHECK: 'off',
+}
+
 /** Starts the service and waits until it listens; it is stopped when the test ends. */
 export async function startDiscovery(t: Cleanup, options: StartOptions = {}): Promise<DiscoveryProcess> {
   const dataDir = options.dataDir ?? tempDir(t)
   const env = {
     ...baseEnv(), GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: '0', GOLEM_DISCOVERY_DATA_DIR: dataDir,
-    GOLEM_DISCOVERY_LOG_FORMAT: 'json', ...options.env,
+    GOLEM_DISCOVERY_LOG_FORMAT: 'json', ...TEST_DEFAULTS, ...options.env,
   }
   const child = spawn(process.execPath, [BIN], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''

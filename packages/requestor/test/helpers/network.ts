@@ -71,6 +71,7 @@ async function startDaemon(t: TestContext, args: string[], env: Record<string, s
 export async function startDiscovery(t: TestContext): Promise<string> {
   const { line } = await startDaemon(t, [DISCOVERY_BIN], {
     GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: '0', GOLEM_DISCOVERY_DATA_DIR: tempDir(t), GOLEM_DISCOVERY_LOG_FORMAT: 'json',
+    GOLEM_DISCOVERY_ENVIRONMENT: 'development', // the providers advertise 127.0.0.1
   }, (l) => l.event === 'listening')
   return String(line.address)
 }
