@@ -82,6 +82,7 @@ export function verifyAdvertisement(
   }
   const expected = expectedFields(body, signer)
   const shown = Object.fromEntries(Object.entries(ad).filter(([key]) => !SERVICE_KEYS.has(key)))
+  if (shown.provider_name === undefined) delete expected.provider_name // a name left out hides nothing
   for (const key of new Set([...Object.keys(expected), ...Object.keys(shown)])) {
     if (!sameJson(shown[key], expected[key])) {
       return invalid(`its ${key} (${show(shown[key])}) differs from what the provider signed (${show(expected[key])})`)

@@ -7,6 +7,7 @@
  * @module
  */
 import { getAddress, isAddress } from 'ethers'
+import { verifyAdvertisement } from '@golem-vm/protocol'
 import { isUsable } from '../domain/offers.js'
 import { providerUrl } from '../domain/endpoint.js'
 import { RequestorError } from '../domain/errors.js'
@@ -32,16 +33,20 @@ export function checkedProviderId(id: string): string {
 
 /**
  * Where a provider's API is, from its fresh advertisement. Throws
- * PROVIDER_NOT_FOUND when it has none, PROVIDER_UNVERIFIED when discovery
- * did not verify its signature (unless `allowUnverified`).
+ * PROVIDER_NOT_FOUND when it has none, PROVIDER_UNVERIFIED when its proof
+ * does not verify (always) or it carries none (unless `allowUnverified`).
  */
 export async function providerFromDiscovery(deps: RequestorDeps, providerId: string, allowUnverified: boolean) {
   const ad = await deps.discovery.get(providerId)
   if (ad === undefined || !isUsable(ad)) {
     throw new RequestorError('PROVIDER_NOT_FOUND', `provider ${providerId} has no fresh advertisement at ${deps.config.discoveryUrl}; it may be offline or full. golem-vm providers lists the available ones`)
   }
-  if (ad.signed !== true && !allowUnverified) {
-    throw new RequestorError('PROVIDER_UNVERIFIED', `the advertisement of ${providerId} is not verified by the discovery service (posted unsigned); anyone could have posted it. Choose a verified provider, or pass --allow-unverified if you trust it`)
+  const verdict = verifyAdvertisement(ad)
+  if (!verdict.ok && verdict.kind === 'invalid') {
+    throw new RequestorError('PROVIDER_UNVERIFIED', `the advertisement of ${providerId} at ${deps.config.discoveryUrl} does not verify (${verdict.reason}); the discovery service altered it or it is forged, so it is not used`)
+  }
+  if (!verdict.ok && !allowUnverified) {
+    throw new RequestorError('PROVIDER_UNVERIFIED', `the advertisement of ${providerId} carries no signature of the provider (posted unsigned, or served by a discovery service that does not keep signatures); anyone could have posted it. Choose a verified provider, or pass --allow-unverified if you trust it`)
   }
   return { ad, target: { baseUrl: providerUrl(ad), providerId: getAddress(ad.provider_id) } }
 }

@@ -42,7 +42,7 @@ test('providers shows verified offers and says how many were hidden and why', as
   await providersCommand(run.ctx, {})
   assert.match(run.stdout(), /^PROVIDER ID +NAME +COUNTRY +CPU +MEMORY +STORAGE +API +VERIFIED +UPDATED\n0x/)
   assert.match(run.stdout(), /1 provider\(s\)/)
-  assert.match(run.stderr(), /1 advertisement\(s\) hidden: not verified.*--include-unverified/)
+  assert.match(run.stderr(), /1 advertisement\(s\) hidden: not signed by their provider.*--include-unverified/)
   const all = capture(deps)
   await providersCommand(all.ctx, { includeUnverified: true, json: true })
   const body = JSON.parse(all.stdout()) as { providers: { verified: boolean }[]; hidden_unverified: number }

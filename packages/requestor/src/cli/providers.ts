@@ -41,7 +41,7 @@ const row = (o: ProviderOffer): string[] => [
   o.provider_url.replace(/^http:\/\//, ''), o.verified ? 'yes' : 'NO', o.updated_at,
 ]
 
-function printHuman(ctx: CommandContext, selection: OfferSelection): void {
+function printHuman(ctx: CommandContext, selection: OfferSelection & { truncated: boolean }): void {
   const { offers } = selection
   if (offers.length === 0) say(ctx.io, 'No provider matches.')
   else {
@@ -49,9 +49,13 @@ function printHuman(ctx: CommandContext, selection: OfferSelection): void {
     say(ctx.io)
     say(ctx.io, `${offers.length} provider(s). Rent a VM: golem-vm create NAME --provider-id <PROVIDER ID> --size small`)
   }
-  if (offers.some((o) => !o.verified)) note(ctx.io, 'WARNING: providers marked VERIFIED NO were not signature-checked by the discovery service; anyone could have posted them')
-  if (selection.hiddenUnverified > 0) note(ctx.io, `${selection.hiddenUnverified} advertisement(s) hidden: not verified by the discovery service (--include-unverified shows them)`)
+  if (offers.some((o) => !o.verified)) note(ctx.io, 'WARNING: providers marked VERIFIED NO carry no signature of the provider; anyone could have posted them')
+  for (const r of selection.rejected) {
+    note(ctx.io, `dropped provider ${r.provider_id}: its advertisement does not verify (${r.reason}); the discovery service altered it or it is forged`)
+  }
+  if (selection.hiddenUnverified > 0) note(ctx.io, `${selection.hiddenUnverified} advertisement(s) hidden: not signed by their provider (--include-unverified shows them)`)
   if (selection.hiddenMalformed > 0) note(ctx.io, `${selection.hiddenMalformed} malformed advertisement(s) hidden`)
+  if (selection.truncated) note(ctx.io, 'more providers match than one listing shows; narrow the search with --cpu, --memory, --storage or --country')
 }
 
 /** Lists providers; returns the exit code. */
@@ -59,9 +63,12 @@ export async function providersCommand(ctx: CommandContext, opts: ProvidersOptio
   const listing = await ctx.deps.discovery.list(filterFrom(opts))
   const selection = selectOffers(listing.advertisements, listing.malformed, opts.includeUnverified === true)
   if (opts.json === true) {
-    printJson(ctx.io, { providers: selection.offers, hidden_unverified: selection.hiddenUnverified, hidden_malformed: selection.hiddenMalformed })
+    printJson(ctx.io, {
+      providers: selection.offers, hidden_unverified: selection.hiddenUnverified, hidden_malformed: selection.hiddenMalformed,
+      rejected: selection.rejected, truncated: listing.truncated,
+    })
   } else {
-    printHuman(ctx, selection)
+    printHuman(ctx, { ...selection, truncated: listing.truncated })
   }
   return 0
 }

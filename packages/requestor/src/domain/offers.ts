@@ -1,15 +1,16 @@
 /**
- * Which advertisements a renter is shown. The discovery service verifies
- * each provider's signature when the advertisement is posted (a forged post
- * is refused with 401) and marks posts it accepted unsigned, in its
- * transition mode, with `signed: false`. Its answers carry no signature a
- * renter could check again, so the renter trusts that verification and hides
- * everything not marked `signed: true` — including every advertisement of an
- * original discovery service, which has no `signed` field at all.
+ * Which advertisements a renter is shown. The discovery service is not
+ * trusted: every signed advertisement carries the provider's signed post,
+ * and the renter verifies it itself (`verifyAdvertisement`: the signer is
+ * the advertised provider, every advertised field is what it signed). An
+ * advertisement whose proof does not verify was altered or forged and is
+ * dropped, always, with the reason; one without a proof (an unsigned post in
+ * the transition mode, an older or the original discovery service) is
+ * hidden unless the renter asks for unverified ones.
  *
  * @module
  */
-import { IpAddress, type AdvertisementFromAnyServer } from '@golem-vm/protocol'
+import { IpAddress, verifyAdvertisement, type AdvertisementFromAnyServer } from '@golem-vm/protocol'
 import { isAddress } from 'ethers'
 import { providerUrl } from './endpoint.js'
 
@@ -25,15 +26,22 @@ export interface ProviderOffer {
   readonly arch: string | null
   readonly ssh_ports_free: number | null
   readonly updated_at: string
-  /** True when the discovery service verified the provider's signature on this advertisement. */
+  /** True when this renter verified the provider's signature over every advertised field. */
   readonly verified: boolean
 }
 
-/** The offers to show and how many were hidden, and why. */
+/** An advertisement dropped because its proof does not verify, and why. */
+export interface RejectedAdvertisement {
+  readonly provider_id: string
+  readonly reason: string
+}
+
+/** The offers to show and how many were hidden or dropped, and why. */
 export interface OfferSelection {
   readonly offers: readonly ProviderOffer[]
   readonly hiddenUnverified: number
   readonly hiddenMalformed: number
+  readonly rejected: readonly RejectedAdvertisement[]
 }
 
 /** True when the advertisement can be used at all: a real address to sign for and an IP to connect to. */
@@ -41,8 +49,8 @@ export function isUsable(ad: AdvertisementFromAnyServer): boolean {
   return isAddress(ad.provider_id) && IpAddress.safeParse(ad.ip_address).success && (ad.api_port === undefined || (Number.isInteger(ad.api_port) && ad.api_port >= 1 && ad.api_port <= 65_535))
 }
 
-/** The offer shown for a usable advertisement. */
-export function toOffer(ad: AdvertisementFromAnyServer): ProviderOffer {
+/** The offer shown for a usable advertisement; `verified` says whether its proof verified. */
+export function toOffer(ad: AdvertisementFromAnyServer, verified: boolean): ProviderOffer {
   return {
     provider_id: ad.provider_id,
     provider_name: ad.provider_name ?? null,
@@ -54,17 +62,26 @@ export function toOffer(ad: AdvertisementFromAnyServer): ProviderOffer {
     arch: ad.arch ?? null,
     ssh_ports_free: ad.ssh_ports_free ?? null,
     updated_at: ad.updated_at,
-    verified: ad.signed === true,
+    verified,
   }
 }
 
 /**
- * Selects what `golem-vm providers` shows: usable advertisements verified by
- * discovery, plus the unverified ones when `includeUnverified` is set.
+ * Selects what `golem-vm providers` shows: usable advertisements whose proof
+ * verifies, plus those without a proof when `includeUnverified` is set;
+ * advertisements whose proof does not verify are dropped and listed.
  */
-export function selectOffers(ads: readonly AdvertisementFromAnyServer[], malformed: number, includeUnverified: boolean): OfferSelection {
+export function selectOffers(ads: readonly AdvertisementFromAnyServer[], malformed: number, includeUnverified: boolean, now: number = Date.now()): OfferSelection {
   const usable = ads.filter(isUsable)
-  const offers = usable.map(toOffer)
-  const shown = offers.filter((offer) => offer.verified || includeUnverified)
-  return { offers: shown, hiddenUnverified: offers.length - shown.length, hiddenMalformed: malformed + ads.length - usable.length }
+  const offers: ProviderOffer[] = []
+  const rejected: RejectedAdvertisement[] = []
+  let hiddenUnverified = 0
+  for (const ad of usable) {
+    const verdict = verifyAdvertisement(ad, now)
+    if (verdict.ok) offers.push(toOffer(ad, true))
+    else if (verdict.kind === 'invalid') rejected.push({ provider_id: ad.provider_id, reason: verdict.reason })
+    else if (includeUnverified) offers.push(toOffer(ad, false))
+    else hiddenUnverified++
+  }
+  return { offers, hiddenUnverified, hiddenMalformed: malformed + ads.length - usable.length, rejected }
 }

@@ -17,10 +17,32 @@ test('the listing query carries only the given filters, in the original order', 
 test('list returns the well-formed advertisements and counts the others', async (t) => {
   const server = await fakeServer(t, () => ({ status: 200, json: [ad(ID), { provider_id: 3 }, ad(ID, { resources: 'big' })] }))
   const listing = await new DiscoveryClient({ baseUrl: `${server.baseUrl}/` }).list({ cpu: 1, memory: 2 })
-  assert.equal(server.requests[0]!.url, '/api/v1/advertisements?cpu=1&memory=2')
+  assert.equal(server.requests[0]!.url, '/api/v1/advertisements?cpu=1&memory=2&limit=200')
   assert.equal(server.requests[0]!.method, 'GET')
   assert.deepEqual(listing.advertisements.map((a) => a.provider_id), [ID])
   assert.equal(listing.malformed, 2)
+  assert.equal(listing.truncated, false)
+})
+
+test('list follows the service\'s next-page links, only on the same listing, and stops at a bound', async (t) => {
+  const next = (n: number) => ({ link: `</api/v1/advertisements?cpu=1&limit=200&after=c${n}>; rel="next"` })
+  const server = await fakeServer(t, (req) => {
+    const page = Number(/after=c(\d+)/.exec(req.url)?.[1] ?? 0)
+    return { status: 200, json: [ad(ID, { provider_name: `p${page}` })], headers: page < 2 ? next(page + 1) : {} }
+  })
+  const listing = await new DiscoveryClient({ baseUrl: server.baseUrl }).list({ cpu: 1 })
+  assert.deepEqual(listing.advertisements.map((a) => a.provider_name), ['p0', 'p1', 'p2'])
+  assert.deepEqual(server.requests.map((r) => r.url), ['/api/v1/advertisements?cpu=1&limit=200', '/api/v1/advertisements?cpu=1&limit=200&after=c1', '/api/v1/advertisements?cpu=1&limit=200&after=c2'])
+  assert.equal(listing.truncated, false)
+
+  const endless = await fakeServer(t, () => ({ status: 200, json: [ad(ID)], headers: next(1) }))
+  const bounded = await new DiscoveryClient({ baseUrl: endless.baseUrl }).list()
+  assert.equal(endless.requests.length, 50)
+  assert.equal(bounded.truncated, true)
+
+  const elsewhere = await fakeServer(t, () => ({ status: 200, json: [ad(ID)], headers: { link: '<http://evil.example/api/v1/advertisements?after=x>; rel="next"' } }))
+  await new DiscoveryClient({ baseUrl: elsewhere.baseUrl }).list()
+  assert.equal(elsewhere.requests.length, 1, 'a link to another host is not followed')
 })
 
 test('get returns one advertisement, or undefined when the service has none', async (t) => {

@@ -18,10 +18,24 @@ export interface AdvertisementFilter {
   readonly country?: string | undefined
 }
 
-/** A listing: the well-formed advertisements, and how many elements were not. */
+/** A listing: the well-formed advertisements, how many elements were not, and whether pages were left unread. */
 export interface AdvertisementListing {
   readonly advertisements: AdvertisementFromAnyServer[]
   readonly malformed: number
+  readonly truncated: boolean
+}
+
+/** Advertisements asked for per page (the service caps pages at MAX_PAGE_SIZE; the original ignores `limit`). */
+const PAGE_SIZE = 200
+/** Most pages one listing reads: 10,000 advertisements, each page well under the answer size cap. */
+const MAX_PAGES = 50
+
+// The path of the next page from a `Link: <path>; rel="next"` header; only a path of the listing on the same service.
+export function nextPagePath(link: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(link) ? link.join(', ') : link
+  const match = text === undefined ? null : /<([^>]*)>\s*;\s*rel="?next"?/.exec(text)
+  const path = match?.[1]
+  return path !== undefined && path.startsWith(`${ADVERTISEMENTS_PATH}?`) ? path : undefined
 }
 
 /** Where the discovery service is and how long to wait for it. */
@@ -42,6 +56,8 @@ export function listingPath(filter: AdvertisementFilter): string {
   return query === '' ? ADVERTISEMENTS_PATH : `${ADVERTISEMENTS_PATH}?${query}`
 }
 
+const withPageSize = (path: string): string => `${path}${path.includes('?') ? '&' : '?'}limit=${PAGE_SIZE}`
+
 // The service's `{code, message}` (or the original's `{detail: {code, message}}`), for error texts.
 function serviceError(json: unknown): string {
   const outer = (typeof json === 'object' && json !== null ? json : {}) as { code?: unknown; message?: unknown; detail?: unknown }
@@ -61,17 +77,27 @@ export class DiscoveryClient {
     this.#timeoutMs = opts.timeoutMs ?? 15_000
   }
 
-  /** Fresh advertisements matching every filter. Throws DISCOVERY_UNREACHABLE / DISCOVERY_FAILED / INVALID_ARGUMENT. */
+  /**
+   * Fresh advertisements matching every filter, page by page (following the
+   * service's `Link: rel="next"`) up to {@link MAX_PAGES} pages.
+   * Throws DISCOVERY_UNREACHABLE / DISCOVERY_FAILED / INVALID_ARGUMENT.
+   */
   async list(filter: AdvertisementFilter = {}): Promise<AdvertisementListing> {
-    const response = await this.#get(listingPath(filter))
-    const json = this.#expectOk(response)
-    if (!Array.isArray(json)) throw new RequestorError('DISCOVERY_FAILED', `the discovery service at ${this.#base} answered the listing with something other than a list; check GOLEM_REQUESTOR_DISCOVERY_URL`)
     const advertisements: AdvertisementFromAnyServer[] = []
-    for (const element of json as unknown[]) {
-      const parsed = AdvertisementFromAnyServer.safeParse(element)
-      if (parsed.success) advertisements.push(parsed.data)
+    let malformed = 0
+    let path: string | undefined = withPageSize(listingPath(filter))
+    for (let pages = 0; path !== undefined && pages < MAX_PAGES; pages++) {
+      const response = await this.#get(path)
+      const json = this.#expectOk(response)
+      if (!Array.isArray(json)) throw new RequestorError('DISCOVERY_FAILED', `the discovery service at ${this.#base} answered the listing with something other than a list; check GOLEM_REQUESTOR_DISCOVERY_URL`)
+      for (const element of json as unknown[]) {
+        const parsed = AdvertisementFromAnyServer.safeParse(element)
+        if (parsed.success) advertisements.push(parsed.data)
+        else malformed++
+      }
+      path = nextPagePath(response.headers.link)
     }
-    return { advertisements, malformed: json.length - advertisements.length }
+    return { advertisements, malformed, truncated: path !== undefined }
   }
 
   /** One provider's fresh advertisement, or undefined when it has none. */

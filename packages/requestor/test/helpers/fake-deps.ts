@@ -9,18 +9,26 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { AdvertisementFromAnyServer, VmAccessInfo, VmInfo } from '@golem-vm/protocol'
+import { withProof } from './signed-advertisement.js'
 import { Wallet } from 'ethers'
 import type { ProviderTarget, RequestorDeps } from '../../src/app/deps.js'
 import { compose } from '../../src/compose.js'
 
+const PROVIDER_KEY = Wallet.createRandom().privateKey
 /** The fake provider's id. */
-export const PROVIDER = new Wallet(Wallet.createRandom().privateKey).address
+export const PROVIDER = new Wallet(PROVIDER_KEY).address
 
-/** An advertisement of {@link PROVIDER} (verified, 4 CPU / 8 GB / 100 GB) with `extra` applied. */
-export const advertisement = (extra: Partial<AdvertisementFromAnyServer> = {}): AdvertisementFromAnyServer => ({
-  provider_id: PROVIDER, ip_address: '127.0.0.1', country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 },
-  created_at: 'c', updated_at: 'u', provider_name: 'test-provider', signed: true, api_port: 7777, ...extra,
-})
+/**
+ * An advertisement of {@link PROVIDER} (4 CPU / 8 GB / 100 GB) with `extra`
+ * applied, carrying the provider's signed proof unless `extra.signed` is false.
+ */
+export const advertisement = (extra: Partial<AdvertisementFromAnyServer> = {}): AdvertisementFromAnyServer => {
+  const ad: AdvertisementFromAnyServer = {
+    provider_id: PROVIDER, ip_address: '127.0.0.1', country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 },
+    created_at: 'c', updated_at: 'u', provider_name: 'test-provider', signed: true, api_port: 7777, ...extra,
+  }
+  return ad.signed === false ? ad : withProof(ad, PROVIDER_KEY)
+}
 
 /** A VM as a provider reports it. */
 export const vmInfo = (name: string, extra: Partial<VmInfo> = {}): VmInfo => ({
@@ -63,7 +71,7 @@ export function fakeDeps(t: TestContext): { deps: RequestorDeps; fakes: Fakes; d
   const deps: RequestorDeps = {
     ...real,
     discovery: {
-      list: async () => ({ advertisements: fakes.ads, malformed: 0 }),
+      list: async () => ({ advertisements: fakes.ads, malformed: 0, truncated: false }),
       get: async (id) => fakes.ads.find((a) => a.provider_id.toLowerCase() === id.toLowerCase()),
     },
     provider: (target, signer) => {

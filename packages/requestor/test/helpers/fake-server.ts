@@ -18,7 +18,7 @@ export interface SeenRequest {
 }
 
 /** What to answer: a status and a JSON value (or raw text), or `hang` to never answer. */
-export type Answer = { status: number; json?: unknown; text?: string; contentType?: string } | 'hang'
+export type Answer = { status: number; json?: unknown; text?: string; contentType?: string; headers?: Record<string, string> } | 'hang'
 
 /** A running fake server: its URL and what it received. */
 export interface FakeServer {
@@ -38,7 +38,7 @@ export async function fakeServer(t: TestContext, handler: (req: SeenRequest) => 
       void Promise.resolve(handler(seen)).then((answer) => {
         if (answer === 'hang') return
         const body = answer.text ?? JSON.stringify(answer.json ?? null)
-        outgoing.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' }).end(body)
+        outgoing.writeHead(answer.status, { ...answer.headers, 'content-type': answer.contentType ?? 'application/json' }).end(body)
       })
     })
   })
