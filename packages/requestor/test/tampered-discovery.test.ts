@@ -25,7 +25,7 @@ async function advertise(discoveryUrl: string, wallet: Signer, name: string): Pr
 async function lyingProxy(t: { after(fn: () => unknown): void }, upstream: string, victim: string): Promise<string> {
   const server = createServer((req, res) => {
     void fetch(`${upstream}${req.url ?? '/'}`, { signal: AbortSignal.timeout(10_000) }).then(async (answer) => {
-      const data = await answer.json() as unknown
+      const data: unknown = await answer.json()
       const rewrite = (ad: { provider_id?: string; ip_address?: string }) => (ad.provider_id === victim ? { ...ad, ip_address: '127.0.0.66' } : ad)
       const altered = Array.isArray(data) ? data.map(rewrite) : rewrite(data as { provider_id?: string })
       const link = answer.headers.get('link')

@@ -9,7 +9,7 @@
  * @module
  */
 import { addressScope } from '@golem-vm/protocol'
-import { addressKey } from './advertisement.js'
+import { sourceKey } from '@golem-vm/common'
 import { DiscoveryError } from './errors.js'
 
 /** The configured rules. */
@@ -28,7 +28,7 @@ export function checkAdvertisedAddress(ip: string, source: string, policy: Addre
       { loc: ['body', 'ip_address'], msg: `a ${scope} address is not accepted`, type: 'address_scope' },
     ])
   }
-  if (policy.check === 'source' && addressKey(ip) !== addressKey(source)) {
+  if (policy.check === 'source' && sourceKey(ip) !== sourceKey(source)) {
     throw new DiscoveryError('ADV_009', `ip_address ${ip} is not the address this advertisement was posted from (${source}); post from the address you advertise (an IPv6 address must be in the same /64)`)
   }
 }

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert'
 import { test } from 'node:test'
 import { getAddress } from 'ethers'
 import { AdvertisementBody } from '@golem-vm/protocol'
-import { addressKey, normaliseProviderId, toAdvertisementInput, toWire } from './advertisement.js'
+import { normaliseProviderId, toAdvertisementInput, toWire } from './advertisement.js'
 
 const ID = '0x5150000000000000000000000000000000000001'
 const POST = { path: '/api/v1/advertisements', body: '{}', timestamp: 5, nonce: 'ab'.repeat(8), signature: `0x${'1'.repeat(130)}` }
@@ -71,12 +71,3 @@ test('optional additions appear only when posted', () => {
   )
 })
 
-test('providers are counted per IPv4 address and per IPv6 /64', () => {
-  assert.equal(addressKey('203.0.113.7'), '203.0.113.7')
-  assert.equal(addressKey('::ffff:203.0.113.7'), '203.0.113.7')
-  assert.equal(addressKey('2001:db8:0:1::7'), '2001:db8:0:1::/64')
-  assert.equal(addressKey('2001:DB8:0:1:ffff:1:2:3'), '2001:db8:0:1::/64')
-  assert.equal(addressKey('2001:db8::'), '2001:db8:0:0::/64')
-  assert.equal(addressKey('::1'), '0:0:0:0::/64')
-  assert.notEqual(addressKey('2001:db8:0:2::7'), addressKey('2001:db8:0:1::7'))
-})

@@ -71,23 +71,6 @@ export function toAdvertisementInput(body: AdvertisementBody, providerId: string
 }
 
 /**
- * The key under which providers per address are counted: an IPv4 address
- * itself (also when written IPv4-mapped), an IPv6 address's /64 network,
- * since one customer is routinely given a whole /64.
- */
-export function addressKey(ip: string): string {
-  const lower = ip.toLowerCase()
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower)
-  if (mapped !== null) return mapped[1] ?? lower
-  if (!lower.includes(':')) return lower
-  const [head = '', tail = ''] = lower.split('::')
-  const left = head === '' ? [] : head.split(':')
-  const right = lower.includes('::') ? (tail === '' ? [] : tail.split(':')) : []
-  const groups = lower.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`
-}
-
-/**
  * The wire form: the original's keys in its order, then `provider_name`
  * (the provider id when none was posted), `signed`, and the optional
  * additions that were posted. Hot path of every listing: no intermediate objects.

@@ -22,7 +22,8 @@
  */
 import pg from 'pg'
 import type { Logger } from 'pino'
-import { addressKey, type AdvertisementInput, type AdvertisementRecord } from '../domain/advertisement.js'
+import { sourceKey } from '@golem-vm/common'
+import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
 import { StoreUnavailableError } from '../domain/errors.js'
 import type { AdvertisementFilter } from '../domain/filter.js'
 import { orderRefusal } from '../domain/write-order.js'
@@ -336,7 +337,7 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
 
   upsert(input: AdvertisementInput, proof: WriteProof, now: number): Promise<UpsertOutcome> {
     const freshSince = now - this.#limits.expiryMs
-    const key = addressKey(input.ipAddress)
+    const key = sourceKey(input.ipAddress)
     const max = this.#limits.maxProvidersPerAddress
     return this.#run(async (client): Promise<UpsertOutcome> => {
       if (max > 0) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADDRESS_LOCK_SEED, key])

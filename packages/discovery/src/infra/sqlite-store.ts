@@ -7,8 +7,8 @@
  * @module
  */
 import Database from 'better-sqlite3'
-import { migrateSchema } from '@golem-vm/common'
-import { addressKey, type AdvertisementInput, type AdvertisementRecord } from '../domain/advertisement.js'
+import { migrateSchema, sourceKey } from '@golem-vm/common'
+import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
 import type { AdvertisementFilter } from '../domain/filter.js'
 import { orderRefusal } from '../domain/write-order.js'
 import {
@@ -157,7 +157,7 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
 
   upsert(input: AdvertisementInput, proof: WriteProof, now: number): Promise<UpsertOutcome> {
     const freshSince = now - this.#limits.expiryMs
-    const key = addressKey(input.ipAddress)
+    const key = sourceKey(input.ipAddress)
     const write = this.#db.transaction((): UpsertOutcome => {
       const refused = this.#admit(input.providerId, proof)
       if (refused !== null) return { ok: false, ...refused }

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 const BIN = fileURLToPath(new URL('../../../bin/golem-discovery.js', import.meta.url))
-const START_TIMEOUT_MS = 15_000
+const START_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 10_000
 
 /** One parsed JSON log line of the service (`{ msg }` for a line that is not JSON). */

@@ -17,7 +17,7 @@ const SERVICE_KEYS = new Set(['provider_id', 'created_at', 'updated_at', 'signed
 /** `ad` with a proof signed by `privateKey` over exactly its advertised fields, at `now`. */
 export function withProof(ad: AdvertisementFromAnyServer, privateKey: string, now = Date.now()): AdvertisementFromAnyServer {
   const providerId = addressOfPrivateKey(privateKey)
-  const fields = Object.fromEntries(Object.entries(ad).filter(([key, value]) => !SERVICE_KEYS.has(key) && value !== undefined))
+  const fields = Object.fromEntries(Object.entries(ad).filter(([key]) => !SERVICE_KEYS.has(key)))
   if (fields.provider_name === providerId) delete fields.provider_name
   const body = JSON.stringify(fields)
   const nonce = randomBytes(16).toString('hex')
