@@ -29,7 +29,9 @@ const BINS = {
 export function startDiscovery(t: TestContext, dataDir: string, port = 0, env: Record<string, string> = {}): Promise<Service> {
   return startService(t, BINS.discovery, {
     GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: String(port), GOLEM_DISCOVERY_DATA_DIR: dataDir,
-    GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0', GOLEM_DISCOVERY_LOG_FORMAT: 'json', GOLEM_DISCOVERY_ENVIRONMENT: 'development', ...env,
+    GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0', GOLEM_DISCOVERY_LOG_FORMAT: 'json', GOLEM_DISCOVERY_ENVIRONMENT: 'development',
+    // Providers here advertise fake public addresses (198.51.100.7) from 127.0.0.1.
+    GOLEM_DISCOVERY_ADDRESS_CHECK: 'off', ...env,
   })
 }
 
