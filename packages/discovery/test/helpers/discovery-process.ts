@@ -29,6 +29,8 @@ export interface DiscoveryProcess {
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>
   /** Stops the service gracefully (bounded); resolves with its exit code. Idempotent. */
   stop(): Promise<number | null>
+  /** Kills the service at once (SIGKILL), as a crash would. */
+  kill(): Promise<void>
 }
 
 /** How to start the service. */
@@ -113,5 +115,9 @@ export async function startDiscovery(t: Cleanup, options: StartOptions = {}): Pr
   const listening = await waitForLog((l) => l.event === 'listening', START_TIMEOUT_MS).catch((error: unknown) => {
     throw new Error(`the discovery service did not start: ${String(error)}\nstderr: ${stderr}`)
   })
-  return { url: String(listening.address), port: Number(listening.port), dataDir, logs, waitForLog, stop }
+  const kill = async (): Promise<void> => {
+    child.kill('SIGKILL')
+    await exited(child)
+  }
+  return { url: String(listening.address), port: Number(listening.port), dataDir, logs, waitForLog, stop, kill }
 }
