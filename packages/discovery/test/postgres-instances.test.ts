@@ -18,14 +18,14 @@ const AD = { ip_address: '127.0.0.1', country: 'SE', resources: { cpu: 4, memory
 // GETs `path` from every service in turn until stopped; records each status (0 = no answer at all).
 function load(services: readonly DiscoveryProcess[], path: string) {
   const statuses: number[] = []
-  let running = true
+  const state = { running: true }
   const done = (async () => {
-    for (let i = 0; running && i < 100_000; i++) {
+    for (let i = 0; state.running && i < 100_000; i++) {
       const service = services[i % services.length]!
       statuses.push(await fetch(`${service.url}${path}`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0))
     }
   })()
-  return { statuses, stop: async () => { running = false; await done } }
+  return { statuses, stop: async () => { state.running = false; await done } }
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
