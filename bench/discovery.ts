@@ -1,178 +1,207 @@
 /**
- * Discovery service benchmark: starts the real, built service on 127.0.0.1
- * over a data dir seeded with 10,000 advertisements, then measures signed
- * posts, filtered listings, single reads and full listings, each for a fixed
- * time, and prints requests/s with p50/p99 latencies. Bounded: it gives up
- * after 60 s in all.
+ * The discovery service at network scale (issue 20): 10,000 simulated
+ * providers re-advertising every 240 s (≈ 41.7 signed posts/s, open loop)
+ * while renters query with filters (closed loop, 8 at a time), against the
+ * built service on SQLite, on PostgreSQL with one instance and with two
+ * instances behind a round-robin client, each phase the same length; plus
+ * the CPU cost of verifying one post's signature. All on 127.0.0.1; the
+ * PostgreSQL server is a throw-away one started here (Debian's binaries).
  *
- * Run after `npx tsc -b`:  node --import tsx bench/discovery.ts
+ *   npx tsc -b && npm run bench -- discovery
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { Wallet, getAddress } from 'ethers'
-import { ADVERTISEMENTS_PATH, advertisementPath, signDiscoveryRequest } from '@golem-vm/protocol'
-import { DATABASE_FILE, SqliteAdvertisementStore } from '@golem-vm/discovery'
+import pino from 'pino'
+import { ADVERTISEMENTS_PATH, DISCOVERY_AUDIENCE, SIGNATURE_HEADERS, canonicalMessage } from '@golem-vm/protocol'
+import { addressOfPrivateKey, recoverMessageSigner, signMessage } from '@golem-vm/protocol/eth'
+import { DATABASE_FILE, PostgresAdvertisementStore, SqliteAdvertisementStore, type AdvertisementStore, type StoreLimits } from '@golem-vm/discovery'
+import { startPostgres } from '../packages/discovery/test/helpers/postgres.js'
+import { sleep, spawnTracked, stopChild } from './lib/proc.js'
+import { Skip, type BenchContext, type Benchmark } from './lib/report.js'
+import { percentile } from './lib/stats.js'
 
-const SEEDED = 10_000
-const POST_WALLETS = 32
-const MAX_PRESIGNED = 2_000
-const PRESIGN_BUDGET_MS = 6_000
-const PHASE_MS = 5_000
-const CONCURRENCY = 8
-const OVERALL_LIMIT_MS = 58_000
+const PROVIDERS = 10_000
+const REPOST_S = 240
+const POSTS_PER_S = PROVIDERS / REPOST_S
+const PHASE_MS = 12_000
+const RENTERS = 8
 const BIN = fileURLToPath(new URL('../packages/discovery/bin/golem-discovery.js', import.meta.url))
 const COUNTRIES = ['SE', 'DE', 'US', 'PL', 'FR', 'NL', 'GB', 'CZ']
+const FILTERS = ['?cpu=8&memory=32', '?country=SE&cpu=4', '?storage=900&memory=48', '?cpu=16&memory=64&storage=500&country=DE', '?country=PL', '']
+const LIMITS: StoreLimits = { expiryMs: 300_000, maxProvidersPerAddress: 0, signerRetentionMs: 86_400_000 }
 
-interface Sent { readonly method: string; readonly path: string; readonly headers: Record<string, string>; readonly body: string }
-interface PhaseResult { readonly name: string; readonly count: number; readonly failures: number; readonly seconds: number; readonly latencies: number[]; readonly bytes: number }
+interface Post { readonly headers: Record<string, string>; readonly body: string }
 
-// Seeds the data dir directly through the store (no HTTP, no signing), as if 10,000 providers had posted; returns their ids.
-async function seed(dataDir: string): Promise<string[]> {
-  const store = new SqliteAdvertisementStore(join(dataDir, DATABASE_FILE), { expiryMs: 300_000, maxProvidersPerAddress: 0, signerRetentionMs: 86_400_000 })
+// A provider's signed post from `key` (what the service verifies), fresh at `at`.
+function signedPost(key: string, n: number, at: number): Post {
+  const signer = addressOfPrivateKey(key)
+  const body = JSON.stringify({ ip_address: '127.0.0.1', country: COUNTRIES[n % COUNTRIES.length], resources: { cpu: 1 + (n % 16), memory: 1 + (n % 64), storage: 10 + (n % 990) }, provider_name: `bench-${n}` })
+  const nonce = randomBytes(16).toString('hex')
+  const message = canonicalMessage({ audience: DISCOVERY_AUDIENCE, method: 'POST', path: ADVERTISEMENTS_PATH, body, signer, timestamp: at, nonce })
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json', [SIGNATURE_HEADERS.providerId]: signer, [SIGNATURE_HEADERS.providerSignature]: signMessage(key, message),
+      [SIGNATURE_HEADERS.timestamp]: String(at), [SIGNATURE_HEADERS.nonce]: nonce,
+    },
+  }
+}
+
+// 10,000 advertisements straight into the store, as if every provider had posted in the last minutes.
+async function seed(store: AdvertisementStore): Promise<void> {
   const now = Date.now()
-  const ids: string[] = []
-  for (let n = 0; n < SEEDED; n++) {
-    const resources = { cpu: 1 + (n % 16), memory: 1 + (n % 64), storage: 10 + (n % 990) }
-    const providerId = getAddress(`0x${randomBytes(20).toString('hex')}`)
-    ids.push(providerId)
-    await store.upsert({
-      providerId, ipAddress: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, country: COUNTRIES[n % COUNTRIES.length] ?? 'SE',
-      resources, providerName: `provider-${n}`, version: '0.2.0', arch: 'x86_64', apiPort: 7466, sshPortsFree: 50, signed: true, proof: null,
-    }, { signed: true, signedAt: now, nonce: `seed${n}` }, now)
+  for (let n = 0; n < PROVIDERS; n++) {
+    const providerId = addressOfPrivateKey(`0x${(n + 1).toString(16).padStart(64, '0')}`)
+    const result = await store.upsert({
+      providerId, ipAddress: `198.18.${(n >> 8) & 255}.${n & 255}`, country: COUNTRIES[n % COUNTRIES.length] ?? 'SE',
+      resources: { cpu: 1 + (n % 16), memory: 1 + (n % 64), storage: 10 + (n % 990) }, providerName: `provider-${n}`, version: '0.2.0',
+      arch: 'x86_64', apiPort: 7466, sshPortsFree: 50, signed: true,
+      proof: { path: ADVERTISEMENTS_PATH, body: '{}', timestamp: now, nonce: randomBytes(16).toString('hex'), signature: `0x${'1'.repeat(130)}` },
+    }, { signed: true, signedAt: now - 60_000, nonce: '0'.repeat(16) }, now - (n % 200) * 1000)
+    if (!result.ok) throw new Error(`seeding failed: ${result.refusal}`)
   }
   await store.close()
-  return ids
 }
 
-// Starts the built service and resolves with its base URL once it logs "listening".
-function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const env = {
-    ...process.env, GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: '0', GOLEM_DISCOVERY_DATA_DIR: dataDir,
-    GOLEM_DISCOVERY_LOG_FORMAT: 'json', GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '1000000000',
-  }
-  const child = spawn(process.execPath, [BIN], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+// Starts one built service; resolves with its URL once it logs "listening".
+async function startService(ctx: BenchContext, env: Record<string, string>): Promise<string> {
+  const child = spawnTracked(process.execPath, [BIN], {
+    env: {
+      ...process.env, GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: '0', GOLEM_DISCOVERY_LOG_FORMAT: 'json',
+      GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0', GOLEM_DISCOVERY_ENVIRONMENT: 'development', GOLEM_DISCOVERY_MAX_CONNECTIONS_PER_ADDRESS: '0', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  ctx.scope.defer('discovery instance', () => stopChild(child))
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error('the service did not start within 20 s')) }, 20_000)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the service exited with ${code}`)) })
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    const timer = setTimeout(() => reject(new Error('a discovery instance did not start within 30 s')), 30_000)
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`a discovery instance exited with ${code}`)) })
+    createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.includes('"listening"')) return
       clearTimeout(timer)
-      resolve({ child, url: (JSON.parse(line) as { address: string }).address })
+      resolve((JSON.parse(line) as { address: string }).address)
     })
   })
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+const agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
-// One HTTP request over the keep-alive agent; resolves with the status and body size.
-function send(base: string, req: Sent): Promise<{ status: number; bytes: number }> {
+function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const r = request(`${base}${req.path}`, { method: req.method, headers: req.headers, agent, timeout: 10_000 }, (res) => {
-      let bytes = 0
-      res.on('data', (chunk: Buffer) => { bytes += chunk.length })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, bytes }) })
+    const req = request(url, { method, headers, agent, timeout: 10_000 }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
     })
-    r.on('timeout', () => r.destroy(new Error('request timed out')))
-    r.on('error', reject)
-    r.end(req.body === '' ? undefined : req.body)
+    req.on('timeout', () => req.destroy(new Error('request timed out')))
+    req.on('error', reject)
+    req.end(body)
   })
 }
 
-// Runs one worker per queue until its queue is empty or the phase time is over.
-async function runPhase(name: string, base: string, queues: (() => Sent | undefined)[]): Promise<PhaseResult> {
-  const latencies: number[] = []
+interface Phase { readonly posts: number[]; readonly queries: number[]; readonly failures: number; readonly seconds: number }
+
+// One phase: posts at the providers' rate and renters querying as fast as answered, spread over `urls`.
+async function phase(urls: readonly string[], posts: readonly Post[], signal: AbortSignal): Promise<Phase> {
+  const postLatencies: number[] = []
+  const queryLatencies: number[] = []
   let failures = 0
-  let bytes = 0
   const started = performance.now()
   const deadline = started + PHASE_MS
-  await Promise.all(queues.map(async (next) => {
-    for (let req = next(); req !== undefined && performance.now() < deadline; req = next()) {
-      const t0 = performance.now()
-      const res = await send(base, req)
-      latencies.push(performance.now() - t0)
-      bytes += res.bytes
-      if (res.status !== 200) failures++
-    }
-  }))
-  return { name, count: latencies.length, failures, seconds: (performance.now() - started) / 1000, latencies, bytes }
-}
-
-const cycle = <T>(items: readonly T[]) => {
-  let i = 0
-  return (): T | undefined => items[i++ % items.length]
-}
-
-// Pre-signs posts (the provider's cost, not the service's): each wallet's posts in time order, one queue per worker.
-async function presignPosts(): Promise<(() => Sent | undefined)[]> {
-  const wallets = Array.from({ length: POST_WALLETS }, () => Wallet.createRandom())
-  const perWorker: Sent[][] = Array.from({ length: CONCURRENCY }, () => [])
-  const started = performance.now()
-  for (let n = 0; n < MAX_PRESIGNED && performance.now() - started < PRESIGN_BUDGET_MS; n++) {
-    const w = n % POST_WALLETS
-    const body = JSON.stringify({ ip_address: `203.0.113.${w}`, country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 + (n % 50) }, provider_name: `bench-${w}` })
-    const headers = await signDiscoveryRequest(wallets[w]!, { method: 'POST', path: ADVERTISEMENTS_PATH, body })
-    perWorker[w % CONCURRENCY]!.push({ method: 'POST', path: ADVERTISEMENTS_PATH, headers, body })
+  const timed = async (into: number[], call: () => Promise<number>): Promise<void> => {
+    const t0 = performance.now()
+    const status = await call().catch(() => 0)
+    into.push(performance.now() - t0)
+    if (status !== 200) failures++
   }
-  return perWorker.map((list) => {
-    let i = 0
-    return () => list[i++]
+  const posting = (async () => {
+    const pending: Promise<void>[] = []
+    for (let i = 0; i < posts.length && performance.now() < deadline && !signal.aborted; i++) {
+      const post = posts[i]!
+      pending.push(timed(postLatencies, () => send(`${urls[i % urls.length]!}${ADVERTISEMENTS_PATH}`, 'POST', post.headers, post.body)))
+      const due = started + ((i + 1) * 1000) / POSTS_PER_S
+      await sleep(Math.max(0, due - performance.now()))
+    }
+    await Promise.all(pending)
+  })()
+  const renters = Array.from({ length: RENTERS }, async (_, r) => {
+    for (let i = r; performance.now() < deadline && !signal.aborted; i += RENTERS) {
+      await timed(queryLatencies, () => send(`${urls[i % urls.length]!}${ADVERTISEMENTS_PATH}${FILTERS[i % FILTERS.length]!}`, 'GET', {}))
+    }
   })
+  await Promise.all([posting, ...renters])
+  return { posts: postLatencies, queries: queryLatencies, failures, seconds: (performance.now() - started) / 1000 }
 }
 
-const get = (path: string): Sent => ({ method: 'GET', path, headers: {}, body: '' })
+const p99 = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 99)
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
-}
+async function run(ctx: BenchContext): Promise<void> {
+  // The CPU cost of verifying one post's signature (what every post costs the service).
+  const key = `0x${randomBytes(32).toString('hex')}`
+  const samples = Array.from({ length: 200 }, (_, n) => {
+    const message = `golem-vm-request/1\nnonce: ${n}`
+    return { message, signature: signMessage(key, message) }
+  })
+  const cpu0 = process.cpuUsage()
+  for (const s of samples) recoverMessageSigner(s.message, s.signature)
+  const cpu = process.cpuUsage(cpu0)
+  const verifyMs = (cpu.user + cpu.system) / 1000 / samples.length
+  ctx.figure({ name: 'signature verification CPU per post', value: verifyMs, unit: 'ms', note: `one core verifies ${Math.round(1000 / verifyMs)} posts/s; 10,000 providers need ${POSTS_PER_S.toFixed(1)}/s` })
 
-function report(r: PhaseResult): void {
-  const sorted = [...r.latencies].sort((a, b) => a - b)
-  const rps = r.count / r.seconds
-  console.log(
-    `${r.name.padEnd(34)} ${String(r.count).padStart(6)} req  ${rps.toFixed(0).padStart(6)} req/s  p50 ${percentile(sorted, 50).toFixed(2).padStart(7)} ms` +
-    `  p99 ${percentile(sorted, 99).toFixed(2).padStart(7)} ms  ${(r.bytes / Math.max(1, r.count) / 1024).toFixed(1).padStart(7)} KiB/resp  non-200: ${r.failures}`,
-  )
-}
+  ctx.progress('pre-signing posts')
+  const keys = Array.from({ length: 1_000 }, () => `0x${randomBytes(32).toString('hex')}`)
+  const postsFor = () => keys.map((k, n) => signedPost(k, n, Date.now() + 30_000)) // signed ahead: fresh for the whole phase
 
-async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-discovery-'))
-  let child: ChildProcess | undefined
-  const overall = setTimeout(() => { console.error('benchmark exceeded its time limit'); child?.kill('SIGKILL'); process.exit(1) }, OVERALL_LIMIT_MS)
+  const dir = mkdtempSync(join(tmpdir(), 'bench-discovery-'))
+  ctx.scope.defer('temp dir', () => rmSync(dir, { recursive: true, force: true }))
+  const results = new Map<string, Phase>()
+
+  ctx.progress('SQLite: seeding 10,000 advertisements')
+  await seed(new SqliteAdvertisementStore(join(dir, DATABASE_FILE), LIMITS))
+  const sqlite = await startService(ctx, { GOLEM_DISCOVERY_DATA_DIR: dir })
+  results.set('sqlite, 1 instance', await phase([sqlite], postsFor(), ctx.signal))
+
+  let pg: Awaited<ReturnType<typeof startPostgres>>
   try {
-    console.log(`${availableParallelism()} CPUs, load average ${loadavg()[0]?.toFixed(1)} (client and service share them)`)
-    let t0 = performance.now()
-    const ids = await seed(dataDir)
-    console.log(`seeded ${SEEDED} advertisements in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-    const service = await startService(dataDir)
-    child = service.child
-    t0 = performance.now()
-    const posts = await presignPosts()
-    console.log(`pre-signed posts in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${CONCURRENCY} concurrent clients, ${PHASE_MS / 1000} s per phase\n`)
-    const filtered = ['?cpu=8&memory=32', '?country=se&cpu=4', '?storage=900&memory=48', '?cpu=16&memory=64&storage=500&country=DE', '?country=PL']
-    for (const query of filtered) {
-      const rows = (await (await fetch(`${service.url}${ADVERTISEMENTS_PATH}${query}`)).json() as unknown[]).length
-      console.log(`filter ${query.padEnd(42)} matches ${rows} advertisements`)
-    }
-    console.log('')
-    const results = [
-      await runPhase('signed POST (upsert, verify sig)', service.url, posts),
-      await runPhase('GET filtered list (5 filter mixes)', service.url, Array.from({ length: CONCURRENCY }, () => cycle(filtered.map((q) => get(`${ADVERTISEMENTS_PATH}${q}`))))),
-      await runPhase('GET one advertisement', service.url, Array.from({ length: CONCURRENCY }, () => cycle(ids.slice(0, 1000).map((id) => get(advertisementPath(id)))))),
-      await runPhase('GET full list (10,000 rows)', service.url, Array.from({ length: 2 }, () => cycle([get(ADVERTISEMENTS_PATH)]))),
-    ]
-    results.forEach(report)
-  } finally {
-    clearTimeout(overall)
-    agent.destroy()
-    child?.kill('SIGTERM')
-    rmSync(dataDir, { recursive: true, force: true })
+    pg = await startPostgres({ after: (fn) => ctx.scope.defer('postgres', fn) })
+  } catch (error) {
+    throw new Skip(`no PostgreSQL server: ${(error as Error).message}`)
   }
+  const url = await pg.createDatabase('bench')
+  ctx.progress('PostgreSQL: seeding 10,000 advertisements')
+  await seed(await PostgresAdvertisementStore.open({ url }, LIMITS, pino({ level: 'silent' })))
+  const env = { GOLEM_DISCOVERY_DATABASE_URL: url }
+  const first = await startService(ctx, env)
+  results.set('postgres, 1 instance', await phase([first], postsFor(), ctx.signal))
+  const second = await startService(ctx, env)
+  results.set('postgres, 2 instances', await phase([first, second], postsFor(), ctx.signal))
+
+  for (const [label, r] of results) {
+    ctx.figure({ name: `${label}: posts`, value: r.posts.length / r.seconds, unit: 'posts/s', note: `p99 ${p99(r.posts).toFixed(1)} ms; offered ${POSTS_PER_S.toFixed(1)}/s` })
+    ctx.figure({ name: `${label}: post p99`, value: p99(r.posts), unit: 'ms' })
+    ctx.figure({ name: `${label}: queries`, value: r.queries.length / r.seconds, unit: 'queries/s', note: `${RENTERS} renters, ${FILTERS.length} filter mixes, first page (100)` })
+    const isSqlite = label.startsWith('sqlite')
+    ctx.figure({ name: `${label}: query p99`, value: p99(r.queries), unit: 'ms', ...(isSqlite ? { target: '<= 50 ms', pass: p99(r.queries) <= 50 } : {}) })
+    if (r.failures > 0) ctx.note(`${label}: ${r.failures} requests did not answer 200`)
+  }
+  const one = results.get('postgres, 1 instance')!
+  const two = results.get('postgres, 2 instances')!
+  const ratio = (two.queries.length / two.seconds) / (one.queries.length / one.seconds)
+  ctx.figure({
+    name: 'postgres queries/s, 2 instances vs 1', value: two.queries.length / two.seconds, unit: 'queries/s',
+    reference: { label: '1 instance', value: one.queries.length / one.seconds, unit: 'queries/s' }, ratio, target: '>= 1.6×', pass: ratio >= 1.6,
+    note: 'client, PostgreSQL and the instances share the machine\'s cores',
+  })
+  agent.destroy()
 }
 
-await main()
+export const discovery: Benchmark = {
+  name: 'discovery',
+  title: '10,000 providers re-posting every 240 s and renters querying: SQLite, PostgreSQL with 1 and 2 instances',
+  budgetMs: 240_000,
+  run,
+}

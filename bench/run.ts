@@ -1,5 +1,5 @@
 /**
- * The provider benchmarks (issue 8), in sequence, each bounded in time, all
+ * The benchmarks (provider: issue 8; discovery: issue 20), in sequence, each bounded in time, all
  * traffic on 127.0.0.1. Prints a table of figures with the reference run of
  * the same invocation, the ratio and the target (PASS/MISS).
  *
@@ -23,6 +23,7 @@ import { join } from 'node:path'
 import { apiLoad } from './api-load.js'
 import { concurrentCreates } from './concurrent-creates.js'
 import { createOverhead } from './create-overhead.js'
+import { discovery } from './discovery.js'
 import { footprint } from './footprint.js'
 import { guestBoot } from './guest-boot.js'
 import { ledgerContention } from './ledger-contention.js'
@@ -30,7 +31,7 @@ import { installReaper, reapEverything, Scope } from './lib/proc.js'
 import { Skip, table, type BenchContext, type Benchmark, type BenchOutcome, type Figure } from './lib/report.js'
 import { sshProxy } from './ssh-proxy.js'
 
-const SUITE: readonly Benchmark[] = [apiLoad, concurrentCreates, createOverhead, sshProxy, footprint, ledgerContention, guestBoot]
+const SUITE: readonly Benchmark[] = [apiLoad, concurrentCreates, createOverhead, sshProxy, footprint, ledgerContention, guestBoot, discovery]
 /** The whole suite stays under 10 minutes: a benchmark gets at most what is left of this. */
 const SUITE_LIMIT_MS = 9.5 * 60_000
 
