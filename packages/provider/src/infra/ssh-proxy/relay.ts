@@ -1,0 +1,146 @@
+/**
+ * The relay: one TCP listener per VM on the VM's public port, each accepted
+ * connection relayed to the VM's SSH server (`relay-connection.ts`), with a
+ * connection cap per VM and byte counters. It does its I/O on the thread
+ * that created it: the proxy runs it on its own worker thread
+ * (`relay-thread.ts`); tests drive it directly.
+ *
+ * @module
+ */
+import net from 'node:net'
+import type { SshEndpoint } from '../../domain/vm.js'
+import { RelayConnection, type Connect, type ConnectionState } from './relay-connection.js'
+
+export interface RelayConfig {
+  /** Address the listeners bind (the provider's HOST). */
+  readonly host: string
+  readonly connectTimeoutMs: number
+  /** A connection with no traffic either way for this long is closed; 0 disables. */
+  readonly idleTimeoutMs: number
+  readonly maxConnectionsPerVm: number
+}
+
+/** One VM's counters; bytes of open connections count as they flow. */
+export interface RelayStats {
+  readonly activeConnections: number
+  readonly totalConnections: number
+  /** Bytes read from renters. */
+  readonly bytesIn: number
+  /** Bytes written to renters. */
+  readonly bytesOut: number
+}
+
+export interface RelayEvents {
+  readonly log: (level: 'info' | 'debug' | 'error', fields: Record<string, unknown>, msg: string) => void
+  /** A VM's counters changed (a connection opened or closed). */
+  readonly stats: (vmId: string, stats: RelayStats) => void
+}
+
+interface Listener {
+  readonly server: net.Server
+  readonly port: number
+  target: SshEndpoint | null
+  readonly connections: Set<RelayConnection>
+  total: number
+  /** Bytes of the connections already closed. */
+  closedIn: number
+  closedOut: number
+}
+
+export class Relay {
+  readonly #listeners = new Map<string, Listener>()
+  readonly #config: RelayConfig
+  readonly #events: RelayEvents
+  readonly #connect: Connect
+
+  constructor(config: RelayConfig, events: RelayEvents, connect: Connect = net.connect) {
+    this.#config = config
+    this.#events = events
+    this.#connect = connect
+  }
+
+  /** Listens on `port` for `vmId`; rejects with the bind error (e.g. `EADDRINUSE`). Opening an open VM on the same port only updates its target. */
+  async open(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {
+    const existing = this.#listeners.get(vmId)
+    if (existing !== undefined && existing.port === port) {
+      existing.target = target
+      return
+    }
+    if (existing !== undefined) await this.close(vmId)
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true })
+    const listener: Listener = { server, port, target, connections: new Set(), total: 0, closedIn: 0, closedOut: 0 }
+    server.maxConnections = this.#config.maxConnectionsPerVm
+    server.on('connection', (client) => this.#accept(vmId, listener, client))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host: this.#config.host, port, exclusive: true }, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    server.on('error', (error) => this.#events.log('error', { vm: vmId, port, err: error.message }, 'ssh proxy listener error'))
+    this.#listeners.set(vmId, listener)
+  }
+
+  /** Points the VM's listener at a new endpoint, or at nothing (new connections are refused; open ones stay). */
+  setTarget(vmId: string, target: SshEndpoint | null): void {
+    const listener = this.#listeners.get(vmId)
+    if (listener !== undefined) listener.target = target
+  }
+
+  /** Stops the VM's listener and closes its connections. Closing an unknown VM is a no-op. */
+  async close(vmId: string): Promise<void> {
+    const listener = this.#listeners.get(vmId)
+    if (listener === undefined) return
+    this.#listeners.delete(vmId)
+    for (const connection of listener.connections) connection.destroy()
+    await new Promise<void>((resolve) => listener.server.close(() => resolve()))
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#listeners.keys()].map((vmId) => this.close(vmId)))
+  }
+
+  stats(vmId: string): RelayStats | undefined {
+    const listener = this.#listeners.get(vmId)
+    return listener === undefined ? undefined : statsOf(listener)
+  }
+
+  /** The VM's open connections as they are now. */
+  connections(vmId: string): ConnectionState[] {
+    return [...(this.#listeners.get(vmId)?.connections ?? [])].map((c) => c.state())
+  }
+
+  #accept(vmId: string, listener: Listener, client: net.Socket): void {
+    const target = listener.target
+    if (target === null) {
+      client.destroy()
+      return
+    }
+    const connection = new RelayConnection(client, target, this.#config, {
+      closed: (state) => {
+        listener.connections.delete(connection)
+        listener.closedIn += state.bytesIn
+        listener.closedOut += state.bytesOut
+        this.#events.stats(vmId, statsOf(listener))
+        this.#events.log('info', { vm: vmId, peer: state.peer, bytesIn: state.bytesIn, bytesOut: state.bytesOut }, 'ssh connection closed')
+      },
+      error: (error) => this.#events.log('debug', { vm: vmId, peer: connection.peer, err: error.message }, 'ssh connection error'),
+    }, this.#connect)
+    listener.connections.add(connection)
+    listener.total++
+    this.#events.stats(vmId, statsOf(listener))
+    this.#events.log('info', { vm: vmId, peer: connection.peer, target }, 'ssh connection opened')
+  }
+}
+
+function statsOf(listener: Listener): RelayStats {
+  let bytesIn = listener.closedIn
+  let bytesOut = listener.closedOut
+  for (const connection of listener.connections) {
+    const state = connection.state()
+    bytesIn += state.bytesIn
+    bytesOut += state.bytesOut
+  }
+  return { activeConnections: listener.connections.size, totalConnections: listener.total, bytesIn, bytesOut }
+}
