@@ -55,6 +55,11 @@ export function formatPorts(ports: readonly number[], maxSegments = MAX_SEGMENTS
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
+
+// A checker that answered 403 FOREIGN_ADDRESS was reached: it refused to check an address that is not
+// the one this host's requests come from (the port-check client writes such a failure as "HTTP 403 FOREIGN_ADDRESS: …").
+const isForeignRefusal = (s: { readonly ok: boolean; readonly error: string | null }): boolean =>
+  !s.ok && s.error !== null && /^HTTP 403 FOREIGN_ADDRESS\b/.test(s.error)
 const rangeText = (f: Findings): string => `${f.range.start}-${f.range.end}`
 const serversAnswered = (f: Findings): boolean => f.servers.some((s) => s.ok)
 
@@ -69,7 +74,9 @@ function criticalProblems(f: Findings): string[] {
   if (f.publicIpError !== null) problems.push(`The public address is unknown, so no port could be checked: ${f.publicIpError}`)
   else if (!serversAnswered(f) && f.keptFrom === null) {
     const why = f.servers.map((s) => `${s.url}: ${s.error ?? 'failed'}`).join('; ')
-    problems.push(f.servers.length === 0 ? 'No port-check server is configured' : `No port-check server could be reached (${why})`)
+    if (f.servers.length === 0) problems.push('No port-check server is configured')
+    else if (f.servers.some(isForeignRefusal)) problems.push(`The port-check servers refused to check ${f.publicIp ?? 'the public address'}: it is not the address this host's requests come from, so the public address setting does not match this host (${why})`)
+    else problems.push(`No port-check server could be reached (${why})`)
   }
   if (f.apiExternal === false) problems.push(`Provider port ${f.apiPort} is not reachable from the internet (${f.apiExternalError ?? 'no connection'}), so renters cannot reach the provider`)
   if (f.usable.length === 0) problems.push(...noSshPort(f))
@@ -111,7 +118,12 @@ function fixesOf(f: Findings): string[] {
   if (f.apiLocalError !== null) fixes.push(`Stop the process that holds port ${f.apiPort} (\`ss -ltnp 'sport = :${f.apiPort}'\`), or choose another with GOLEM_PROVIDER_PORT`)
   if (f.mode === 'verified' && f.publicIpError !== null) fixes.push('Set GOLEM_PROVIDER_PUBLIC_IP to the address renters connect to, or let this host reach the address services in GOLEM_PROVIDER_PUBLIC_IP_SERVICES')
   const noServer = f.mode === 'verified' && f.publicIpError === null && !serversAnswered(f)
-  if (noServer) fixes.push(`Check that this host can reach the port-check servers (${f.servers.map((s) => s.url).join(', ') || 'none listed'}), or list others in GOLEM_PROVIDER_PORT_CHECK_SERVERS`)
+  const foreign = noServer && f.servers.some(isForeignRefusal)
+  if (foreign) {
+    fixes.push(`Set GOLEM_PROVIDER_PUBLIC_IP to the address this host's connections leave from (the checker's message names it), or unset it so the address services in GOLEM_PROVIDER_PUBLIC_IP_SERVICES find it; if outgoing traffic leaves through another address than renters reach (a VPN, a second uplink), route it through the public one`)
+  } else if (noServer) {
+    fixes.push(`Check that this host can reach the port-check servers (${f.servers.map((s) => s.url).join(', ') || 'none listed'}), or list others in GOLEM_PROVIDER_PORT_CHECK_SERVERS`)
+  }
   if (f.apiExternal === false || (f.unreachable.length > 0 && f.mode === 'verified')) fixes.push(...reachabilityFixes(f))
   if (f.heldByOthers.length > 0) fixes.push(`Free the SSH ports other processes hold (\`ss -ltnp 'sport = :${f.heldByOthers[0] ?? f.range.start}'\`), or move the range with GOLEM_PROVIDER_PORT_RANGE_START/END`)
   if (noServer) fixes.push('Only for a local test: GOLEM_PROVIDER_SKIP_PORT_VERIFICATION=true offers every free port without checking')
@@ -142,9 +154,11 @@ export class PortVerificationError extends Error {
 function failureMessage(r: PortVerificationReport): string {
   const problems = r.problems.map((p) => `  - ${p}`).join('\n')
   const fixes = r.fixes.map((x, i) => `  ${i + 1}. ${x}`).join('\n')
-  const causes = r.mode === 'verified' && !r.servers.some((s) => s.ok)
-    ? 'Likely causes: this host cannot reach the port-check servers (no internet access, an outbound firewall, or the servers are down), or its public address is unknown.'
-    : 'Likely causes: the router does not forward the ports to this machine, a firewall blocks them, or the ISP uses carrier-grade NAT (CGNAT).'
+  const causes = r.mode !== 'verified' || r.servers.some((s) => s.ok)
+    ? 'Likely causes: the router does not forward the ports to this machine, a firewall blocks them, or the ISP uses carrier-grade NAT (CGNAT).'
+    : r.servers.some(isForeignRefusal)
+      ? 'Likely cause: the public address this provider was given (GOLEM_PROVIDER_PUBLIC_IP) differs from the address its requests leave from, and a port checker only checks the address a request comes from.'
+      : 'Likely causes: this host cannot reach the port-check servers (no internet access, an outbound firewall, or the servers are down), or its public address is unknown.'
   return `port verification failed; renters could not use this provider:\n${problems}\n${causes}\nQuick fixes:\n${fixes}\n` +
     `See ${PORT_TROUBLESHOOTING_ANCHOR}`
 }

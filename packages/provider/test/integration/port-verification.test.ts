@@ -106,7 +106,7 @@ interface Setup {
   readonly ports: Awaited<ReturnType<typeof freePorts>>
 }
 
-function setup(t: TestContext, ports: Setup['ports'], servers: readonly string[], own: ReadonlySet<number> = new Set()): Setup {
+function setup(t: TestContext, ports: Setup['ports'], servers: readonly string[], own: ReadonlySet<number> = new Set(), publicIp = HOST): Setup {
   const requests: Setup['requests'] = []
   const client = portCheckClient({ timeoutMs: 10_000 })
   const check: PortCheckFn = (url, ip, list, signal) => {
@@ -115,7 +115,7 @@ function setup(t: TestContext, ports: Setup['ports'], servers: readonly string[]
   }
   const settings: PortVerificationSettings = { mode: 'verified', host: HOST, apiPort: ports.api, range: ports.range, servers }
   const deps: PortVerificationDeps = {
-    check, hold: holdPorts, publicIp: () => Promise.resolve(HOST), ownPorts: () => own, apiListener: () => null,
+    check, hold: holdPorts, publicIp: () => Promise.resolve(publicIp), ownPorts: () => own, apiListener: () => null,
     clock: () => new Date(), logger: pino({ level: 'silent' }),
   }
   const verifier = new PortVerifier({ settings, deps })
@@ -169,6 +169,18 @@ test('checker down: the provider is not ready, and the error explains what to do
     assert.match(error.message, /README\.md#troubleshooting-port-verification/)
     return true
   })
+})
+
+test('a public address that is not this host\'s: the checker refuses it (403 FOREIGN_ADDRESS), and the advice says so', async (t) => {
+  const { verifier } = setup(t, await freePorts(), [checkerUrl], new Set(), '198.51.100.1')
+  const report = await verifier.reverify()
+  assert.equal(report.ready, false)
+  assert.match(report.servers[0]?.error ?? '', /^HTTP 403 FOREIGN_ADDRESS: provider_ip 198\.51\.100\.1 is not the address this request comes from \(127\.0\.0\.1\)/)
+  assert.match(report.problems.join('\n'), /The port-check servers refused to check 198\.51\.100\.1: it is not the address this host's requests come from/)
+  assert.doesNotMatch(report.problems.join('\n'), /could be reached/)
+  assert.match(report.fixes[0] ?? '', /^Set GOLEM_PROVIDER_PUBLIC_IP to the address this host's connections leave from/)
+  assert.doesNotMatch(report.fixes.join('\n'), /can reach the port-check servers/)
+  assert.throws(() => assertPortsReady(report), /Likely cause: the public address this provider was given \(GOLEM_PROVIDER_PUBLIC_IP\) differs from the address its requests leave from/)
 })
 
 test('one of two checkers down: the other one decides, the failure is reported', async (t) => {

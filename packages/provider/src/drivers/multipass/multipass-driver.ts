@@ -23,6 +23,14 @@ export interface MultipassDriverOptions {
   readonly commandTimeoutMs: number
 }
 
+/** One multipass command: its argv, the instance it is about (for the log), its deadline and stdin. */
+interface BackendCall {
+  readonly args: string[]
+  readonly instance?: string
+  readonly timeoutMs?: number
+  readonly input?: string
+}
+
 export class MultipassDriver implements VmDriver {
   readonly name = 'multipass' as const
 
@@ -31,7 +39,7 @@ export class MultipassDriver implements VmDriver {
   async probe(signal: AbortSignal): Promise<DriverInfo> {
     let version: string
     try {
-      version = cli.parseVersion((await this.#run(cli.versionArgs(), signal)).stdout)
+      version = cli.parseVersion((await this.#run({ args: cli.versionArgs() }, signal)).stdout)
     } catch (error) {
       throw new DriverError('UNAVAILABLE', `multipass at ${this.opts.binary} does not work: ${reason(error)}; install Multipass or choose GOLEM_PROVIDER_BACKEND=qemu`, { cause: error })
     }
@@ -40,28 +48,28 @@ export class MultipassDriver implements VmDriver {
 
   async launch(spec: LaunchSpec, signal: AbortSignal): Promise<RunningVm> {
     const timeoutS = Math.ceil(this.opts.launchTimeoutMs / 1000)
-    await this.#run(cli.launchArgs(spec, timeoutS), signal, this.opts.launchTimeoutMs + 30_000, spec.cloudInit.userData)
+    await this.#run({ args: cli.launchArgs(spec, timeoutS), instance: spec.instance, timeoutMs: this.opts.launchTimeoutMs + 30_000, input: spec.cloudInit.userData }, signal)
     return this.#running(spec.instance, signal)
   }
 
   async start(instance: string, signal: AbortSignal): Promise<RunningVm> {
-    await this.#run(cli.startArgs(instance), signal, this.opts.launchTimeoutMs)
+    await this.#run({ args: cli.startArgs(instance), instance, timeoutMs: this.opts.launchTimeoutMs }, signal)
     return this.#running(instance, signal)
   }
 
   async stop(instance: string, signal: AbortSignal): Promise<void> {
     try {
-      await this.#run(cli.stopArgs(instance, false), signal)
+      await this.#run({ args: cli.stopArgs(instance, false), instance }, signal)
     } catch (error) {
       if (signal.aborted) throw error
       this.opts.logger.warn({ instance, err: reason(error) }, 'clean stop failed, forcing')
-      await this.#run(cli.stopArgs(instance, true), signal)
+      await this.#run({ args: cli.stopArgs(instance, true), instance }, signal)
     }
   }
 
   async destroy(instance: string, signal: AbortSignal): Promise<void> {
     try {
-      await this.#exec(cli.deleteArgs(instance), signal)
+      await this.#exec({ args: cli.deleteArgs(instance), instance }, signal)
     } catch (error) {
       if (isMissingInstance(error)) return
       throw failure(error, 'delete')
@@ -71,7 +79,7 @@ export class MultipassDriver implements VmDriver {
   async inspect(instance: string, signal: AbortSignal): Promise<DriverVmState> {
     let result: RunResult
     try {
-      result = await this.#exec(cli.infoArgs(instance), signal)
+      result = await this.#exec({ args: cli.infoArgs(instance), instance }, signal)
     } catch (error) {
       if (isMissingInstance(error)) return { kind: 'absent' }
       throw failure(error, 'info')
@@ -81,7 +89,7 @@ export class MultipassDriver implements VmDriver {
   }
 
   async list(signal: AbortSignal): Promise<DriverInstance[]> {
-    const { stdout } = await this.#run(cli.listArgs(), signal)
+    const { stdout } = await this.#run({ args: cli.listArgs() }, signal)
     return parse(() => cli.parseList(stdout), 'list')
       .filter((vm) => vm.name.startsWith(INSTANCE_PREFIX))
       .map((vm) => ({ instance: vm.name, state: cli.toDriverState(vm.info).kind }))
@@ -96,24 +104,26 @@ export class MultipassDriver implements VmDriver {
   }
 
   // Runs one multipass command; a failure becomes a DriverError.
-  async #run(args: string[], signal: AbortSignal, timeoutMs = this.opts.commandTimeoutMs, input?: string): Promise<RunResult> {
+  async #run(call: BackendCall, signal: AbortSignal): Promise<RunResult> {
     try {
-      return await this.#exec(args, signal, timeoutMs, input)
+      return await this.#exec(call, signal)
     } catch (error) {
-      throw failure(error, args[0] ?? '')
+      throw failure(error, call.args[0] ?? '')
     }
   }
 
-  // Runs one multipass command and logs it with its duration; a failure is the process's own (ExecFailure).
-  async #exec(args: string[], signal: AbortSignal, timeoutMs = this.opts.commandTimeoutMs, input?: string): Promise<RunResult> {
+  // Runs one multipass command and logs it (with the instance it is about, if any) and its duration; a failure is the process's own (ExecFailure).
+  async #exec(call: BackendCall, signal: AbortSignal): Promise<RunResult> {
+    const { args, instance, timeoutMs = this.opts.commandTimeoutMs, input } = call
     const started = performance.now()
     const log = this.opts.logger
+    const about = { backend: 'multipass', command: args[0], ...(instance === undefined ? {} : { instance }) }
     try {
       const result = await run(this.opts.binary, args, { timeoutMs, signal, input })
-      log.info({ backend: 'multipass', command: args[0], instance: args[1], durationMs: Math.round(result.durationMs) }, 'backend call')
+      log.info({ ...about, durationMs: Math.round(result.durationMs) }, 'backend call')
       return result
     } catch (error) {
-      log.info({ backend: 'multipass', args, durationMs: Math.round(performance.now() - started), err: reason(error) }, 'backend call failed')
+      log.info({ ...about, args, durationMs: Math.round(performance.now() - started), err: reason(error) }, 'backend call failed')
       throw error
     }
   }
