@@ -64,12 +64,13 @@ export class Renter {
     this.#cwd = opts.cwd
     this.#logFile = opts.logFile
     this.#onMessage = opts.onMessage
-    this.#env = { ...opts.baseEnv, GOLEM_REQUESTOR_DATA_DIR: opts.dataDir, GOLEM_REQUESTOR_DISCOVERY_URL: opts.discoveryUrl }
+    // Development mode: the whole network is on 127.0.0.1, which golem-vm refuses in production.
+    this.#env = { ...opts.baseEnv, GOLEM_REQUESTOR_DATA_DIR: opts.dataDir, GOLEM_REQUESTOR_DISCOVERY_URL: opts.discoveryUrl, GOLEM_REQUESTOR_ENVIRONMENT: 'development' }
   }
 
   /** The environment a person sets to act as this renter. */
   get envText(): string {
-    return `GOLEM_REQUESTOR_DISCOVERY_URL=${this.discoveryUrl} GOLEM_REQUESTOR_DATA_DIR=${this.dataDir}`
+    return `GOLEM_REQUESTOR_DISCOVERY_URL=${this.discoveryUrl} GOLEM_REQUESTOR_DATA_DIR=${this.dataDir} GOLEM_REQUESTOR_ENVIRONMENT=development`
   }
 
   /** Runs `golem-vm args…`; its stderr lines are shown as they come unless `quiet`. */

@@ -6,17 +6,14 @@
  *
  * @module
  */
-import { dirname } from 'node:path'
-import { rm } from 'node:fs/promises'
 import type { RequestorDeps } from './app/deps.js'
 import type { RequestorConfig } from './config.js'
 import { DiscoveryClient } from './infra/discovery-client.js'
-import { ensurePrivateDir } from '@golem-vm/common'
 import { loadOrCreateIdentity, type RenterIdentity } from './infra/identity.js'
 import { loadOrCreateSshKey, loadSshKey } from './infra/keys.js'
+import { forgetHostKeys, knownHostsFile } from './infra/known-hosts.js'
 import { ProviderClient } from './infra/provider-client.js'
 import { RentalStore } from './infra/rental-store.js'
-import { knownHostsPath } from './infra/ssh.js'
 
 /** Builds the use cases' dependencies for `config`. */
 export function compose(config: RequestorConfig): RequestorDeps {
@@ -28,14 +25,7 @@ export function compose(config: RequestorConfig): RequestorDeps {
     identity: () => (identity ??= loadOrCreateIdentity(config.dataDir)),
     sshKey: (create) => (create ? loadOrCreateSshKey(config.dataDir) : loadSshKey(config.dataDir)),
     provider: (target, signer) => new ProviderClient({ baseUrl: target.baseUrl, providerId: target.providerId, signer, longTimeoutMs: config.createTimeoutMs }),
-    knownHostsFile: async (name) => {
-      const file = knownHostsPath(config.dataDir, name)
-      await ensurePrivateDir(dirname(file))
-      return file
-    },
-    forgetHostKeys: async (name) => {
-      await rm(knownHostsPath(config.dataDir, name), { force: true })
-      await rm(`${knownHostsPath(config.dataDir, name)}.old`, { force: true })
-    },
+    knownHostsFile: (name) => knownHostsFile(config.dataDir, name),
+    forgetHostKeys: (name) => forgetHostKeys(config.dataDir, name),
   }
 }

@@ -3,7 +3,9 @@
  * `GOLEM_REQUESTOR_*` environment variables, then the defaults.
  * `loadConfig` is pure: it reports every problem at once and warns about
  * `GOLEM_REQUESTOR_*` names it does not know (the original's
- * `ENVIRONMENT`/`FORCE_LOCALHOST`/`SSH_KEY_DIR`/`DB_PATH`/`BASE_DIR` among them).
+ * `FORCE_LOCALHOST`/`SSH_KEY_DIR`/`DB_PATH`/`BASE_DIR` among them). The
+ * original's `ENVIRONMENT` is kept, with one meaning: `development` allows
+ * loopback and private provider addresses (it no longer redirects to localhost).
  *
  * @module
  */
@@ -26,6 +28,10 @@ export interface RequestorConfig {
   readonly discoveryUrl: string
   /** How long create and start may take before the CLI gives up waiting. */
   readonly createTimeoutMs: number
+  /** `development` allows providers and SSH hosts at private addresses (loopback, LAN, …). */
+  readonly environment: 'production' | 'development'
+  /** True when the renter may connect to non-public addresses: development mode or `--allow-private-addresses`. */
+  readonly allowPrivateAddresses: boolean
 }
 
 export { ConfigError }
@@ -33,7 +39,7 @@ export { ConfigError }
 /** Where the settings come from besides the environment. */
 export interface ConfigSources {
   /** Flags, which win over the environment. */
-  readonly flags?: { readonly dataDir?: string | undefined; readonly discoveryUrl?: string | undefined }
+  readonly flags?: { readonly dataDir?: string | undefined; readonly discoveryUrl?: string | undefined; readonly allowPrivateAddresses?: boolean | undefined }
   /** Home directory: the base of the default data dir and of a leading `~`. */
   readonly home: string
   /** Base of a relative data dir. */
@@ -42,7 +48,14 @@ export interface ConfigSources {
 
 const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 
-const RETIRED = ['ENVIRONMENT', 'FORCE_LOCALHOST', 'SSH_KEY_DIR', 'DB_PATH', 'BASE_DIR'].map((n) => ENV_PREFIX + n)
+const RETIRED = ['FORCE_LOCALHOST', 'SSH_KEY_DIR', 'DB_PATH', 'BASE_DIR'].map((n) => ENV_PREFIX + n)
+
+const environment = text.transform((v, ctx) => {
+  const value = (v ?? 'production').toLowerCase()
+  if (value === 'production' || value === 'development') return value
+  ctx.addIssue({ code: 'custom', message: `must be "production" or "development" (got "${v ?? ''}")` })
+  return z.NEVER
+})
 
 const dataDir = (home: string, cwd: string) =>
   text.transform((v, ctx) => {
@@ -85,6 +98,7 @@ const settings = (home: string, cwd: string) =>
     GOLEM_REQUESTOR_DATA_DIR: dataDir(home, cwd),
     GOLEM_REQUESTOR_DISCOVERY_URL: httpUrl,
     GOLEM_REQUESTOR_CREATE_TIMEOUT: seconds(DEFAULT_CREATE_TIMEOUT_SECONDS),
+    GOLEM_REQUESTOR_ENVIRONMENT: environment,
   })
 
 /** Names of every setting, for the unknown-name warning. */
@@ -94,7 +108,7 @@ function warningsFor(env: Readonly<Record<string, string | undefined>>): string[
   return Object.keys(env)
     .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))
     .map((name) => RETIRED.includes(name)
-      ? `${name} is a setting of the original requestor and is ignored here (a provider advertising 127.0.0.1 is simply reached at 127.0.0.1)`
+      ? `${name} is a setting of the original requestor and is ignored here (a provider is reached at the address it advertises; GOLEM_REQUESTOR_ENVIRONMENT=development allows loopback and private addresses)`
       : `${name} is not a setting of golem-vm and is ignored (settings: ${SETTING_NAMES.join(', ')})`)
 }
 
@@ -112,7 +126,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, so
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
   const s = parsed.data
   return {
-    config: { dataDir: s.GOLEM_REQUESTOR_DATA_DIR, discoveryUrl: s.GOLEM_REQUESTOR_DISCOVERY_URL, createTimeoutMs: s.GOLEM_REQUESTOR_CREATE_TIMEOUT * 1000 },
+    config: {
+      dataDir: s.GOLEM_REQUESTOR_DATA_DIR,
+      discoveryUrl: s.GOLEM_REQUESTOR_DISCOVERY_URL,
+      createTimeoutMs: s.GOLEM_REQUESTOR_CREATE_TIMEOUT * 1000,
+      environment: s.GOLEM_REQUESTOR_ENVIRONMENT,
+      allowPrivateAddresses: s.GOLEM_REQUESTOR_ENVIRONMENT === 'development' || sources.flags?.allowPrivateAddresses === true,
+    },
     warnings: warningsFor(env),
   }
 }

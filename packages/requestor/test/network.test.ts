@@ -33,7 +33,7 @@ function rawRequest(baseUrl: string, method: string, path: string, headers: Reco
   })
 }
 
-test('a renter rents, uses and returns a VM through the whole network; another renter cannot touch it', { timeout: 300_000 }, async (t) => {
+test('a renter rents, uses and returns a VM through the whole network; another renter cannot touch it', { timeout: 600_000 }, async (t) => {
   const [discoveryUrl, portCheckerUrl] = await Promise.all([startDiscovery(t), startPortChecker(t)])
   const provider = await startProvider(t, discoveryUrl, portCheckerUrl)
   const alice = { dataDir: join(tempDir(t), 'alice'), discoveryUrl }

@@ -7,12 +7,14 @@
  *
  * @module
  */
-import type { VmAccessInfo, VmInfo, VmResources } from '@golem-vm/protocol'
+import type { VmResources } from '@golem-vm/protocol'
 import { capacityShortfall, imageProblem, nameProblem, resolveResources, type ResourceOptions } from '../domain/resources.js'
 import { isSafeUser, sshHostFor, urlHost } from '../domain/endpoint.js'
 import { messageOf, RequestorError } from '../domain/errors.js'
 import type { Rental } from '../domain/rental.js'
-import { checkedProviderId, providerFromDiscovery } from './locate.js'
+import { cleanText } from '../domain/terminal-text.js'
+import type { ProviderAccess, ProviderVm } from '../infra/provider-answers.js'
+import { checkedProviderId, clientFor, providerFromDiscovery, type Client } from './locate.js'
 import type { Notice, ProviderTarget, RequestorDeps } from './deps.js'
 
 /** What the renter asked for. */
@@ -52,7 +54,7 @@ function validate(req: CreateRequest): { resources: VmResources; providerId: str
   } catch (error) {
     problems.push(messageOf(error))
   }
-  if (problems.length > 0 || resources === undefined) throw new RequestorError('INVALID_ARGUMENT', problems.join('; '))
+  if (problems.length > 0 || resources === undefined) throw new RequestorError('INVALID_ARGUMENT', cleanText(problems.join('; ')))
   return { resources, providerId }
 }
 
@@ -88,9 +90,9 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   const notices: Notice[] = []
   if (identity.created) notices.push(`a new renter identity ${identity.address} was made in ${identity.file}; keep it: it is what owns your VMs`)
   if (key.created) notices.push(`a new SSH key was made in ${key.privateKeyPath} (your ~/.ssh keys are never used)`)
-  const pending = pendingRental(req, resources, target, { renter: identity.address, fingerprint: key.fingerprint, providerName: ad.provider_name ?? null })
-  await deps.store.insert(pending)
-  const client = deps.provider(target, identity.wallet)
+  const client = clientFor(deps, target, identity)
+  const providerName = ad.provider_name === undefined ? null : cleanText(ad.provider_name)
+  await deps.store.insert(pendingRental(req, resources, target, { renter: identity.address, fingerprint: key.fingerprint, providerName }))
   opts.onPhase?.('creating', `creating "${req.name}" on ${target.baseUrl}`)
   const vm = await createOnProvider(deps, client, { name: req.name, ssh_key: key.publicKey, resources, image: req.image }, opts.signal)
   opts.onPhase?.('finishing', 'asking where to connect')
@@ -100,10 +102,8 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   return { rental, notices }
 }
 
-type Client = ReturnType<RequestorDeps['provider']>
-
 // A refused create leaves nothing behind, so its record goes; an unknown outcome keeps the record for destroy.
-async function createOnProvider(deps: RequestorDeps, client: Client, body: Parameters<Client['create']>[0], signal: AbortSignal | undefined): Promise<VmInfo> {
+async function createOnProvider(deps: RequestorDeps, client: Client, body: Parameters<Client['create']>[0], signal: AbortSignal | undefined): Promise<ProviderVm> {
   try {
     return await client.create(body, { signal })
   } catch (error) {
@@ -113,19 +113,21 @@ async function createOnProvider(deps: RequestorDeps, client: Client, body: Param
       throw error
     }
     await deps.store.update(body.name, { status: 'unknown' })
-    const hint = `the provider may still create "${body.name}"; golem-vm info ${body.name} shows whether it did, and golem-vm destroy ${body.name} removes it either way`
+    const hint = `the provider may still create "${body.name}", so its record is kept with status "unknown": golem-vm info ${body.name} asks the provider whether it did, and golem-vm destroy ${body.name} deletes it there and removes the record (both need the provider to answer)`
     throw new RequestorError(error.code, `${error.message}. ${hint}`, { cause: error })
   }
 }
 
-function accessPatch(vm: VmInfo, access: VmAccessInfo | undefined, baseUrl: string): Partial<Rental> {
+// What the provider's answers add to the pending record. The resources stay those asked for (an
+// original provider's later reports of memory and storage are wrong); an image it does not report stays the one asked for.
+function accessPatch(vm: ProviderVm, access: ProviderAccess | undefined, baseUrl: string): Partial<Rental> {
+  const user = access?.ssh_user ?? null
   return {
     vm_id: access?.vm_id ?? vm.id,
     status: vm.status,
-    resources: vm.resources,
-    image: vm.image,
+    ...(vm.image === null ? {} : { image: vm.image }),
     ssh_host: sshHostFor(access?.ssh_host, baseUrl),
     ssh_port: access?.ssh_port ?? vm.ssh_port,
-    ssh_user: access !== undefined && isSafeUser(access.ssh_user) ? access.ssh_user : 'ubuntu',
+    ssh_user: user !== null && isSafeUser(user) ? user : 'ubuntu',
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { VmAddress } from '../app/locate.js'
 import type { VmView } from '../app/rental-actions.js'
 import { showVm } from '../app/rental-actions.js'
 import type { CommandContext, JsonOption } from './context.js'
@@ -12,16 +13,26 @@ import { describeProvider, describeResources, printJson, say } from './output.js
 /** Options shared by the commands that act on one VM. */
 export interface VmOptions extends JsonOption {
   readonly providerId?: string | undefined
+  readonly allowUnverified?: boolean | undefined
+}
+
+/** How a command with {@link VmOptions} names its VM. */
+export const vmAddress = (name: string, opts: VmOptions): VmAddress => ({ name, providerId: opts.providerId, allowUnverified: opts.allowUnverified })
+
+// What the VM was given: as rented when it is recorded here (an original provider reports memory and storage wrongly).
+function resourcesLine(view: VmView): string {
+  if (view.rental !== null) return describeResources(view.rental.resources)
+  return view.vm.resources === null ? 'not reported' : `${describeResources(view.vm.resources)} (as the provider reports them)`
 }
 
 /** Prints a VM for people. */
 export function printVm(ctx: CommandContext, view: VmView): void {
   const { rental, vm } = view
   const lines: [string, string][] = [
-    ['name', vm.name],
+    ['name', vm.id],
     ['status', `${vm.status}${vm.error_message === null ? '' : ` (${vm.error_message})`}`],
-    ['resources', describeResources(vm.resources)],
-    ['image', vm.image],
+    ['resources', resourcesLine(view)],
+    ['image', vm.image ?? rental?.image ?? 'not reported'],
   ]
   if (rental !== null) {
     lines.push(['provider', `${describeProvider(rental)} at ${rental.provider_url}`])
@@ -30,13 +41,13 @@ export function printVm(ctx: CommandContext, view: VmView): void {
   } else if (vm.ssh_port !== null) {
     lines.push(['ssh port', String(vm.ssh_port)])
   }
-  lines.push(['created', vm.created_at], ['updated', vm.updated_at])
+  lines.push(['created', rental?.created_at ?? vm.created_at ?? 'not reported'])
   for (const [label, value] of lines) say(ctx.io, `${`${label}:`.padEnd(11)}${value}`)
 }
 
 /** Shows one VM; returns the exit code. */
 export async function infoCommand(ctx: CommandContext, name: string, opts: VmOptions): Promise<number> {
-  const view = await showVm(ctx.deps, name, opts.providerId)
+  const view = await showVm(ctx.deps, vmAddress(name, opts))
   if (opts.json === true) printJson(ctx.io, view)
   else printVm(ctx, view)
   return 0

@@ -6,16 +6,17 @@
  */
 import { listOnProvider } from '../app/rental-actions.js'
 import type { CommandContext, JsonOption } from './context.js'
-import { printJson, say, table } from './output.js'
+import { note, printJson, say, table } from './output.js'
 
 /** Options of `golem-vm list`. */
 export interface ListOptions extends JsonOption {
   readonly providerId?: string | undefined
+  readonly allowUnverified?: boolean | undefined
 }
 
 /** Lists rentals; returns the exit code. */
 export async function listCommand(ctx: CommandContext, opts: ListOptions): Promise<number> {
-  if (opts.providerId !== undefined) return listRemote(ctx, opts.providerId, opts.json === true)
+  if (opts.providerId !== undefined) return listRemote(ctx, opts.providerId, opts)
   const rentals = await ctx.deps.store.list()
   if (opts.json === true) {
     printJson(ctx.io, { rentals })
@@ -30,17 +31,19 @@ export async function listCommand(ctx: CommandContext, opts: ListOptions): Promi
   return 0
 }
 
-async function listRemote(ctx: CommandContext, providerId: string, json: boolean): Promise<number> {
-  const result = await listOnProvider(ctx.deps, providerId)
-  if (json) {
+async function listRemote(ctx: CommandContext, providerId: string, opts: ListOptions): Promise<number> {
+  const result = await listOnProvider(ctx.deps, providerId, opts.allowUnverified === true)
+  if (opts.json === true) {
     printJson(ctx.io, result)
     return 0
   }
-  if (result.vms.length === 0) {
-    say(ctx.io, `You have no VMs on provider ${result.provider_id}.`)
-    return 0
+  if (result.vms.length === 0) say(ctx.io, `Provider ${result.provider_id} lists no VMs for you.`)
+  else {
+    const resources = (r: { cpu: number; memory: number; storage: number } | null): string => (r === null ? '-' : `${r.cpu}/${r.memory}/${r.storage}`)
+    const rows = result.vms.map((vm) => [vm.id, vm.status, resources(vm.resources), vm.ssh_port === null ? '-' : String(vm.ssh_port), vm.created_at ?? '-'])
+    say(ctx.io, table(['NAME', 'STATUS', 'CPU/GB/GB', 'SSH PORT', 'CREATED'], rows))
   }
-  const rows = result.vms.map((vm) => [vm.name, vm.status, `${vm.resources.cpu}/${vm.resources.memory}/${vm.resources.storage}`, vm.ssh_port === null ? '-' : String(vm.ssh_port), vm.created_at])
-  say(ctx.io, table(['NAME', 'STATUS', 'CPU/GB/GB', 'SSH PORT', 'CREATED'], rows))
+  if (result.all_renters) note(ctx.io, `provider ${result.provider_id} runs the original API, which knows no owners: it lists every renter's VMs, not only yours (and reports memory and storage wrongly)`)
+  if (result.hidden_malformed > 0) note(ctx.io, `${result.hidden_malformed} entr${result.hidden_malformed === 1 ? 'y' : 'ies'} of the provider's list hidden: not VMs golem-vm can read`)
   return 0
 }

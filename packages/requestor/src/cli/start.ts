@@ -5,14 +5,14 @@
  */
 import { startVm } from '../app/rental-actions.js'
 import type { CommandContext } from './context.js'
-import { printVm, type VmOptions } from './info.js'
+import { printVm, vmAddress, type VmOptions } from './info.js'
 import { printJson, say } from './output.js'
 import { interruptible, startProgress } from './progress.js'
 
 /** Starts the VM `name`; returns the exit code. */
 export async function startCommand(ctx: CommandContext, name: string, opts: VmOptions): Promise<number> {
   const progress = startProgress(ctx.io, `starting "${name}"`)
-  const view = await interruptible((signal) => startVm(ctx.deps, name, opts.providerId, signal)).finally(() => progress.stop())
+  const view = await interruptible((signal) => startVm(ctx.deps, vmAddress(name, opts), signal)).finally(() => progress.stop())
   if (opts.json === true) {
     printJson(ctx.io, view)
     return 0

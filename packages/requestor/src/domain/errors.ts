@@ -19,10 +19,12 @@ export const EXIT_CODES = {
   CONFLICT: 4,
   /** Discovery or provider unreachable, timed out, rate-limited or shutting down: try again later. */
   UNAVAILABLE: 5,
-  /** The provider refused the renter's signature, or the identity does not own the rental. */
+  /** Trust: the provider refused the renter's signature, the identity does not own the rental, a provider is not verified or not at a public address. */
   UNAUTHORIZED: 6,
   /** The provider failed (5xx) or answered something that is not its API. */
   PROVIDER_FAILED: 7,
+  /** The provider does not offer the operation (an original 0.1.21 provider cannot stop or start VMs); nothing changed. */
+  NOT_SUPPORTED: 8,
   /** Interrupted by the user (Ctrl-C). */
   INTERRUPTED: 130,
 } as const
@@ -45,9 +47,11 @@ export const ERROR_EXIT_CODES = {
   UNAUTHORIZED: EXIT_CODES.UNAUTHORIZED,
   IDENTITY_MISMATCH: EXIT_CODES.UNAUTHORIZED,
   PROVIDER_UNVERIFIED: EXIT_CODES.UNAUTHORIZED,
+  ADDRESS_NOT_PUBLIC: EXIT_CODES.UNAUTHORIZED,
   DISCOVERY_FAILED: EXIT_CODES.PROVIDER_FAILED,
   PROVIDER_FAILED: EXIT_CODES.PROVIDER_FAILED,
   BAD_RESPONSE: EXIT_CODES.PROVIDER_FAILED,
+  NOT_SUPPORTED: EXIT_CODES.NOT_SUPPORTED,
   LOCAL_STATE: EXIT_CODES.FAILURE,
   SSH_KEY_MISSING: EXIT_CODES.FAILURE,
   SSH_UNAVAILABLE: EXIT_CODES.FAILURE,

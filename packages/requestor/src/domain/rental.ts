@@ -7,8 +7,11 @@
 import { VmResources, VmStatus } from '@golem-vm/protocol'
 import { z } from 'zod'
 
-/** Last known state: the provider's VM status, or `creating`/`unknown` while the outcome of a create is open. */
-export const RentalStatus = z.union([VmStatus, z.enum(['unknown'])])
+/**
+ * Last known state: the provider's VM status (an original provider also
+ * reports `deleted`), or `creating`/`unknown` while the outcome of a create is open.
+ */
+export const RentalStatus = z.union([VmStatus, z.enum(['deleted', 'unknown'])])
 export type RentalStatus = z.infer<typeof RentalStatus>
 
 /** The schema of a rental record. */

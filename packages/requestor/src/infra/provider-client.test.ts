@@ -113,15 +113,53 @@ test('provider error codes become requestor errors that say what to do', async (
   }
 })
 
-test('answers of an original provider (detail only) and non-JSON answers are reported by status', async (t) => {
-  let answer: { status: number; text: string } = { status: 404, text: '{"detail":"Not Found"}' }
+test('an original provider\'s answers: its VM without image or ssh_user, null on delete, its errors by status and detail', async (t) => {
+  let answer: { status: number; text: string; contentType?: string } = { status: 200, text: '' }
   const server = await fakeServer(t, () => answer)
   const client = clientFor(server.baseUrl)
-  await assert.rejects(client.get('x'), { code: 'VM_NOT_FOUND', message: /Not Found/ })
-  answer = { status: 500, text: 'Internal Server Error' }
-  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE' })
-  answer = { status: 200, text: '{"id": 3}' }
-  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE', message: /malformed the VM/ })
+  const original = { id: 'web-1', name: 'web-1', status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.1.2.3', ssh_port: 50800, created_at: '2026-11-23T21:22:34.517340', updated_at: '2026-11-23T21:22:34.517345', error_message: null }
+  answer = { status: 200, text: JSON.stringify(original) }
+  assert.deepEqual(await client.get('web-1'), { ...original, image: null })
+  answer = { status: 200, text: JSON.stringify({ ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', multipass_name: 'golem-web-1-20261123-212225' }) }
+  assert.deepEqual(await client.access('web-1'), { ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', ssh_user: null })
+  answer = { status: 200, text: 'null' }
+  await client.delete('web-1')
+  answer = { status: 200, text: JSON.stringify({ ...original, id: 'nope', name: 'nope', status: 'error', ip_address: null, ssh_port: null, error_message: 'VM nope not found' }) }
+  await assert.rejects(client.get('nope'), { code: 'VM_NOT_FOUND', message: /has no VM "nope" \(it answered "VM nope not found"\)/ })
+  answer = { status: 404, text: '{"detail":"VM mapping not found"}' }
+  await assert.rejects(client.access('nope'), { code: 'VM_NOT_FOUND', message: /^the provider refused: VM mapping not found \[HTTP 404\]; / })
+  answer = { status: 404, text: '{"detail":"Not Found"}' }
+  await assert.rejects(client.stop('web-1'), { code: 'NOT_SUPPORTED', message: /^the provider at http:\/\/127\.0\.0\.1:\d+ does not support stopping VMs$/ })
+  await assert.rejects(client.start('web-1'), { code: 'NOT_SUPPORTED', message: /does not support starting VMs$/ })
+  await assert.rejects(client.get('web-1'), { code: 'PROVIDER_FAILED', message: /has no route for reading the VM \(HTTP 404\)/ })
+  answer = { status: 500, text: 'Internal Server Error', contentType: 'text/plain; charset=utf-8' }
+  await assert.rejects(client.create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } }), { code: 'PROVIDER_FAILED', message: /failed while creating the VM \(HTTP 500: Internal Server Error\); try again later/ })
+  answer = { status: 422, text: JSON.stringify({ detail: [{ loc: ['body', 'name'], msg: 'string does not match regex "^[a-z0-9][a-z0-9-]*[a-z0-9]$"', type: 'value_error.str.regex' }] }) }
+  await assert.rejects(client.create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } }), { code: 'INVALID_REQUEST', message: /^the provider refused: name: string does not match regex .* \[HTTP 422\]/ })
+  answer = { status: 500, text: '{"detail":"500: multipass delete failed"}' }
+  await assert.rejects(client.delete('web-1'), { code: 'PROVIDER_FAILED', message: /^the provider failed: 500: multipass delete failed \[HTTP 500\]/ })
+})
+
+test('what the renter acts on is checked strictly, and the message names the field', async (t) => {
+  let text = ''
+  const server = await fakeServer(t, () => ({ status: 200, text }))
+  const client = clientFor(server.baseUrl)
+  text = '{"id": 3}'
+  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE', message: /answered reading the VM with something golem-vm cannot use \(id: .*\); it may run an incompatible version$/ })
+  text = 'null'
+  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE', message: /cannot use \(Invalid input: expected object, received null\)/ })
+  text = JSON.stringify(vm('../../etc'))
+  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE', message: /\(id: must use only/ }, 'an id that could be a path')
+  text = JSON.stringify({ ssh_host: '1.2.3.4', ssh_port: 0, vm_id: 'web-1' })
+  await assert.rejects(client.access('web-1'), { code: 'BAD_RESPONSE', message: /\(ssh_port: / })
+  text = JSON.stringify({ status: 'gone' })
+  await assert.rejects(client.delete('web-1'), { code: 'BAD_RESPONSE' })
+  text = JSON.stringify([vm('vm-a'), { id: 'vm-b' }, vm('vm-c', 'deleted'), vm('vm-d', 'exploded')])
+  const list = await client.list()
+  assert.deepEqual([list.vms.map((v) => [v.id, v.status]), list.malformed], [[['vm-a', 'running'], ['vm-c', 'deleted']], 2])
+  text = JSON.stringify({ ...vm('vm-a'), name: 'a\u001b]0;pwned\u0007', error_message: 'line\nforged', image: 7 })
+  const shown = await client.get('vm-a')
+  assert.deepEqual([shown.name, shown.error_message, shown.image], ['a\\u001b]0;pwned\\u0007', 'line\\u000aforged', null], 'outside text is made terminal-safe')
 })
 
 test('an unreachable provider and one that does not answer in time are told apart', async (t) => {

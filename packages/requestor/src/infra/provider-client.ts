@@ -2,18 +2,24 @@
  * The renter's client of one provider's API. Every request is signed with
  * the renter's identity for the provider's address (the audience) over the
  * method, the path with query exactly as sent and the exact body bytes; the
- * four `X-Golem-*` headers carry the signature. Answers are checked against
- * the protocol schemas; errors become {@link RequestorError}s whose message
- * says what to do (see `provider-errors.ts`).
+ * four `X-Golem-*` headers carry the signature. Answers of this project's
+ * provider and of an original 0.1.21 one are read (see `provider-answers.ts`),
+ * each at most {@link MAX_ANSWER_BYTES} and within a deadline; errors become
+ * {@link RequestorError}s whose message says what to do (`provider-errors.ts`).
  *
  * @module
  */
-import { API_PREFIX, SIGNATURE_HEADERS, VmAccessInfo, VmInfo, signRequest, type VmResources } from '@golem-vm/protocol'
+import { API_PREFIX, SIGNATURE_HEADERS, signRequest, type VmResources } from '@golem-vm/protocol'
 import type { Signer } from 'ethers'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { RequestorError } from '../domain/errors.js'
+import { cleanText } from '../domain/terminal-text.js'
 import { httpRequest, parseJson, TransportError, type HttpResponse } from './http.js'
-import { errorFromResponse, transportError } from './provider-errors.js'
+import { isOriginalNotFound, ProviderAccess, ProviderDeleted, ProviderVm } from './provider-answers.js'
+import { errorFromResponse, transportError, type Operation } from './provider-errors.js'
+
+/** The most a provider's answer may be: far more than any real answer, far less than memory. */
+export const MAX_ANSWER_BYTES = 1024 * 1024
 
 /** What the renter sends to create a VM. */
 export interface CreateVmBody {
@@ -42,9 +48,24 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined
 }
 
-const Deleted = z.object({ vm_id: z.string(), status: z.literal('deleted') }).loose()
-
 const vmPath = (id: string, suffix = ''): string => `${API_PREFIX}/vms/${encodeURIComponent(id)}${suffix}`
+
+/** What each call does, for messages (see provider-errors.ts). */
+const OPS = {
+  create: { doing: 'creating the VM', optional: false, changes: true },
+  list: { doing: 'listing your VMs', optional: false, changes: false },
+  get: { doing: 'reading the VM', optional: false, changes: false },
+  access: { doing: 'reading where to SSH to the VM', optional: false, changes: false },
+  start: { doing: 'starting VMs', optional: true, changes: true },
+  stop: { doing: 'stopping VMs', optional: true, changes: true },
+  delete: { doing: 'deleting the VM', optional: false, changes: true },
+} as const satisfies Record<string, Operation>
+
+/** A provider's VM list: the well-formed entries, and how many were not. */
+export interface ProviderVmList {
+  readonly vms: ProviderVm[]
+  readonly malformed: number
+}
 
 /** Talks to one provider on behalf of one renter. */
 export class ProviderClient {
@@ -55,39 +76,53 @@ export class ProviderClient {
   }
 
   /** Creates a VM; resolves once the provider reports it running. */
-  async create(body: CreateVmBody, opts: CallOptions = {}): Promise<VmInfo> {
-    const json = await this.#call('POST', `${API_PREFIX}/vms`, JSON.stringify(body), this.#o.longTimeoutMs, opts.signal)
-    return this.#parse(VmInfo, json, 'the created VM')
+  async create(body: CreateVmBody, opts: CallOptions = {}): Promise<ProviderVm> {
+    const json = await this.#call('POST', `${API_PREFIX}/vms`, JSON.stringify(body), OPS.create, this.#o.longTimeoutMs, opts.signal)
+    return this.#parse(ProviderVm, json, OPS.create)
   }
 
-  /** The renter's VMs on this provider (the provider lists only the signer's). */
-  async list(): Promise<VmInfo[]> {
-    return this.#parse(z.array(VmInfo), await this.#call('GET', `${API_PREFIX}/vms`, ''), 'the VM list')
+  /**
+   * The VMs this provider lists for the renter: only the signer's on a
+   * provider that checks signatures; every VM on an original one.
+   */
+  async list(): Promise<ProviderVmList> {
+    const json = await this.#call('GET', `${API_PREFIX}/vms`, '', OPS.list)
+    if (!Array.isArray(json)) throw this.#malformed(OPS.list, 'expected a list')
+    const vms = json.flatMap((entry: unknown) => {
+      const parsed = ProviderVm.safeParse(entry)
+      return parsed.success ? [parsed.data] : []
+    })
+    return { vms, malformed: json.length - vms.length }
   }
 
   /** One VM. Throws VM_NOT_FOUND when it does not exist or is not the renter's. */
-  async get(id: string): Promise<VmInfo> {
-    return this.#parse(VmInfo, await this.#call('GET', vmPath(id), ''), 'the VM')
+  async get(id: string): Promise<ProviderVm> {
+    const vm = this.#parse(ProviderVm, await this.#call('GET', vmPath(id), '', OPS.get), OPS.get)
+    if (isOriginalNotFound(vm, id)) throw new RequestorError('VM_NOT_FOUND', `the provider at ${this.#o.baseUrl} has no VM "${id}" (it answered "VM ${id} not found")`)
+    return vm
   }
 
   /** Where to SSH to the VM. */
-  async access(id: string): Promise<VmAccessInfo> {
-    return this.#parse(VmAccessInfo, await this.#call('GET', vmPath(id, '/access'), ''), 'the access info')
+  async access(id: string): Promise<ProviderAccess> {
+    return this.#parse(ProviderAccess, await this.#call('GET', vmPath(id, '/access'), '', OPS.access), OPS.access)
   }
 
-  /** Starts a stopped VM; resolves once it runs. */
-  async start(id: string, opts: CallOptions = {}): Promise<VmInfo> {
-    return this.#parse(VmInfo, await this.#call('POST', vmPath(id, '/start'), '', this.#o.longTimeoutMs, opts.signal), 'the started VM')
+  /** Starts a stopped VM; resolves once it runs. Throws NOT_SUPPORTED on a provider without the route. */
+  async start(id: string, opts: CallOptions = {}): Promise<ProviderVm> {
+    return this.#parse(ProviderVm, await this.#call('POST', vmPath(id, '/start'), '', OPS.start, this.#o.longTimeoutMs, opts.signal), OPS.start)
   }
 
-  /** Stops a running VM. */
-  async stop(id: string, opts: CallOptions = {}): Promise<VmInfo> {
-    return this.#parse(VmInfo, await this.#call('POST', vmPath(id, '/stop'), '', this.#o.longTimeoutMs, opts.signal), 'the stopped VM')
+  /** Stops a running VM. Throws NOT_SUPPORTED on a provider without the route. */
+  async stop(id: string, opts: CallOptions = {}): Promise<ProviderVm> {
+    return this.#parse(ProviderVm, await this.#call('POST', vmPath(id, '/stop'), '', OPS.stop, this.#o.longTimeoutMs, opts.signal), OPS.stop)
   }
 
-  /** Deletes the VM and everything it held. */
+  /**
+   * Deletes the VM and everything it held. An original provider answers
+   * `null` whether or not it had the VM; this provider answers 404 when it did not.
+   */
   async delete(id: string, opts: CallOptions = {}): Promise<void> {
-    this.#parse(Deleted, await this.#call('DELETE', vmPath(id), '', this.#o.longTimeoutMs, opts.signal), 'the deletion')
+    this.#parse(ProviderDeleted, await this.#call('DELETE', vmPath(id), '', OPS.delete, this.#o.longTimeoutMs, opts.signal), OPS.delete)
   }
 
   /** The exact headers of a signed request (exposed for tests and for callers that send it themselves). */
@@ -104,25 +139,30 @@ export class ProviderClient {
   }
 
   // Signs and sends one request; resolves with the JSON of a 2xx answer, throws a RequestorError otherwise.
-  async #call(method: string, path: string, text: string, timeoutMs = this.#o.timeoutMs, signal?: AbortSignal): Promise<unknown> {
+  async #call(method: string, path: string, text: string, op: Operation, timeoutMs = this.#o.timeoutMs, signal?: AbortSignal): Promise<unknown> {
     const body = Buffer.from(text, 'utf8')
     const headers = await this.signedHeaders(method, path, body)
     let response: HttpResponse
     try {
-      response = await httpRequest({ method, baseUrl: this.#o.baseUrl, path, headers, ...(body.length > 0 ? { body } : {}), timeoutMs, signal })
+      response = await httpRequest({ method, baseUrl: this.#o.baseUrl, path, headers, ...(body.length > 0 ? { body } : {}), timeoutMs, maxResponseBytes: MAX_ANSWER_BYTES, signal })
     } catch (error) {
-      if (error instanceof TransportError) throw transportError(error, this.#o.baseUrl)
+      if (error instanceof TransportError) throw transportError(error, this.#o.baseUrl, op)
       throw error
     }
     const json = parseJson(response.body)
     if (response.status >= 200 && response.status < 300 && json !== undefined) return json
-    throw errorFromResponse(response.status, json, this.#o.baseUrl)
+    throw errorFromResponse(response.status, json, response.body, this.#o.baseUrl, op)
   }
 
-  #parse<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
+  #parse<O>(schema: z.ZodType<O>, json: unknown, op: Operation): O {
     const parsed = schema.safeParse(json)
     if (parsed.success) return parsed.data
     const issue = parsed.error.issues[0]
-    throw new RequestorError('BAD_RESPONSE', `the provider at ${this.#o.baseUrl} answered with malformed ${what} (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}); it may run an incompatible version`)
+    const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.join('.')}: `
+    throw this.#malformed(op, `${where}${issue?.message ?? 'invalid'}`)
+  }
+
+  #malformed(op: Operation, problem: string): RequestorError {
+    return new RequestorError('BAD_RESPONSE', `the provider at ${this.#o.baseUrl} answered ${op.doing} with something golem-vm cannot use (${cleanText(problem)}); it may run an incompatible version`)
   }
 }

@@ -1,12 +1,26 @@
 /**
- * Turns the provider's error answers (`{code, message}`, codes listed in
- * docs/errors.md) and transport failures into requestor errors whose message
- * says what happened and what to do.
+ * Turns a provider's error answers and transport failures into requestor
+ * errors whose message says what happened and what to do. Two dialects are
+ * read: this project's `{code, message}` (codes in docs/errors.md) and the
+ * original 0.1.21's `{"detail": "…"}`, its 422 lists and its plain-text 500.
+ * A route the provider does not have (the original has no start and stop)
+ * is reported as an operation it does not support, not as a missing VM.
  *
  * @module
  */
 import { RequestorError, type RequestorErrorCode } from '../domain/errors.js'
+import { cleanText } from '../domain/terminal-text.js'
 import type { TransportError } from './http.js'
+
+/** What the renter was doing, for messages: `stop` → "stopping VMs". */
+export interface Operation {
+  /** "stopping VMs", "creating the VM", … */
+  readonly doing: string
+  /** True for the operations an original 0.1.21 provider does not have (start, stop). */
+  readonly optional: boolean
+  /** True when the operation changes something, so a lost answer leaves its outcome open. */
+  readonly changes: boolean
+}
 
 /** How each provider error code is reported: our code, and advice appended to the provider's message. */
 const PROVIDER_CODES: Record<string, { code: RequestorErrorCode; advice: string }> = {
@@ -16,8 +30,6 @@ const PROVIDER_CODES: Record<string, { code: RequestorErrorCode; advice: string 
   UNSUPPORTED_MEDIA_TYPE: { code: 'INVALID_REQUEST', advice: 'this provider may run an incompatible version' },
   UNAUTHORIZED: { code: 'UNAUTHORIZED', advice: 'check that your clock is right (within 2 minutes) and that the provider id is the provider\'s own address; then try again' },
   VM_NOT_FOUND: { code: 'VM_NOT_FOUND', advice: 'the VM was deleted, or it was created with another identity (identity.json in the data dir)' },
-  ROUTE_NOT_FOUND: { code: 'PROVIDER_FAILED', advice: 'the provider does not support this operation; it may run an old version' },
-  METHOD_NOT_ALLOWED: { code: 'PROVIDER_FAILED', advice: 'the provider does not support this operation; it may run an old version' },
   VM_NAME_TAKEN: { code: 'NAME_TAKEN', advice: 'choose another name' },
   VM_BUSY: { code: 'VM_BUSY', advice: 'wait until its current operation ends (golem-vm info shows the status), then try again' },
   INSUFFICIENT_RESOURCES: { code: 'CAPACITY_GONE', advice: 'the capacity was taken since it was advertised; choose a smaller size or another provider (golem-vm providers)' },
@@ -38,39 +50,83 @@ function byStatus(status: number): { code: RequestorErrorCode; advice: string } 
   if (status === 404) return { code: 'VM_NOT_FOUND', advice: 'the VM does not exist on this provider, or is not yours' }
   if (status === 409) return { code: 'NAME_TAKEN', advice: 'choose another name' }
   if (status === 429) return { code: 'RATE_LIMITED', advice: 'wait a minute and try again' }
-  if (status === 400 || status === 413 || status === 415 || status === 422) return { code: 'INVALID_REQUEST', advice: 'the provider refused the request' }
-  return { code: 'PROVIDER_FAILED', advice: 'try again later or choose another provider' }
+  if (status === 400 || status === 413 || status === 415 || status === 422) return { code: 'INVALID_REQUEST', advice: 'fix the request as the provider says' }
+  if (status === 503) return { code: 'PROVIDER_TIMEOUT', advice: 'the provider is overloaded or restarting; try again in a minute' }
+  return { code: 'PROVIDER_FAILED', advice: 'try again later, or choose another provider (golem-vm providers)' }
+}
+
+interface Body { code?: unknown; message?: unknown; detail?: unknown; issues?: unknown }
+const asBody = (json: unknown): Body => (typeof json === 'object' && json !== null && !Array.isArray(json) ? json : {})
+
+// The original's 422 list: [{"loc": ["body", "name"], "msg": "…"}, …] → "name: …; …".
+function validationList(detail: unknown): string | undefined {
+  if (!Array.isArray(detail)) return undefined
+  return (detail as { loc?: unknown; msg?: unknown }[])
+    .map((d) => {
+      const loc = Array.isArray(d.loc) ? d.loc.filter((part) => part !== 'body').join('.') : ''
+      return `${loc === '' ? '' : `${loc}: `}${String(d.msg)}`
+    })
+    .join('; ')
+}
+
+// Our issues list: [{"path": "resources", "message": "…"}, …].
+function issueList(issues: unknown): string {
+  if (!Array.isArray(issues)) return ''
+  return (issues as { path?: unknown; message?: unknown }[]).map((i) => `${String(i.path)}: ${String(i.message)}`).join('; ')
 }
 
 // The provider's own words: `message`, else the original's `detail` (a string, or a validation list).
 function providerMessage(json: unknown): { code?: string; message: string } {
-  const body = (typeof json === 'object' && json !== null ? json : {}) as { code?: unknown; message?: unknown; detail?: unknown; issues?: unknown }
-  const issues = Array.isArray(body.issues)
-    ? (body.issues as { path?: unknown; message?: unknown }[]).map((i) => `${String(i.path)}: ${String(i.message)}`).join('; ')
-    : ''
-  const text = typeof body.message === 'string' ? body.message : typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail ?? '')
-  const message = `${text}${issues === '' || text.includes(issues) ? '' : ` (${issues})`}`.slice(0, 500)
-  return { ...(typeof body.code === 'string' ? { code: body.code } : {}), message }
+  const body = asBody(json)
+  const detail = typeof body.detail === 'string' ? body.detail : validationList(body.detail)
+  const text = typeof body.message === 'string' ? body.message : (detail ?? '')
+  const issues = issueList(body.issues)
+  const message = `${text}${issues === '' || text.includes(issues) ? '' : ` (${issues})`}`
+  return { ...(typeof body.code === 'string' ? { code: cleanText(body.code.slice(0, 64)) } : {}), message: cleanText(message.slice(0, 500)) }
 }
 
-/** The requestor error for a provider's non-2xx (or non-JSON) answer. */
-export function errorFromResponse(status: number, json: unknown, baseUrl: string): RequestorError {
+// A missing route: our ROUTE_NOT_FOUND / METHOD_NOT_ALLOWED, or the framework default the original answers with.
+function isMissingRoute(status: number, json: unknown): boolean {
+  const body = asBody(json)
+  if (status !== 404 && status !== 405) return false
+  if (body.code === 'ROUTE_NOT_FOUND' || body.code === 'METHOD_NOT_ALLOWED') return true
+  return body.code === undefined && (body.detail === 'Not Found' || body.detail === 'Method Not Allowed')
+}
+
+// The first line of a plain-text answer, for the message ("Internal Server Error").
+const plainText = (text: string): string => cleanText((text.split('\n')[0] ?? '').trim().slice(0, 120))
+
+/**
+ * The requestor error for a provider's answer that is not a success: a
+ * status outside 2xx, or a body that is not JSON.
+ */
+export function errorFromResponse(status: number, json: unknown, text: string, baseUrl: string, op: Operation): RequestorError {
+  if (isMissingRoute(status, json)) {
+    return op.optional
+      ? new RequestorError('NOT_SUPPORTED', `the provider at ${baseUrl} does not support ${op.doing}`)
+      : new RequestorError('PROVIDER_FAILED', `the provider at ${baseUrl} has no route for ${op.doing} (HTTP ${status}); it runs an incompatible version`)
+  }
   if (json === undefined) {
-    const kind = status >= 200 && status < 300 ? 'a non-JSON answer' : `HTTP ${status} without a JSON body`
-    return new RequestorError(status === 404 ? 'VM_NOT_FOUND' : 'BAD_RESPONSE', `the provider at ${baseUrl} sent ${kind}; it may run an incompatible version, or something else listens there`)
+    const said = plainText(text)
+    if (status >= 500) {
+      return new RequestorError(byStatus(status).code, `the provider at ${baseUrl} failed while ${op.doing} (HTTP ${status}${said === '' ? '' : `: ${said}`}); try again later, or choose another provider (golem-vm providers)`)
+    }
+    return new RequestorError('BAD_RESPONSE', `the provider at ${baseUrl} answered ${op.doing} with HTTP ${status} and no JSON; it may run an incompatible version, or something else listens there`)
   }
   const said = providerMessage(json)
   const mapping = (said.code === undefined ? undefined : PROVIDER_CODES[said.code]) ?? byStatus(status)
-  const code = said.code === undefined ? `HTTP ${status}` : said.code
-  return new RequestorError(mapping.code, `the provider refused: ${said.message || code} [${code}]; ${mapping.advice}`)
+  const tag = said.code === undefined ? `HTTP ${status}` : said.code
+  const verb = status >= 500 ? 'failed' : 'refused'
+  return new RequestorError(mapping.code, `the provider ${verb}: ${said.message === '' ? tag : said.message} [${tag}]; ${mapping.advice}`)
 }
 
 /** The requestor error for a request that got no complete answer. */
-export function transportError(error: TransportError, baseUrl: string): RequestorError {
-  if (error.kind === 'aborted') return new RequestorError('INTERRUPTED', 'interrupted')
+export function transportError(error: TransportError, baseUrl: string, op: Operation): RequestorError {
+  if (error.kind === 'aborted') return new RequestorError('INTERRUPTED', `interrupted while ${op.doing}`)
   if (error.kind === 'timeout') {
-    return new RequestorError('PROVIDER_TIMEOUT', `the provider at ${baseUrl} did not answer in time (${error.reason}); it may still finish the operation: check with golem-vm info`)
+    const open = op.changes ? '; it may still finish: golem-vm info asks it later' : '; try again later'
+    return new RequestorError('PROVIDER_TIMEOUT', `the provider at ${baseUrl} did not answer in time while ${op.doing} (${error.reason})${open}`)
   }
-  if (error.kind === 'too-large') return new RequestorError('BAD_RESPONSE', `the provider at ${baseUrl} sent an answer that is far too large; it may run an incompatible version`)
+  if (error.kind === 'too-large') return new RequestorError('BAD_RESPONSE', `the provider at ${baseUrl} answered ${op.doing} with too much data (${error.reason}); it may run an incompatible version`)
   return new RequestorError('PROVIDER_UNREACHABLE', `the provider at ${baseUrl} is unreachable (${error.reason}); it may be offline or behind a firewall: try again later, or choose another provider (golem-vm providers)`)
 }

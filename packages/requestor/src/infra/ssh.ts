@@ -11,7 +11,6 @@
  */
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
-import { join } from 'node:path'
 import { RequestorError } from '../domain/errors.js'
 
 /** Where a rental's VM is reached and with which key. */
@@ -22,9 +21,6 @@ export interface SshTarget {
   readonly port: number
   readonly user: string
 }
-
-/** The known_hosts file of one rental. */
-export const knownHostsPath = (dataDir: string, name: string): string => join(dataDir, 'known_hosts', name)
 
 // ssh expands %-tokens in -i and file options, and splits UserKnownHostsFile at whitespace unless quoted.
 const sshPath = (path: string): string => {

@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import type { AdvertisementFromAnyServer, VmAccessInfo, VmInfo } from '@golem-vm/protocol'
+import type { AdvertisementFromAnyServer } from '@golem-vm/protocol'
 import { withProof } from './signed-advertisement.js'
 import { Wallet } from 'ethers'
 import type { ProviderTarget, RequestorDeps } from '../../src/app/deps.js'
 import { compose } from '../../src/compose.js'
+import type { RequestorConfig } from '../../src/config.js'
+import type { ProviderAccess, ProviderVm } from '../../src/infra/provider-answers.js'
 
 const PROVIDER_KEY = Wallet.createRandom().privateKey
 /** The fake provider's id. */
@@ -31,13 +33,13 @@ export const advertisement = (extra: Partial<AdvertisementFromAnyServer> = {}): 
 }
 
 /** A VM as a provider reports it. */
-export const vmInfo = (name: string, extra: Partial<VmInfo> = {}): VmInfo => ({
+export const vmInfo = (name: string, extra: Partial<ProviderVm> = {}): ProviderVm => ({
   id: name, name, status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.0.0.2', ssh_port: 50800,
   created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04', ...extra,
 })
 
 /** Access info as a provider reports it. */
-export const accessInfo = (name: string): VmAccessInfo => ({ ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: name, multipass_name: `golem-${name}` })
+export const accessInfo = (name: string): ProviderAccess => ({ ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: name })
 
 type Provider = ReturnType<RequestorDeps['provider']>
 
@@ -49,18 +51,21 @@ export interface Fakes {
   clients: { target: ProviderTarget; signer: string }[]
 }
 
-/** Deps on a fresh temp data dir, with fakes for discovery and the provider. */
-export function fakeDeps(t: TestContext): { deps: RequestorDeps; fakes: Fakes; dataDir: string } {
+/**
+ * Deps on a fresh temp data dir, with fakes for discovery and the provider;
+ * in development mode (the fakes are at 127.0.0.1) unless `config` says otherwise.
+ */
+export function fakeDeps(t: TestContext, config: Partial<RequestorConfig> = {}): { deps: RequestorDeps; fakes: Fakes; dataDir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'golem-vm-app-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const dataDir = join(dir, 'data')
-  const real = compose({ dataDir, discoveryUrl: 'http://discovery.invalid', createTimeoutMs: 60_000 })
+  const real = compose({ dataDir, discoveryUrl: 'http://discovery.invalid', createTimeoutMs: 60_000, environment: 'development', allowPrivateAddresses: true, ...config })
   const fakes: Fakes = {
     ads: [advertisement()],
     clients: [],
     provider: {
       create: async (body) => vmInfo(body.name, { resources: body.resources }),
-      list: async () => [],
+      list: async () => ({ vms: [], malformed: 0 }),
       get: async (id) => vmInfo(id),
       access: async (id) => accessInfo(id),
       start: async (id) => vmInfo(id),

@@ -118,11 +118,20 @@ export interface CliResult {
   readonly stderr: string
 }
 
+/** Who runs the CLI: a data dir, a discovery service, and the environment (development unless said: test networks are on 127.0.0.1). */
+export interface CliEnv {
+  readonly dataDir: string
+  readonly discoveryUrl: string
+  readonly environment?: 'production' | 'development'
+  /** More environment variables (e.g. PATH with a fake ssh first). */
+  readonly extra?: Readonly<Record<string, string>>
+}
+
 /** Runs `golem-vm args…` as a real process with its own data dir and discovery URL. */
-export function cli(args: readonly string[], env: { dataDir: string; discoveryUrl: string }, timeoutMs = 120_000): Promise<CliResult> {
+export function cli(args: readonly string[], env: CliEnv, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI_BIN, ...args], {
-      env: { ...cleanEnv(), GOLEM_REQUESTOR_DATA_DIR: env.dataDir, GOLEM_REQUESTOR_DISCOVERY_URL: env.discoveryUrl },
+      env: { ...cleanEnv(), GOLEM_REQUESTOR_DATA_DIR: env.dataDir, GOLEM_REQUESTOR_DISCOVERY_URL: env.discoveryUrl, GOLEM_REQUESTOR_ENVIRONMENT: env.environment ?? 'development', ...env.extra },
       timeout: timeoutMs,
     }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
