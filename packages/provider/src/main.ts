@@ -13,7 +13,7 @@ import { settingFlags } from './settings.js'
 import { PortStatusDisplay } from './cli/port-status-view-display.js'
 import { portVerificationMode, StartupError, startProvider } from './compose.js'
 import { ProviderError } from './domain/errors.js'
-import { AdminClient, describe, localBaseUrl } from './cli/admin-client.js'
+import { AdminClient, answerError, apiRequest, CliError, localBaseUrl } from './cli/admin-client.js'
 import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identity.js'
 import { createServiceLogger } from '@golem-vm/common/logger'
 import { VERSION } from './version.js'
@@ -49,11 +49,9 @@ async function start(opts: Record<string, string | undefined>): Promise<void> {
     provider = await startProvider(config, log, { portDisplay })
   } catch (error) {
     portDisplay.stop()
-    if (!(error instanceof StartupError || error instanceof ProviderError)) throw error
-    log.fatal(error.message)
+    log.fatal({ err: error }, 'cannot start')
     log.flush()
-    console.error(`golem-provider: cannot start: ${error.message}`)
-    process.exit(1)
+    throw error instanceof StartupError ? new CliError(error.code, `cannot start: ${error.message}`) : error
   }
   const running = provider
   let stopping = false
@@ -72,33 +70,22 @@ async function start(opts: Record<string, string | undefined>): Promise<void> {
 
 async function status(opts: { json?: boolean; url?: string }): Promise<void> {
   const config = configFrom({})
-  const base = opts.url ?? localBaseUrl(config)
-  const response = await fetch(`${base}/api/v1/provider/status`, { signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => {
-    console.error(`golem-provider: no provider answers at ${base} (${(error as Error).message}); is it running?`)
-    process.exit(1)
-  })
-  const body: unknown = await response.json()
-  if (opts.json === true || !response.ok) {
-    console.log(JSON.stringify(body, null, 2))
-    process.exitCode = response.ok ? 0 : 1
+  const answer = await apiRequest(opts.url ?? localBaseUrl(config), 'GET', '/provider/status', { timeoutMs: 10_000 })
+  if (answer.status !== 200) throw answerError(answer)
+  if (opts.json === true) {
+    console.log(JSON.stringify(answer.body, null, 2))
     return
   }
   const { printStatus } = await import('./cli/status-view.js')
-  printStatus(body)
+  printStatus(answer.body)
 }
 
 // Prints the provider id and nothing else on stdout (notices go to stderr); creates the key on first use.
 async function identity(): Promise<void> {
   const config = configFrom({})
-  try {
-    const id = await loadOrCreateIdentity({ keyDir: config.keyDir, providerId: config.providerId, passphrase: config.keyPassphrase })
-    for (const notice of id.notices) console.error(`golem-provider: ${notice}`)
-    console.log(id.address)
-  } catch (error) {
-    if (!(error instanceof IdentityError)) throw error
-    console.error(`golem-provider: ${error.message}`)
-    process.exit(1)
-  }
+  const id = await loadOrCreateIdentity({ keyDir: config.keyDir, providerId: config.providerId, passphrase: config.keyPassphrase })
+  for (const notice of id.notices) console.error(`golem-provider: ${notice}`)
+  console.log(id.address)
 }
 
 // Lists every VM of the running provider (the operator sees all renters' VMs).
@@ -119,12 +106,9 @@ async function vms(opts: { json?: boolean }): Promise<void> {
 function vmAction(method: 'POST' | 'DELETE', suffix: string) {
   return async (name: string): Promise<void> => {
     const client = await AdminClient.fromConfig(configFrom({}))
-    const { status: code, body } = await client.request(method, `/vms/${encodeURIComponent(name)}${suffix}`)
-    if (code >= 400) {
-      console.error(`golem-provider: ${describe(body)}`)
-      process.exit(1)
-    }
-    console.log(JSON.stringify(body, null, 2))
+    const answer = await client.request(method, `/vms/${encodeURIComponent(name)}${suffix}`)
+    if (answer.status >= 400) throw answerError(answer)
+    console.log(JSON.stringify(answer.body, null, 2))
   }
 }
 
@@ -150,33 +134,50 @@ async function serviceAction(action: () => Promise<void>): Promise<void> {
   try {
     await action()
   } catch (error) {
-    if (!(error instanceof ServiceError)) throw error
-    console.error(`golem-provider: ${error.message}`)
-    process.exit(1)
+    throw error instanceof ServiceError ? new CliError('SERVICE_FAILED', error.message) : error
+  }
+}
+
+// What a failed command prints: its message and code, never a stack (a defect says so and points at the log level).
+function report(error: unknown): void {
+  const known = error instanceof CliError || error instanceof IdentityError || error instanceof ProviderError
+  const message = error instanceof Error ? error.message : String(error)
+  console.error(known ? `golem-provider: ${message} [${error.code}]` : `golem-provider: internal error: ${message} [INTERNAL]`)
+}
+
+// Every command runs through this: whatever it throws is reported once, with exit status 1.
+function command<A extends unknown[]>(run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await run(...args)
+    } catch (error) {
+      report(error)
+      process.exitCode = 1
+    }
   }
 }
 
 const program = new Command('golem-provider').description('Rent out VMs on the Golem Network.').version(VERSION)
 const startCmd = program.command('start').description('Run the provider daemon (API, SSH proxies, advertiser).')
 for (const { option } of START_FLAGS) startCmd.addOption(option)
-startCmd.action(start)
+startCmd.action(command(start))
 program
   .command('status')
   .description('Show the running provider: capacity, VMs, ports.')
   .option('--json', 'print the status endpoint\'s JSON')
   .option('--url <url>', 'provider base URL (default from the configuration)')
-  .action(status)
-program.command('vms').description('List every VM of the running provider (uses the admin token).').option('--json', 'print JSON').action(vms)
-program.command('stop-vm <name>').description('Stop a VM as the operator.').action(vmAction('POST', '/stop'))
-program.command('start-vm <name>').description('Start a VM as the operator.').action(vmAction('POST', '/start'))
-program.command('delete-vm <name>').description('Delete a VM as the operator; frees everything it held.').action(vmAction('DELETE', ''))
+  .action(command(status))
+program.command('vms').description('List every VM of the running provider (uses the admin token).').option('--json', 'print JSON').action(command(vms))
+program.command('stop-vm <name>').description('Stop a VM as the operator.').action(command(vmAction('POST', '/stop')))
+program.command('start-vm <name>').description('Start a VM as the operator.').action(command(vmAction('POST', '/start')))
+program.command('delete-vm <name>').description('Delete a VM as the operator; frees everything it held.').action(command(vmAction('DELETE', '')))
 program
   .command('install-service')
   .description('Run the provider at boot: write the systemd unit, enable and (re)start it. Running VMs are never stopped.')
   .option('--print', 'print the unit and change nothing')
   .option('--no-start', 'enable the unit but do not (re)start it now')
   .option('--environment-file <path>', 'the settings file the service reads (default: GOLEM_PROVIDER_ENV_FILE, else ./.env if it exists, else /etc/golem-provider.env)')
-  .action(installServiceAction)
-program.command('uninstall-service').description('Stop and disable the systemd unit and remove it. VMs keep running; the data dir is kept.').action(uninstallServiceAction)
-program.command('identity').description('Print the provider id: the address of the provider key (created on first use).').action(identity)
+  .action(command(installServiceAction))
+program.command('uninstall-service').description('Stop and disable the systemd unit and remove it. VMs keep running; the data dir is kept.').action(command(uninstallServiceAction))
+program.command('identity').description('Print the provider id: the address of the provider key (created on first use).').action(command(identity))
 await program.parseAsync()

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { Wallet } from 'ethers'
-import { fakeServer } from './helpers/fake-server.js'
+import { fakeServer } from '@golem-vm/common/fake-http-server'
 import { cli, json, tempDir, type CliEnv } from './helpers/network.js'
 import { withProof } from './helpers/signed-advertisement.js'
 

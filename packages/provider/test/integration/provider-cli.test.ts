@@ -58,3 +58,29 @@ test('a start with SSH ports in the kernel\'s ephemeral range warns with the sys
   assert.equal(warning.level, 40)
   assert.match(String(warning.msg), new RegExp(`^2 SSH port\\(s\\) of ${start}-${start + 1} .*sysctl -w net\\.ipv4\\.ip_local_reserved_ports=${start}-${start + 1} `))
 })
+
+test('every CLI failure prints its message and a code, never a stack trace', async (t) => {
+  const dir = tempDir(t)
+  const fakeState = join(dir, 'fake')
+  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  const range = await freePortRange(2)
+  const env = {
+    PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+  }
+  const fails = async (args: string[], extra: Record<string, string> = {}): Promise<string> => {
+    const result = await run(process.execPath, [PROVIDER_BIN, ...args], { env: { ...process.env, ...env, GOLEM_PROVIDER_ENV_FILE: '/nonexistent', ...extra } })
+      .then(() => assert.fail(`golem-provider ${args.join(' ')} succeeded`), (error: unknown) => error as { code: number; stderr: string })
+    assert.equal(result.code, 1)
+    assert.doesNotMatch(result.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace')
+    return result.stderr
+  }
+  assert.match(await fails(['vms']), /^golem-provider: no admin token at .+ \[NO_ADMIN_TOKEN\]\n$/)
+  assert.match(await fails(['status'], { GOLEM_PROVIDER_PORT: String(range.start - 1) }), /no provider answers at .+ \[PROVIDER_UNREACHABLE\]\n$/)
+  assert.match(await fails(['start'], { GOLEM_PROVIDER_IMAGE_CATALOG: join(dir, 'missing.json'), GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true', GOLEM_PROVIDER_LOG_FORMAT: 'json' }),
+    /golem-provider: cannot start: GOLEM_PROVIDER_IMAGE_CATALOG: cannot read .+ \[IMAGE_CATALOG_INVALID\]\n$/)
+  const daemon = await startDaemon(t, { env })
+  const port = new URL(daemon.baseUrl).port
+  assert.match(await fails(['delete-vm', 'nobody'], { GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: port }), /golem-provider: VM Not Found: .+ \[VM_NOT_FOUND\]\n$/)
+})

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { fakeServer } from '../../test/helpers/fake-server.js'
+import { fakeServer } from '@golem-vm/common/fake-http-server'
 import { DiscoveryClient, listingPath } from './discovery-client.js'
 
 const ad = (id: string, extra: Record<string, unknown> = {}) => ({

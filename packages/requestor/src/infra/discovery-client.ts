@@ -8,7 +8,8 @@
  */
 import { ADVERTISEMENTS_PATH, AdvertisementFromAnyServer, advertisementPath } from '@golem-vm/protocol'
 import { RequestorError } from '../domain/errors.js'
-import { httpRequest, parseJson, TransportError, type HttpResponse } from './http.js'
+import { parseJsonOrUndefined as parseJson } from '@golem-vm/common'
+import { httpRequest, TransportError, type HttpResponse } from '@golem-vm/common/http-request'
 
 /** Filters of a listing; each is passed to the service only when given. */
 export interface AdvertisementFilter {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { NonceCache, SIGNATURE_HEADERS, verifyRequest } from '@golem-vm/protocol'
 import { Wallet } from 'ethers'
-import { fakeServer, type SeenRequest } from '../../test/helpers/fake-server.js'
+import { fakeServer, type SeenRequest } from '@golem-vm/common/fake-http-server'
 import { RequestorError } from '../domain/errors.js'
 import { ProviderClient } from './provider-client.js'
 

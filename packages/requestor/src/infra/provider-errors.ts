@@ -10,7 +10,7 @@
  */
 import { RequestorError, type RequestorErrorCode } from '../domain/errors.js'
 import { cleanText } from '../domain/terminal-text.js'
-import type { TransportError } from './http.js'
+import type { TransportError } from '@golem-vm/common/http-request'
 
 /** What the renter was doing, for messages: `stop` → "stopping VMs". */
 export interface Operation {

@@ -1,8 +1,9 @@
 /**
- * A small HTTP client on `node:http`: the caller gives the exact path and
- * body bytes (so what is signed is what is sent), one deadline covers the
- * whole exchange (no hidden 300 s header timeout, as fetch has: a create may
- * take longer), and the answer is read up to a bound.
+ * The services' one HTTP client, on `node:http`: the caller gives the exact
+ * path and body bytes (so what is signed is what is sent), one deadline
+ * covers the whole exchange (no hidden 300 s header and body timeouts, as
+ * undici's fetch has: a create may take longer), and the answer is read up to
+ * a bound. Imported as `@golem-vm/common/http-request`.
  *
  * @module
  */
@@ -92,13 +93,4 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     if (req.signal?.aborted === true) onAbort()
     outgoing.end(req.body)
   })
-}
-
-/** The JSON of a body, or undefined when it is not JSON. */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
 }

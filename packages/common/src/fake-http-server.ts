@@ -1,6 +1,7 @@
 /**
- * An in-process HTTP server on 127.0.0.1 (port 0) for client tests: records
- * every request with its exact raw body and answers with what the test says.
+ * For tests of HTTP clients: an in-process server on 127.0.0.1 (port 0) that
+ * records every request with its exact raw body and answers with what the
+ * test says. Imported as `@golem-vm/common/fake-http-server`.
  *
  * @module
  */
