@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { getAddress } from 'ethers'
+import { getAddress } from '@golem-vm/protocol/eth'
 import { SIGNATURE_SCHEME, type Advertisement, type AdvertisementBody } from '@golem-vm/protocol'
 
 /** The provider's signed post behind an advertisement, kept so that renters can verify it themselves. */
