@@ -11,12 +11,12 @@
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import type { Logger } from 'pino'
 import { join } from 'node:path'
 import { compose, DATABASE_FILE } from './compose.js'
 import { redactUrl } from './infra/postgres-store.js'
 import { ConfigError, loadConfig, type DiscoveryConfig } from './config.js'
 import { createServiceLogger } from '@golem-vm/common/logger'
+import { stopOnSignals } from '@golem-vm/common'
 
 const SHUTDOWN_TIMEOUT_MS = 10_000
 
@@ -40,22 +40,6 @@ const urlOf = (a: AddressInfo): string => `http://${a.family === 'IPv6' ? `[${a.
 const storeName = (config: DiscoveryConfig): string =>
   config.databaseUrl === undefined ? `sqlite:${join(config.dataDir, DATABASE_FILE)}` : redactUrl(config.databaseUrl)
 
-// Closes the server on the first signal (bounded in time); a second signal exits at once.
-function handleSignals(app: FastifyInstance, logger: Logger): void {
-  let stopping = false
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1) }
-    stopping = true
-    logger.info({ event: 'stopping', signal }, 'stopping: finishing open requests')
-    setTimeout(() => { logger.error('shutdown took too long: exiting'); process.exit(1) }, SHUTDOWN_TIMEOUT_MS).unref()
-    app.close().then(
-      () => { logger.info({ event: 'stopped' }, 'stopped') },
-      (error: unknown) => { logger.error({ err: error }, 'error while stopping'); process.exitCode = 1 },
-    )
-  }
-  process.on('SIGINT', stop).on('SIGTERM', stop)
-}
-
 async function main(): Promise<void> {
   const { config, warnings } = settingsOrExit()
   const logger = createServiceLogger('golem-discovery', config.logLevel, config.logFormat, process.stdout.isTTY)
@@ -74,7 +58,9 @@ async function main(): Promise<void> {
     await app?.close()
     return
   }
-  handleSignals(app, logger)
+  const server = app
+  // Closes the server on the first signal (bounded in time); a second signal exits at once.
+  stopOnSignals({ logger, stop: () => server.close(), timeoutMs: SHUTDOWN_TIMEOUT_MS })
   const address = app.server.address() as AddressInfo
   logger.info({ event: 'listening', address: urlOf(address), host: address.address, port: address.port, version, dataDir: config.dataDir, environment: config.environment, store: storeName(config) },
     `discovery service listening on ${urlOf(address)}`)

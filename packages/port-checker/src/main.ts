@@ -17,6 +17,7 @@ import { composeServer } from './compose.js'
 import { ConfigError, loadConfig, unknownSettings, type Config } from './config.js'
 import { createLogger } from './logger.js'
 import type { PortCheckServer } from './server.js'
+import { stopOnSignals } from '@golem-vm/common'
 
 const EXIT_BAD_CONFIG = 2
 
@@ -45,26 +46,11 @@ async function listen(app: PortCheckServer, config: Config, logger: Logger): Pro
   logger.info({ event: 'listening', host: address.address, port: address.port, url }, `port checker listening on ${url}`)
 }
 
-// Lets in-flight checks finish (each ends within the request deadline), then lets the process exit on its own.
-function stopOnSignals(app: PortCheckServer, config: Config, logger: Logger): void {
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    logger.info({ event: 'stopping', signal }, `received ${signal}; stopping`)
-    const force = setTimeout(() => {
-      logger.error({ event: 'stop_timeout' }, 'stopping took too long; exiting')
-      process.exit(1)
-    }, config.requestDeadlineMs + 5_000)
-    force.unref()
-    await app.close()
-    clearTimeout(force)
-    logger.info({ event: 'stopped' }, 'stopped')
-  }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, (s) => void stop(s))
-}
-
 const config = loadConfigOrExit()
 const logger = createLogger({ debug: config.debug, pretty: process.stdout.isTTY })
 for (const name of unknownSettings(process.env)) logger.warn({ setting: name }, `${name} is not a port checker setting; ignored (typo?)`)
 logger.info({ event: 'config', config }, 'configuration loaded')
 const app = composeServer(config, logger)
-stopOnSignals(app, config, logger)
+// Lets in-flight checks finish (each ends within the request deadline), then exits.
+stopOnSignals({ logger, stop: () => app.close(), timeoutMs: config.requestDeadlineMs + 5_000 })
 await listen(app, config, logger)

@@ -16,6 +16,7 @@ import { ProviderError } from './domain/errors.js'
 import { AdminClient, answerError, apiRequest, CliError, localBaseUrl } from './cli/admin-client.js'
 import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identity.js'
 import { createServiceLogger } from '@golem-vm/common/logger'
+import { stopOnSignals } from '@golem-vm/common'
 import { VERSION } from './version.js'
 
 // Flags of `start`: every setting but the secrets, generated from settings.ts with its help and default.
@@ -53,19 +54,9 @@ async function start(opts: Record<string, string | undefined>): Promise<void> {
     log.flush()
     throw error instanceof StartupError ? new CliError(error.code, `cannot start: ${error.message}`) : error
   }
+  // Operations in flight are undone first (each within its deadline), so stopping takes as long as it takes; a second signal ends it at once.
   const running = provider
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info({ signal }, 'shutting down')
-    running.stop().then(() => process.exit(0), (error: unknown) => {
-      log.error({ err: error }, 'shutdown failed')
-      process.exit(1)
-    })
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  stopOnSignals({ logger: log, stop: () => running.stop() })
 }
 
 async function status(opts: { json?: boolean; url?: string }): Promise<void> {

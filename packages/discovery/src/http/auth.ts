@@ -17,8 +17,6 @@ import { DiscoveryError, type ErrorCode } from '../domain/errors.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The exact body bytes, for the signature check. */
-    rawBody?: Buffer
     /** The authenticated provider, set by the auth hook on writes. */
     poster?: Poster
   }

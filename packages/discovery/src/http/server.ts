@@ -16,6 +16,7 @@ import type { AdvertisementService } from '../app/advertisement-service.js'
 import { DiscoveryError } from '../domain/errors.js'
 import type { AuthOptions } from './auth.js'
 import { registerCors } from './cors.js'
+import { acceptRawJson } from '@golem-vm/common/raw-json-body'
 import { errorBody, handleError } from './error-handler.js'
 import { advertisementRoutes, healthRoutes } from './routes.js'
 
@@ -87,29 +88,6 @@ function serverFactory(limits: ConnectionLimits, logger: Logger) {
 /** An advertisement is a few hundred bytes; anything far larger is refused (ADV_008). */
 export const BODY_LIMIT_BYTES = 16 * 1024
 
-// Refuses keys that could reach an object's prototype later on (JSON.parse itself keeps them as plain keys).
-function noPrototypeKeys(key: string, value: unknown): unknown {
-  if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new SyntaxError(`the key "${key}" is not allowed`)
-  return value
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-// Only JSON bodies in valid UTF-8 are accepted, and their exact bytes are kept: the signature covers them,
-// and renters check it against the same text.
-function registerJsonParser(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    request.rawBody = body
-    if (body.length === 0) { done(null, undefined); return }
-    try {
-      done(null, JSON.parse(utf8.decode(body), noPrototypeKeys))
-    } catch (error) {
-      done(new DiscoveryError('ADV_006', `The body is not valid JSON in UTF-8: ${(error as Error).message}`), undefined)
-    }
-  })
-}
-
 // Per-client limit (the client address honours trustProxy); /health and preflights are exempt.
 async function registerRateLimit(app: FastifyInstance, perMinute: number): Promise<void> {
   if (perMinute === 0) return
@@ -143,7 +121,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
     done()
   })
-  registerJsonParser(app)
+  // Only JSON bodies in valid UTF-8 are accepted, and their exact bytes are kept: the signature covers them,
+  // and renters check it against the same text.
+  acceptRawJson(app, { invalid: (reason) => new DiscoveryError('ADV_006', `The body is not valid JSON in UTF-8: ${reason}`) })
   registerCors(app)
   await registerRateLimit(app, deps.rateLimitPerMinute)
   await app.register(swagger, {

@@ -12,6 +12,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from 'pino'
 import { API_PREFIX, type ProviderStatus } from '@golem-vm/protocol'
 import type { Caller, VmService } from '../app/vm-service.js'
+import { acceptRawJson } from '@golem-vm/common/raw-json-body'
+import { ProviderError } from '../domain/errors.js'
 import { errorBody, handleError } from './error-handler.js'
 import { healthRoutes, statusRoutes } from './routes/provider.js'
 import { vmRoutes } from './routes/vms.js'
@@ -29,34 +31,12 @@ export interface ServerDeps {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The exact body bytes, for signature checks. */
-    rawBody?: Buffer
     /** Set by the VM routes' authentication hook, before validation. */
     caller?: Caller
   }
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024
-
-// JSON bodies are kept raw as well (signatures cover the exact bytes); an empty
-// body is no body, so `POST …/start` works with any or no content type.
-function registerBodyParsers(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
-    req.rawBody = body
-    if (body.length === 0) { done(null, undefined); return }
-    try {
-      done(null, JSON.parse(body.toString('utf8')))
-    } catch (error) {
-      done(error as Error, undefined)
-    }
-  })
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
-    req.rawBody = body
-    if (body.length === 0) { done(null, undefined); return }
-    done(Object.assign(new Error('unsupported media type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined)
-  })
-}
 
 const zodOnly = (): never => {
   throw new Error('a route schema reached Fastify\'s JSON-schema compilers; every schema here must be zod')
@@ -78,7 +58,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody('ROUTE_NOT_FOUND', `Not Found: no route ${req.method} ${req.url.split('?')[0] ?? ''}; see /docs`)),
   )
-  registerBodyParsers(app)
+  // JSON bodies are kept raw as well (signatures cover the exact bytes); an empty body is no body,
+  // so `POST …/start` works with any or no content type.
+  acceptRawJson(app, {
+    invalid: (reason) => new ProviderError('VALIDATION_FAILED', `the request body is not valid JSON: ${reason}`),
+    unsupported: () => new ProviderError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json'),
+  })
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute,
     timeWindow: 60_000,
