@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -95,6 +95,8 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<
   }
 }
 
+import { freePortRange } from '@golem-vm/common'
+
 export { freePortRange, isListening } from '@golem-vm/common'
 
 /** JSON request to the daemon; the caller states the body type it expects. */
@@ -107,4 +109,22 @@ export async function api<T = unknown>(base: string, method: string, path: strin
   }
   const res = await fetch(`${base}${path}`, init)
   return { status: res.status, body: (await res.json()) as T }
+}
+
+export const FAKE_MULTIPASS_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
+
+/**
+ * Settings of a daemon on the fake `multipass` with its state and data in
+ * `dir`, `ports` free SSH ports and unsigned requests allowed; the fake's VMs
+ * (and their sshd) are removed after the test.
+ */
+export async function fakeMultipassEnv(t: TestContext, dir: string, ports: number): Promise<Record<string, string>> {
+  const fakeState = join(dir, 'fake')
+  t.after(() => { execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  const range = await freePortRange(ports)
+  return {
+    PATH: `${FAKE_MULTIPASS_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+  }
 }

@@ -3,13 +3,13 @@
  * admin commands that see and manage every renter's VMs.
  */
 import assert from 'node:assert/strict'
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { canListen } from '@golem-vm/common'
-import { api, freePortRange, PROVIDER_BIN, REPO_ROOT, startDaemon, tempDir } from '../helpers/daemon.js'
+import { api, fakeMultipassEnv, PROVIDER_BIN, REPO_ROOT, startDaemon, tempDir } from '../helpers/daemon.js'
 import { ed25519Key } from '../helpers/keys.js'
 
 const FAKE_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
@@ -17,14 +17,7 @@ const run = promisify(execFile)
 
 test('identity, status --json, vms and delete-vm as the operator; a second daemon on the same data dir refuses to start', async (t) => {
   const dir = tempDir(t)
-  const fakeState = join(dir, 'fake')
-  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
-  const range = await freePortRange(2)
-  const env = {
-    PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
-    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-  }
+  const env = await fakeMultipassEnv(t, dir, 2)
   const daemon = await startDaemon(t, { env })
   // A second provider on the same data dir would share its ledger and VMs: it must not start.
   await assert.rejects(startDaemon(t, { env }), /exited with 1.*another provider runs with this data dir/s)
@@ -61,14 +54,7 @@ test('a start with SSH ports in the kernel\'s ephemeral range warns with the sys
 
 test('every CLI failure prints its message and a code, never a stack trace', async (t) => {
   const dir = tempDir(t)
-  const fakeState = join(dir, 'fake')
-  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
-  const range = await freePortRange(2)
-  const env = {
-    PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
-    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-  }
+  const env = await fakeMultipassEnv(t, dir, 2)
   const fails = async (args: string[], extra: Record<string, string> = {}): Promise<string> => {
     const result = await run(process.execPath, [PROVIDER_BIN, ...args], { env: { ...process.env, ...env, GOLEM_PROVIDER_ENV_FILE: '/nonexistent', ...extra } })
       .then(() => assert.fail(`golem-provider ${args.join(' ')} succeeded`), (error: unknown) => error as { code: number; stderr: string })
@@ -77,7 +63,7 @@ test('every CLI failure prints its message and a code, never a stack trace', asy
     return result.stderr
   }
   assert.match(await fails(['vms']), /^golem-provider: no admin token at .+ \[NO_ADMIN_TOKEN\]\n$/)
-  assert.match(await fails(['status'], { GOLEM_PROVIDER_PORT: String(range.start - 1) }), /no provider answers at .+ \[PROVIDER_UNREACHABLE\]\n$/)
+  assert.match(await fails(['status'], { GOLEM_PROVIDER_PORT: String(Number(env.GOLEM_PROVIDER_PORT_RANGE_START) - 1) }), /no provider answers at .+ \[PROVIDER_UNREACHABLE\]\n$/)
   assert.match(await fails(['start'], { GOLEM_PROVIDER_IMAGE_CATALOG: join(dir, 'missing.json'), GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true', GOLEM_PROVIDER_LOG_FORMAT: 'json' }),
     /golem-provider: cannot start: GOLEM_PROVIDER_IMAGE_CATALOG: cannot read .+ \[IMAGE_CATALOG_INVALID\]\n$/)
   const daemon = await startDaemon(t, { env })

@@ -5,17 +5,17 @@
  * when the public address changes, the advertisement and `/access` follow it.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { api, freePortRange, REPO_ROOT, startDaemon, tempDir } from '../helpers/daemon.js'
+import { api, fakeMultipassEnv, startDaemon, tempDir } from '../helpers/daemon.js'
 import { ed25519Key } from '../helpers/keys.js'
 import { startDiscovery, type Service } from '../helpers/services.js'
 
-const FAKE_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
+// Room for a few small VMs, whatever the host.
+const OFFER = { GOLEM_PROVIDER_OFFER_CPU_CORES: '4', GOLEM_PROVIDER_OFFER_MEMORY_GB: '8', GOLEM_PROVIDER_OFFER_STORAGE_GB: '60' }
 
 interface Ad { provider_id: string; resources: { cpu: number; memory: number; storage: number }; ip_address: string; api_port?: number }
 
@@ -33,17 +33,9 @@ async function eventually(discovery: Service, id: string, check: (ad: Ad | undef
 
 test('the advertisement follows the ledger, survives a discovery restart and is removed at shutdown', async (t) => {
   const dir = tempDir(t)
-  const fakeState = join(dir, 'fake')
-  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
   let discovery = await startDiscovery(t, join(dir, 'discovery'))
-  const range = await freePortRange(3)
   const daemon = await startDaemon(t, {
-    env: {
-      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_DISCOVERY_URL: discovery.url,
-      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-      GOLEM_PROVIDER_OFFER_CPU_CORES: '4', GOLEM_PROVIDER_OFFER_MEMORY_GB: '8', GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
-    },
+    env: { ...(await fakeMultipassEnv(t, dir, 3)), ...OFFER, GOLEM_PROVIDER_DISCOVERY_URL: discovery.url },
   })
   const id = (await api<{ provider_id: string }>(daemon.baseUrl, 'GET', '/api/v1/provider/status')).body.provider_id
   const first = await eventually(discovery, id, (ad) => ad !== undefined)
@@ -77,18 +69,12 @@ async function fakeAddressService(t: TestContext): Promise<{ url: string; answer
 
 test('a changed public address: /access and the advertisement both follow it', async (t) => {
   const dir = tempDir(t)
-  const fakeState = join(dir, 'fake')
-  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
   const discovery = await startDiscovery(t, join(dir, 'discovery'))
   const addresses = await fakeAddressService(t)
-  const range = await freePortRange(2)
   const daemon = await startDaemon(t, {
     env: {
-      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_DISCOVERY_URL: discovery.url,
-      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+      ...(await fakeMultipassEnv(t, dir, 2)), ...OFFER, GOLEM_PROVIDER_DISCOVERY_URL: discovery.url,
       GOLEM_PROVIDER_PUBLIC_IP: 'auto', GOLEM_PROVIDER_PUBLIC_IP_SERVICES: addresses.url, GOLEM_PROVIDER_PUBLIC_IP_CHECK_INTERVAL: '1',
-      GOLEM_PROVIDER_OFFER_CPU_CORES: '4', GOLEM_PROVIDER_OFFER_MEMORY_GB: '8', GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
     },
   })
   const id = (await api<{ provider_id: string }>(daemon.baseUrl, 'GET', '/api/v1/provider/status')).body.provider_id
