@@ -52,3 +52,25 @@ test('cloud-init announces its end on the console; a fixed address comes as netw
   }
   assert.equal(buildCloudInit({ hostname: 'web-1', instanceId: 'i', sshKey: 'ssh-ed25519 AAAA' }).networkConfig, undefined, 'no network-config: the backend\'s DHCP')
 })
+
+// What YAML 1.1 (cloud-init's PyYAML) reads as a boolean, null or number when it is not quoted.
+const YAML_1_1_NON_STRINGS = ['yes', 'no', 'on', 'off', 'true', 'false', 'null', '~', '0b101', '0x1F', '1e3', '0o17', 'y', 'n', '1_000', '12:30', '.inf', '.nan']
+
+test('every name stays a string in YAML 1.1 and 1.2, however a plain scalar would be read', () => {
+  for (const name of YAML_1_1_NON_STRINGS) {
+    const docs = buildCloudInit({ hostname: name, instanceId: `golem-${name}-20261124-101010`, sshKey: 'ssh-ed25519 AAAAC3Nza' })
+    for (const version of ['1.1', '1.2'] as const) {
+      const user = parse(docs.userData, { version }) as Record<string, unknown>
+      assert.equal(user.hostname, name, `${name} as hostname (YAML ${version})`)
+      assert.deepEqual(user.ssh_authorized_keys, ['ssh-ed25519 AAAAC3Nza'])
+      assert.equal(user.disable_root, false, 'booleans stay booleans')
+      assert.deepEqual(parse(docs.metaData, { version }), { 'instance-id': `golem-${name}-20261124-101010`, 'local-hostname': name })
+    }
+  }
+})
+
+test('a MAC address of digits only stays a string in YAML 1.1 (plain, it is a base-60 number there)', () => {
+  const network = { tap: 'gt1-1', mac: '52:54:00:12:34:56', address: '10.139.86.2', prefixLength: 24, gateway: '10.139.86.1', dns: ['1.1.1.1'] }
+  const config = parse(buildCloudInit({ hostname: 'web-1', instanceId: 'i', sshKey: 'ssh-ed25519 AAAA', network }).networkConfig ?? '', { version: '1.1' }) as { ethernets: { eth0: { match: { macaddress: unknown } } } }
+  assert.equal(config.ethernets.eth0.match.macaddress, '52:54:00:12:34:56')
+})

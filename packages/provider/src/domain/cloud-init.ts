@@ -2,7 +2,11 @@
  * The cloud-init documents a VM boots with, the same for every backend:
  * Multipass gets the user-data as a file, QEMU as a NoCloud seed.
  * Emitted with a YAML library, never by string building, so no input can
- * add keys to the document.
+ * add keys to the document; and every string value is double-quoted, so no
+ * value can change its type: cloud-init reads YAML 1.1, where a plain `yes`,
+ * `off`, `null`, `~`, `0b101`, `0x1f`, `1e3` or `0o17` is a boolean, null or
+ * number, and a MAC address such as `52:54:00:12:34:56` a base-60 number (a
+ * VM named `yes` got no hostname and no SSH key before).
  *
  * @module
  */
@@ -27,6 +31,9 @@ export interface CloudInitDocuments {
   readonly networkConfig?: string | undefined
 }
 
+// Keys stay plain (they are ours and fixed); every string value is quoted; no line folding.
+const YAML_OPTIONS = { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' } as const
+
 /**
  * The line cloud-init prints on the guest's console when it has finished
  * (its `final_message`, written by the last stage, every boot): until then
@@ -50,7 +57,7 @@ function networkConfig(n: GuestNetwork): string {
       },
     },
   }
-  return stringify(config, { lineWidth: 0 })
+  return stringify(config, YAML_OPTIONS)
 }
 
 /**
@@ -73,8 +80,8 @@ export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
   }
   const metaData = { 'instance-id': input.instanceId, 'local-hostname': input.hostname }
   return {
-    userData: `#cloud-config\n${stringify(userData, { lineWidth: 0 })}`,
-    metaData: stringify(metaData, { lineWidth: 0 }),
+    userData: `#cloud-config\n${stringify(userData, YAML_OPTIONS)}`,
+    metaData: stringify(metaData, YAML_OPTIONS),
     networkConfig: input.network === undefined ? undefined : networkConfig(input.network),
   }
 }
