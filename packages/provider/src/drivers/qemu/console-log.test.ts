@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { capConsoleLog, logTail, rotateConsoleLog } from './console-log.js'
+import { appendConsoleLog, capConsoleLog, logTail, rotateConsoleLog } from './console-log.js'
 
 function dir(t: TestContext): string {
   const d = mkdtempSync(join(tmpdir(), 'console-'))
@@ -44,4 +44,15 @@ test('logTail gives the last non-empty lines without terminal control sequences'
   assert.equal(await logTail(log, 2), 'line 3\n[    3.6] Kernel panic - not syncing: VFS')
   assert.equal(await logTail(log, 10), 'SeaBIOS\nline 2\nline 3\n[    3.6] Kernel panic - not syncing: VFS')
   assert.equal(await logTail(join(d, 'none.log'), 5), '')
+})
+
+test('drained console bytes are appended as they are, and the log stays under the cap', async (t) => {
+  const d = dir(t)
+  await rotateConsoleLog(d)
+  await appendConsoleLog(d, Buffer.from('boot\n'))
+  await appendConsoleLog(d, Buffer.alloc(0))
+  assert.equal(readFileSync(join(d, 'console.log'), 'utf8'), 'boot\n')
+  for (let i = 0; i < 5; i++) await appendConsoleLog(d, Buffer.alloc(1024 * 1024, 'y'))
+  assert.ok(statSync(join(d, 'console.log')).size <= 2 * 1024 * 1024)
+  assert.equal(statSync(join(d, 'console.log.1')).size, 256 * 1024)
 })

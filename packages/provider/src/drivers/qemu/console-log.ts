@@ -1,15 +1,18 @@
 /**
- * A VM's serial console log, kept for diagnosis and kept bounded. QEMU
- * appends to `console.log` (`append=on`, so truncating the file makes QEMU
- * write from its new end, with no sparse hole). Each boot starts a fresh
- * log and keeps the previous boot's as `console.log.1`; while the provider
- * runs, a log above the cap is cut to its last part (see `capConsoleLog`).
- * While the provider is down nothing caps it, so a guest that floods its
- * serial port could grow it until the provider comes back.
+ * A VM's serial console log, kept for diagnosis and kept bounded. QEMU keeps
+ * the console in a ring buffer in its memory (see qemu-argv.ts); the driver
+ * drains the ring into `console.log` while it boots the VM, every half
+ * minute while the provider runs, and before QEMU ends. So a guest that
+ * floods its serial port while the provider is down costs the ring's size
+ * and no disk. Each boot starts a fresh log and keeps the previous boot's as
+ * `console.log.1`; a log above the cap is cut to its last part (see
+ * `capConsoleLog`). VMs started by an older provider still have QEMU append
+ * to the file itself (`append=on`, so truncating it makes QEMU write from its
+ * new end, with no sparse hole); the same cap bounds them while it runs.
  *
  * @module
  */
-import { open, rename, stat, truncate, writeFile } from 'node:fs/promises'
+import { appendFile, open, rename, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { VM_FILES } from './qemu-argv.js'
 
@@ -50,6 +53,12 @@ export async function capConsoleLog(dir: string, maxBytes = CONSOLE_LOG_MAX_BYTE
   await writeFile(join(dir, VM_FILES.consoleOld), tail, { mode: 0o600 })
   await truncate(path, 0)
   return true
+}
+
+/** Appends what was drained from the console's ring to `console.log`, then caps the log. */
+export async function appendConsoleLog(dir: string, bytes: Uint8Array): Promise<void> {
+  if (bytes.length > 0) await appendFile(join(dir, VM_FILES.console), bytes, { mode: 0o600 })
+  await capConsoleLog(dir)
 }
 
 // Terminal control sequences and carriage returns make a log unreadable in a message.

@@ -12,8 +12,9 @@ const tail = (port: number) => [
   '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`,
   '-device', 'virtio-net-pci,netdev=n0,romfile=',
   '-device', 'virtio-rng-pci',
-  '-chardev', 'file,id=console0,path=console.log,append=on',
+  '-chardev', 'ringbuf,id=console0,size=1048576',
   '-serial', 'chardev:console0',
+  '-no-shutdown',
   '-qmp', 'unix:qmp.sock,server=on,wait=off',
   '-pidfile', 'qemu.pid',
 ]

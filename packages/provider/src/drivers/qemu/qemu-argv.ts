@@ -25,6 +25,17 @@ export const VM_FILES = {
   stderr: 'qemu.stderr.log',
 } as const
 
+/** QEMU's name of the serial console's ring buffer, read over QMP with `ringbuf-read`. */
+export const CONSOLE_DEVICE = 'console0'
+/**
+ * How much of the console QEMU keeps between two reads (a power of two). The
+ * guest's output goes into this ring in QEMU's memory, the oldest bytes
+ * overwritten first, never into a file: so it stays bounded whether or not the
+ * provider runs, however much the guest writes. The provider drains it into
+ * `console.log` (see console-log.ts).
+ */
+export const CONSOLE_RING_BYTES = 1024 * 1024
+
 /** Direct kernel boot, for images without a bootloader (absolute paths). */
 export interface KernelBoot {
   readonly kernel: string
@@ -56,9 +67,11 @@ const kernelArgs = (boot: KernelBoot | undefined): string[] => {
 /**
  * The arguments of `qemu-system-x86_64` for one VM. The process stays in the
  * foreground of its own session (the caller detaches it); the serial console
- * is appended to `console.log` (the driver rotates and caps it); QMP listens
- * on `qmp.sock`; `qemu.pid` is written and locked by QEMU, so a second QEMU
- * for the same folder refuses to start.
+ * goes into a ring buffer of {@link CONSOLE_RING_BYTES} (the driver drains it
+ * into `console.log`); QMP listens on `qmp.sock`; `qemu.pid` is written and
+ * locked by QEMU, so a second QEMU for the same folder refuses to start. With
+ * `-no-shutdown` a guest that powers off leaves QEMU paused rather than gone,
+ * so the driver can read the console's last lines before it ends QEMU.
  */
 export function qemuArgv(m: QemuMachine): string[] {
   return [
@@ -77,8 +90,9 @@ export function qemuArgv(m: QemuMachine): string[] {
     // No option ROM: iPXE would only add seconds of "Press Ctrl-B" to every boot.
     '-device', 'virtio-net-pci,netdev=n0,romfile=',
     '-device', 'virtio-rng-pci',
-    '-chardev', `file,id=console0,path=${VM_FILES.console},append=on`,
-    '-serial', 'chardev:console0',
+    '-chardev', `ringbuf,id=${CONSOLE_DEVICE},size=${CONSOLE_RING_BYTES}`,
+    '-serial', `chardev:${CONSOLE_DEVICE}`,
+    '-no-shutdown',
     '-qmp', `unix:${VM_FILES.qmp},server=on,wait=off`,
     '-pidfile', VM_FILES.pid,
   ]

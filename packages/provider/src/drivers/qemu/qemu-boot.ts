@@ -12,11 +12,11 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SshEndpoint } from '../../domain/vm.js'
 import { spawnDetached } from '../../infra/exec/spawn-detached.js'
-import { logTail, rotateConsoleLog } from './console-log.js'
+import { appendConsoleLog, logTail, rotateConsoleLog } from './console-log.js'
 import { qemuArgv, VM_FILES, type Accelerator } from './qemu-argv.js'
 import { DriverError } from '../driver.js'
 import { QmpError } from './qmp-client.js'
-import { queryVm } from './qmp-queries.js'
+import { queryVm, type VmRuntime } from './qmp-queries.js'
 import { isAlive } from './vm-process.js'
 import type { VmMeta } from './vm-folder.js'
 
@@ -40,8 +40,19 @@ const CONSOLE_TAIL_LINES = 15
 /** QEMU gets a minimal environment: the provider's own (settings, secrets) stays with the provider. */
 const QEMU_ENV: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' }
 
-/** The last console lines, as a sentence fragment for an error message. */
+/**
+ * Asks the folder's QEMU for its state and the forwarded SSH port, and moves
+ * what the guest wrote to its console since the last call into `console.log`.
+ */
+export async function pollQemu(dir: string, opts: { readonly timeoutMs: number; readonly signal?: AbortSignal | undefined }): Promise<VmRuntime> {
+  const vm = await queryVm(join(dir, VM_FILES.qmp), opts, true)
+  await appendConsoleLog(dir, vm.console ?? Buffer.alloc(0))
+  return vm
+}
+
+/** The last console lines (drained from a running QEMU first), as a sentence fragment for an error message. */
 export async function consoleTail(dir: string): Promise<string> {
+  await pollQemu(dir, { timeoutMs: 2000 }).catch(() => undefined)
   const tail = await logTail(join(dir, VM_FILES.console), CONSOLE_TAIL_LINES)
   return tail === '' ? 'the serial console is empty' : `last console lines:\n${tail}`
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { ExecFailure, run } from '../../infra/exec/run.js'
 import type { ImageCache } from '../../infra/images/image-cache.js'
@@ -16,14 +17,13 @@ import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, 
 import { toDriverError } from '../driver-error.js'
 import { detectAccelerator, type AccelDecision, type AccelSetting } from './accelerator.js'
 import { capConsoleLog } from './console-log.js'
-import { consoleTail, GUEST_ADDRESS, startQemu } from './qemu-boot.js'
+import { consoleTail, GUEST_ADDRESS, pollQemu, startQemu } from './qemu-boot.js'
 import { prepareDisk } from './qemu-disk.js'
 import { timed, withDeadline } from './phases.js'
 import { memoryMb, VM_FILES } from './qemu-argv.js'
 import { withQmp } from './qmp-client.js'
-import { queryVm } from './qmp-queries.js'
 import { VmFolders, type VmMeta } from './vm-folder.js'
-import { pidFromFile, pidsIn, terminate, waitForExit } from './vm-process.js'
+import { isAlive, pidFromFile, pidsIn, terminate, waitForExit } from './vm-process.js'
 
 export interface QemuDriverOptions {
   readonly binary: string
@@ -118,11 +118,12 @@ export class QemuDriver implements VmDriver {
       if (pid === undefined) return
       const started = performance.now()
       const asked = await this.#qmp(instance, (qmp) => qmp.execute('system_powerdown'), signal).then(() => true, () => false)
-      if (asked && (await waitForExit(pid, this.#o.powerdownTimeoutMs, signal))) {
+      if (asked && (await this.#poweredOff(instance, pid, signal))) {
         this.#o.logger.info({ instance, durationMs: Math.round(performance.now() - started) }, 'qemu vm powered off')
         return
       }
       this.#o.logger.warn({ instance, waitedMs: Math.round(performance.now() - started), acpi: asked }, 'the guest did not power off; forcing')
+      await pollQemu(this.#folders.dir(instance), { timeoutMs: QMP_TIMEOUT_MS }).catch(() => undefined)
       if (!(await terminate([pid], 3000))) throw new DriverError('FAILED', `the QEMU process ${pid} of ${instance} does not exit`)
     })
   }
@@ -144,12 +145,15 @@ export class QemuDriver implements VmDriver {
   async inspect(instance: string, signal: AbortSignal): Promise<DriverVmState> {
     if (!(await this.#folders.exists(instance))) return { kind: 'absent' }
     const dir = this.#folders.dir(instance)
-    await capConsoleLog(dir).catch(() => false)
     const pid = await pidFromFile(dir)
     const meta = await this.#folders.readMeta(instance).catch(() => undefined)
     if (pid === undefined) return meta === undefined ? { kind: 'other', detail: 'incomplete: its launch did not finish' } : { kind: 'stopped' }
     try {
-      const vm = await queryVm(join(dir, VM_FILES.qmp), { timeoutMs: QMP_TIMEOUT_MS, signal })
+      const vm = await pollQemu(dir, { timeoutMs: QMP_TIMEOUT_MS, signal })
+      if (vm.status === 'shutdown') {
+        await this.#endPoweredOff(instance, pid)
+        return { kind: 'stopped' }
+      }
       if (vm.status === 'running' && vm.sshPort !== undefined) return { kind: 'running', endpoint: { host: '127.0.0.1', port: vm.sshPort }, ipAddress: GUEST_ADDRESS }
       return { kind: 'other', detail: `qemu reports ${vm.status}` }
     } catch (error) {
@@ -181,6 +185,40 @@ export class QemuDriver implements VmDriver {
     return consoleTail(this.#folders.dir(instance)).catch(() => 'the serial console cannot be read')
   }
 
+  // Waits until the guest has powered off (QEMU exited, or paused in `shutdown` with `-no-shutdown`), draining
+  // its console meanwhile, then ends QEMU. False when the power-off timeout passed first.
+  async #poweredOff(instance: string, pid: number, signal: AbortSignal): Promise<boolean> {
+    const deadline = performance.now() + this.#o.powerdownTimeoutMs
+    while (performance.now() < deadline) {
+      if (!(await isAlive(pid))) return true
+      const vm = await pollQemu(this.#folders.dir(instance), { timeoutMs: QMP_TIMEOUT_MS, signal }).catch(() => undefined)
+      if (vm?.status === 'shutdown') {
+        await this.#endPoweredOff(instance, pid)
+        return true
+      }
+      await sleep(250, undefined, { signal })
+    }
+    return !(await isAlive(pid))
+  }
+
+  // A guest that powered off leaves QEMU paused (`-no-shutdown`) once its console was read: end QEMU now.
+  async #endPoweredOff(instance: string, pid: number): Promise<void> {
+    await this.#qmp(instance, (qmp) => qmp.execute('quit'), AbortSignal.timeout(QMP_TIMEOUT_MS)).catch(() => undefined)
+    if (!(await waitForExit(pid, 5000)) && !(await terminate([pid], 3000))) {
+      throw new DriverError('FAILED', `the QEMU process ${pid} of ${instance} does not exit after its guest powered off`)
+    }
+  }
+
+  // Drains a running VM's console into its log, and ends the QEMU of a guest that powered itself off.
+  async #tend(instance: string): Promise<void> {
+    const dir = this.#folders.dir(instance)
+    const pid = await pidFromFile(dir)
+    if (pid === undefined) return
+    const vm = await pollQemu(dir, { timeoutMs: QMP_TIMEOUT_MS }).catch(() => undefined)
+    if (vm === undefined) await capConsoleLog(dir)
+    else if (vm.status === 'shutdown') await this.#endPoweredOff(instance, pid)
+  }
+
   async #create(instance: string): Promise<string> {
     try {
       return await this.#folders.create(instance)
@@ -209,12 +247,12 @@ export class QemuDriver implements VmDriver {
     return this.#accel
   }
 
-  // Caps every VM's console log while the provider runs (see console-log.ts).
+  // Drains every running VM's console into its log while the provider runs (see console-log.ts).
   #startConsoleSweep(): void {
     if (this.#sweep !== undefined) return
     this.#sweep = setInterval(() => {
       void this.#folders.list().then(async (names) => {
-        for (const name of names) await capConsoleLog(this.#folders.dir(name)).catch(() => false)
+        for (const name of names) await this.#tend(name).catch(() => undefined)
       })
     }, CONSOLE_SWEEP_MS)
     this.#sweep.unref()

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { QmpError, withQmp } from './qmp-client.js'
-import { parseForwardedPort, queryVm } from './qmp-queries.js'
+import { parseForwardedPort, queryVm, readConsoleRing } from './qmp-queries.js'
 
 type Handler = (msg: Record<string, unknown>, reply: (value: unknown) => void) => void
 
@@ -46,6 +46,22 @@ test('negotiates, runs commands matched by id, and reads the forwarded port', as
     if (msg.execute === 'human-monitor-command') reply({ return: USERNET, id: msg.id })
   })
   assert.deepEqual(await queryVm(path, { timeoutMs: 2000 }), { status: 'running', sshPort: 46771 })
+})
+
+test('the console ring is read as bytes (base64 on the wire), and a QEMU without a ring gives none', async (t) => {
+  const bytes = Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0xff, 0x00, 0x0a, 0x79])
+  const reads: unknown[] = []
+  const withRing = await fakeQemu(t, (msg, reply) => {
+    if (msg.execute === 'ringbuf-read') {
+      reads.push(msg.arguments)
+      reply({ return: bytes.toString('base64'), id: msg.id })
+    } else if (msg.execute === 'query-status') reply({ return: { status: 'shutdown', running: false }, id: msg.id })
+    else reply({ return: USERNET, id: msg.id })
+  })
+  assert.deepEqual(await queryVm(withRing, { timeoutMs: 2000 }, true), { status: 'shutdown', sshPort: 46771, console: bytes })
+  assert.deepEqual(reads, [{ device: 'console0', size: 1024 * 1024, format: 'base64' }])
+  const noRing = await fakeQemu(t, (msg, reply) => reply({ error: { class: 'GenericError', desc: "Device 'console0' not found" }, id: msg.id }))
+  assert.equal(await withQmp(noRing, { timeoutMs: 2000 }, readConsoleRing), undefined)
 })
 
 test('an error reply rejects that command only', async (t) => {

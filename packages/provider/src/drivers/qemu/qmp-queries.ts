@@ -1,15 +1,19 @@
 /**
- * The QMP questions the driver asks a running QEMU: its run state and the
- * loopback port forwarded to the guest's SSH server (`info usernet`).
+ * The QMP questions the driver asks a running QEMU: its run state, the
+ * loopback port forwarded to the guest's SSH server (`info usernet`), and
+ * what the guest wrote to its serial console since the last read.
  *
  * @module
  */
-import { withQmp, type QmpOptions } from './qmp-client.js'
+import { CONSOLE_DEVICE, CONSOLE_RING_BYTES } from './qemu-argv.js'
+import { QmpError, withQmp, type QmpOptions, type QmpSession } from './qmp-client.js'
 
 export interface VmRuntime {
-  /** QEMU's run state: running, paused, shutdown, inmigrate, … */
+  /** QEMU's run state: running, paused, shutdown (the guest powered off; `-no-shutdown` keeps QEMU), … */
   readonly status: string
   readonly sshPort: number | undefined
+  /** The console bytes drained from the ring, when asked for (none when QEMU has no ring: an older VM). */
+  readonly console?: Buffer | undefined
 }
 
 /**
@@ -30,11 +34,26 @@ export function parseForwardedPort(infoUsernet: string, guestPort = 22): number 
 const statusOf = (value: unknown): string =>
   typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'string' ? value.status : 'unknown'
 
-/** Asks QEMU for its run state and the forwarded SSH port, in one QMP session. */
-export async function queryVm(socketPath: string, opts: QmpOptions): Promise<VmRuntime> {
+/** Takes what the console's ring holds (and empties it); undefined when this QEMU has no ring. */
+export async function readConsoleRing(qmp: QmpSession): Promise<Buffer | undefined> {
+  try {
+    const data = await qmp.execute('ringbuf-read', { device: CONSOLE_DEVICE, size: CONSOLE_RING_BYTES, format: 'base64' })
+    return typeof data === 'string' ? Buffer.from(data, 'base64') : undefined
+  } catch (error) {
+    if (error instanceof QmpError && error.kind === 'command') return undefined
+    throw error
+  }
+}
+
+/**
+ * Asks QEMU for its run state and the forwarded SSH port, in one QMP session;
+ * with `drainConsole`, also takes the console's new bytes.
+ */
+export async function queryVm(socketPath: string, opts: QmpOptions, drainConsole = false): Promise<VmRuntime> {
   return withQmp(socketPath, opts, async (qmp) => {
     const status = statusOf(await qmp.execute('query-status'))
     const usernet = await qmp.execute('human-monitor-command', { 'command-line': 'info usernet' })
-    return { status, sshPort: typeof usernet === 'string' ? parseForwardedPort(usernet) : undefined }
+    const sshPort = typeof usernet === 'string' ? parseForwardedPort(usernet) : undefined
+    return drainConsole ? { status, sshPort, console: await readConsoleRing(qmp) } : { status, sshPort }
   })
 }
