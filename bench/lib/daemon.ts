@@ -126,6 +126,8 @@ export function daemonEnv(world: World, apiPort: number, range: { start: number;
     GOLEM_PROVIDER_ENV_FILE: '/nonexistent',
     GOLEM_PROVIDER_DATA_DIR: world.dataDir,
     GOLEM_PROVIDER_BACKEND: 'multipass',
+    // The fake's VMs listen on 127.0.0.N: its VM network is the loopback one.
+    GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
     GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
     GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
     GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),

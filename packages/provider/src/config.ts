@@ -9,6 +9,7 @@
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { z } from 'zod'
+import { parseSubnet, type Subnet } from './drivers/multipass/vm-network.js'
 import { ENV_PREFIX, settingSchemas } from './settings.js'
 
 export { ENV_PREFIX }
@@ -47,6 +48,8 @@ export interface Config {
   readonly keyPassphrase: string | undefined
   readonly backend: 'auto' | 'multipass' | 'qemu'
   readonly multipassBinary: string | undefined
+  /** Where Multipass gives its VMs addresses; SSH forwards go nowhere else. 'auto': the subnet of its bridge on this host. */
+  readonly multipassNetwork: readonly Subnet[] | 'auto'
   readonly qemuBinary: string
   readonly qemuImgBinary: string
   /** `auto` probes the host once at start (see drivers/qemu/accelerator.ts). */
@@ -152,6 +155,7 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
     keyPassphrase: s.KEY_PASSPHRASE,
     backend: s.BACKEND,
     multipassBinary: s.MULTIPASS_BINARY_PATH,
+    multipassNetwork: s.MULTIPASS_NETWORK === 'auto' ? 'auto' : s.MULTIPASS_NETWORK.split(',').flatMap((v) => parseSubnet(v) ?? []),
     qemuBinary: s.QEMU_BINARY,
     qemuImgBinary: s.QEMU_IMG_BINARY,
     qemuAccel: s.QEMU_ACCEL,

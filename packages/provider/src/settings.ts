@@ -9,6 +9,7 @@
  */
 import { z } from 'zod'
 import { DEFAULT_IMAGE } from '@golem-vm/protocol'
+import { parseSubnet } from './drivers/multipass/vm-network.js'
 
 export const ENV_PREFIX = 'GOLEM_PROVIDER_'
 
@@ -65,6 +66,10 @@ export const SETTINGS = {
   DATA_DIR: setting(text.default('.golem/provider'), 'state: the SQLite database `provider.db`, keys, VM disks (relative paths are under `$HOME`). One provider per data dir: a second one refuses to start', { shownDefault: '~/.golem/provider' }),
   BACKEND: setting(z.enum(['auto', 'multipass', 'qemu']).default('auto'), '`multipass`, `qemu`, or `auto` (Multipass when installed, else QEMU when `qemu-system-x86_64` is)'),
   MULTIPASS_BINARY_PATH: setting(text.optional(), 'the `multipass` executable', { shownDefault: 'found on `PATH`, `/snap/bin` …' }),
+  MULTIPASS_NETWORK: setting(
+    z.string().trim().default('auto').refine((v) => v === 'auto' || v.split(',').every((s) => parseSubnet(s) !== undefined), 'must be "auto" or IPv4 subnets such as 10.13.177.0/24, comma-separated'),
+    'the IPv4 subnet(s) Multipass gives its VMs addresses from (`auto`: the subnet of its `mpqemubr0` or `mpbr0` bridge); a VM\'s SSH port is forwarded only to an address inside it that is not the host\'s own, whatever else the guest reports about itself',
+  ),
   QEMU_BINARY: setting(text.default('qemu-system-x86_64'), 'the QEMU executable'),
   QEMU_IMG_BINARY: setting(text.default('qemu-img'), 'the `qemu-img` executable'),
   QEMU_ACCEL: setting(z.enum(['auto', 'kvm', 'tcg']).default('auto'), '`kvm`, `tcg`, or `auto`: KVM only when the CPU has vmx/svm, `/dev/kvm` opens and a tiny probe guest runs under it; otherwise software emulation'),

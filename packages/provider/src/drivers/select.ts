@@ -70,7 +70,7 @@ export async function selectDriver(config: Config, log: Logger, pathEnv: string 
   if (useMultipass) {
     if (multipass === undefined) throw new DriverError('UNAVAILABLE', 'multipass is not installed (not on PATH nor in /snap/bin, /usr/local/bin, /usr/bin); install it or set GOLEM_PROVIDER_MULTIPASS_BINARY_PATH')
     log.info({ backend: 'multipass', binary: multipass, why: config.backend === 'auto' ? 'auto: multipass is installed' : 'configured' }, 'backend chosen')
-    return new MultipassDriver({ binary: multipass, logger: log.child({ part: 'multipass' }), launchTimeoutMs: config.createTimeoutMs, commandTimeoutMs: config.commandTimeoutMs })
+    return new MultipassDriver({ binary: multipass, logger: log.child({ part: 'multipass' }), launchTimeoutMs: config.createTimeoutMs, commandTimeoutMs: config.commandTimeoutMs, network: config.multipassNetwork })
   }
   const qemu = await resolveBinary(config.qemuBinary, pathEnv)
   if (qemu !== undefined) {

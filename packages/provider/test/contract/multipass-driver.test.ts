@@ -21,7 +21,7 @@ runDriverContract('multipass (fake CLI)', async () => {
   // The driver passes its own environment to multipass; the fake reads its state dir from it.
   process.env.FAKE_MULTIPASS_STATE = state
   return {
-    driver: new MultipassDriver({ binary, logger, launchTimeoutMs: 60_000, commandTimeoutMs: 30_000 }),
+    driver: new MultipassDriver({ binary, logger, launchTimeoutMs: 60_000, commandTimeoutMs: 30_000, network: [{ address: '127.0.0.0', prefix: 8 }] }),
     image: BUILTIN_IMAGES[0]!,
     resources: { cpu: 1, memory: 1, storage: 10 },
     sshKey: ed25519Key(),

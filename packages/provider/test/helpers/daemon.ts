@@ -124,7 +124,7 @@ export async function fakeMultipassEnv(t: TestContext, dir: string, ports: numbe
   const range = await freePortRange(ports)
   return {
     PATH: `${FAKE_MULTIPASS_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
     GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
   }
 }

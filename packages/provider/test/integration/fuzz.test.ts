@@ -52,7 +52,7 @@ test('hostile requests to every route: no 5xx, no crash, no state change; good r
   const daemon = await startDaemon(t, {
     env: {
       PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_RATE_LIMIT_PER_MINUTE: '1000000', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
+      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_RATE_LIMIT_PER_MINUTE: '1000000', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
       GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end), GOLEM_PROVIDER_OFFER_CPU_CORES: '2',
     },
   })

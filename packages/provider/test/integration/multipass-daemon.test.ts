@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { connect, createServer } from 'node:net'
 import { api, freePortRange, isListening, REPO_ROOT, startDaemon, tempDir, type Daemon } from '../helpers/daemon.js'
 import { sshKeyPair } from '../helpers/keys.js'
 import { sshRun } from '../helpers/ssh.js'
@@ -33,6 +34,8 @@ async function world(t: TestContext, extra: Record<string, string> = {}): Promis
     FAKE_MULTIPASS_STATE: fakeState,
     GOLEM_PROVIDER_DATA_DIR: dataDir,
     GOLEM_PROVIDER_BACKEND: 'multipass',
+    // The fake's VMs listen on 127.0.0.N: its VM network is the loopback one.
+    GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
     // The original requestor's unsigned requests: the legacy mode is what these tests exercise.
     GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
     GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
@@ -157,4 +160,43 @@ test('a graceful stop during a create undoes it before the provider exits', asyn
   assert.equal(answer.body.code, 'SHUTTING_DOWN', JSON.stringify(answer))
   for (let i = 0; i < 50 && fakeList(w).list.length > 0; i++) await sleep(100)
   assert.deepEqual(fakeList(w).list, [], 'the half-created instance was removed before exit')
+})
+
+// A stand-in for a service of the provider host on 127.0.0.1:22 (where a host's own sshd listens).
+async function hostService(t: TestContext): Promise<boolean> {
+  const server = createServer((socket) => socket.end('SSH-2.0-PROVIDER-HOST-SSHD\r\n'))
+  const bound = await new Promise<boolean>((resolve) => server.once('error', () => resolve(false)).listen(22, '127.0.0.1', () => resolve(true)))
+  if (bound) t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return bound
+}
+
+const banner = (port: number) => new Promise<string>((resolve) => {
+  const socket = connect(port, '127.0.0.1')
+  let text = ''
+  socket.setTimeout(10_000, () => socket.destroy())
+  socket.on('data', (chunk: Buffer) => { text += chunk.toString(); if (text.includes('\n')) socket.destroy() })
+  socket.on('close', () => resolve(text.trim())).on('error', () => undefined)
+})
+
+test('the SSH forward goes only into Multipass\'s VM network, never to an address the guest lists first', async (t) => {
+  const w = await world(t)
+  const daemon = await startDaemon(t, { env: w.env })
+  assert.ok(await hostService(t), '127.0.0.1:22 is free for the stand-in host service')
+  // The guest reports the provider host's loopback address and a LAN address about itself, ahead of its own.
+  control(w, { guestIpv4: ['127.0.0.1', '192.0.2.10'] })
+  const created = await api<{ ssh_port: number }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'lister', ssh_key: w.key.publicKey })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  assert.match(await banner(created.body.ssh_port), /^SSH-2\.0-OpenSSH/, 'the port leads to the VM\'s own sshd, not the host\'s')
+  const login = await sshRun({ port: created.body.ssh_port, user: 'ubuntu', key: w.key.privateKeyPath, command: 'hostname' })
+  assert.equal(login.stdout, 'lister', login.stderr)
+
+  // Only addresses outside the VM network: refused, and nothing is left behind.
+  const before = await status(daemon)
+  control(w, { guestIpv4: ['127.0.0.1', '192.0.2.10'], noIp: true })
+  const refused = await api<{ code: string; message: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'outsider', ssh_key: w.key.publicKey })
+  assert.equal(refused.status, 502, JSON.stringify(refused.body))
+  assert.match(refused.body.message, /none of its addresses \(127\.0\.0\.1, 192\.0\.2\.10\) is a VM address in Multipass's network 127\.0\.0\.0\/8/)
+  control(w, {})
+  assert.deepEqual(fakeList(w).list.map((vm) => vm.name).filter((name) => name.includes('outsider')), [])
+  assert.deepEqual((await status(daemon)).capacity, before.capacity)
 })

@@ -33,7 +33,7 @@ async function daemon(t: TestContext, extra: Record<string, string>, ports?: Awa
   const d = await startDaemon(t, {
     env: {
       PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
+      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
       GOLEM_PROVIDER_PORT: String(apiPort), GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
       GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'false',
       GOLEM_PROVIDER_PORT_CHECK_SERVERS: extra.GOLEM_PROVIDER_PORT_CHECK_SERVERS ?? (await checkerUrl(t)), ...extra,

@@ -44,7 +44,7 @@ test('a start with SSH ports in the kernel\'s ephemeral range warns with the sys
   const dir = tempDir(t)
   const daemon = await startDaemon(t, { env: {
     PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: join(dir, 'fake'), GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_PORT_RANGE_START: String(start), GOLEM_PROVIDER_PORT_RANGE_END: String(start + 1),
+    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8', GOLEM_PROVIDER_PORT_RANGE_START: String(start), GOLEM_PROVIDER_PORT_RANGE_END: String(start + 1),
   } })
   const warning = daemon.logs.find((l) => typeof l.msg === 'string' && l.msg.includes('ephemeral range'))
   assert.ok(warning !== undefined, 'the overlap is logged')

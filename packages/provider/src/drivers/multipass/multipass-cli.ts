@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import type { LaunchSpec, DriverVmState } from '../driver.js'
+import { describeNetwork, forwardTarget, type VmNetwork } from './vm-network.js'
 
 /** `multipass launch` with the user-data on stdin (`--cloud-init -`): no file to leave behind. */
 export function launchArgs(spec: LaunchSpec, timeoutSeconds: number): string[] {
@@ -86,12 +87,19 @@ export function parseVersion(stdout: string): string {
 /**
  * Maps a Multipass state (Running, Stopped, Starting, Restarting, Delayed Shutdown,
  * Suspending, Suspended, Deleted, Unknown) to the driver's view. A running
- * instance without an address is not usable yet, so it is "other".
+ * instance is reached at its first address inside Multipass's VM network
+ * (`network`): Multipass also lists addresses the guest reports about itself,
+ * which may point anywhere. A running instance without such an address is
+ * not usable, so it is "other".
  */
-export function toDriverState(info: InstanceInfo): DriverVmState {
+export function toDriverState(info: InstanceInfo, network: VmNetwork): DriverVmState {
   const state = info.state.toLowerCase()
-  const ip = info.ipv4[0]
+  const ip = forwardTarget(info.ipv4, network)
   if (state === 'running' && ip !== undefined) return { kind: 'running', endpoint: { host: ip, port: 22 }, ipAddress: ip }
+  if (state === 'running' && info.ipv4.length > 0) {
+    const listed = info.ipv4.slice(0, 4).map((a) => a.replace(/[^0-9a-fA-F.:]/g, '?').slice(0, 39)).join(', ')
+    return { kind: 'other', detail: `Running, but none of its addresses (${listed}) is a VM address in Multipass's network ${describeNetwork(network)}; its SSH port is not forwarded` }
+  }
   if (state === 'stopped') return { kind: 'stopped' }
   if (state === 'deleted') return { kind: 'absent' }
   return { kind: 'other', detail: info.state }

@@ -10,6 +10,7 @@ import { ExecFailure, run, type RunResult } from '../../infra/exec/run.js'
 import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
 import { toDriverError } from '../driver-error.js'
 import * as cli from './multipass-cli.js'
+import { describeNetwork, detectBridgeSubnets, MULTIPASS_BRIDGES, vmNetwork, type Subnet, type VmNetwork } from './vm-network.js'
 
 /** Multipass exits with this code when its own `--timeout` fires. */
 const TIMEOUT_EXIT_CODE = 5
@@ -21,6 +22,8 @@ export interface MultipassDriverOptions {
   readonly launchTimeoutMs: number
   /** Longest any other command may take. */
   readonly commandTimeoutMs: number
+  /** Multipass's VM network (GOLEM_PROVIDER_MULTIPASS_NETWORK), or 'auto': the subnet of its bridge on this host. */
+  readonly network: readonly Subnet[] | 'auto'
 }
 
 /** One multipass command: its argv, the instance it is about (for the log), its deadline and stdin. */
@@ -33,8 +36,20 @@ interface BackendCall {
 
 export class MultipassDriver implements VmDriver {
   readonly name = 'multipass' as const
+  #network: VmNetwork | undefined
 
   constructor(private readonly opts: MultipassDriverOptions) {}
+
+  // The network SSH forwards may point into; found once (the bridge exists while multipassd runs).
+  #vmNetwork(): VmNetwork {
+    if (this.#network !== undefined) return this.#network
+    const subnets = this.opts.network === 'auto' ? detectBridgeSubnets() : this.opts.network
+    if (subnets.length === 0) {
+      throw new DriverError('UNAVAILABLE', `Multipass's VM network was not found (no ${MULTIPASS_BRIDGES.join(' or ')} interface with an IPv4 address on this host); start multipassd, or set GOLEM_PROVIDER_MULTIPASS_NETWORK to the subnet its VMs get addresses from (e.g. 10.13.177.0/24)`)
+    }
+    this.#network = vmNetwork(subnets)
+    return this.#network
+  }
 
   async probe(signal: AbortSignal): Promise<DriverInfo> {
     let version: string
@@ -43,7 +58,8 @@ export class MultipassDriver implements VmDriver {
     } catch (error) {
       throw new DriverError('UNAVAILABLE', `multipass at ${this.opts.binary} does not work: ${reason(error)}; install Multipass or choose GOLEM_PROVIDER_BACKEND=qemu`, { cause: error })
     }
-    return { name: 'multipass', version, detail: `multipass ${version} (${this.opts.binary})` }
+    const network = this.#vmNetwork()
+    return { name: 'multipass', version, detail: `multipass ${version} (${this.opts.binary}), VM network ${describeNetwork(network)}` }
   }
 
   async launch(spec: LaunchSpec, signal: AbortSignal): Promise<RunningVm> {
@@ -85,21 +101,21 @@ export class MultipassDriver implements VmDriver {
       throw failure(error, 'info')
     }
     const info = parse(() => cli.parseInfo(result.stdout, instance), 'info')
-    return info === undefined ? { kind: 'absent' } : cli.toDriverState(info)
+    return info === undefined ? { kind: 'absent' } : cli.toDriverState(info, this.#vmNetwork())
   }
 
   async list(signal: AbortSignal): Promise<DriverInstance[]> {
     const { stdout } = await this.#run({ args: cli.listArgs() }, signal)
     return parse(() => cli.parseList(stdout), 'list')
       .filter((vm) => vm.name.startsWith(INSTANCE_PREFIX))
-      .map((vm) => ({ instance: vm.name, state: cli.toDriverState(vm.info).kind }))
+      .map((vm) => ({ instance: vm.name, state: cli.toDriverState(vm.info, this.#vmNetwork()).kind }))
   }
 
   // Reads the instance's address once Multipass reports it running.
   async #running(instance: string, signal: AbortSignal): Promise<RunningVm> {
     const state = await this.inspect(instance, signal)
     if (state.kind === 'running') return { endpoint: state.endpoint, ipAddress: state.ipAddress }
-    const what = state.kind === 'other' ? `is ${state.detail} without an IPv4 address` : `is ${state.kind}`
+    const what = state.kind === 'other' ? (state.detail.startsWith('Running, but') ? `is ${state.detail}` : `is ${state.detail} without an IPv4 address`) : `is ${state.kind}`
     throw new DriverError('FAILED', `multipass reports that ${instance} ${what} after it was started`)
   }
 
