@@ -8,9 +8,11 @@
 import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
+import type { TestContext } from 'node:test'
 import type { ImageEntry } from '../../src/domain/images.js'
 import { parseImageCatalog } from '../../src/infra/images/catalog-file.js'
-import { REPO_ROOT } from './daemon.js'
+import { freePortRange, REPO_ROOT, tempDir } from './daemon.js'
+import { sshKeyPair } from './keys.js'
 
 export type GuestName = 'tiny-test' | 'debian-12-test'
 
@@ -75,4 +77,31 @@ export function reapProcessesUnder(root: string): number[] {
     }
   }
   return killed
+}
+
+/** A throw-away QEMU provider: data dir, environment for `startDaemon`, a renter key pair. */
+export interface QemuWorld {
+  readonly dataDir: string
+  readonly env: Record<string, string>
+  readonly key: { readonly privateKeyPath: string; readonly publicKey: string }
+}
+
+/**
+ * The environment of a QEMU provider (TCG, unsigned requests, room for one
+ * small VM) that boots `guest`, on two free ports; every QEMU it starts is
+ * ended after the test, even one that failed half-way.
+ */
+export async function qemuWorld(t: TestContext, guest: GuestName, extra: Record<string, string> = {}): Promise<QemuWorld> {
+  const dir = tempDir(t, `golem-${guest}-`)
+  const dataDir = join(dir, 'data')
+  t.after(() => { reapProcessesUnder(dataDir) })
+  const range = await freePortRange(2)
+  const env = {
+    GOLEM_PROVIDER_DATA_DIR: dataDir, GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_ACCEL: 'tcg',
+    GOLEM_PROVIDER_IMAGE_CATALOG: await testGuestCatalog(guest), GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+    GOLEM_PROVIDER_OFFER_CPU_CORES: '2', GOLEM_PROVIDER_OFFER_MEMORY_GB: '2', GOLEM_PROVIDER_OFFER_STORAGE_GB: '20',
+    ...extra,
+  }
+  return { dataDir, env, key: sshKeyPair(dir) }
 }

@@ -6,13 +6,11 @@
  * every other name YAML 1.1 would read as a boolean, null or number.
  */
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import { buildCloudInit } from '../../src/domain/cloud-init.js'
-import { freePortRange, startDaemon, tempDir } from '../helpers/daemon.js'
-import { sshKeyPair } from '../helpers/keys.js'
+import { startDaemon } from '../helpers/daemon.js'
 import { sshRun } from '../helpers/ssh.js'
-import { reapProcessesUnder, testGuestCatalog } from '../helpers/test-guest.js'
+import { qemuWorld } from '../helpers/test-guest.js'
 
 /** The names of the issue; `yes` is the VM's own, the others are checked by cloud-init inside it. */
 const NAMES = ['yes', 'no', 'on', 'off', 'true', 'false', 'null', '~', '0b101', '0x1F', '1e3', '0o17']
@@ -26,20 +24,8 @@ for f in /tmp/ud/*; do
 done`
 
 test('real cloud-init reads every YAML-1.1-ambiguous name as a string: hostname and key of a VM named "yes"', { timeout: 10 * 60_000 }, async (t) => {
-  const dir = tempDir(t, 'golem-cloud-init-')
-  const dataDir = join(dir, 'data')
-  t.after(() => { reapProcessesUnder(dataDir) })
-  const range = await freePortRange(2)
-  const key = sshKeyPair(dir)
-  const daemon = await startDaemon(t, {
-    env: {
-      GOLEM_PROVIDER_DATA_DIR: dataDir, GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_ACCEL: 'tcg',
-      GOLEM_PROVIDER_IMAGE_CATALOG: await testGuestCatalog('debian-12-test'), GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
-      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-      GOLEM_PROVIDER_OFFER_CPU_CORES: '2', GOLEM_PROVIDER_OFFER_MEMORY_GB: '2', GOLEM_PROVIDER_OFFER_STORAGE_GB: '20',
-      GOLEM_PROVIDER_CREATE_TIMEOUT: String(BOOT_LIMIT_S),
-    },
-  })
+  const { env, key } = await qemuWorld(t, 'debian-12-test', { GOLEM_PROVIDER_CREATE_TIMEOUT: String(BOOT_LIMIT_S) })
+  const daemon = await startDaemon(t, { env })
   const res = await fetch(`${daemon.baseUrl}/api/v1/vms`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout((BOOT_LIMIT_S + 20) * 1000),
     body: JSON.stringify({ name: 'yes', ssh_key: key.publicKey, image: 'debian-12-test', resources: { cpu: 1, memory: 1, storage: 10 } }),

@@ -10,10 +10,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { api, freePortRange, startDaemon, tempDir } from '../helpers/daemon.js'
-import { sshKeyPair } from '../helpers/keys.js'
+import { api, startDaemon } from '../helpers/daemon.js'
 import { sshRun } from '../helpers/ssh.js'
-import { reapProcessesUnder, testGuestCatalog } from '../helpers/test-guest.js'
+import { qemuWorld } from '../helpers/test-guest.js'
 
 const FLOOD = 'golem-console-flood'
 const MiB = 1024 * 1024
@@ -23,17 +22,7 @@ const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'l
 const rssKiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
 
 test('a guest flooding its serial console while the provider is stopped costs no disk; the log is drained and capped when it is back', { timeout: 5 * 60_000 }, async (t) => {
-  const dir = tempDir(t, 'golem-console-flood-')
-  const dataDir = join(dir, 'data')
-  t.after(() => { reapProcessesUnder(dataDir) })
-  const range = await freePortRange(2)
-  const key = sshKeyPair(dir)
-  const env = {
-    GOLEM_PROVIDER_DATA_DIR: dataDir, GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_ACCEL: 'tcg',
-    GOLEM_PROVIDER_IMAGE_CATALOG: await testGuestCatalog('tiny-test'), GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
-    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-    GOLEM_PROVIDER_OFFER_CPU_CORES: '2', GOLEM_PROVIDER_OFFER_MEMORY_GB: '2', GOLEM_PROVIDER_OFFER_STORAGE_GB: '20',
-  }
+  const { dataDir, env, key } = await qemuWorld(t, 'tiny-test')
   let daemon = await startDaemon(t, { env })
   const created = await api<{ ssh_port: number }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'chatty', ssh_key: key.publicKey, image: 'tiny-test', resources: { cpu: 1, memory: 1, storage: 10 } })
   assert.equal(created.status, 201, JSON.stringify(created.body))
