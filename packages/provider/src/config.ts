@@ -17,6 +17,9 @@ export { ENV_PREFIX }
 /** Every setting, by name without the prefix: its parser, default and meaning (`settings.ts`). */
 const Settings = z.object(settingSchemas())
 
+/** After one side of an SSH connection ended, how long the other direction may still flow (SSH clients and servers close both ways at once). */
+const PROXY_HALF_CLOSE_TIMEOUT_MS = 10_000
+
 /** Settings of the original provider that have no meaning here; accepted with a warning. */
 const RETIRED = {
   VM_DATA_DIR: 'VM state now lives in GOLEM_PROVIDER_DATA_DIR',
@@ -85,7 +88,15 @@ export interface Config {
   readonly allowUnsignedRequests: boolean
   readonly createTimeoutMs: number
   readonly commandTimeoutMs: number
-  readonly proxy: { readonly idleTimeoutMs: number; readonly connectTimeoutMs: number; readonly maxConnectionsPerVm: number }
+  readonly proxy: {
+    readonly idleTimeoutMs: number
+    readonly connectTimeoutMs: number
+    readonly handshakeTimeoutMs: number
+    readonly halfCloseTimeoutMs: number
+    readonly maxConnectionsPerVm: number
+    readonly maxConnectionsPerSource: number
+    readonly maxHandshakesPerSource: number
+  }
   /** Things the operator should know: retired or unknown settings. */
   readonly warnings: readonly string[]
 }
@@ -187,7 +198,11 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
     proxy: {
       idleTimeoutMs: s.PROXY_IDLE_TIMEOUT * 1000,
       connectTimeoutMs: s.PROXY_CONNECT_TIMEOUT * 1000,
+      handshakeTimeoutMs: s.PROXY_HANDSHAKE_TIMEOUT * 1000,
+      halfCloseTimeoutMs: PROXY_HALF_CLOSE_TIMEOUT_MS,
       maxConnectionsPerVm: s.PROXY_MAX_CONNECTIONS_PER_VM,
+      maxConnectionsPerSource: s.PROXY_MAX_CONNECTIONS_PER_SOURCE,
+      maxHandshakesPerSource: s.PROXY_MAX_HANDSHAKES_PER_SOURCE,
     },
     warnings,
   })

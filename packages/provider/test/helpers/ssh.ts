@@ -11,10 +11,11 @@ export interface SshResult {
   readonly stderr: string
 }
 
-/** Runs `command` on host:port as `user` with the private key; bounded by ConnectTimeout and a hard timeout. */
-export function sshRun(opts: { host?: string; port: number; user: string; key: string; command: string; timeoutMs?: number }): Promise<SshResult> {
+/** Runs `command` on host:port as `user` with the private key, from `bindAddress` if given; bounded by ConnectTimeout and a hard timeout. */
+export function sshRun(opts: { host?: string; port: number; user: string; key: string; command: string; timeoutMs?: number; bindAddress?: string }): Promise<SshResult> {
   const args = [
     '-i', opts.key, '-p', String(opts.port),
+    ...(opts.bindAddress === undefined ? [] : ['-o', `BindAddress=${opts.bindAddress}`]),
     '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'ConnectTimeout=15', '-o', 'LogLevel=ERROR', '-o', 'IdentitiesOnly=yes',
     `${opts.user}@${opts.host ?? '127.0.0.1'}`, opts.command,

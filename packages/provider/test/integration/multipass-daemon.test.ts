@@ -5,52 +5,18 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { connect, createServer } from 'node:net'
-import { api, freePortRange, isListening, REPO_ROOT, startDaemon, tempDir, type Daemon } from '../helpers/daemon.js'
-import { sshKeyPair } from '../helpers/keys.js'
+import { api, isListening, startDaemon, type Daemon } from '../helpers/daemon.js'
+import { fakeControl as control, FAKE_MULTIPASS_DIR as FAKE_DIR, multipassWorld, type MultipassWorld as World } from '../helpers/multipass-world.js'
 import { sshRun } from '../helpers/ssh.js'
 
-const FAKE_DIR = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass')
+// The original requestor's unsigned requests: the legacy mode is what these tests exercise.
+const world = (t: TestContext, extra: Record<string, string> = {}) => multipassWorld(t, { GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', ...extra })
 
-interface World {
-  dataDir: string
-  fakeState: string
-  env: Record<string, string>
-  range: { start: number; end: number }
-  key: { privateKeyPath: string; publicKey: string }
-}
-
-async function world(t: TestContext, extra: Record<string, string> = {}): Promise<World> {
-  const dir = tempDir(t)
-  const dataDir = join(dir, 'data')
-  const fakeState = join(dir, 'fake')
-  const range = await freePortRange(4)
-  const env = {
-    PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`,
-    FAKE_MULTIPASS_STATE: fakeState,
-    GOLEM_PROVIDER_DATA_DIR: dataDir,
-    GOLEM_PROVIDER_BACKEND: 'multipass',
-    // The fake's VMs listen on 127.0.0.N: its VM network is the loopback one.
-    GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
-    // The original requestor's unsigned requests: the legacy mode is what these tests exercise.
-    GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
-    GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
-    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
-    GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-    GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
-    GOLEM_PROVIDER_OFFER_MEMORY_GB: '8',
-    GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
-    ...extra,
-  }
-  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
-  return { dataDir, fakeState, env, range, key: sshKeyPair(dir) }
-}
-
-const control = (w: World, value: Record<string, unknown>) => writeFileSync(join(w.fakeState, 'control.json'), JSON.stringify(value))
 const fakeList = (w: World) => JSON.parse(execFileSync(join(FAKE_DIR, 'multipass'), ['list', '--format', 'json'], { env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState } }).toString()) as { list: { name: string }[] }
 const status = async (d: Daemon) => (await api<{ capacity: { free: Record<string, number>; allocated: Record<string, number> }; vms: { count: number } }>(d.baseUrl, 'GET', '/api/v1/provider/status')).body
 

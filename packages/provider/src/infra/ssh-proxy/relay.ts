@@ -1,29 +1,35 @@
 /**
  * The relay: one TCP listener per VM on the VM's public port, each accepted
- * connection relayed to the VM's SSH server (`relay-connection.ts`), with a
- * connection cap per VM and byte counters. It does its I/O on the thread
- * that created it: the proxy runs it on its own worker thread
- * (`relay-thread.ts`); tests drive it directly.
+ * connection relayed to the VM's SSH server (`relay-connection.ts`), with
+ * byte counters and caps per VM: connections in all, and per source (an IPv4
+ * address or an IPv6 /64) connections in all and connections still in their
+ * SSH handshake. A connection past a cap is closed at once and counted as
+ * refused. It does its I/O on the thread that created it: the proxy runs it
+ * on its own worker thread (`relay-thread.ts`); tests drive it directly.
  *
  * @module
  */
 import net from 'node:net'
+import { sourceKey } from '@golem-vm/common'
 import type { SshEndpoint } from '../../domain/vm.js'
-import { RelayConnection, type Connect, type ConnectionState } from './relay-connection.js'
+import { RelayConnection, type Connect, type ConnectionLimits, type ConnectionState } from './relay-connection.js'
 
-export interface RelayConfig {
+export interface RelayConfig extends ConnectionLimits {
   /** Address the listeners bind (the provider's HOST). */
   readonly host: string
-  readonly connectTimeoutMs: number
-  /** A connection with no traffic either way for this long is closed; 0 disables. */
-  readonly idleTimeoutMs: number
   readonly maxConnectionsPerVm: number
+  /** Connections to one VM from one source at once. */
+  readonly maxConnectionsPerSource: number
+  /** Connections to one VM from one source that have not finished their SSH handshake (counts nothing without SSH checks). */
+  readonly maxHandshakesPerSource: number
 }
 
 /** One VM's counters; bytes of open connections count as they flow. */
 export interface RelayStats {
   readonly activeConnections: number
   readonly totalConnections: number
+  /** Connections closed at once because a cap was reached. */
+  readonly refusedConnections: number
   /** Bytes read from renters. */
   readonly bytesIn: number
   /** Bytes written to renters. */
@@ -41,7 +47,10 @@ interface Listener {
   readonly port: number
   target: SshEndpoint | null
   readonly connections: Set<RelayConnection>
+  /** Open connections and unfinished handshakes by source key. */
+  readonly sources: Map<string, { open: number; handshaking: number }>
   total: number
+  refused: number
   /** Bytes of the connections already closed. */
   closedIn: number
   closedOut: number
@@ -68,9 +77,10 @@ export class Relay {
     }
     if (existing !== undefined) await this.close(vmId)
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true })
-    const listener: Listener = { server, port, target, connections: new Set(), total: 0, closedIn: 0, closedOut: 0 }
+    const listener: Listener = { server, port, target, connections: new Set(), sources: new Map(), total: 0, refused: 0, closedIn: 0, closedOut: 0 }
     server.maxConnections = this.#config.maxConnectionsPerVm
     server.on('connection', (client) => this.#accept(vmId, listener, client))
+    server.on('drop', (peer) => this.#refused(vmId, listener, `${peer?.remoteAddress ?? '?'}:${peer?.remotePort ?? 0}`, 'connection cap per VM'))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen({ host: this.#config.host, port, exclusive: true }, () => {
@@ -117,8 +127,30 @@ export class Relay {
       client.destroy()
       return
     }
-    const connection = new RelayConnection(client, target, this.#config, {
+    const config = this.#config
+    const source = sourceKey(client.remoteAddress)
+    const counts = listener.sources.get(source) ?? { open: 0, handshaking: 0 }
+    const checksHandshake = config.handshakeTimeoutMs > 0
+    const over = counts.open >= config.maxConnectionsPerSource ? 'connection cap per source'
+      : checksHandshake && counts.handshaking >= config.maxHandshakesPerSource ? 'handshake cap per source' : undefined
+    if (over !== undefined) {
+      client.destroy()
+      this.#refused(vmId, listener, `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`, over)
+      return
+    }
+    counts.open++
+    if (checksHandshake) counts.handshaking++
+    listener.sources.set(source, counts)
+    let handshaking = checksHandshake
+    const connection = new RelayConnection(client, target, config, {
+      handshakeDone: () => {
+        handshaking = false
+        counts.handshaking--
+      },
+      ended: (reason) => this.#events.log('debug', { vm: vmId, peer: connection.peer, reason }, 'ssh connection ended by the proxy'),
       closed: (state) => {
+        if (handshaking) counts.handshaking--
+        if (--counts.open === 0) listener.sources.delete(source)
         listener.connections.delete(connection)
         listener.closedIn += state.bytesIn
         listener.closedOut += state.bytesOut
@@ -132,6 +164,13 @@ export class Relay {
     this.#events.stats(vmId, statsOf(listener))
     this.#events.log('info', { vm: vmId, peer: connection.peer, target }, 'ssh connection opened')
   }
+
+  // Refusals are logged at debug only: an attacker could otherwise fill the log. The counter shows them.
+  #refused(vmId: string, listener: Listener, peer: string, reason: string): void {
+    listener.refused++
+    this.#events.stats(vmId, statsOf(listener))
+    this.#events.log('debug', { vm: vmId, peer, reason }, 'ssh connection refused')
+  }
 }
 
 function statsOf(listener: Listener): RelayStats {
@@ -142,5 +181,5 @@ function statsOf(listener: Listener): RelayStats {
     bytesIn += state.bytesIn
     bytesOut += state.bytesOut
   }
-  return { activeConnections: listener.connections.size, totalConnections: listener.total, bytesIn, bytesOut }
+  return { activeConnections: listener.connections.size, totalConnections: listener.total, refusedConnections: listener.refused, bytesIn, bytesOut }
 }

@@ -9,6 +9,7 @@ import { test, type TestContext } from 'node:test'
 import { Worker } from 'node:worker_threads'
 import pino from 'pino'
 import { freePortRange } from '@golem-vm/common'
+import { LOOSE } from '../../../test/helpers/relay.js'
 import { closedByPeer, connectTo, fakeVm, readToEnd, waitFor } from '../../../test/helpers/tcp.js'
 import { PortBindError } from '../../app/ports/ssh-forwarder.js'
 import { RELAY_THREAD_URL, SshProxy, type SshProxyOptions } from './ssh-proxy.js'
@@ -27,7 +28,7 @@ function watchedProxy(t: TestContext, options: Partial<SshProxyOptions> = {}): W
   const logs: string[] = []
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push((JSON.parse(line) as { msg: string }).msg) })
   const proxy = new SshProxy({
-    host: '127.0.0.1', connectTimeoutMs: 5000, idleTimeoutMs: 0, maxConnectionsPerVm: 100, logger,
+    ...LOOSE, logger,
     startThread: (data: RelayThreadData) => {
       const thread = new Worker(RELAY_THREAD_URL, { workerData: data })
       threads.push(thread)
@@ -65,7 +66,7 @@ test('relays through the thread and reports the VM\'s counters back', async (t) 
   assert.deepEqual(proxy.ports(), [port])
   await roundTrip(t, port, vm)
   await waitFor('the closed connection to be reported', () => proxy.stats('vm-1')?.totalConnections === 1 && proxy.stats('vm-1')?.activeConnections === 0)
-  assert.deepEqual(proxy.stats('vm-1'), { port, target: vm.endpoint, activeConnections: 0, totalConnections: 1, bytesIn: 4, bytesOut: 4 })
+  assert.deepEqual(proxy.stats('vm-1'), { port, target: vm.endpoint, activeConnections: 0, totalConnections: 1, refusedConnections: 0, bytesIn: 4, bytesOut: 4 })
   assert.equal(threads.length, 1)
   await proxy.close('vm-1')
   assert.deepEqual(proxy.ports(), [])

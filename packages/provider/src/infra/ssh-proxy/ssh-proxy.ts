@@ -23,22 +23,16 @@ import { PortBindError, type SshForwarder } from '../../app/ports/ssh-forwarder.
 import type { RelayConfig, RelayStats } from './relay.js'
 import type { FromRelay, RelayRequest, RelayThreadData, ToRelay } from './relay-messages.js'
 
-export interface SshProxyOptions extends Omit<RelayConfig, 'host'> {
-  /** Address the listeners bind (the provider's HOST). */
-  readonly host: string
+export interface SshProxyOptions extends RelayConfig {
   readonly logger: Logger
   /** Starts the relay thread; tests wrap it to watch or kill the thread. */
   readonly startThread?: (data: RelayThreadData) => Worker
   readonly now?: () => number
 }
 
-export interface ProxyStats {
+export interface ProxyStats extends RelayStats {
   readonly port: number
   readonly target: SshEndpoint | null
-  readonly activeConnections: number
-  readonly totalConnections: number
-  readonly bytesIn: number
-  readonly bytesOut: number
 }
 
 /** The relay thread's entry file (compiled next to this one). */
@@ -57,7 +51,7 @@ interface ListenerView {
   carried: RelayStats
 }
 
-const NO_TRAFFIC: RelayStats = { activeConnections: 0, totalConnections: 0, bytesIn: 0, bytesOut: 0 }
+const NO_TRAFFIC: RelayStats = { activeConnections: 0, totalConnections: 0, refusedConnections: 0, bytesIn: 0, bytesOut: 0 }
 
 export class SshProxy implements SshForwarder {
   readonly #listeners = new Map<string, ListenerView>()
@@ -126,12 +120,7 @@ export class SshProxy implements SshForwarder {
   stats(vmId: string): ProxyStats | undefined {
     const l = this.#listeners.get(vmId)
     if (l === undefined) return undefined
-    const { current: now, carried: before } = l
-    return {
-      port: l.port, target: l.target, activeConnections: now.activeConnections,
-      totalConnections: before.totalConnections + now.totalConnections,
-      bytesIn: before.bytesIn + now.bytesIn, bytesOut: before.bytesOut + now.bytesOut,
-    }
+    return { port: l.port, target: l.target, ...sum(l.carried, l.current) }
   }
 
   /** Ports this proxy holds now. */
@@ -160,12 +149,12 @@ export class SshProxy implements SshForwarder {
   }
 
   #start(): Worker {
-    const { logger, host, connectTimeoutMs, idleTimeoutMs, maxConnectionsPerVm } = this.#opts
+    const { logger, startThread, now: _now, ...config } = this.#opts
     const data: RelayThreadData = {
-      config: { host, connectTimeoutMs, idleTimeoutMs, maxConnectionsPerVm },
+      config,
       levels: { info: logger.isLevelEnabled('info'), debug: logger.isLevelEnabled('debug') },
     }
-    const relay = this.#opts.startThread?.(data) ?? new Worker(RELAY_THREAD_URL, { workerData: data })
+    const relay = startThread?.(data) ?? new Worker(RELAY_THREAD_URL, { workerData: data })
     this.#relay = relay
     relay.unref()
     relay.on('message', (m: FromRelay) => this.#receive(m))
@@ -193,8 +182,7 @@ export class SshProxy implements SshForwarder {
     this.#relay = undefined
     for (const view of this.#listeners.values()) {
       // The connections died with the thread; their bytes as last reported stay counted.
-      const { carried: c, current: n } = view
-      view.carried = { activeConnections: 0, totalConnections: c.totalConnections + n.totalConnections, bytesIn: c.bytesIn + n.bytesIn, bytesOut: c.bytesOut + n.bytesOut }
+      view.carried = { ...sum(view.carried, view.current), activeConnections: 0 }
       view.current = NO_TRAFFIC
     }
     for (const seq of [...this.#pending.keys()]) this.#settle(seq, new Error(`the relay thread stopped (exit ${code})`))
@@ -220,5 +208,16 @@ export class SshProxy implements SshForwarder {
       }
     }
     this.#opts.logger.info({ opened, listeners: this.#listeners.size }, 'ssh proxy listeners opened again')
+  }
+}
+
+/** Counters of two relay threads' lifetimes (active connections: the later one's). */
+function sum(before: RelayStats, now: RelayStats): RelayStats {
+  return {
+    activeConnections: now.activeConnections,
+    totalConnections: before.totalConnections + now.totalConnections,
+    refusedConnections: before.refusedConnections + now.refusedConnections,
+    bytesIn: before.bytesIn + now.bytesIn,
+    bytesOut: before.bytesOut + now.bytesOut,
   }
 }
