@@ -56,7 +56,7 @@ function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { createMs: 2
       close: (id) => { proxy.open.delete(id); return Promise.resolve() },
       setTarget: (id, target) => { const p = proxy.open.get(id); if (p) p.target = target },
     },
-    sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()),
+    sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()), bootCheckMs: 20,
     timeouts, logger: pino({ level: 'silent' }), onCapacityChange: () => capacityChanges.count++, shutdown: new AbortController().signal,
   })
   return { service, store, driver, proxy, sshFails, capacityChanges }
@@ -192,4 +192,52 @@ test('an SSH server that never answers is a BACKEND_TIMEOUT that carries what th
   await assert.rejects(h.service.create(command('silent')), (e: unknown) =>
     e instanceof ProviderError && e.code === 'BACKEND_TIMEOUT' && /did not bring SSH up on 127\.0\.0\.1:22; last console lines:\nKernel panic/.test(e.message))
   assertNothingLeft(h)
+})
+
+test('a VM that stops or vanishes while its guest boots fails the create at once with BACKEND_FAILED and the boot report, not at the deadline', async (t) => {
+  const ends: [string, (driver: FakeDriver, instance: string) => void][] = [
+    ['the guest powers off', (driver, instance) => { driver.instances.get(instance)!.state = 'stopped' }],
+    ['the backend loses the instance', (driver, instance) => { driver.instances.delete(instance) }],
+  ]
+  for (const [name, end] of ends) {
+    await t.test(name, async () => {
+      // A deadline the test's own timeout would hit first: only the watch can end this create.
+      const h = harness({}, { createMs: 3_600_000, startMs: 3_600_000, stopMs: 2000, deleteMs: 2000 })
+      h.sshFails.value = true
+      const launch = h.driver.launch.bind(h.driver)
+      h.driver.launch = async (spec, signal) => {
+        const running = await launch(spec, signal)
+        end(h.driver, spec.instance)
+        return running
+      }
+      Object.assign(h.driver, { bootReport: () => Promise.resolve('last console lines:\nreboot: Power down') })
+      await assert.rejects(h.service.create(command('dies')), (e: unknown) =>
+        e instanceof ProviderError && e.code === 'BACKEND_FAILED' && /while its guest was booting; last console lines:\nreboot: Power down/.test(e.message))
+      assertNothingLeft(h)
+    })
+  }
+})
+
+test('a VM that stops again while booting after a start is marked error with BACKEND_FAILED', async () => {
+  const h = harness({}, { createMs: 2000, startMs: 3_600_000, stopMs: 2000, deleteMs: 2000 })
+  const vm = await h.service.create(command('restart'))
+  await h.service.stop('restart', anyone)
+  h.sshFails.value = true
+  const start = h.driver.start.bind(h.driver)
+  h.driver.start = async (instance, signal) => {
+    const running = await start(instance, signal)
+    h.driver.instances.get(instance)!.state = 'stopped'
+    return running
+  }
+  await assert.rejects(h.service.start('restart', anyone), { code: 'BACKEND_FAILED' })
+  assert.equal(h.store.get(vm.id)?.status, 'error')
+  assert.match(h.store.get(vm.id)?.errorMessage ?? '', /^start failed: the VM stopped while its guest was booting/)
+})
+
+test('a backend whose inspect fails while the guest boots does not end the wait', async () => {
+  const h = harness({}, { createMs: 400, startMs: 400, stopMs: 400, deleteMs: 400 })
+  h.sshFails.value = true
+  h.driver.failing.add('inspect')
+  await assert.rejects(h.service.create(command('slow')), { code: 'BACKEND_TIMEOUT' })
+  assert.ok(h.driver.calls.filter((c) => c.method === 'inspect').length >= 2, 'the backend was asked meanwhile')
 })

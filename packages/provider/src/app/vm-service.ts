@@ -17,6 +17,7 @@ import { DriverError, type RunningVm, type VmDriver } from '../drivers/driver.js
 import { PortBindError, type SshForwarder } from './ports/ssh-forwarder.js'
 import type { SshReadiness } from './ports/ssh-readiness.js'
 import type { VmPatch, VmStore } from './ports/vm-store.js'
+import { bootFailure } from './boot-watch.js'
 import { UndoStack } from './undo-stack.js'
 
 /** Who is asking: the operator sees everything; a renter only the VMs it created. */
@@ -56,6 +57,8 @@ export interface VmServiceDeps {
   readonly policy: () => AdmissionPolicy
   /** The one wait for a VM's SSH server, after a launch or a start. */
   readonly sshReady: SshReadiness
+  /** How often the backend is asked, during that wait, whether the VM still runs (default BOOT_CHECK_MS). */
+  readonly bootCheckMs?: number | undefined
   readonly timeouts: VmTimeouts
   readonly logger: Logger
   /** Called after every change of allocations (the advertiser listens). */
@@ -213,15 +216,28 @@ export class VmService {
     return vm
   }
 
-  // Waits for the VM's SSH server; when the deadline ends the wait, says what the backend knows about the guest.
+  // Waits for the VM's SSH server while watching the backend: a VM that stops meanwhile fails the wait at once;
+  // when the deadline ends it, says what the backend knows about the guest.
   async #ready(instance: string, endpoint: SshEndpoint, signal: AbortSignal): Promise<void> {
+    const waitDone = new AbortController()
+    const waiting = AbortSignal.any([signal, waitDone.signal])
     try {
-      await this.#d.sshReady(endpoint, signal)
+      const failed = await Promise.race([
+        this.#d.sshReady(endpoint, waiting).then(() => undefined),
+        bootFailure(this.#d.driver, instance, waiting, this.#d.bootCheckMs),
+      ])
+      signal.throwIfAborted() // the watch also ends (undefined) when the deadline aborts the wait
+      if (failed !== undefined) throw new ProviderError('BACKEND_FAILED', `${failed}; ${await this.#bootReport(instance)}`)
     } catch (error) {
-      if (!signal.aborted || this.#d.shutdown.aborted) throw error
-      const report = (await this.#d.driver.bootReport?.(instance)) ?? 'the backend has no boot log'
-      throw new ProviderError('BACKEND_TIMEOUT', `the guest did not bring SSH up on ${endpoint.host}:${endpoint.port}; ${report}`, [], { cause: error })
+      if (error instanceof ProviderError || !signal.aborted || this.#d.shutdown.aborted) throw error
+      throw new ProviderError('BACKEND_TIMEOUT', `the guest did not bring SSH up on ${endpoint.host}:${endpoint.port}; ${await this.#bootReport(instance)}`, [], { cause: error })
+    } finally {
+      waitDone.abort()
     }
+  }
+
+  async #bootReport(instance: string): Promise<string> {
+    return (await this.#d.driver.bootReport?.(instance)) ?? 'the backend has no boot log'
   }
 
   // Turns any failure into the ProviderError the client sees: the one translation of this layer.
