@@ -73,6 +73,37 @@ export const ImageName = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9:._-]*$/, 'must be an image name from the provider catalogue, such as "24.04"')
 
+/** Protocols a renter may ask a public port for. */
+export const PortProtocol = z.enum(['tcp', 'udp']).meta({ description: 'Transport protocol of a mapped port.' })
+export type PortProtocol = z.infer<typeof PortProtocol>
+
+/** Most mappings a body may list at all; each provider's own limit (default 8) is lower or equal and checked by the provider. */
+export const MAX_PORT_REQUESTS = 64
+
+/** The guest port SSH uses; it always has its own mapping (`ssh_port`) and is never asked for. */
+export const SSH_GUEST_PORT = 22
+
+/** One port a renter asks for: a guest port and its protocol; the provider picks the public port. */
+export const PortRequest = z
+  .strictObject({
+    guest: z.int('guest must be a whole number').min(1, 'guest must be at least 1').max(65_535, 'guest must be at most 65535')
+      .meta({ description: 'Port inside the VM.', example: 8080 }),
+    protocol: PortProtocol.default('tcp'),
+  })
+  .meta({ id: 'PortRequest' })
+export type PortRequest = z.infer<typeof PortRequest>
+
+/** One mapping as the provider reports it: where renters reach a guest port from outside. */
+export const PortMapping = z
+  .object({
+    guest: z.int(),
+    protocol: PortProtocol,
+    public_port: z.int().meta({ description: 'Port on the provider\'s public address, held for the VM\'s whole life (until the mapping is removed).' }),
+    host: z.string().meta({ description: 'Public address of the provider to connect to.' }),
+  })
+  .meta({ id: 'PortMapping' })
+export type PortMapping = z.infer<typeof PortMapping>
+
 /**
  * The create body. Resources may be given in exactly one of four forms
  * (`resources`, `size`, flat `cpu`/`memory`/`storage`, or the seed README's
@@ -91,6 +122,8 @@ export const CreateVmRequest = z
     memory_gb: MemoryGb.optional(),
     storage_gb: StorageGb.optional(),
     image: ImageName.optional().meta({ description: 'Image from the provider catalogue; default "24.04" (Ubuntu 24.04).' }),
+    ports: z.array(PortRequest).max(MAX_PORT_REQUESTS, `ports may list at most ${MAX_PORT_REQUESTS} mappings`).optional()
+      .meta({ description: 'Guest ports to make reachable from outside, each on a public port the provider picks (besides SSH).' }),
   })
   .superRefine((body, ctx) => {
     const result = resolveResourceForms(body)
@@ -164,6 +197,7 @@ export const VmInfo = z.object({
   updated_at: Timestamp,
   error_message: z.string().nullable(),
   image: z.string(),
+  ports: z.array(PortMapping).optional().meta({ description: 'Mapped ports besides SSH (absent from providers that map none).' }),
 })
 export type VmInfo = z.infer<typeof VmInfo>
 
@@ -173,10 +207,22 @@ export const VmAccessInfo = z.object({
   ssh_user: z.string().meta({ description: 'Default user of the image (also root with the same key).' }),
   vm_id: z.string(),
   multipass_name: z.string().meta({ description: 'Name of the instance in the VM backend.' }),
+  ports: z.array(PortMapping).optional().meta({ description: 'Mapped ports besides SSH: connect to host:public_port.' }),
 })
 export type VmAccessInfo = z.infer<typeof VmAccessInfo>
 
 export const VmIdParams = z.strictObject({ id: z.string().min(1).max(200) })
+
+/** The path of `DELETE /vms/{id}/ports/{public_port}`. */
+export const VmPortParams = z.strictObject({
+  id: z.string().min(1).max(200),
+  public_port: z.coerce.number().int('public_port must be a whole number').min(1).max(65_535),
+})
+
+/** The body of `POST /vms/{id}/ports`: more mappings for an existing VM. */
+export const AddPortsRequest = z
+  .strictObject({ ports: z.array(PortRequest).min(1, 'ports must list at least one mapping').max(MAX_PORT_REQUESTS) })
+export type AddPortsRequest = z.infer<typeof AddPortsRequest>
 
 export const ErrorIssue = z.object({ path: z.string(), message: z.string() })
 export const ErrorBody = z

@@ -129,7 +129,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: verifier.usable() })
   const shutdown = new AbortController()
   const vms = new VmService({
-    store, driver, proxy, images, policy, defaultImage: config.defaultImage,
+    store, driver, proxy, forwarder: proxy, portPolicy: () => config.ports, images, policy, defaultImage: config.defaultImage,
     sshReady: (endpoint, signal) => waitForSsh(endpoint, signal),
     timeouts: { createMs: config.createTimeoutMs, startMs: config.createTimeoutMs, stopMs: config.commandTimeoutMs, deleteMs: config.commandTimeoutMs },
     logger: log.child({ part: 'vms' }),
@@ -169,7 +169,7 @@ async function startBackend(driver: VmDriver, config: Config, store: SqliteVmSto
   instances.catch(() => undefined) // a backend that fails its probe fails this too; the probe's error is the one reported
   const info = await driver.probe(AbortSignal.timeout(config.commandTimeoutMs))
   log.info({ backend: info.name, detail: info.detail }, 'backend ready')
-  await reconcile({ store, driver, proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs, instances })
+  await reconcile({ store, driver, proxy, forwarder: proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs, instances })
   return info
 }
 

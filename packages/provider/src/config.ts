@@ -96,6 +96,13 @@ export interface Config {
     readonly maxConnectionsPerVm: number
     readonly maxConnectionsPerSource: number
     readonly maxHandshakesPerSource: number
+    readonly udpMaxFlows: number
+    readonly udpIdleTimeoutMs: number
+  }
+  /** Renters' port mappings besides SSH. */
+  readonly ports: {
+    readonly maxPerVm: number
+    readonly udp: boolean
   }
   /** Things the operator should know: retired or unknown settings. */
   readonly warnings: readonly string[]
@@ -203,7 +210,10 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
       maxConnectionsPerVm: s.PROXY_MAX_CONNECTIONS_PER_VM,
       maxConnectionsPerSource: s.PROXY_MAX_CONNECTIONS_PER_SOURCE,
       maxHandshakesPerSource: s.PROXY_MAX_HANDSHAKES_PER_SOURCE,
+      udpMaxFlows: s.PROXY_UDP_MAX_FLOWS,
+      udpIdleTimeoutMs: s.PROXY_UDP_IDLE_TIMEOUT * 1000,
     },
+    ports: { maxPerVm: s.MAX_PORTS_PER_VM, udp: s.PORTS_UDP },
     warnings,
   })
 }

@@ -34,5 +34,6 @@ export function observedDriver(driver: VmDriver, telemetry: Pick<Telemetry, 'bac
     inspect: (instance, signal) => timed('inspect', () => driver.inspect(instance, signal)),
     list: (signal) => timed('list', () => driver.list(signal)),
     ...(driver.bootReport === undefined ? {} : { bootReport: driver.bootReport.bind(driver) }),
+    ...(driver.guestPortTarget === undefined ? {} : { guestPortTarget: driver.guestPortTarget.bind(driver) }),
   }
 }

@@ -9,6 +9,8 @@
 import type { Logger } from 'pino'
 import type { VmRecord } from '../domain/vm.js'
 import type { DriverInstance, DriverVmState, VmDriver } from '../drivers/driver.js'
+import { PortForwarding } from './port-forwarding.js'
+import type { PortForwarder } from './ports/port-forwarder.js'
 import type { SshForwarder } from './ports/ssh-forwarder.js'
 import type { VmPatch, VmStore } from './ports/vm-store.js'
 
@@ -24,6 +26,8 @@ export interface ReconcilerDeps {
   readonly store: VmStore
   readonly driver: VmDriver
   readonly proxy: Pick<SshForwarder, 'open' | 'close'>
+  /** Mapped ports get their listeners back on the same public ports. */
+  readonly forwarder: PortForwarder
   readonly logger: Logger
   readonly commandTimeoutMs: number
   /** The backend's instances, when the caller already asked for them (start-up lists while it probes). */
@@ -70,6 +74,8 @@ async function reconcileOne(d: ReconcilerDeps, vm: VmRecord, report: ReconcileRe
   }
   const patch = patchFor(state)
   await d.proxy.open(vm.id, vm.sshPort, patch.endpoint ?? null)
+  const forwarding = new PortForwarding({ driver: d.driver, forwarder: d.forwarder, logger: d.logger })
+  await forwarding.open(vm, state.kind === 'running' ? state : null, signal)
   d.store.update(vm.id, patch)
   report.restored.push(vm.id)
   d.logger.info({ vm: vm.id, status: patch.status, sshPort: vm.sshPort }, 'vm restored')

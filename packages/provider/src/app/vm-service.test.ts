@@ -1,78 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import pino from 'pino'
-import type { AdmissionPolicy } from '../domain/capacity.js'
 import { ProviderError } from '../domain/errors.js'
-import { BUILTIN_IMAGES, ImageCatalog } from '../domain/images.js'
-import type { SshEndpoint } from '../domain/vm.js'
-import { FakeDriver } from '../drivers/fake/fake-driver.js'
-import { SqliteVmStore } from '../infra/store/sqlite-vm-store.js'
-import { ed25519Key } from '../../test/helpers/keys.js'
-import { PortBindError } from './ports/ssh-forwarder.js'
-import { VmService, type Caller, type CreateVmCommand } from './vm-service.js'
-
-
-class FakeProxy {
-  readonly open = new Map<string, { port: number; target: SshEndpoint | null }>()
-  failOpen = false
-  openVm(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {
-    if (this.failOpen) return Promise.reject(new PortBindError(port, new Error('EADDRINUSE')))
-    this.open.set(vmId, { port, target })
-    return Promise.resolve()
-  }
-}
-
-// Like an SSH server that never answers; a ref'd timer keeps the test's event loop alive meanwhile.
-function neverUntilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((_, reject) => {
-    const keepAlive = setTimeout(() => undefined, 60_000)
-    signal.addEventListener('abort', () => { clearTimeout(keepAlive); reject(signal.reason as Error) })
-  })
-}
-
-interface Harness {
-  service: VmService
-  store: SqliteVmStore
-  driver: FakeDriver
-  proxy: FakeProxy
-  sshFails: { value: boolean }
-  capacityChanges: { count: number }
-}
-
-function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { createMs: 2000, startMs: 2000, stopMs: 2000, deleteMs: 2000 }): Harness {
-  const store = new SqliteVmStore(':memory:')
-  const driver = new FakeDriver()
-  const proxy = new FakeProxy()
-  const sshFails = { value: false }
-  const capacityChanges = { count: 0 }
-  const full: AdmissionPolicy = {
-    totals: { cpu: 8, memory: 16, storage: 200 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 },
-    usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807, 50808, 50809], ...policy,
-  }
-  const service = new VmService({
-    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), defaultImage: '24.04', policy: () => full,
-    proxy: {
-      open: (id, port, target) => proxy.openVm(id, port, target),
-      close: (id) => { proxy.open.delete(id); return Promise.resolve() },
-      setTarget: (id, target) => { const p = proxy.open.get(id); if (p) p.target = target },
-    },
-    sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()), bootCheckMs: 20,
-    timeouts, logger: pino({ level: 'silent' }), onCapacityChange: () => capacityChanges.count++, shutdown: new AbortController().signal,
-  })
-  return { service, store, driver, proxy, sshFails, capacityChanges }
-}
-
-const anyone: Caller = { kind: 'renter', address: null }
-const command = (name: string, caller: Caller = anyone, extra: Partial<CreateVmCommand> = {}): CreateVmCommand => ({
-  name, resources: { cpu: 1, memory: 1, storage: 10 }, image: undefined, sshKey: ed25519Key(), owner: caller.kind === 'renter' ? caller.address : null, ...extra,
-})
-
-function assertNothingLeft(h: Harness): void {
-  assert.deepEqual(h.store.list(), [], 'no record')
-  assert.deepEqual([...h.driver.instances.keys()], [], 'no backend instance')
-  assert.deepEqual([...h.proxy.open.keys()], [], 'no proxy')
-  assert.deepEqual(h.store.snapshot().allocated, { cpu: 0, memory: 0, storage: 0 }, 'no reservation')
-}
+import type { FakeDriver } from '../drivers/fake/fake-driver.js'
+import type { Caller } from './vm-service.js'
+import { anyone, assertNothingLeft, command, harness, type Harness } from '../../test/helpers/vm-service-harness.js'
 
 test('create reserves, launches, opens the proxy and records the running VM', async () => {
   const h = harness()

@@ -8,12 +8,15 @@
 import type { Logger } from 'pino'
 import type { VmResources, VmStatus } from '@golem-vm/protocol'
 import { deadlineSignal } from '@golem-vm/common'
-import { admit, type AdmissionPolicy } from '../domain/capacity.js'
+import { admit, freePorts, type AdmissionPolicy } from '../domain/capacity.js'
 import { buildCloudInit } from '../domain/cloud-init.js'
 import { ProviderError } from '../domain/errors.js'
 import type { ImageCatalog } from '../domain/images.js'
+import { assignPublicPorts, checkPortRequests, type GuestPort, type PortMappingPolicy } from '../domain/port-mappings.js'
 import { TRANSITIONAL_STATUSES, instanceName, type SshEndpoint, type VmRecord } from '../domain/vm.js'
 import { DriverError, type RunningVm, type VmDriver } from '../drivers/driver.js'
+import { PortForwarding, runningOf } from './port-forwarding.js'
+import type { PortForwarder } from './ports/port-forwarder.js'
 import { PortBindError, type SshForwarder } from './ports/ssh-forwarder.js'
 import type { SshReadiness } from './ports/ssh-readiness.js'
 import type { VmPatch, VmStore } from './ports/vm-store.js'
@@ -36,6 +39,8 @@ export interface CreateVmCommand {
   readonly sshKey: string
   /** The renter that signed the request; null for the operator and for unsigned legacy requests. */
   readonly owner: string | null
+  /** Guest ports to map besides SSH (checked against the provider's limits by the use case). */
+  readonly ports: readonly GuestPort[]
 }
 
 export interface VmTimeouts {
@@ -50,6 +55,10 @@ export interface VmServiceDeps {
   readonly store: VmStore
   readonly driver: VmDriver
   readonly proxy: SshForwarder
+  /** Forwards the renters' mapped ports (besides SSH). */
+  readonly forwarder: PortForwarder
+  /** Read at every request: how many ports a VM may map, and whether UDP is offered. */
+  readonly portPolicy: () => PortMappingPolicy
   readonly images: ImageCatalog
   /** The image a create gets when it names none (GOLEM_PROVIDER_DEFAULT_VM_IMAGE). */
   readonly defaultImage: string
@@ -71,10 +80,17 @@ export interface VmServiceDeps {
 export class VmService {
   readonly #d: VmServiceDeps
   readonly #now: () => Date
+  readonly #ports: PortForwarding
 
   constructor(deps: VmServiceDeps) {
     this.#d = deps
     this.#now = deps.now ?? (() => new Date())
+    this.#ports = new PortForwarding({ driver: deps.driver, forwarder: deps.forwarder, logger: deps.logger })
+  }
+
+  /** How many ports a VM may map and whether UDP is offered; none when the backend cannot reach guest ports. */
+  portPolicy(): PortMappingPolicy {
+    return this.#ports.supported ? this.#d.portPolicy() : { maxPerVm: 0, udp: false }
   }
 
   /** Creates a VM and resolves once its SSH server answers, with the proxy open on its port. */
@@ -84,12 +100,13 @@ export class VmService {
     const image = this.#d.images.resolve(cmd.image ?? this.#d.defaultImage, driver.name)
     const createdAt = this.#now()
     const instance = instanceName(cmd.name, createdAt)
+    checkPortRequests(cmd.ports, [], this.portPolicy())
     const vm = store.reserve(
       { id: cmd.name, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt },
-      (snapshot) => admit(resources, snapshot, this.#d.policy()),
+      (snapshot) => admit(resources, snapshot, this.#d.policy(), cmd.ports),
     )
     const log = logger.child({ vm: vm.id, instance })
-    log.info({ resources, image: image.name, sshPort: vm.sshPort, owner }, 'vm reserved')
+    log.info({ resources, image: image.name, sshPort: vm.sshPort, ports: vm.ports, owner }, 'vm reserved')
     this.#d.onCapacityChange()
     const undo = new UndoStack(log)
     undo.push('reservation', (failures) => this.#releaseOrKeep(vm.id, failures))
@@ -102,6 +119,8 @@ export class VmService {
       await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
       await this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint)
       undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
+      undo.push('port mappings', () => this.#ports.close(vm))
+      await this.#ports.open(vm, running, signal)
       const done = this.#require(store.update(vm.id, { status: 'running', ...running }), vm.id)
       undo.commit()
       log.info({ phasesMs: phases, sshPort: vm.sshPort, target: running.endpoint }, 'vm created')
@@ -134,6 +153,7 @@ export class VmService {
       const running: RunningVm = await this.#d.driver.start(vm.instance, signal)
       await this.#ready(vm.instance, running.endpoint, signal)
       this.#d.proxy.setTarget(vm.id, running.endpoint)
+      await this.#ports.retarget(vm, running, signal)
       return { status: 'running', ...running }
     })
   }
@@ -144,6 +164,7 @@ export class VmService {
     if (vm.status === 'stopped') return vm
     return this.#finish(vm, 'stop', this.#d.timeouts.stopMs, async (signal) => {
       this.#d.proxy.setTarget(vm.id, null)
+      await this.#ports.retarget(vm, null, signal)
       await this.#d.driver.stop(vm.instance, signal)
       return { status: 'stopped', endpoint: null, ipAddress: null }
     })
@@ -154,12 +175,57 @@ export class VmService {
     const vm = this.#begin(id, caller, ['running', 'stopped', 'error'], 'deleting', null)
     await this.#finish(vm, 'delete', this.#d.timeouts.deleteMs, async (signal) => {
       await this.#d.proxy.close(vm.id)
+      await this.#ports.close(vm)
       await this.#d.driver.destroy(vm.instance, signal)
       this.#d.store.remove(vm.id)
       this.#d.onCapacityChange()
       this.#d.logger.info({ vm: vm.id, instance: vm.instance, port: vm.sshPort, resources: vm.resources }, 'vm deleted, resources released')
       return null
     })
+  }
+
+  /**
+   * Maps more guest ports of a running or stopped VM, each on a free verified
+   * public port, and opens them. A failure half-way closes and releases every
+   * mapping this call added.
+   */
+  async addPorts(id: string, caller: Caller, ports: readonly GuestPort[]): Promise<VmRecord> {
+    const policy = this.portPolicy()
+    checkPortRequests(ports, this.get(id, caller).ports, policy)
+    const vm = this.#require(this.#d.store.addPorts(id, (current, snapshot) => {
+      if (current.status !== 'running' && current.status !== 'stopped') {
+        throw new ProviderError('VM_BUSY', `VM "${id}" is ${current.status}; ports can be added while it is running or stopped`)
+      }
+      checkPortRequests(ports, current.ports, policy)
+      return assignPublicPorts(ports, freePorts(this.#d.policy(), snapshot.usedPorts))
+    }), id)
+    const added = vm.ports.filter((m) => ports.some((p) => p.guest === m.guest && p.protocol === m.protocol))
+    this.#d.onCapacityChange()
+    const signal = this.#deadline(this.#d.timeouts.startMs)
+    try {
+      await this.#ports.open(vm, runningOf(vm), signal, added)
+      this.#d.logger.info({ vm: id, added }, 'vm ports added')
+      return vm
+    } catch (error) {
+      await this.#ports.close(vm, added)
+      for (const mapping of added) this.#d.store.removePort(id, mapping.publicPort)
+      this.#d.onCapacityChange()
+      throw this.#explain(error, signal, 'port mapping', this.#d.timeouts.startMs)
+    }
+  }
+
+  /** Closes the VM's mapping on `publicPort` and frees the port. */
+  async removePort(id: string, caller: Caller, publicPort: number): Promise<VmRecord> {
+    const vm = this.get(id, caller)
+    const mapping = vm.ports.find((m) => m.publicPort === publicPort)
+    if (mapping === undefined) {
+      throw new ProviderError('PORT_NOT_FOUND', `Port Not Found: VM "${id}" has no mapping on public port ${publicPort}`)
+    }
+    await this.#ports.close(vm, [mapping])
+    this.#d.store.removePort(id, publicPort)
+    this.#d.onCapacityChange()
+    this.#d.logger.info({ vm: id, removed: mapping }, 'vm port removed, public port released')
+    return this.#require(this.#d.store.get(id), id)
   }
 
   // Checks visibility and moves the VM into a transitional status, or explains why not.

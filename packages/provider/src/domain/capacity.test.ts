@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { GuestPort } from './port-mappings.js'
 import { admit, offeredCapacity, vmsThatFit, type AdmissionPolicy, type CapacitySettings, type HostFacts, type LedgerSnapshot } from './capacity.js'
 
 const host: HostFacts = { cpuCores: 2, memoryGb: 23, storageGb: 100 }
@@ -14,15 +15,15 @@ function policyFor(settings: CapacitySettings, maxVms = 20): AdmissionPolicy {
 }
 
 // Admits VMs of `size` one after another until the ledger refuses; returns how many fit and the refusal.
-function fillUp(policy: AdmissionPolicy, size = small): { admitted: number; refusal: string } {
+function fillUp(policy: AdmissionPolicy, size = small, wanted: readonly GuestPort[] = []): { admitted: number; refusal: string } {
   let snap = empty
   for (let i = 0; i < 1000; i++) {
     try {
-      const port = admit(size, snap, policy)
+      const { sshPort, ports } = admit(size, snap, policy, wanted)
       snap = {
         allocated: { cpu: snap.allocated.cpu + size.cpu, memory: snap.allocated.memory + size.memory, storage: snap.allocated.storage + size.storage },
         vmCount: snap.vmCount + 1,
-        usedPorts: new Set([...snap.usedPorts, port]),
+        usedPorts: new Set([...snap.usedPorts, sshPort, ...ports.map((p) => p.publicPort)]),
       }
     } catch (error) {
       return { admitted: i, refusal: (error as { code: string }).code }
@@ -71,4 +72,15 @@ test('MAX_VMS, free ports and minimums bound admission', () => {
   assert.deepEqual(fillUp(fewPorts), { admitted: 1, refusal: 'NO_FREE_PORT' })
   assert.equal(vmsThatFit(fewPorts, empty), 1)
   assert.throws(() => admit({ cpu: 1, memory: 1, storage: 10 }, empty, { ...roomy, minimums: { cpu: 2, memory: 1, storage: 10 } }), { code: 'VALIDATION_FAILED' })
+})
+
+test('mapped ports come from the same verified ports as SSH, and count against room for more VMs', () => {
+  const policy = { ...policyFor({ ...defaults, offer: { cpu: 8 } }), usablePorts: [50800, 50801, 50802, 50803, 50804] }
+  const web = [{ guest: 8080, protocol: 'tcp' as const }, { guest: 5353, protocol: 'udp' as const }]
+  const first = admit(small, empty, policy, web)
+  assert.deepEqual(first, { sshPort: 50800, ports: [{ guest: 8080, protocol: 'tcp', publicPort: 50801 }, { guest: 5353, protocol: 'udp', publicPort: 50802 }] })
+  const after = { allocated: small, vmCount: 1, usedPorts: new Set([50800, 50801, 50802]) }
+  assert.equal(vmsThatFit(policy, after), 2, 'two ports left: room for two VMs with SSH only')
+  assert.throws(() => admit(small, after, policy, web), { code: 'NO_FREE_PORT', message: /2 public ports are needed but 1 verified port is free/ })
+  assert.deepEqual(fillUp(policy, small, web), { admitted: 1, refusal: 'NO_FREE_PORT' })
 })

@@ -8,6 +8,7 @@
  */
 import type { VmResources } from '@golem-vm/protocol'
 import { ProviderError } from './errors.js'
+import { assignPublicPorts, type GuestPort, type PortMapping } from './port-mappings.js'
 
 export interface ResourceAmounts {
   readonly cpu: number
@@ -78,7 +79,14 @@ export function offeredCapacity(host: HostFacts, s: CapacitySettings): OfferedCa
 export interface LedgerSnapshot {
   readonly allocated: ResourceAmounts
   readonly vmCount: number
+  /** Every public port a VM holds: SSH ports and mapped ports. */
   readonly usedPorts: ReadonlySet<number>
+}
+
+/** The public ports a new VM gets: its SSH port and one per requested mapping. */
+export interface PortAllocation {
+  readonly sshPort: number
+  readonly ports: readonly PortMapping[]
 }
 
 export interface AdmissionPolicy {
@@ -115,10 +123,10 @@ export function vmsThatFit(policy: AdmissionPolicy, snap: LedgerSnapshot): numbe
 }
 
 /**
- * Decides whether a VM of `request` fits, and which SSH port it gets.
- * Throws the ProviderError the client should see when it does not.
+ * Decides whether a VM of `request` with `ports` mapped fits, and which public
+ * ports it gets (SSH first). Throws the ProviderError the client should see when it does not.
  */
-export function admit(request: VmResources, snap: LedgerSnapshot, policy: AdmissionPolicy): number {
+export function admit(request: VmResources, snap: LedgerSnapshot, policy: AdmissionPolicy, ports: readonly GuestPort[] = []): PortAllocation {
   const below = (['cpu', 'memory', 'storage'] as const).filter((k) => request[k] < policy.minimums[k])
   if (below.length > 0) {
     const wanted = below.map((k) => `${k} ≥ ${policy.minimums[k]}`).join(', ')
@@ -133,9 +141,9 @@ export function admit(request: VmResources, snap: LedgerSnapshot, policy: Admiss
     const have = `${free.cpu} CPU, ${free.memory} GB memory, ${free.storage} GB storage`
     throw new ProviderError('INSUFFICIENT_RESOURCES', `Insufficient resources available on provider: ${short.join(', ')} requested exceeds what is free (${have}); ask for less or try another provider`)
   }
-  const port = freePorts(policy, snap.usedPorts)[0]
-  if (port === undefined) {
+  const [sshPort, ...rest] = freePorts(policy, snap.usedPorts)
+  if (sshPort === undefined) {
     throw new ProviderError('NO_FREE_PORT', 'every verified SSH port of this provider is taken; try another provider or later')
   }
-  return port
+  return { sshPort, ports: assignPublicPorts(ports, rest) }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { VmResources, VmStatus } from '@golem-vm/protocol'
+import type { PortMapping } from './port-mappings.js'
 import type { VmAttachment } from './vm-network.js'
 
 /** Where the VM's SSH server answers, as seen from the provider host. */
@@ -28,6 +29,8 @@ export interface VmRecord {
   readonly sshKey: string
   /** Public port of the SSH proxy, held for the VM's whole life. */
   readonly sshPort: number
+  /** The renter's mapped ports besides SSH, by public port; each held until the mapping or the VM is deleted. */
+  readonly ports: readonly PortMapping[]
   /** The VM's SSH server as the proxy reaches it; null until it first ran. */
   readonly endpoint: SshEndpoint | null
   /** The VM's own address (private), as the backend reports it. */

@@ -11,6 +11,7 @@
 import type { VmResources } from '@golem-vm/protocol'
 import type { CloudInitDocuments } from '../domain/cloud-init.js'
 import type { BackendName, ImageEntry } from '../domain/images.js'
+import type { GuestPort } from '../domain/port-mappings.js'
 import type { SshEndpoint } from '../domain/vm.js'
 
 /** How a backend call failed: the backend cannot be used here, it failed, or it did not finish in time. */
@@ -84,4 +85,13 @@ export interface VmDriver {
    * error message. Backends that know nothing more leave it out. Never rejects.
    */
   bootReport?(instance: string): Promise<string>
+  /**
+   * Where the provider host reaches `port` of a running guest, so that the
+   * renter's mapped port can be relayed there: the VM's own address on the
+   * backend's VM network, or a loopback port the backend forwards to the
+   * guest (QEMU user networking). Never an address of the host itself.
+   * Calling it again for the same port returns the same forward. Backends
+   * that cannot reach guest ports leave it out (then no ports are offered).
+   */
+  guestPortTarget?(instance: string, running: RunningVm, port: GuestPort, signal: AbortSignal): Promise<SshEndpoint>
 }

@@ -24,5 +24,6 @@ export function toCreateVmCommand(body: CreateVmRequest, caller: Caller): Create
     image: body.image,
     sshKey: key.key.canonical,
     owner: caller.kind === 'renter' ? caller.address : null,
+    ports: (body.ports ?? []).map(({ guest, protocol }) => ({ guest, protocol })),
   }
 }

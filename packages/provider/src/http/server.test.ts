@@ -24,6 +24,7 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, all
   const vms = new VmService({
     store, driver, images: new ImageCatalog(BUILTIN_IMAGES), defaultImage: '24.04', policy: () => full,
     proxy: { open: noop, close: noop, setTarget: () => undefined },
+    forwarder: { openPort: noop, closePort: noop, setPortTarget: () => undefined }, portPolicy: () => ({ maxPerVm: 3, udp: true }),
     sshReady: noop, timeouts: { createMs: 1000, startMs: 1000, stopMs: 1000, deleteMs: 1000 },
     logger: pino({ level: 'silent' }), onCapacityChange: () => undefined, shutdown: new AbortController().signal,
   })
@@ -173,4 +174,46 @@ test('ownership: only the signer sees and manages its VM; forged, replayed and u
   assert.equal(admin.json<unknown[]>().length, 1)
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/vms', headers: { authorization: 'Bearer nope' } })).statusCode, 401)
   assert.equal((await app.inject(await signed(alice, 'DELETE', '/api/v1/vms/alice-vm'))).statusCode, 200)
+})
+
+test('ports: asked for at create, shown by the VM and /access next to ssh_port, added and removed; bad requests get their codes', async (t) => {
+  const { app, store } = await server(t, { usablePorts: [50800, 50801, 50802, 50803, 50804, 50805] })
+  const key = ed25519Key()
+  const refused: [unknown, number, string][] = [
+    [{ name: 'ppp', ssh_key: key, ports: [{ guest: 22 }] }, 400, 'PORT_RESERVED'],
+    [{ name: 'ppp', ssh_key: key, ports: [{ guest: 80 }, { guest: 80, protocol: 'tcp' }] }, 400, 'PORT_DUPLICATE'],
+    [{ name: 'ppp', ssh_key: key, ports: [{ guest: 1 }, { guest: 2 }, { guest: 3 }, { guest: 4 }] }, 400, 'TOO_MANY_PORTS'],
+    [{ name: 'ppp', ssh_key: key, ports: [{ guest: 0 }] }, 400, 'VALIDATION_FAILED'],
+    [{ name: 'ppp', ssh_key: key, ports: [{ guest: 65536 }] }, 400, 'VALIDATION_FAILED'],
+    [{ name: 'ppp', ssh_key: key, ports: [{ guest: 80, protocol: 'sctp' }] }, 400, 'VALIDATION_FAILED'],
+  ]
+  for (const [body, status, code] of refused) {
+    const res = await app.inject(create(body))
+    assert.deepEqual([res.statusCode, res.json<{ code: string }>().code], [status, code], JSON.stringify(body))
+  }
+  assert.deepEqual(store.list(), [])
+  const created = await app.inject(create({ name: 'web', ssh_key: key, ports: [{ guest: 8080 }, { guest: 27015, protocol: 'udp' }] }))
+  assert.equal(created.statusCode, 201)
+  const mapped = [
+    { guest: 8080, protocol: 'tcp', public_port: 50801, host: '203.0.113.7' },
+    { guest: 27015, protocol: 'udp', public_port: 50802, host: '203.0.113.7' },
+  ]
+  assert.deepEqual(created.json<{ ports: unknown }>().ports, mapped)
+  const access = (await app.inject({ method: 'GET', url: '/api/v1/vms/web/access' })).json<{ ssh_port: number; ports: unknown }>()
+  assert.deepEqual([access.ssh_port, access.ports], [50800, mapped])
+  const added = await app.inject({ method: 'POST', url: '/api/v1/vms/web/ports', payload: { ports: [{ guest: 9000 }] } })
+  assert.equal(added.statusCode, 200)
+  assert.deepEqual(added.json<{ ports: { public_port: number }[] }>().ports.map((p) => p.public_port), [50801, 50802, 50803])
+  const full = await app.inject({ method: 'POST', url: '/api/v1/vms/web/ports', payload: { ports: [{ guest: 9001 }] } })
+  assert.deepEqual([full.statusCode, full.json<{ code: string }>().code], [400, 'TOO_MANY_PORTS'])
+  const removed = await app.inject({ method: 'DELETE', url: '/api/v1/vms/web/ports/50802' })
+  assert.equal(removed.statusCode, 200)
+  assert.deepEqual(removed.json<{ ports: { public_port: number }[] }>().ports.map((p) => p.public_port), [50801, 50803])
+  const gone = await app.inject({ method: 'DELETE', url: '/api/v1/vms/web/ports/50802' })
+  assert.deepEqual([gone.statusCode, gone.json<{ code: string }>().code], [404, 'PORT_NOT_FOUND'])
+  const noVm = await app.inject({ method: 'POST', url: '/api/v1/vms/nope/ports', payload: { ports: [{ guest: 9000 }] } })
+  assert.deepEqual([noVm.statusCode, noVm.json<{ code: string }>().code], [404, 'VM_NOT_FOUND'])
+  const tooFew = await app.inject(create({ name: 'greedy', ssh_key: key, ports: [{ guest: 1 }, { guest: 2 }, { guest: 3 }] }))
+  assert.deepEqual([tooFew.statusCode, tooFew.json<{ code: string }>().code], [409, 'NO_FREE_PORT'])
+  assert.equal(store.get('greedy'), undefined)
 })

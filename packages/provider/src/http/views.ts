@@ -3,10 +3,14 @@
  *
  * @module
  */
-import type { VmAccessInfo, VmInfo } from '@golem-vm/protocol'
+import type { PortMapping, VmAccessInfo, VmInfo } from '@golem-vm/protocol'
 import type { VmRecord } from '../domain/vm.js'
 
-export const toVmInfo = (vm: VmRecord): VmInfo => ({
+/** The VM's mappings as renters connect to them: the provider's public address and each public port. */
+export const toPortMappings = (vm: VmRecord, host: string): PortMapping[] =>
+  vm.ports.map((p) => ({ guest: p.guest, protocol: p.protocol, public_port: p.publicPort, host }))
+
+export const toVmInfo = (vm: VmRecord, host: string): VmInfo => ({
   id: vm.id,
   name: vm.id,
   status: vm.status,
@@ -17,6 +21,7 @@ export const toVmInfo = (vm: VmRecord): VmInfo => ({
   updated_at: vm.updatedAt.toISOString(),
   error_message: vm.errorMessage,
   image: vm.image,
+  ports: toPortMappings(vm, host),
 })
 
 export const toAccessInfo = (vm: VmRecord, sshHost: string): VmAccessInfo => ({
@@ -25,4 +30,5 @@ export const toAccessInfo = (vm: VmRecord, sshHost: string): VmAccessInfo => ({
   ssh_user: vm.sshUser,
   vm_id: vm.id,
   multipass_name: vm.instance,
+  ports: toPortMappings(vm, sshHost),
 })

@@ -17,7 +17,7 @@ export const VM_ID = 'vm-1'
 /** Limits that stay out of the way: no SSH checks, no caps a test reaches by accident. */
 export const LOOSE: RelayConfig = {
   host: '127.0.0.1', connectTimeoutMs: 5000, idleTimeoutMs: 0, handshakeTimeoutMs: 0, halfCloseTimeoutMs: 60_000,
-  maxConnectionsPerVm: 100, maxConnectionsPerSource: 100, maxHandshakesPerSource: 100,
+  maxConnectionsPerVm: 100, maxConnectionsPerSource: 100, maxHandshakesPerSource: 100, udpMaxFlows: 100, udpIdleTimeoutMs: 60_000,
 }
 
 export interface RelayUnderTest {

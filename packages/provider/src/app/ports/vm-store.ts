@@ -6,11 +6,12 @@
  * @module
  */
 import type { VmStatus } from '@golem-vm/protocol'
-import type { LedgerSnapshot } from '../../domain/capacity.js'
+import type { LedgerSnapshot, PortAllocation } from '../../domain/capacity.js'
+import type { PortMapping } from '../../domain/port-mappings.js'
 import type { SshEndpoint, VmRecord } from '../../domain/vm.js'
 import type { VmAttachment } from '../../domain/vm-network.js'
 
-export type NewVm = Omit<VmRecord, 'sshPort' | 'status' | 'endpoint' | 'ipAddress' | 'attachment' | 'errorMessage' | 'updatedAt'>
+export type NewVm = Omit<VmRecord, 'sshPort' | 'ports' | 'status' | 'endpoint' | 'ipAddress' | 'attachment' | 'errorMessage' | 'updatedAt'>
 
 export interface VmPatch {
   readonly status?: VmStatus
@@ -21,12 +22,21 @@ export interface VmPatch {
 
 export interface VmStore {
   /**
-   * Inserts the record in status `creating` with the port `decide` picks, in
+   * Inserts the record in status `creating` with the ports `decide` picks, in
    * one transaction with the ledger read that `decide` sees: two concurrent
-   * reservations can never both fit into the same free capacity.
+   * reservations can never both fit into the same free capacity or port.
    * Throws VM_NAME_TAKEN if the id exists, or whatever `decide` throws.
    */
-  reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => number): VmRecord
+  reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => PortAllocation): VmRecord
+  /**
+   * Adds the mappings `decide` picks to the VM, in one transaction with the
+   * record and ledger it sees: two concurrent additions never get the same
+   * public port. Returns the updated record, or undefined if the VM is gone;
+   * throws whatever `decide` throws (nothing is added then).
+   */
+  addPorts(id: string, decide: (vm: VmRecord, snapshot: LedgerSnapshot) => readonly PortMapping[]): VmRecord | undefined
+  /** Removes the VM's mapping on `publicPort`; returns false when the VM has none there. */
+  removePort(id: string, publicPort: number): boolean
   get(id: string): VmRecord | undefined
   list(): VmRecord[]
   /** Updates fields; returns the new record, or undefined if the VM is gone. */

@@ -6,9 +6,11 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { GuestPort } from '../../domain/port-mappings.js'
+import type { SshEndpoint } from '../../domain/vm.js'
 import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
 
-type Method = 'launch' | 'start' | 'stop' | 'destroy' | 'inspect' | 'list'
+type Method = 'launch' | 'start' | 'stop' | 'destroy' | 'inspect' | 'list' | 'guestPortTarget'
 
 export interface FakeInstance {
   state: 'running' | 'stopped'
@@ -61,6 +63,12 @@ export class FakeDriver implements VmDriver {
     const vm = this.instances.get(instance)
     if (vm === undefined) return { kind: 'absent' }
     return vm.state === 'running' ? { kind: 'running', ...this.endpointFor(instance) } : { kind: 'stopped' }
+  }
+
+  /** The guest port on the host the SSH endpoint names (tests listen there). */
+  async guestPortTarget(instance: string, running: RunningVm, port: GuestPort, signal: AbortSignal): Promise<SshEndpoint> {
+    await this.#enter('guestPortTarget', instance, signal)
+    return { host: running.endpoint.host, port: port.guest }
   }
 
   async list(signal: AbortSignal): Promise<DriverInstance[]> {

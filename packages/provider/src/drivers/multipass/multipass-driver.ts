@@ -5,7 +5,8 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { INSTANCE_PREFIX } from '../../domain/vm.js'
+import type { GuestPort } from '../../domain/port-mappings.js'
+import { INSTANCE_PREFIX, type SshEndpoint } from '../../domain/vm.js'
 import { ExecFailure, run, type RunResult } from '../../infra/exec/run.js'
 import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
 import { toDriverError } from '../driver-error.js'
@@ -109,6 +110,11 @@ export class MultipassDriver implements VmDriver {
     return parse(() => cli.parseList(stdout), 'list')
       .filter((vm) => vm.name.startsWith(INSTANCE_PREFIX))
       .map((vm) => ({ instance: vm.name, state: cli.toDriverState(vm.info, this.#vmNetwork()).kind }))
+  }
+
+  /** The guest's own address on Multipass's VM network (the one the SSH forward was checked to use), at `port`. */
+  guestPortTarget(_instance: string, running: RunningVm, port: GuestPort): Promise<SshEndpoint> {
+    return Promise.resolve({ host: running.endpoint.host, port: port.guest })
   }
 
   // Reads the instance's address once Multipass reports it running.

@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo } from '@golem-vm/protocol'
+import { AddPortsRequest, CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo, VmPortParams } from '@golem-vm/protocol'
 import type { Caller, VmService } from '../../app/vm-service.js'
 import { toCreateVmCommand } from '../create-vm-command.js'
 import { toAccessInfo, toVmInfo } from '../views.js'
@@ -45,15 +45,15 @@ export const vmRoutes = ({ vms, sshHost, authenticate }: VmRoutesDeps): FastifyP
 
   app.post('/vms', {
     schema: { headers: SignedHeaders, operationId: 'createVm', summary: 'Create a VM; answers once it runs and its SSH port is open.', tags: ['vms'], body: CreateVmRequest, response: { 201: VmInfo, ...errors } },
-  }, async (req, reply) => reply.code(201).send(toVmInfo(await vms.create(toCreateVmCommand(req.body, callerOf(req))))))
+  }, async (req, reply) => reply.code(201).send(toVmInfo(await vms.create(toCreateVmCommand(req.body, callerOf(req))), sshHost())))
 
   app.get('/vms', {
     schema: { headers: SignedHeaders, operationId: 'listVms', summary: "The caller's VMs.", tags: ['vms'], response: { 200: z.array(VmInfo), ...errors } },
-  }, async (req) => vms.list(callerOf(req)).map(toVmInfo))
+  }, async (req) => vms.list(callerOf(req)).map((vm) => toVmInfo(vm, sshHost())))
 
   app.get('/vms/:id', {
     schema: { headers: SignedHeaders, operationId: 'getVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
-  }, async (req) => toVmInfo(vms.get(req.params.id, callerOf(req))))
+  }, async (req) => toVmInfo(vms.get(req.params.id, callerOf(req)), sshHost()))
 
   app.get('/vms/:id/access', {
     schema: { headers: SignedHeaders, operationId: 'getVmAccess', summary: 'Where to SSH: host, port and user.', tags: ['vms'], params: VmIdParams, response: { 200: VmAccessInfo, ...errors } },
@@ -61,11 +61,19 @@ export const vmRoutes = ({ vms, sshHost, authenticate }: VmRoutesDeps): FastifyP
 
   app.post('/vms/:id/start', {
     schema: { headers: SignedHeaders, operationId: 'startVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
-  }, async (req) => toVmInfo(await vms.start(req.params.id, callerOf(req))))
+  }, async (req) => toVmInfo(await vms.start(req.params.id, callerOf(req)), sshHost()))
 
   app.post('/vms/:id/stop', {
     schema: { headers: SignedHeaders, operationId: 'stopVm', tags: ['vms'], params: VmIdParams, response: { 200: VmInfo, ...errors } },
-  }, async (req) => toVmInfo(await vms.stop(req.params.id, callerOf(req))))
+  }, async (req) => toVmInfo(await vms.stop(req.params.id, callerOf(req)), sshHost()))
+
+  app.post('/vms/:id/ports', {
+    schema: { headers: SignedHeaders, operationId: 'addVmPorts', summary: 'Map more guest ports of a running or stopped VM, each on a verified public port.', tags: ['vms'], params: VmIdParams, body: AddPortsRequest, response: { 200: VmInfo, ...errors } },
+  }, async (req) => toVmInfo(await vms.addPorts(req.params.id, callerOf(req), req.body.ports.map(({ guest, protocol }) => ({ guest, protocol }))), sshHost()))
+
+  app.delete('/vms/:id/ports/:public_port', {
+    schema: { headers: SignedHeaders, operationId: 'removeVmPort', summary: 'Remove a mapping and free its public port.', tags: ['vms'], params: VmPortParams, response: { 200: VmInfo, ...errors } },
+  }, async (req) => toVmInfo(await vms.removePort(req.params.id, callerOf(req), req.params.public_port), sshHost()))
 
   app.delete('/vms/:id', {
     schema: { headers: SignedHeaders, operationId: 'deleteVm', summary: 'Delete a VM and free everything it held.', tags: ['vms'], params: VmIdParams, response: { 200: Deleted, ...errors } },

@@ -5,7 +5,7 @@
  * @module
  */
 import type { SshEndpoint } from '../../domain/vm.js'
-import type { RelayConfig, RelayStats } from './relay.js'
+import type { ListenerKind, RelayConfig, RelayStats } from './relay.js'
 
 /** Handed to the relay thread as its `workerData`. */
 export interface RelayThreadData {
@@ -16,7 +16,7 @@ export interface RelayThreadData {
 
 /** Requests the relay thread answers with `done`. */
 export type RelayRequest =
-  | { readonly op: 'open'; readonly vmId: string; readonly port: number; readonly target: SshEndpoint | null }
+  | { readonly op: 'open'; readonly vmId: string; readonly port: number; readonly target: SshEndpoint | null; readonly kind: ListenerKind }
   | { readonly op: 'close'; readonly vmId: string }
 
 export type ToRelay =

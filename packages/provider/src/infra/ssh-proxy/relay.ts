@@ -13,6 +13,10 @@ import net from 'node:net'
 import { sourceKey } from '@golem-vm/common'
 import type { SshEndpoint } from '../../domain/vm.js'
 import { RelayConnection, type Connect, type ConnectionLimits, type ConnectionState } from './relay-connection.js'
+import { UdpForward } from './udp-relay.js'
+
+/** What a listener carries: a VM's SSH (with the SSH checks), or a renter's mapped TCP or UDP port (any bytes). */
+export type ListenerKind = 'ssh' | 'tcp' | 'udp'
 
 export interface RelayConfig extends ConnectionLimits {
   /** Address the listeners bind (the provider's HOST). */
@@ -22,6 +26,10 @@ export interface RelayConfig extends ConnectionLimits {
   readonly maxConnectionsPerSource: number
   /** Connections to one VM from one source that have not finished their SSH handshake (counts nothing without SSH checks). */
   readonly maxHandshakesPerSource: number
+  /** Renter addresses one mapped UDP port relays for at once. */
+  readonly udpMaxFlows: number
+  /** A UDP flow with no datagram either way for this long is closed. */
+  readonly udpIdleTimeoutMs: number
 }
 
 /** One VM's counters; bytes of open connections count as they flow. */
@@ -45,6 +53,8 @@ export interface RelayEvents {
 interface Listener {
   readonly server: net.Server
   readonly port: number
+  /** The connection limits of its kind (no SSH checks on a mapped port). */
+  readonly limits: RelayConfig
   target: SshEndpoint | null
   readonly connections: Set<RelayConnection>
   /** Open connections and unfinished handshakes by source key. */
@@ -58,6 +68,7 @@ interface Listener {
 
 export class Relay {
   readonly #listeners = new Map<string, Listener>()
+  readonly #udp = new Map<string, { readonly port: number; readonly forward: UdpForward }>()
   readonly #config: RelayConfig
   readonly #events: RelayEvents
   readonly #connect: Connect
@@ -68,16 +79,26 @@ export class Relay {
     this.#connect = connect
   }
 
-  /** Listens on `port` for `vmId`; rejects with the bind error (e.g. `EADDRINUSE`). Opening an open VM on the same port only updates its target. */
-  async open(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {
-    const existing = this.#listeners.get(vmId)
+  /**
+   * Listens on `port` for the listener `vmId` (a VM's SSH, or one of its mapped ports);
+   * rejects with the bind error (e.g. `EADDRINUSE`). Opening an open listener on the same port only updates its target.
+   */
+  async open(vmId: string, port: number, target: SshEndpoint | null, kind: ListenerKind = 'ssh'): Promise<void> {
+    const existing = this.#listeners.get(vmId) ?? this.#udp.get(vmId)
     if (existing !== undefined && existing.port === port) {
-      existing.target = target
+      this.setTarget(vmId, target)
       return
     }
     if (existing !== undefined) await this.close(vmId)
+    if (kind === 'udp') {
+      const limits = { maxFlows: this.#config.udpMaxFlows, idleTimeoutMs: this.#config.udpIdleTimeoutMs }
+      const forward = await UdpForward.open(this.#config.host, port, target, limits, (stats) => this.#events.stats(vmId, stats))
+      this.#udp.set(vmId, { port, forward })
+      return
+    }
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true })
-    const listener: Listener = { server, port, target, connections: new Set(), sources: new Map(), total: 0, refused: 0, closedIn: 0, closedOut: 0 }
+    const limits = kind === 'ssh' ? this.#config : { ...this.#config, handshakeTimeoutMs: 0 }
+    const listener: Listener = { server, port, limits, target, connections: new Set(), sources: new Map(), total: 0, refused: 0, closedIn: 0, closedOut: 0 }
     server.maxConnections = this.#config.maxConnectionsPerVm
     server.on('connection', (client) => this.#accept(vmId, listener, client))
     server.on('drop', (peer) => this.#refused(vmId, listener, `${peer?.remoteAddress ?? '?'}:${peer?.remotePort ?? 0}`, 'connection cap per VM'))
@@ -96,10 +117,16 @@ export class Relay {
   setTarget(vmId: string, target: SshEndpoint | null): void {
     const listener = this.#listeners.get(vmId)
     if (listener !== undefined) listener.target = target
+    this.#udp.get(vmId)?.forward.setTarget(target)
   }
 
   /** Stops the VM's listener and closes its connections. Closing an unknown VM is a no-op. */
   async close(vmId: string): Promise<void> {
+    const udp = this.#udp.get(vmId)
+    if (udp !== undefined) {
+      this.#udp.delete(vmId)
+      await udp.forward.close()
+    }
     const listener = this.#listeners.get(vmId)
     if (listener === undefined) return
     this.#listeners.delete(vmId)
@@ -108,12 +135,12 @@ export class Relay {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.#listeners.keys()].map((vmId) => this.close(vmId)))
+    await Promise.all([...this.#listeners.keys(), ...this.#udp.keys()].map((vmId) => this.close(vmId)))
   }
 
   stats(vmId: string): RelayStats | undefined {
     const listener = this.#listeners.get(vmId)
-    return listener === undefined ? undefined : statsOf(listener)
+    return listener === undefined ? this.#udp.get(vmId)?.forward.stats() : statsOf(listener)
   }
 
   /** The VM's open connections as they are now. */
@@ -127,7 +154,7 @@ export class Relay {
       client.destroy()
       return
     }
-    const config = this.#config
+    const config = listener.limits
     const source = sourceKey(client.remoteAddress)
     const counts = listener.sources.get(source) ?? { open: 0, handshaking: 0 }
     const checksHandshake = config.handshakeTimeoutMs > 0

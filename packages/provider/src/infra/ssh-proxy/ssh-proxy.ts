@@ -19,8 +19,10 @@
 import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { SshEndpoint } from '../../domain/vm.js'
+import type { PortMapping } from '../../domain/port-mappings.js'
+import type { GuestEndpoint, PortForwarder } from '../../app/ports/port-forwarder.js'
 import { PortBindError, type SshForwarder } from '../../app/ports/ssh-forwarder.js'
-import type { RelayConfig, RelayStats } from './relay.js'
+import type { ListenerKind, RelayConfig, RelayStats } from './relay.js'
 import type { FromRelay, RelayRequest, RelayThreadData, ToRelay } from './relay-messages.js'
 
 export interface SshProxyOptions extends RelayConfig {
@@ -44,6 +46,7 @@ const RESTART_WINDOW_MS = 60_000
 
 interface ListenerView {
   readonly port: number
+  readonly kind: ListenerKind
   target: SshEndpoint | null
   /** As the running relay thread last reported them. */
   current: RelayStats
@@ -53,7 +56,10 @@ interface ListenerView {
 
 const NO_TRAFFIC: RelayStats = { activeConnections: 0, totalConnections: 0, refusedConnections: 0, bytesIn: 0, bytesOut: 0 }
 
-export class SshProxy implements SshForwarder {
+/** The relay's name for a mapped port's listener (a VM's SSH listener is named by the VM id alone). */
+const mappingId = (vmId: string, publicPort: number): string => `${vmId}#${publicPort}`
+
+export class SshProxy implements SshForwarder, PortForwarder {
   readonly #listeners = new Map<string, ListenerView>()
   readonly #pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
   readonly #opts: SshProxyOptions
@@ -69,20 +75,37 @@ export class SshProxy implements SshForwarder {
   }
 
   /** Starts listening on `port` for `vmId`. Opening an already open VM only updates its target. */
-  async open(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {
-    const existing = this.#listeners.get(vmId)
+  open(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {
+    return this.#open(vmId, port, target, 'ssh')
+  }
+
+  /** Starts forwarding a mapped port of `vmId` (TCP or UDP, no SSH checks). */
+  openPort(vmId: string, mapping: PortMapping, target: GuestEndpoint | null): Promise<void> {
+    return this.#open(mappingId(vmId, mapping.publicPort), mapping.publicPort, target, mapping.protocol)
+  }
+
+  setPortTarget(vmId: string, publicPort: number, target: GuestEndpoint | null): void {
+    this.setTarget(mappingId(vmId, publicPort), target)
+  }
+
+  closePort(vmId: string, publicPort: number): Promise<void> {
+    return this.close(mappingId(vmId, publicPort))
+  }
+
+  async #open(id: string, port: number, target: SshEndpoint | null, kind: ListenerKind): Promise<void> {
+    const existing = this.#listeners.get(id)
     if (existing !== undefined && existing.port === port) {
-      this.setTarget(vmId, target)
+      this.setTarget(id, target)
       return
     }
-    if (existing !== undefined) await this.close(vmId)
+    if (existing !== undefined) await this.close(id)
     try {
-      await this.#call({ op: 'open', vmId, port, target })
+      await this.#call({ op: 'open', vmId: id, port, target, kind })
     } catch (error) {
       throw new PortBindError(port, error)
     }
-    this.#listeners.set(vmId, { port, target, current: NO_TRAFFIC, carried: NO_TRAFFIC })
-    this.#opts.logger.info({ vm: vmId, port, target }, 'ssh proxy listening')
+    this.#listeners.set(id, { port, kind, target, current: NO_TRAFFIC, carried: NO_TRAFFIC })
+    this.#opts.logger.info({ listener: id, port, kind, target }, 'proxy listening')
   }
 
   /** Points the VM's listener at a new endpoint (after a start), or at nothing (stopped VM: connections are refused). */
@@ -118,7 +141,16 @@ export class SshProxy implements SshForwarder {
 
   /** The VM's counters as the relay last reported them (when a connection opened or closed), across relay restarts. */
   stats(vmId: string): ProxyStats | undefined {
-    const l = this.#listeners.get(vmId)
+    return this.#stats(vmId)
+  }
+
+  /** A mapped port's counters, like {@link stats}. */
+  portStats(vmId: string, publicPort: number): ProxyStats | undefined {
+    return this.#stats(mappingId(vmId, publicPort))
+  }
+
+  #stats(id: string): ProxyStats | undefined {
+    const l = this.#listeners.get(id)
     if (l === undefined) return undefined
     return { port: l.port, target: l.target, ...sum(l.carried, l.current) }
   }
@@ -201,7 +233,7 @@ export class SshProxy implements SshForwarder {
     let opened = 0
     for (const [vmId, view] of this.#listeners) {
       try {
-        await this.#call({ op: 'open', vmId, port: view.port, target: view.target })
+        await this.#call({ op: 'open', vmId, port: view.port, target: view.target, kind: view.kind })
         opened++
       } catch (error) {
         this.#opts.logger.error({ vm: vmId, port: view.port, err: (error as Error).message }, 'ssh proxy listener could not be opened again')

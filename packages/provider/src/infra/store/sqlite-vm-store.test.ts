@@ -16,11 +16,11 @@ const vm = (id: string, cpu = 1): NewVm => ({
 test('every read after a write sees it; a write that fails leaves the reads as committed', () => {
   const store = new SqliteVmStore(':memory:')
   assert.deepEqual(store.list(), [])
-  store.reserve(vm('a', 2), () => 50800)
+  store.reserve(vm('a', 2), () => ({ sshPort: 50800, ports: [] }))
   assert.deepEqual(store.list().map((v) => v.id), ['a'])
   assert.deepEqual(store.snapshot(), { allocated: { cpu: 2, memory: 1, storage: 10 }, vmCount: 1, usedPorts: new Set([50800]) })
   assert.throws(() => store.reserve(vm('b'), () => { throw new ProviderError('INSUFFICIENT_RESOURCES', 'full') }), /full/)
-  assert.throws(() => store.reserve(vm('a'), () => 50801), /already exists/)
+  assert.throws(() => store.reserve(vm('a'), () => ({ sshPort: 50801, ports: [] })), /already exists/)
   assert.deepEqual(store.list().map((v) => v.id), ['a'])
   assert.equal(store.snapshot().vmCount, 1)
   assert.equal(store.update('a', { status: 'running', endpoint: { host: '10.0.0.2', port: 22 } })?.status, 'running')
@@ -36,7 +36,7 @@ test('every read after a write sees it; a write that fails leaves the reads as c
 
 test('list() returns the caller\'s own array', () => {
   const store = new SqliteVmStore(':memory:')
-  store.reserve(vm('a'), () => 50800)
+  store.reserve(vm('a'), () => ({ sshPort: 50800, ports: [] }))
   store.list().pop()
   assert.equal(store.list().length, 1)
   store.close()
@@ -47,7 +47,7 @@ test('a second store on the same file is refused while the first is open, and th
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const path = join(dir, 'provider.db')
   const first = new SqliteVmStore(path)
-  first.reserve(vm('kept'), () => 50800)
+  first.reserve(vm('kept'), () => ({ sshPort: 50800, ports: [] }))
   assert.throws(() => new SqliteVmStore(path), (error: unknown) => error instanceof StoreInUseError && /another provider runs with this data dir/.test(error.message))
   assert.deepEqual(first.list().map((v) => v.id), ['kept'])
   first.close()
@@ -70,7 +70,7 @@ test('a database of schema 1 gains the login user column; its records log in as 
     old.close()
     const store = new SqliteVmStore(path)
     assert.equal(store.get('old')?.sshUser, 'ubuntu')
-    assert.equal(store.reserve({ ...vm('new'), sshUser: 'debian' }, () => 50801).sshUser, 'debian')
+    assert.equal(store.reserve({ ...vm('new'), sshUser: 'debian' }, () => ({ sshPort: 50801, ports: [] })).sshUser, 'debian')
     store.close()
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -79,8 +79,8 @@ test('a database of schema 1 gains the login user column; its records log in as 
 
 test('a VM\'s place on the network: allocated against every other VM\'s, kept with the record, unique', () => {
   const store = new SqliteVmStore(':memory:')
-  store.reserve(vm('a'), () => 50800)
-  store.reserve(vm('b'), () => 50801)
+  store.reserve(vm('a'), () => ({ sshPort: 50800, ports: [] }))
+  store.reserve(vm('b'), () => ({ sshPort: 50801, ports: [] }))
   assert.equal(store.get('a')?.attachment, null)
   const first = { tap: 'gt0000000-1', mac: '52:54:00:00:00:02', address: '10.0.0.2' }
   const second = { tap: 'gt0000000-2', mac: '52:54:00:00:00:03', address: '10.0.0.3' }
@@ -90,7 +90,7 @@ test('a VM\'s place on the network: allocated against every other VM\'s, kept wi
   assert.deepEqual(store.assignAttachment('b', (taken) => { seen = taken; return second })?.attachment, second)
   assert.deepEqual(seen, [first], 'the allocator sees what others hold')
   assert.deepEqual(store.get('a')?.attachment, first)
-  store.reserve(vm('c'), () => 50802)
+  store.reserve(vm('c'), () => ({ sshPort: 50802, ports: [] }))
   assert.throws(() => store.assignAttachment('c', () => first), /UNIQUE/, 'the database refuses an address or TAP held twice')
   assert.throws(() => store.assignAttachment('c', () => undefined), /no free address/)
   assert.equal(store.get('c')?.attachment, null, 'a refused allocation changes nothing')

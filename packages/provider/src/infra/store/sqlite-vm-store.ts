@@ -16,8 +16,9 @@ import Database from 'better-sqlite3'
 import { migrateSchema } from '@golem-vm/common'
 import type { VmStatus } from '@golem-vm/protocol'
 import { ProviderError } from '../../domain/errors.js'
-import type { LedgerSnapshot } from '../../domain/capacity.js'
+import type { LedgerSnapshot, PortAllocation } from '../../domain/capacity.js'
 import type { VmRecord } from '../../domain/vm.js'
+import type { PortMapping } from '../../domain/port-mappings.js'
 import type { VmAttachment } from '../../domain/vm-network.js'
 import type { NewVm, VmPatch, VmStore } from '../../app/ports/vm-store.js'
 
@@ -55,7 +56,25 @@ const MIGRATIONS: readonly string[] = [
     CREATE UNIQUE INDEX vms_net_tap ON vms (net_tap);
     CREATE UNIQUE INDEX vms_net_address ON vms (net_address);
   `,
+  // Renters' port mappings besides SSH. A public port is unique across mappings here; the store's
+  // transactions also keep it apart from every VM's ssh_port (the ledger's usedPorts holds both).
+  `
+    CREATE TABLE vm_ports (
+      vm_id       TEXT NOT NULL REFERENCES vms (id) ON DELETE CASCADE,
+      guest       INTEGER NOT NULL CHECK (guest BETWEEN 1 AND 65535),
+      protocol    TEXT NOT NULL CHECK (protocol IN ('tcp', 'udp')),
+      public_port INTEGER NOT NULL UNIQUE CHECK (public_port BETWEEN 1 AND 65535),
+      PRIMARY KEY (vm_id, guest, protocol)
+    );
+  `,
 ]
+
+interface PortRow {
+  vm_id: string
+  guest: number
+  protocol: 'tcp' | 'udp'
+  public_port: number
+}
 
 interface Row {
   id: string
@@ -80,7 +99,9 @@ interface Row {
   updated_at: string
 }
 
-const toRecord = (r: Row): VmRecord => ({
+const toMapping = (p: PortRow): PortMapping => ({ guest: p.guest, protocol: p.protocol, publicPort: p.public_port })
+
+const toRecord = (r: Row, ports: readonly PortRow[]): VmRecord => ({
   id: r.id,
   instance: r.instance,
   owner: r.owner,
@@ -90,6 +111,7 @@ const toRecord = (r: Row): VmRecord => ({
   sshUser: r.ssh_user,
   sshKey: r.ssh_key,
   sshPort: r.ssh_port,
+  ports: ports.map(toMapping),
   endpoint: r.target_host === null || r.target_port === null ? null : { host: r.target_host, port: r.target_port },
   ipAddress: r.ip_address,
   attachment: r.net_tap === null || r.net_mac === null || r.net_address === null ? null : { tap: r.net_tap, mac: r.net_mac, address: r.net_address },
@@ -140,6 +162,11 @@ export class SqliteVmStore implements VmStore {
     this.#stmt = {
       get: this.#db.prepare<[string], Row>('SELECT * FROM vms WHERE id = ?'),
       list: this.#db.prepare<[], Row>('SELECT * FROM vms ORDER BY created_at, id'),
+      portsOf: this.#db.prepare<[string], PortRow>('SELECT * FROM vm_ports WHERE vm_id = ? ORDER BY public_port'),
+      allPorts: this.#db.prepare<[], PortRow>('SELECT * FROM vm_ports ORDER BY public_port'),
+      addPort: this.#db.prepare<[string, number, string, number]>('INSERT INTO vm_ports (vm_id, guest, protocol, public_port) VALUES (?, ?, ?, ?)'),
+      removePort: this.#db.prepare<[string, number]>('DELETE FROM vm_ports WHERE vm_id = ? AND public_port = ?'),
+      removePorts: this.#db.prepare<[string]>('DELETE FROM vm_ports WHERE vm_id = ?'),
       remove: this.#db.prepare<[string]>('DELETE FROM vms WHERE id = ?'),
       attach: this.#db.prepare<[string, string, string, string, string]>('UPDATE vms SET net_tap = ?, net_mac = ?, net_address = ?, updated_at = ? WHERE id = ?'),
       insert: this.#db.prepare(
@@ -160,34 +187,66 @@ export class SqliteVmStore implements VmStore {
 
   #readCopy(): ReadCopy {
     if (this.#read !== undefined) return this.#read
-    const list = this.#stmt.list.all().map(toRecord)
+    const list = this.#all()
     const allocated = { cpu: 0, memory: 0, storage: 0 }
     for (const vm of list) {
       allocated.cpu += vm.resources.cpu
       allocated.memory += vm.resources.memory
       allocated.storage += vm.resources.storage
     }
-    const snapshot = { allocated, vmCount: list.length, usedPorts: new Set(list.map((vm) => vm.sshPort)) }
+    const usedPorts = new Set(list.flatMap((vm) => [vm.sshPort, ...vm.ports.map((p) => p.publicPort)]))
+    const snapshot = { allocated, vmCount: list.length, usedPorts }
     this.#read = { list, byId: new Map(list.map((vm) => [vm.id, vm])), snapshot }
     return this.#read
   }
 
-  reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => number): VmRecord {
+  // Every record with its mappings, as the database holds them now.
+  #all(): VmRecord[] {
+    const ports = new Map<string, PortRow[]>()
+    for (const row of this.#stmt.allPorts.all()) ports.set(row.vm_id, [...(ports.get(row.vm_id) ?? []), row])
+    return this.#stmt.list.all().map((r) => toRecord(r, ports.get(r.id) ?? []))
+  }
+
+  #one(id: string): VmRecord | undefined {
+    const row = this.#stmt.get.get(id)
+    return row === undefined ? undefined : toRecord(row, this.#stmt.portsOf.all(id))
+  }
+
+  #insertPorts(id: string, ports: readonly PortMapping[]): void {
+    for (const p of ports) this.#stmt.addPort.run(id, p.guest, p.protocol, p.publicPort)
+  }
+
+  reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => PortAllocation): VmRecord {
     return this.#write(() => this.#db.transaction(() => {
       if (this.#stmt.get.get(vm.id) !== undefined) {
         throw new ProviderError('VM_NAME_TAKEN', `a VM named "${vm.id}" already exists on this provider; choose another name`)
       }
       this.#read = undefined // decide on the database itself, inside the write lock
-      const sshPort = decide(this.snapshot())
+      const { sshPort, ports } = decide(this.snapshot())
       const { cpu, memory, storage } = vm.resources
       this.#stmt.insert.run({
         id: vm.id, instance: vm.instance, owner: vm.owner, cpu, memory, storage, image: vm.image,
         sshUser: vm.sshUser, sshKey: vm.sshKey, sshPort, createdAt: vm.createdAt.toISOString(),
       })
-      const row = this.#stmt.get.get(vm.id)
-      if (row === undefined) throw new Error('inserted VM record is missing')
-      return toRecord(row)
+      this.#insertPorts(vm.id, ports)
+      const record = this.#one(vm.id)
+      if (record === undefined) throw new Error('inserted VM record is missing')
+      return record
     }).immediate())
+  }
+
+  addPorts(id: string, decide: (vm: VmRecord, snapshot: LedgerSnapshot) => readonly PortMapping[]): VmRecord | undefined {
+    return this.#write(() => this.#db.transaction(() => {
+      const vm = this.#one(id)
+      if (vm === undefined) return undefined
+      this.#read = undefined // decide on the database itself, inside the write lock
+      this.#insertPorts(id, decide(vm, this.snapshot()))
+      return this.#one(id)
+    }).immediate())
+  }
+
+  removePort(id: string, publicPort: number): boolean {
+    return this.#write(() => this.#stmt.removePort.run(id, publicPort).changes > 0)
   }
 
   get(id: string): VmRecord | undefined {
@@ -214,14 +273,12 @@ export class SqliteVmStore implements VmStore {
     if (patch.ipAddress !== undefined) { sets.push('ip_address = @ipAddress'); params.ipAddress = patch.ipAddress }
     if (patch.errorMessage !== undefined) { sets.push('error_message = @errorMessage'); params.errorMessage = patch.errorMessage }
     this.#db.prepare(`UPDATE vms SET ${sets.join(', ')} WHERE id = @id`).run(params)
-    const row = this.#stmt.get.get(id)
-    return row === undefined ? undefined : toRecord(row)
+    return this.#one(id)
   }
 
   transition(id: string, from: readonly VmStatus[], to: VmStatus): { ok: boolean; vm: VmRecord | undefined } {
     return this.#write(() => this.#db.transaction(() => {
-      const row = this.#stmt.get.get(id)
-      const vm = row === undefined ? undefined : toRecord(row)
+      const vm = this.#one(id)
       if (vm === undefined || !from.includes(vm.status)) return { ok: false, vm }
       return { ok: true, vm: this.#update(id, { status: to, errorMessage: to === 'error' ? vm.errorMessage : null }) }
     }).immediate())
@@ -230,17 +287,19 @@ export class SqliteVmStore implements VmStore {
   assignAttachment(id: string, allocate: (taken: readonly VmAttachment[]) => VmAttachment | undefined): VmRecord | undefined {
     return this.#write(() => this.#db.transaction(() => {
       if (this.#stmt.get.get(id) === undefined) return undefined
-      const taken = this.#stmt.list.all().map(toRecord).flatMap((vm) => (vm.attachment === null ? [] : [vm.attachment]))
+      const taken = this.#all().flatMap((vm) => (vm.attachment === null ? [] : [vm.attachment]))
       const chosen = allocate(taken)
       if (chosen === undefined) throw new Error('the VM network has no free address left')
       this.#stmt.attach.run(chosen.tap, chosen.mac, chosen.address, this.#now().toISOString(), id)
-      const row = this.#stmt.get.get(id)
-      return row === undefined ? undefined : toRecord(row)
+      return this.#one(id)
     }).immediate())
   }
 
   remove(id: string): void {
-    this.#write(() => this.#stmt.remove.run(id))
+    this.#write(() => this.#db.transaction(() => {
+      this.#stmt.removePorts.run(id)
+      this.#stmt.remove.run(id)
+    }).immediate())
   }
 
   snapshot(): LedgerSnapshot {
