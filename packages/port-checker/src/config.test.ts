@@ -28,6 +28,7 @@ test('defaults: listen on 0.0.0.0:9000, own address only, 128 ports, 2 × 2 s at
     connectsPerRequest: 64,
     requestDeadlineMs: 20000,
     trustProxy: false,
+    maxConnectionsPerAddress: 16,
   })
 })
 

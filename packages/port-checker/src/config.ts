@@ -33,6 +33,8 @@ export interface Config {
   readonly connectsPerRequest: number
   readonly requestDeadlineMs: number
   readonly trustProxy: TrustProxy
+  /** Open connections per caller (IPv4 address or IPv6 /64); 0 = no limit. */
+  readonly maxConnectionsPerAddress: number
 }
 
 export { ConfigError }
@@ -123,6 +125,7 @@ const SETTINGS = z.object({
   PORT_CHECKER_CONNECTS_PER_REQUEST: int(64, 1, 10_000),
   PORT_CHECKER_REQUEST_DEADLINE_MS: int(20_000, 100, 600_000),
   PORT_CHECKER_TRUST_PROXY: trustProxy,
+  PORT_CHECKER_MAX_CONNECTIONS_PER_ADDRESS: int(16, 0, 1_000_000),
 })
 
 /** The names of every setting `loadConfig` reads. */
@@ -161,6 +164,7 @@ const toConfig = (s: Settings): Config =>
     connectsPerRequest: Math.min(s.PORT_CHECKER_CONNECTS_PER_REQUEST, s.PORT_CHECKER_MAX_CONCURRENT_CONNECTS),
     requestDeadlineMs: s.PORT_CHECKER_REQUEST_DEADLINE_MS,
     trustProxy: Object.freeze(s.PORT_CHECKER_TRUST_PROXY),
+    maxConnectionsPerAddress: s.PORT_CHECKER_MAX_CONNECTIONS_PER_ADDRESS,
   })
 
 /**

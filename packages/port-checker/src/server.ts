@@ -6,6 +6,7 @@
  */
 import rateLimit from '@fastify/rate-limit'
 import { sourceKey } from '@golem-vm/common'
+import { limitedServerFactory, sampledRefusalLog } from '@golem-vm/common/http-server-limits'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -26,6 +27,9 @@ export interface ServerDeps {
   readonly connect: Connect
   readonly lookup: Lookup
 }
+
+/** How long a request's headers and body may take to arrive. */
+const REQUEST_ARRIVAL_MS = 10_000
 
 /** The Fastify instance `buildServer` returns. */
 export type PortCheckServer = ReturnType<typeof buildServer>
@@ -101,7 +105,10 @@ export function buildServer(deps: ServerDeps) {
     trustProxy: toFastifyTrustProxy(config.trustProxy),
     bodyLimit: bodyLimitFor(config.maxPorts),
     return503OnClosing: false,
-    requestTimeout: config.requestDeadlineMs + 10_000,
+    // A request (headers and body, a few kB) must arrive within 10 s; one caller holds few connections.
+    serverFactory: limitedServerFactory({ requestTimeoutMs: REQUEST_ARRIVAL_MS, maxPerAddress: config.maxConnectionsPerAddress }, sampledRefusalLog((source, refused) => {
+      deps.logger.warn({ event: 'connection-refused', source, limit: config.maxConnectionsPerAddress, refused }, 'connection refused: too many open connections from one caller')
+    })),
   })
   // JSON only: without this, Fastify would hand a text/plain body to the schema as a string.
   base.removeContentTypeParser('text/plain')

@@ -92,15 +92,33 @@ export type VerifyFailure =
   | 'BAD_SIGNATURE'
   | 'REPLAYED_SIGNATURE'
 
-export type VerifyResult = { ok: true; signer: string } | { ok: false; reason: VerifyFailure; message: string }
+/** Why a signed request was refused. */
+export interface VerifyRefusal { ok: false; reason: VerifyFailure; message: string }
+export type VerifyResult = { ok: true; signer: string } | VerifyRefusal
 
-const fail = (reason: VerifyFailure, message: string): VerifyResult => ({ ok: false, reason, message })
+const fail = (reason: VerifyFailure, message: string): VerifyRefusal => ({ ok: false, reason, message })
 
 /**
  * Remembers nonces for the freshness window. Bounded: entries older than the
  * window are dropped, and a full cache refuses new nonces rather than grow.
  */
-export class NonceCache {
+/**
+ * Where a verifier remembers the nonces it accepted, for the freshness
+ * window: in memory ({@link NonceCache}) or persisted, so that a restart
+ * does not reopen the window to replays.
+ */
+export interface NonceRegistry {
+  /** Records the nonce; false if it was already used (a replay) or the registry is full. */
+  remember(key: string, now: number): boolean
+  /** True when the nonce was already used within the window (does not record it). */
+  has(key: string, now: number): boolean
+}
+
+/**
+ * Remembers nonces for the freshness window, in memory. Bounded: entries older
+ * than the window are dropped, and a full cache refuses new nonces rather than grow.
+ */
+export class NonceCache implements NonceRegistry {
   readonly #seen = new Map<string, number>()
   constructor(
     private readonly windowMs: number = 2 * DEFAULT_MAX_SKEW_MS,
@@ -140,13 +158,18 @@ export interface VerifyInput {
   readonly nonce: string | undefined
 }
 
-/** Checks a signed request: well-formed, fresh, signed by the claimed address, never seen before. */
-export function verifyRequest(
-  input: VerifyInput,
-  nonces: NonceCache,
+/**
+ * What can be checked from the headers alone, before the body is read:
+ * every header present and well-formed, the timestamp fresh, the nonce not
+ * used by this signer. Undefined when nothing is wrong so far; the signature
+ * itself is checked by {@link verifyRequest} once the body is there.
+ */
+export function precheckRequest(
+  input: Omit<VerifyInput, 'body' | 'audience' | 'method' | 'path'>,
+  nonces: NonceRegistry,
   now: number = Date.now(),
   maxSkewMs: number = DEFAULT_MAX_SKEW_MS,
-): VerifyResult {
+): VerifyRefusal | undefined {
   const { claimedSigner, signature, timestamp, nonce } = input
   if (!claimedSigner || !signature || !timestamp || !nonce) {
     return fail('MISSING_SIGNATURE', 'the request must carry signer, signature, timestamp and nonce headers')
@@ -154,10 +177,29 @@ export function verifyRequest(
   if (!isAddress(claimedSigner) || !/^0x[0-9a-fA-F]{130}$/.test(signature) || !/^\d{1,15}$/.test(timestamp) || !/^[0-9a-f]{16,64}$/.test(nonce)) {
     return fail('MALFORMED_SIGNATURE', 'signer must be an Ethereum address, signature 65 bytes hex, timestamp epoch milliseconds, nonce 16-64 hex digits')
   }
-  const ts = Number(timestamp)
-  if (Math.abs(now - ts) > maxSkewMs) {
+  if (Math.abs(now - Number(timestamp)) > maxSkewMs) {
     return fail('STALE_SIGNATURE', `the signature timestamp is more than ${maxSkewMs / 1000} s away from this server's clock`)
   }
+  if (nonces.has(`${getAddress(claimedSigner)}:${nonce}`, now)) {
+    return fail('REPLAYED_SIGNATURE', 'this signed request was already used; sign each request anew')
+  }
+  return undefined
+}
+
+/** Checks a signed request: well-formed, fresh, signed by the claimed address, never seen before. */
+export function verifyRequest(
+  input: VerifyInput,
+  nonces: NonceRegistry,
+  now: number = Date.now(),
+  maxSkewMs: number = DEFAULT_MAX_SKEW_MS,
+): VerifyResult {
+  const refused = precheckRequest(input, nonces, now, maxSkewMs)
+  if (refused !== undefined) return refused
+  // precheckRequest saw every field present and well-formed.
+  const claimedSigner = input.claimedSigner ?? ''
+  const signature = input.signature ?? ''
+  const nonce = input.nonce ?? ''
+  const ts = Number(input.timestamp)
   const message = canonicalMessage({ ...input, signer: claimedSigner, timestamp: ts, nonce })
   let recovered: string
   try {

@@ -32,6 +32,7 @@ import { createAuthenticator } from './http/auth.js'
 import { loadOrCreateAdminToken } from './infra/admin/admin-token.js'
 import { DiscoveryClient } from './infra/discovery/discovery-client.js'
 import { ephemeralPorts, measureHost } from './infra/host/host-facts.js'
+import { fdLimitWarning, raiseFdLimit } from './infra/host/fd-limit.js'
 import { BackgroundSigner } from './infra/identity/background-signer.js'
 import { IdentityError, loadOrCreateIdentity, type ProviderIdentity } from './infra/identity/eth-identity.js'
 import { parseImageCatalog } from './infra/images/catalog-file.js'
@@ -92,6 +93,7 @@ export async function startProvider(config: Config, log: Logger, opts: StartOpti
 // The start-up sequence, in the order of its dependencies. Every step that leaves something open pushes how to close it.
 async function acquireAll(config: Config, log: Logger, opts: StartOptions, acquired: UndoStack): Promise<Omit<RunningProvider, 'stop'>> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  await ensureFdLimit(log)
   const store = new SqliteVmStore(config.dbPath)
   acquired.push('vm store', () => store.close())
   const proxy = new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy })
@@ -143,9 +145,11 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     portReport: () => verifier.report() ?? null,
     portsChecking: () => verifier.checking(),
   })
-  const authenticate = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests })
+  const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests })
   if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
-  const app = await buildServer({ vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, authenticate })
+  const app = await buildServer({ vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, auth,
+    connections: { requestTimeoutMs: config.api.requestTimeoutMs, maxPerAddress: config.api.maxConnectionsPerAddress },
+  })
   acquired.push('http server', () => app.close())
   const listening = await app.listen({ host: config.host, port: config.port })
   // Requests can start operations from here on; stopping cancels them first (each undoes itself), so closing the server waits only for that.
@@ -233,6 +237,14 @@ async function resolveCapacity(config: Config, store: SqliteVmStore, log: Logger
     log.warn({ offeredCpu: offered.totals.cpu, hostCores: host.cpuCores }, 'the CPU offer is over-committed: VMs share host cores')
   }
   return offered
+}
+
+// Every connection takes descriptors: the soft limit goes up to the hard one, and a limit still low is the operator's to raise.
+async function ensureFdLimit(log: Logger): Promise<void> {
+  const outcome = await raiseFdLimit()
+  log.info({ before: outcome.before?.soft, openFileLimit: outcome.after?.soft }, 'open-file limit')
+  const warning = fdLimitWarning(outcome)
+  if (warning !== undefined) log.warn(warning)
 }
 
 // An SSH port an outgoing connection can take is a renter's VM without its port: the operator should reserve the range.

@@ -84,6 +84,8 @@ export interface Config {
   readonly offer: { readonly cpu?: number | undefined; readonly memory?: number | undefined; readonly storage?: number | undefined }
   readonly cpuOvercommit: number
   readonly rateLimitPerMinute: number
+  /** API request deadline and open connections per address (0: no limit). */
+  readonly api: { readonly requestTimeoutMs: number; readonly maxConnectionsPerAddress: number }
   /** Lets the original requestor's unsigned requests through (then a VM's name and key are its only guard). */
   readonly allowUnsignedRequests: boolean
   readonly createTimeoutMs: number
@@ -199,6 +201,7 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
     offer: { cpu: s.OFFER_CPU_CORES, memory: s.OFFER_MEMORY_GB, storage: s.OFFER_STORAGE_GB },
     cpuOvercommit: s.CPU_OVERCOMMIT,
     rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,
+    api: { requestTimeoutMs: s.REQUEST_TIMEOUT * 1000, maxConnectionsPerAddress: s.MAX_CONNECTIONS_PER_ADDRESS },
     allowUnsignedRequests: s.ALLOW_UNSIGNED_REQUESTS,
     createTimeoutMs: s.CREATE_TIMEOUT * 1000,
     commandTimeoutMs: s.COMMAND_TIMEOUT * 1000,

@@ -118,6 +118,8 @@ export const SETTINGS = {
   PROXY_UDP_MAX_FLOWS: setting(int(1, 100_000).default(256), 'most renter addresses one mapped UDP port relays for at once (user-space forwarding); datagrams from more are dropped'),
   PROXY_UDP_IDLE_TIMEOUT: setting(int(1, 86_400).default(60), 'a UDP flow with no datagram either way for this long is closed (user-space forwarding)', { unit: 's' }),
   RATE_LIMIT_PER_MINUTE: setting(int(1, 1_000_000).default(300), 'requests per client per minute on the API'),
+  REQUEST_TIMEOUT: setting(int(1, 3600).default(15), 'an API request (headers and body) must arrive within this, or it is answered 408 and its connection closed; headers alone within 5 s or this, whichever is shorter', { unit: 's' }),
+  MAX_CONNECTIONS_PER_ADDRESS: setting(int(0, 1_000_000).default(64), 'most open API connections from one address (IPv6: one /64); more are closed at once (0: no limit)'),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(), 'how much the log says', { shownDefault: '`info` (`debug` with `DEBUG`)' }),
   LOG_FORMAT: setting(z.enum(['auto', 'json', 'pretty']).default('auto'), '`auto`: pretty in a terminal, JSON otherwise'),
   DEBUG: setting(bool.default(false), 'raises the log level to debug; it never reloads code'),

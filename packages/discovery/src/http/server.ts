@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -17,6 +15,7 @@ import { DiscoveryError } from '../domain/errors.js'
 import type { AuthOptions } from './auth.js'
 import { registerCors } from './cors.js'
 import { acceptRawJson } from '@golem-vm/common/raw-json-body'
+import { limitedServerFactory, sampledRefusalLog, type ConnectionLimits } from '@golem-vm/common/http-server-limits'
 import { errorBody, handleError } from './error-handler.js'
 import { advertisementRoutes, healthRoutes } from './routes.js'
 
@@ -33,57 +32,12 @@ export interface ServerDeps {
   readonly connections: ConnectionLimits
 }
 
-/** How long a request may take to arrive, and how many connections one address may hold. */
-export interface ConnectionLimits {
-  /** Deadline for the whole request, headers and body (a body that never finishes is cut off). */
-  readonly requestTimeoutMs: number
-  /** Open connections per client address (the socket's, not X-Forwarded-For); 0 = no limit. */
-  readonly maxPerAddress: number
-}
+export type { ConnectionLimits }
 
-/** Headers must arrive within this (or the request deadline, if shorter). */
-const HEADERS_TIMEOUT_MS = 5_000
-/** An idle keep-alive connection is closed after this. */
-const KEEP_ALIVE_TIMEOUT_MS = 5_000
-
-// Counts open connections per remote address and closes, at once, a connection over the limit.
-function capConnectionsPerAddress(server: Server, max: number, onRefused: (address: string) => void): void {
-  if (max === 0) return
-  const open = new Map<string, number>()
-  server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? ''
-    const count = (open.get(address) ?? 0) + 1
-    if (count > max) {
-      onRefused(address)
-      socket.destroy()
-      return
-    }
-    open.set(address, count)
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1
-      if (left === 0) open.delete(address)
-      else open.set(address, left)
-    })
-  })
-}
-
-// The Node server with request and body deadlines: a request whose headers or body never finish is answered 408 and closed.
-function serverFactory(limits: ConnectionLimits, logger: Logger) {
-  let refusedLogged = 0
-  return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
-    const server = createServer({
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, limits.requestTimeoutMs),
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      connectionsCheckingInterval: Math.min(1_000, limits.requestTimeoutMs),
-    }, handler)
-    capConnectionsPerAddress(server, limits.maxPerAddress, (address) => {
-      // One line per 1,000 refusals: a flood must not flood the log.
-      if (refusedLogged++ % 1000 === 0) logger.warn({ event: 'connection-refused', address, limit: limits.maxPerAddress }, 'connection refused: too many open connections from one address')
-    })
-    return server
-  }
-}
+// The Node server with request and body deadlines and a cap per source; one log line per 1,000 refusals.
+const serverFactory = (limits: ConnectionLimits, logger: Logger) => limitedServerFactory(limits, sampledRefusalLog((address) => {
+  logger.warn({ event: 'connection-refused', address, limit: limits.maxPerAddress }, 'connection refused: too many open connections from one address')
+}))
 
 /** An advertisement is a few hundred bytes; anything far larger is refused (ADV_008). */
 export const BODY_LIMIT_BYTES = 16 * 1024

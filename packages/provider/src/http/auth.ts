@@ -3,10 +3,15 @@
  * whose recovered address becomes the VM's owner), or — only when the
  * operator allows the original's unsigned requests — an anonymous renter.
  *
+ * Checked in two steps: from the headers alone before the body is read
+ * (`checkHeaders`: token, signature headers well-formed and fresh, nonce
+ * new), so a request that cannot be authentic never gets to send its body;
+ * then the signature over the exact body (`authenticate`).
+ *
  * @module
  */
 import type { FastifyRequest } from 'fastify'
-import { NonceCache, SIGNATURE_HEADERS, verifyRequest } from '@golem-vm/protocol'
+import { NonceCache, SIGNATURE_HEADERS, precheckRequest, verifyRequest, type NonceRegistry } from '@golem-vm/protocol'
 import type { Caller } from '../app/vm-service.js'
 import { ProviderError } from '../domain/errors.js'
 import { tokenMatches } from '../infra/admin/admin-token.js'
@@ -16,7 +21,17 @@ export interface AuthOptions {
   readonly audience: () => string
   readonly adminToken: string
   readonly allowUnsigned: boolean
+  /** Where accepted nonces are remembered (persisted by the daemon, so a restart does not reopen replays); in memory by default. */
+  readonly nonces?: NonceRegistry
   readonly now?: () => number
+}
+
+/** The two steps of authentication; each throws UNAUTHORIZED with the reason. */
+export interface Authenticator {
+  /** Refuses, from the headers alone, a request that cannot be authentic; runs before the body is read. */
+  readonly checkHeaders: (req: FastifyRequest) => void
+  /** Identifies the caller once the body is there. */
+  readonly authenticate: (req: FastifyRequest) => Caller
 }
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
@@ -24,30 +39,40 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** Builds the function that authenticates a request; it throws UNAUTHORIZED with the reason. */
-export function createAuthenticator(opts: AuthOptions): (req: FastifyRequest) => Caller {
-  const nonces = new NonceCache()
+const signatureHeaders = (req: FastifyRequest) => ({
+  claimedSigner: header(req, SIGNATURE_HEADERS.requestor),
+  signature: header(req, SIGNATURE_HEADERS.signature),
+  timestamp: header(req, SIGNATURE_HEADERS.timestamp),
+  nonce: header(req, SIGNATURE_HEADERS.nonce),
+})
+
+/** Builds the authenticator of the VM routes. */
+export function createAuthenticator(opts: AuthOptions): Authenticator {
+  const nonces = opts.nonces ?? new NonceCache()
   const now = opts.now ?? Date.now
-  return (req) => {
+  // The operator, an allowed unsigned renter, or undefined: a signed request still to check.
+  const unsignedCaller = (req: FastifyRequest): Caller | undefined => {
     const authorization = header(req, 'authorization')
     if (authorization !== undefined) {
       const token = /^Bearer (\S+)$/.exec(authorization)?.[1]
       if (token !== undefined && tokenMatches(token, opts.adminToken)) return { kind: 'operator' }
       throw new ProviderError('UNAUTHORIZED', 'the admin token is wrong; the operator finds it in the provider data dir (admin-token)')
     }
-    const signature = header(req, SIGNATURE_HEADERS.signature)
-    if (signature === undefined && opts.allowUnsigned) return { kind: 'renter', address: null }
-    const result = verifyRequest({
-      audience: opts.audience(),
-      method: req.method,
-      path: req.url,
-      body: req.rawBody ?? '',
-      claimedSigner: header(req, SIGNATURE_HEADERS.requestor),
-      signature,
-      timestamp: header(req, SIGNATURE_HEADERS.timestamp),
-      nonce: header(req, SIGNATURE_HEADERS.nonce),
-    }, nonces, now())
-    if (!result.ok) throw new ProviderError('UNAUTHORIZED', `${result.reason}: ${result.message}`)
-    return { kind: 'renter', address: result.signer }
+    if (header(req, SIGNATURE_HEADERS.signature) === undefined && opts.allowUnsigned) return { kind: 'renter', address: null }
+    return undefined
+  }
+  return {
+    checkHeaders: (req) => {
+      if (unsignedCaller(req) !== undefined) return
+      const refused = precheckRequest(signatureHeaders(req), nonces, now())
+      if (refused !== undefined) throw new ProviderError('UNAUTHORIZED', `${refused.reason}: ${refused.message}`)
+    },
+    authenticate: (req) => {
+      const caller = unsignedCaller(req)
+      if (caller !== undefined) return caller
+      const result = verifyRequest({ audience: opts.audience(), method: req.method, path: req.url, body: req.rawBody ?? '', ...signatureHeaders(req) }, nonces, now())
+      if (!result.ok) throw new ProviderError('UNAUTHORIZED', `${result.reason}: ${result.message}`)
+      return { kind: 'renter', address: result.signer }
+    },
   }
 }

@@ -33,8 +33,8 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, all
     driver: { name: 'fake', version: '1', detail: 'fake' }, version: '0.0.0-test', providerId: () => null,
     portRange: { start: 50800, end: 50802 }, portReport: () => null, portsChecking: () => false,
   })
-  const authenticate = createAuthenticator({ audience: () => PROVIDER.address, adminToken: ADMIN, allowUnsigned })
-  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000, authenticate })
+  const auth = createAuthenticator({ audience: () => PROVIDER.address, adminToken: ADMIN, allowUnsigned })
+  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000, auth })
   t.after(() => app.close())
   return { app, store, driver }
 }

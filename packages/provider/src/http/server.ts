@@ -4,7 +4,7 @@
  *
  * @module
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -13,6 +13,8 @@ import type { Logger } from 'pino'
 import { API_PREFIX, type ProviderStatus } from '@golem-vm/protocol'
 import type { Caller, VmService } from '../app/vm-service.js'
 import { acceptRawJson } from '@golem-vm/common/raw-json-body'
+import { limitedServerFactory, sampledRefusalLog, type ConnectionLimits } from '@golem-vm/common/http-server-limits'
+import type { Authenticator } from './auth.js'
 import { ProviderError } from '../domain/errors.js'
 import { errorBody, handleError } from './error-handler.js'
 import { healthRoutes, statusRoutes } from './routes/provider.js'
@@ -26,7 +28,9 @@ export interface ServerDeps {
   readonly version: string
   readonly rateLimitPerMinute: number
   /** Identifies the caller of a VM route, or throws UNAUTHORIZED (see auth.ts). */
-  readonly authenticate: (request: FastifyRequest) => Caller
+  readonly auth: Authenticator
+  /** Request deadlines and connections per address; none when absent (in-process tests). */
+  readonly connections?: ConnectionLimits
 }
 
 declare module 'fastify' {
@@ -42,6 +46,11 @@ const zodOnly = (): never => {
   throw new Error('a route schema reached Fastify\'s JSON-schema compilers; every schema here must be zod')
 }
 
+// Request and body deadlines and a cap per address (IPv6: /64): a body that never finishes, or one address's pile of connections, cannot take the descriptors.
+const limitedServer = (limits: ConnectionLimits, logger: Logger) => limitedServerFactory(limits, sampledRefusalLog((source, refused) => {
+  logger.warn({ source, limit: limits.maxPerAddress, refused }, 'API connection refused: too many open connections from one address')
+}))
+
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger
   const app = Fastify({ loggerInstance: logger, bodyLimit: BODY_LIMIT_BYTES, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
@@ -51,6 +60,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Every schema is zod, compiled by the compilers set below. Without these factories Fastify
     // loads Ajv and fast-json-stringify at start (~0.1 s, ~5 MiB) only to never use them.
     schemaController: { compilersFactory: { buildValidator: zodOnly, buildSerializer: zodOnly } },
+    ...(deps.connections === undefined ? {} : { serverFactory: limitedServer(deps.connections, deps.logger) }),
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -82,7 +92,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   const typed = app.withTypeProvider<ZodTypeProvider>()
   await typed.register(healthRoutes())
-  await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, authenticate: deps.authenticate }), { prefix: API_PREFIX })
+  await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, auth: deps.auth }), { prefix: API_PREFIX })
   await typed.register(statusRoutes(deps.status), { prefix: API_PREFIX })
   return app
 }

@@ -19,6 +19,8 @@ export interface DaemonOptions {
   /** Log lines matching this resolve `started` (default: the "accepting" line). */
   readonly readyMessage?: string
   readonly timeoutMs?: number
+  /** A command the daemon runs under (e.g. `prlimit --nofile=…`); it must exec the daemon in its own process. */
+  readonly launcher?: readonly string[]
 }
 
 export interface Daemon {
@@ -46,7 +48,10 @@ const exited = (child: ChildProcess) =>
 
 /** Starts the daemon and resolves once it accepts requests; rejects with its log if it exits or times out. */
 export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<Daemon> {
-  const child = spawn(process.execPath, [PROVIDER_BIN, 'start'], {
+  const [launcher, ...launcherArgs] = opts.launcher ?? []
+  const command = launcher ?? process.execPath
+  const args = [...launcherArgs, ...(launcher === undefined ? [] : [process.execPath]), PROVIDER_BIN, 'start']
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_LOG_FORMAT: 'json', GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1', GOLEM_PROVIDER_ENV_FILE: '/nonexistent', GOLEM_PROVIDER_DISCOVERY_URL: 'http://127.0.0.1:9', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { AddPortsRequest, CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo, VmPortParams } from '@golem-vm/protocol'
 import type { Caller, VmService } from '../../app/vm-service.js'
+import type { Authenticator } from '../auth.js'
 import { toCreateVmCommand } from '../create-vm-command.js'
 import { toAccessInfo, toVmInfo } from '../views.js'
 
@@ -16,7 +17,7 @@ export interface VmRoutesDeps {
   readonly vms: VmService
   /** The address renters connect to. */
   readonly sshHost: () => string
-  readonly authenticate: (request: FastifyRequest) => Caller
+  readonly auth: Authenticator
 }
 
 // Set by the preValidation hook below; a handler without it is a wiring defect, never anonymous access.
@@ -37,10 +38,19 @@ const SignedHeaders = z.looseObject({
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody }
 const Deleted = z.object({ vm_id: z.string(), status: z.literal('deleted') })
 
-export const vmRoutes = ({ vms, sshHost, authenticate }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {
+export const vmRoutes = ({ vms, sshHost, auth }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {
+  // What the headers alone refuse is refused before the body is read; the connection is then closed, its body unread.
+  app.addHook('onRequest', async (req, reply) => {
+    try {
+      auth.checkHeaders(req)
+    } catch (error) {
+      void reply.header('connection', 'close')
+      throw error
+    }
+  })
   // Authentication comes before validation: an unsigned request learns nothing about its body.
   app.addHook('preValidation', async (req) => {
-    req.caller = authenticate(req)
+    req.caller = auth.authenticate(req)
   })
 
   app.post('/vms', {

@@ -130,6 +130,8 @@ export function systemdUnit(s: UnitSettings): string {
     '# Exit 2: the configuration is wrong; a restart cannot fix it.',
     'RestartPreventExitStatus=2',
     'SyslogIdentifier=golem-provider',
+    '# Every API connection and SSH forward takes descriptors; the default 1024 runs out under a flood.',
+    'LimitNOFILE=65536',
     ...hardening(s),
     '',
     '[Install]',
