@@ -145,7 +145,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     portReport: () => verifier.report() ?? null,
     portsChecking: () => verifier.checking(),
   })
-  const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests })
+  const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests, nonces: store.nonces() })
   if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
   const app = await buildServer({ vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, auth,
     connections: { requestTimeoutMs: config.api.requestTimeoutMs, maxPerAddress: config.api.maxConnectionsPerAddress },

@@ -20,6 +20,7 @@ import type { LedgerSnapshot, PortAllocation } from '../../domain/capacity.js'
 import type { VmRecord } from '../../domain/vm.js'
 import type { PortMapping } from '../../domain/port-mappings.js'
 import type { VmAttachment } from '../../domain/vm-network.js'
+import { NONCES_MIGRATION, SqliteNonceRegistry } from './sqlite-nonce-registry.js'
 import type { NewVm, VmPatch, VmStore } from '../../app/ports/vm-store.js'
 
 /** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
@@ -67,6 +68,8 @@ const MIGRATIONS: readonly string[] = [
       PRIMARY KEY (vm_id, guest, protocol)
     );
   `,
+  // The nonces of accepted signed requests within the freshness window (sqlite-nonce-registry.ts).
+  NONCES_MIGRATION,
 ]
 
 interface PortRow {
@@ -304,6 +307,11 @@ export class SqliteVmStore implements VmStore {
 
   snapshot(): LedgerSnapshot {
     return this.#readCopy().snapshot
+  }
+
+  /** The registry of accepted request nonces, kept in this database (one per store). */
+  nonces(now: number = Date.now()): SqliteNonceRegistry {
+    return new SqliteNonceRegistry(this.#db, now)
   }
 
   close(): void {
