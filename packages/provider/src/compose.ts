@@ -26,6 +26,7 @@ import { freeCapacity, freePorts, offeredCapacity, vmsThatFit, type AdmissionPol
 import { ephemeralOverlapWarning } from './domain/ephemeral-ports.js'
 import { ProviderError } from './domain/errors.js'
 import { BUILTIN_IMAGES, ImageCatalog } from './domain/images.js'
+import { portOffer, type PortMappingPolicy } from './domain/port-mappings.js'
 import { DriverError, type DriverInfo, type VmDriver } from './drivers/driver.js'
 import { selectDriver } from './drivers/select.js'
 import { createAuthenticator } from './http/auth.js'
@@ -158,7 +159,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   verifier.start({ intervalMs: config.portRecheckIntervalMs, apiPort })
   if (config.publicIp === 'auto') address.start(config.publicIpCheckIntervalMs)
   log.info({ address: listening, sshHost: address.current(), ports: verifier.usable().length }, 'provider accepting VM requests')
-  const advertiser = createAdvertiser(config, identity, store, policy, () => address.current(), apiPort, log)
+  const advertiser = createAdvertiser(config, identity, store, policy, () => vms.portPolicy(), () => address.current(), apiPort, log)
   changed.addEventListener('change', () => advertiser.notify())
   advertiser.start()
   acquired.push('advertisement', () => advertiser.stop())
@@ -272,7 +273,7 @@ function portVerifier(config: Config, store: SqliteVmStore, address: PublicAddre
 }
 
 // The advertiser reads the same ledger as admission and the status endpoint, and the one public address.
-function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, ip: () => string, apiPort: number, log: Logger): Advertiser {
+function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, ports: () => PortMappingPolicy, ip: () => string, apiPort: number, log: Logger): Advertiser {
   return new Advertiser({
     publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: new BackgroundSigner(identity.key) }),
     providerId: identity.address,
@@ -280,6 +281,7 @@ function createAdvertiser(config: Config, identity: ProviderIdentity, store: Sql
     freeCapacity: () => freeCapacity(policy().totals, store.snapshot().allocated),
     vmsThatFit: () => vmsThatFit(policy(), store.snapshot()),
     freeSshPorts: () => freePorts(policy(), store.snapshot().usedPorts).length,
+    portOffer: () => portOffer(ports(), freePorts(policy(), store.snapshot().usedPorts).length),
     minimums: config.minimums,
     intervalMs: config.advertisementIntervalMs,
     logger: log.child({ part: 'advertiser' }),

@@ -122,6 +122,13 @@ test('start posts the advertisement at once, in the background, with the legacy 
   assert.equal(lines(r, INFO, /advertisement published/).length, 1)
 })
 
+test('the port offer rides in resources as integer keys: ports one VM can get and whether UDP is offered', async (t) => {
+  const r = rig(t, { portOffer: () => ({ ports_per_vm: 6, udp: 1 }) })
+  r.advertiser.start()
+  await r.clock.advance(0)
+  assert.deepEqual(r.publisher.posts()[0]?.body.resources, { cpu: 4, memory: 8, storage: 100, ports_per_vm: 6, udp: 1 })
+})
+
 test('changes are debounced: many notifications become one post of the latest figures', async (t) => {
   const r = rig(t)
   r.advertiser.start()

@@ -63,6 +63,12 @@ export interface AdvertiserDeps {
   readonly vmsThatFit: () => number
   /** How many SSH ports are free; omitted from the advertisement when absent. */
   readonly freeSshPorts?: () => number
+  /**
+   * What renters may map besides SSH, as extra integer resources (kept by any
+   * discovery service, the original's too, and filterable there):
+   * `ports_per_vm` (how many ports one VM can get now) and `udp` (1 when UDP is offered).
+   */
+  readonly portOffer?: () => { readonly ports_per_vm: number; readonly udp: number }
   /** Below any of these free amounts the advertisement is withdrawn. */
   readonly minimums: ResourceAmounts
   /** Refresh period (discovery expires advertisements that are not re-posted). */
@@ -232,7 +238,7 @@ export class Advertiser {
     const below = RESOURCES.filter((k) => free[k] < this.#d.minimums[k])
     if (below.length > 0) return { kind: 'withdraw', key: WITHDRAWN, reason: `free ${below.map((k) => `${k} ${free[k]} < ${this.#d.minimums[k]}`).join(', ')}` }
     if (this.#d.vmsThatFit() <= 0) return { kind: 'withdraw', key: WITHDRAWN, reason: 'no VM of the minimum size fits (VM limit or SSH ports exhausted)' }
-    const resources = { cpu: free.cpu, memory: free.memory, storage: free.storage }
+    const resources = { cpu: free.cpu, memory: free.memory, storage: free.storage, ...this.#d.portOffer?.() }
     const candidate = { ...this.#d.facts(), resources, ...(this.#d.freeSshPorts === undefined ? {} : { ssh_ports_free: this.#d.freeSshPorts() }) }
     const parsed = AdvertisementBody.safeParse(candidate)
     if (!parsed.success) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { assignPublicPorts, checkPortRequests, type GuestPort } from './port-mappings.js'
+import { assignPublicPorts, checkPortRequests, portOffer, type GuestPort } from './port-mappings.js'
 
 const tcp = (guest: number): GuestPort => ({ guest, protocol: 'tcp' })
 const udp = (guest: number): GuestPort => ({ guest, protocol: 'udp' })
@@ -24,4 +24,11 @@ test('public ports are taken from the free ones in order, or NO_FREE_PORT when t
   ])
   assert.deepEqual(assignPublicPorts([], []), [])
   assert.throws(() => assignPublicPorts([tcp(80), udp(53)], [50810]), { code: 'NO_FREE_PORT' })
+})
+
+test('the advertisement offers the per-VM limit, or fewer when fewer ports are free besides SSH; UDP as 1 or 0', () => {
+  assert.deepEqual(portOffer({ maxPerVm: 8, udp: true }, 100), { ports_per_vm: 8, udp: 1 })
+  assert.deepEqual(portOffer({ maxPerVm: 8, udp: true }, 4), { ports_per_vm: 3, udp: 1 })
+  assert.deepEqual(portOffer({ maxPerVm: 8, udp: false }, 0), { ports_per_vm: 0, udp: 0 })
+  assert.deepEqual(portOffer({ maxPerVm: 0, udp: true }, 50), { ports_per_vm: 0, udp: 0 })
 })

@@ -74,3 +74,13 @@ export function assignPublicPorts(requested: readonly GuestPort[], free: readonl
   }
   return requested.map((p, i) => ({ guest: p.guest, protocol: p.protocol, publicPort: free[i] as number }))
 }
+
+/**
+ * What the advertisement says about mappings: how many ports one VM can get
+ * now (the per-VM limit, or fewer when fewer public ports are free besides
+ * the VM's SSH port) and whether UDP is offered (1) or not (0).
+ */
+export function portOffer(policy: PortMappingPolicy, freePublicPorts: number): { ports_per_vm: number; udp: number } {
+  const perVm = Math.max(0, Math.min(policy.maxPerVm, freePublicPorts - 1))
+  return { ports_per_vm: perVm, udp: policy.udp && policy.maxPerVm > 0 ? 1 : 0 }
+}

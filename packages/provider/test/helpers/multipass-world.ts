@@ -1,7 +1,7 @@
 /**
  * A daemon's world on the fake `multipass` (a real sshd per VM on
  * 127.0.0.N:22) for tests that look inside it: the environment
- * (`fakeMultipassEnv` with four SSH ports, no port verification, a small
+ * (`fakeMultipassEnv` with four SSH ports unless told, no port verification, a small
  * offer), its data and fake-state dirs, the port range and the renter's SSH
  * key. Requests must be signed, as in production, unless `extra` allows the
  * original requestor's unsigned ones.
@@ -24,10 +24,10 @@ export interface MultipassWorld {
   readonly key: { readonly privateKeyPath: string; readonly publicKey: string }
 }
 
-export async function multipassWorld(t: TestContext, extra: Record<string, string> = {}): Promise<MultipassWorld> {
+export async function multipassWorld(t: TestContext, extra: Record<string, string> = {}, ports = 4): Promise<MultipassWorld> {
   const dir = tempDir(t)
   const env: Record<string, string> = {
-    ...(await fakeMultipassEnv(t, dir, 4)),
+    ...(await fakeMultipassEnv(t, dir, ports)),
     GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'false',
     GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
     GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
