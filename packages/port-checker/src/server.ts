@@ -12,7 +12,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Connect } from './checker.js'
 import type { Config, TrustProxy } from './config.js'
-import { handleError } from './error-handler.js'
+import { portCheckErrors } from './error-handler.js'
 import { PortCheckError } from './errors.js'
 import { transformObject } from './openapi.js'
 import { PortCheckService } from './port-check-service.js'
@@ -52,10 +52,10 @@ const notFound =
     const url = request.url.split('?')[0] ?? '/'
     const allowed = METHODS.filter((method) => app.hasRoute({ method, url }))
     if (allowed.length === 0) {
-      return handleError(new PortCheckError('ROUTE_NOT_FOUND', `no route ${request.method} ${url}; the routes are POST /check-ports and GET /health`), request, reply)
+      return portCheckErrors.handle(new PortCheckError('ROUTE_NOT_FOUND', `no route ${request.method} ${url}; the routes are POST /check-ports and GET /health`), request, reply)
     }
     reply.header('allow', allowed.join(', '))
-    return handleError(new PortCheckError('METHOD_NOT_ALLOWED', `${url} does not accept ${request.method}; use ${allowed.join(' or ')}`), request, reply)
+    return portCheckErrors.handle(new PortCheckError('METHOD_NOT_ALLOWED', `${url} does not accept ${request.method}; use ${allowed.join(' or ')}`), request, reply)
   }
 
 // While the server closes, new requests get a JSON 503 (not Fastify's own body) and every response asks the
@@ -114,7 +114,7 @@ export function buildServer(deps: ServerDeps) {
   base.removeContentTypeParser('text/plain')
   base.setValidatorCompiler(validatorCompiler)
   base.setSerializerCompiler(serializerCompiler)
-  base.setErrorHandler(handleError)
+  portCheckErrors.install(base)
   base.setNotFoundHandler(notFound(base))
   refuseWhileClosing(base)
   registerPlugins(base, config)

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import type { DiscoveryErrorBody, DiscoveryIssue } from '@golem-vm/protocol'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { errorHandling, type RequestFault, type SchemaIssue } from '@golem-vm/common/error-handler'
+import { API_PREFIX, type DiscoveryErrorBody, type DiscoveryIssue } from '@golem-vm/protocol'
 import { DiscoveryError, type ErrorCode } from '../domain/errors.js'
 
 /** HTTP status of every error code. */
@@ -43,49 +43,47 @@ export function errorBody(code: ErrorCode, message: string, issues: readonly Dis
   return { code, message, detail }
 }
 
-const LOCATION: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+const LOCATION: Record<SchemaIssue['part'], string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
 
 // Turns the zod validation failure of one request part into the original's 422 entries, all of them.
-function validationError(error: FastifyError & { validation: { instancePath: string; message?: string; keyword: string }[] }): DiscoveryError {
-  const where = LOCATION[error.validationContext ?? 'body'] ?? 'body'
-  const issues = error.validation.map((v) => ({
-    loc: [where, ...v.instancePath.split('/').filter((part) => part !== '')],
-    msg: v.message ?? 'is invalid',
-    type: v.keyword,
-  }))
+function validationError(problems: readonly SchemaIssue[]): DiscoveryError {
+  const issues = problems.map((p) => ({ loc: [LOCATION[p.part], ...p.path], msg: p.message, type: p.keyword }))
   const summary = issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; ')
   return new DiscoveryError('ADV_005', `Request validation failed (${issues.length} problem${issues.length === 1 ? '' : 's'}): ${summary}`, issues)
 }
 
-const FASTIFY_CODES: Readonly<Record<string, { code: ErrorCode; message: string }>> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'ADV_007', message: 'Unsupported content type: send the body as application/json' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'ADV_008', message: 'The request body is too large; an advertisement is a few hundred bytes' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'ADV_006', message: 'The Content-Length header does not match the body' },
-}
-
-/** Converts anything thrown while handling a request into a catalogued error. */
-export function toDiscoveryError(error: unknown): DiscoveryError {
-  if (error instanceof DiscoveryError) return error
-  if (hasZodFastifySchemaValidationErrors(error)) return validationError(error)
-  const fastifyError = error as Partial<FastifyError>
-  const known = FASTIFY_CODES[fastifyError.code ?? '']
-  if (known !== undefined) return new DiscoveryError(known.code, known.message)
-  const status = fastifyError.statusCode ?? 500
-  if (status >= 400 && status < 500) {
-    return new DiscoveryError('ADV_006', `Malformed request: ${fastifyError.message ?? 'unreadable'}`)
+// Fastify's own request failures in the original's codes.
+function fromFault(fault: RequestFault, message: string): DiscoveryError {
+  switch (fault) {
+    case 'media-type': return new DiscoveryError('ADV_007', 'Unsupported content type: send the body as application/json')
+    case 'too-large': return new DiscoveryError('ADV_008', 'The request body is too large; an advertisement is a few hundred bytes')
+    case 'content-length': return new DiscoveryError('ADV_006', 'The Content-Length header does not match the body')
+    case 'rate-limited': return new DiscoveryError('RATE_001', message)
+    default: return new DiscoveryError('ADV_006', `Malformed request: ${message}`)
   }
-  return new DiscoveryError('SERVER_001', 'Unexpected server error; the service log has the details', [], { cause: error })
 }
 
-/** Fastify error handler: logs by severity and replies with the mapped status and JSON body. */
-export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = toDiscoveryError(error)
-  const status = STATUS_OF[mapped.code]
+// By severity: a store outage (503) is logged once by the store and asks the client to retry; refusals are info or debug.
+function logError(mapped: DiscoveryError, status: number, request: FastifyRequest, reply: FastifyReply, thrown: unknown): void {
   if (status === 503) {
-    request.log.debug({ code: mapped.code, url: request.url }, mapped.message) // the store logs the outage once
+    request.log.debug({ code: mapped.code, url: request.url }, mapped.message)
     void reply.header('retry-after', '5')
-  } else if (status >= 500) request.log.error({ err: mapped.cause ?? error, code: mapped.code }, mapped.message)
+  } else if (status >= 500) request.log.error({ err: mapped.cause ?? thrown, code: mapped.code }, mapped.message)
   else if (status === 401) request.log.info({ code: mapped.code, url: request.url, provider: request.headers['x-provider-id'] }, 'request refused: %s', mapped.message)
   else request.log.debug({ code: mapped.code, url: request.url }, mapped.message)
-  return reply.code(status).type('application/json').send(errorBody(mapped.code, mapped.message, mapped.issues))
 }
+
+/** Discovery's error handling: classify, answer with the code's status and the original's body, log by severity. */
+export const discoveryErrors = errorHandling<ErrorCode, DiscoveryError>({
+  status: STATUS_OF,
+  isOwn: (error): error is DiscoveryError => error instanceof DiscoveryError,
+  invalid: validationError,
+  fault: fromFault,
+  internal: (cause) => new DiscoveryError('SERVER_001', 'Unexpected server error; the service log has the details', [], { cause }),
+  body: (error) => errorBody(error.code, error.message, error.issues),
+  notFound: (request) => new DiscoveryError('ROUTE_001', `Not Found: no route ${request.method} ${request.url.split('?')[0] ?? ''}; see ${API_PREFIX}/openapi.json`),
+  onError: logError,
+})
+
+/** Converts anything thrown while handling a request into a catalogued error. */
+export const toDiscoveryError = discoveryErrors.classify

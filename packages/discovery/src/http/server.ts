@@ -16,7 +16,7 @@ import type { AuthOptions } from './auth.js'
 import { registerCors } from './cors.js'
 import { acceptRawJson } from '@golem-vm/common/raw-json-body'
 import { limitedServerFactory, sampledRefusalLog, type ConnectionLimits } from '@golem-vm/common/http-server-limits'
-import { errorBody, handleError } from './error-handler.js'
+import { discoveryErrors } from './error-handler.js'
 import { advertisementRoutes, healthRoutes } from './routes.js'
 
 /** Everything the server needs; `rateLimitPerMinute` 0 turns the limit off. */
@@ -67,10 +67,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  app.setErrorHandler(handleError)
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('ROUTE_001', `Not Found: no route ${request.method} ${request.url.split('?')[0] ?? ''}; see ${API_PREFIX}/openapi.json`)),
-  )
+  discoveryErrors.install(app)
   app.addHook('onResponse', (request, reply, done) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
     done()

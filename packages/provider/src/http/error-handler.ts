@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { errorHandling, type RequestFault, type SchemaIssue } from '@golem-vm/common/error-handler'
 import type { ErrorBody } from '@golem-vm/protocol'
 import { ProviderError, type ErrorCode, type ErrorIssue } from '../domain/errors.js'
 
@@ -43,48 +42,30 @@ export function errorBody(code: ErrorCode, message: string, issues: readonly Err
   return issues.length > 0 ? { code, message, detail: message, issues: [...issues] } : { code, message, detail: message }
 }
 
-// Fastify's own request errors (bad JSON, wrong content type, body too large) by their codes.
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+// Fastify's own request failures in the provider's codes.
+function fromFault(fault: RequestFault, message: string): ProviderError {
+  switch (fault) {
+    case 'media-type': return new ProviderError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
+    case 'too-large': return new ProviderError('PAYLOAD_TOO_LARGE', 'the request body is too large')
+    case 'rate-limited': return new ProviderError('RATE_LIMITED', message)
+    case 'malformed': return new ProviderError('VALIDATION_FAILED', `the request is invalid: ${message}`)
+    default: return new ProviderError('VALIDATION_FAILED', `the request body is not valid JSON: ${message}`)
+  }
 }
 
-/** Maps any error to the client's answer; logs only what the client cannot fix. */
-export function classify(error: FastifyError | Error): { status: number; body: ErrorBody } {
-  if (error instanceof ProviderError) {
-    return { status: STATUS[error.code], body: errorBody(error.code, error.message, error.issues) }
-  }
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((v) => ({
-      path: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
-      message: v.message ?? 'is invalid',
-    }))
-    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ')
-    return { status: 400, body: errorBody('VALIDATION_FAILED', `the request is invalid: ${summary}`, issues) }
-  }
-  const fastifyError = error as FastifyError
-  const mapped = FASTIFY_CODES[fastifyError.code]
-  if (mapped !== undefined) return { status: STATUS[mapped], body: errorBody(mapped, fixHint(mapped, error.message)) }
-  if (fastifyError.statusCode === 429) return { status: 429, body: errorBody('RATE_LIMITED', error.message) }
-  if (error instanceof SyntaxError || (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500)) {
-    return { status: 400, body: errorBody('VALIDATION_FAILED', `the request is invalid: ${error.message}`) }
-  }
-  return { status: 500, body: errorBody('INTERNAL', 'the provider failed unexpectedly; the operator can find the details in its log') }
+// Every schema problem, each with the request part and path, in one VALIDATION_FAILED.
+function validationError(problems: readonly SchemaIssue[]): ProviderError {
+  const issues = problems.map((p) => ({ path: [p.part, ...p.path].join('.'), message: p.message }))
+  return new ProviderError('VALIDATION_FAILED', `the request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues)
 }
 
-function fixHint(code: ErrorCode, message: string): string {
-  if (code === 'UNSUPPORTED_MEDIA_TYPE') return 'send the body as JSON with Content-Type: application/json'
-  if (code === 'PAYLOAD_TOO_LARGE') return 'the request body is too large'
-  return `the request body is not valid JSON: ${message}`
-}
-
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, body } = classify(error)
-  if (status === 500) request.log.error({ err: error, code: body.code }, 'request failed')
-  else if (status >= 500) request.log.warn({ code: body.code, msg: body.message }, 'request failed')
-  else request.log.info({ code: body.code, msg: body.message }, 'request refused')
-  return reply.code(status).type('application/json').send(body)
-}
+/** The provider's error handling: classify, answer with the code's status, log only what the client cannot fix. */
+export const providerErrors = errorHandling<ErrorCode, ProviderError>({
+  status: STATUS,
+  isOwn: (error): error is ProviderError => error instanceof ProviderError,
+  invalid: validationError,
+  fault: fromFault,
+  internal: (cause) => new ProviderError('INTERNAL', 'the provider failed unexpectedly; the operator can find the details in its log', [], { cause }),
+  body: (error) => errorBody(error.code, error.message, error.issues),
+  notFound: (req) => new ProviderError('ROUTE_NOT_FOUND', `Not Found: no route ${req.method} ${req.url.split('?')[0] ?? ''}; see /docs`),
+})

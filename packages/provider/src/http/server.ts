@@ -16,7 +16,7 @@ import { acceptRawJson } from '@golem-vm/common/raw-json-body'
 import { limitedServerFactory, sampledRefusalLog, type ConnectionLimits } from '@golem-vm/common/http-server-limits'
 import type { Authenticator } from './auth.js'
 import { ProviderError } from '../domain/errors.js'
-import { errorBody, handleError } from './error-handler.js'
+import { providerErrors } from './error-handler.js'
 import { healthRoutes, statusRoutes } from './routes/provider.js'
 import { vmRoutes } from './routes/vms.js'
 
@@ -56,7 +56,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, bodyLimit: BODY_LIMIT_BYTES, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
     // Long ids reach the schema (a clear 400) instead of the router's own 414 body.
     routerOptions: { maxParamLength: 2048 },
-    frameworkErrors: (error, req, reply) => { void handleError(error, req, reply) },
+    frameworkErrors: (error, req, reply) => { void providerErrors.handle(error, req, reply) },
     // Every schema is zod, compiled by the compilers set below. Without these factories Fastify
     // loads Ajv and fast-json-stringify at start (~0.1 s, ~5 MiB) only to never use them.
     schemaController: { compilersFactory: { buildValidator: zodOnly, buildSerializer: zodOnly } },
@@ -64,10 +64,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  app.setErrorHandler(handleError)
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(errorBody('ROUTE_NOT_FOUND', `Not Found: no route ${req.method} ${req.url.split('?')[0] ?? ''}; see /docs`)),
-  )
+  providerErrors.install(app)
   // JSON bodies are kept raw as well (signatures cover the exact bytes); an empty body is no body,
   // so `POST …/start` works with any or no content type.
   acceptRawJson(app, {
