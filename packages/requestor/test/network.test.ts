@@ -69,9 +69,7 @@ test('a renter rents, uses and returns a VM through the whole network; another r
     assert.equal(statSync(alice.dataDir).mode & 0o777, 0o700)
     assert.equal(statSync(join(alice.dataDir, 'ssh', 'id_ed25519')).mode & 0o777, 0o600)
     assert.equal(statSync(join(alice.dataDir, 'identity.json')).mode & 0o777, 0o600)
-    const taken = await cli(['create', 'web-1', '--provider-id', provider.providerId, '--size', 'small'], bob)
-    assert.equal(taken.code, 4, taken.stderr)
-    assert.match(taken.stderr, /VM_NAME_TAKEN/)
+    // Names are the renter's own (issue 15 item 10): bob could make his own "web-1"; packages/provider's renter-scopes test shows it.
   })
 
   await t.test('ssh NAME -- hostname prints the VM\'s hostname, records its host key, and passes exit statuses through', async () => {

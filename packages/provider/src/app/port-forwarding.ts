@@ -63,7 +63,7 @@ export class PortForwarding {
     if (running === null) return null
     const { driver } = this.#d
     if (driver.guestPortTarget === undefined) {
-      throw new DriverError('FAILED', `the ${driver.name} backend cannot reach guest ports, so ${describePort(mapping)} of VM "${vm.id}" cannot be forwarded`)
+      throw new DriverError('FAILED', `the ${driver.name} backend cannot reach guest ports, so ${describePort(mapping)} of VM "${vm.name}" cannot be forwarded`)
     }
     return driver.guestPortTarget(vm.instance, running, mapping, signal)
   }

@@ -11,7 +11,9 @@ test('create reserves, launches, opens the proxy and records the running VM', as
   assert.equal(vm.status, 'running')
   assert.equal(vm.sshPort, 50800)
   assert.match(vm.instance, /^golem-web-1-\d{8}-\d{6}$/)
-  assert.deepEqual(h.proxy.open.get('web-1'), { port: 50800, target: { host: '127.0.0.1', port: 22 } })
+  assert.equal(vm.id, vm.instance, 'the provider keys a new VM by its instance name')
+  assert.equal(vm.name, 'web-1')
+  assert.deepEqual(h.proxy.open.get(vm.id), { port: 50800, target: { host: '127.0.0.1', port: 22 } })
   assert.deepEqual(h.store.snapshot().allocated, { cpu: 2, memory: 4, storage: 20 })
   const launched = h.driver.instances.get(vm.instance)
   assert.match(launched?.spec.cloudInit.userData ?? '', /ssh-ed25519 /)
@@ -54,7 +56,7 @@ test('a failed create whose instance cannot be removed keeps its reservation, ma
   h.driver.failing.add('launch')
   h.driver.failing.add('destroy')
   await assert.rejects(h.service.create(command('stuck', anyone)))
-  const vm = h.store.get('stuck')
+  const vm = h.store.findByName('unsigned', 'stuck')
   assert.equal(vm?.status, 'error')
   assert.deepEqual(h.store.snapshot().allocated, { cpu: 1, memory: 1, storage: 10 })
 })
@@ -63,7 +65,7 @@ test('a taken name is refused with VM_NAME_TAKEN and the first VM is untouched',
   const h = harness()
   const first = await h.service.create(command('dup', anyone))
   await assert.rejects(h.service.create(command('dup', anyone)), { code: 'VM_NAME_TAKEN' })
-  assert.deepEqual(h.store.get('dup'), first)
+  assert.deepEqual(h.store.findByName('unsigned', 'dup'), first)
   assert.equal(h.driver.instances.size, 1)
 })
 
@@ -75,9 +77,9 @@ test('an image outside the catalogue is refused before anything is reserved', as
 
 test('stop, start and delete: the port stays for the VM life, delete frees everything', async () => {
   const h = harness()
-  await h.service.create(command('life', anyone))
+  const { id } = await h.service.create(command('life', anyone))
   assert.equal((await h.service.stop('life', anyone)).status, 'stopped')
-  assert.equal(h.proxy.open.get('life')?.target, null)
+  assert.equal(h.proxy.open.get(id)?.target, null)
   assert.equal((await h.service.stop('life', anyone)).status, 'stopped', 'stop is idempotent')
   const started = await h.service.start('life', anyone)
   assert.equal(started.status, 'running')
@@ -96,7 +98,7 @@ test('a renter sees only its own VMs; the operator sees all', async () => {
   await assert.rejects(h.service.delete('alice-vm', bob), { code: 'VM_NOT_FOUND' })
   assert.deepEqual(h.service.list(bob), [])
   assert.equal(h.service.list({ kind: 'operator' }).length, 1)
-  assert.equal(h.service.get('alice-vm', alice).id, 'alice-vm')
+  assert.equal(h.service.get('alice-vm', alice).name, 'alice-vm')
 })
 
 test('a create without an image gets the default image, and the login user is stored with the VM', async () => {
@@ -104,7 +106,7 @@ test('a create without an image gets the default image, and the login user is st
   const vm = await h.service.create(command('plain'))
   assert.equal(vm.image, '24.04')
   assert.equal(vm.sshUser, 'ubuntu')
-  assert.equal(h.store.get('plain')?.sshUser, 'ubuntu')
+  assert.equal(h.store.get(vm.id)?.sshUser, 'ubuntu')
 })
 
 test('driver errors become the client\'s BACKEND_* codes; a port that cannot be bound is PORT_UNAVAILABLE', async () => {
@@ -171,4 +173,40 @@ test('a backend whose inspect fails while the guest boots does not end the wait'
   h.driver.failing.add('inspect')
   await assert.rejects(h.service.create(command('slow')), { code: 'BACKEND_TIMEOUT' })
   assert.ok(h.driver.calls.filter((c) => c.method === 'inspect').length >= 2, 'the backend was asked meanwhile')
+})
+
+test('names are scoped per owner: two renters, the operator and the unsigned callers each have their own "web"', async () => {
+  const h = harness()
+  const alice: Caller = { kind: 'renter', address: '0xA11CE00000000000000000000000000000000001' }
+  const bob: Caller = { kind: 'renter', address: '0xB0B0000000000000000000000000000000000002' }
+  const operator: Caller = { kind: 'operator' }
+  const made = [
+    await h.service.create(command('web', alice)),
+    await h.service.create(command('web', bob)),
+    await h.service.create(command('web', operator)),
+    await h.service.create(command('web', anyone)),
+  ]
+  assert.equal(new Set(made.map((vm) => vm.instance)).size, 4, 'instances stay unique inside the provider, even within one second')
+  assert.equal(new Set(made.map((vm) => vm.sshPort)).size, 4)
+  assert.equal(h.service.get('web', alice).id, made[0]?.id)
+  assert.equal(h.service.get('web', bob).id, made[1]?.id)
+  assert.equal(h.service.get('web', anyone).id, made[3]?.id)
+  await assert.rejects(h.service.create(command('web', alice)), { code: 'VM_NAME_TAKEN' })
+  assert.throws(() => h.service.get('web', operator), { code: 'VM_NAME_AMBIGUOUS' }, 'the operator must say which')
+  assert.equal(h.service.get(made[1]?.instance ?? '', operator).id, made[1]?.id)
+  await h.service.delete('web', bob)
+  assert.equal(h.service.get('web', alice).status, 'running', "bob's delete touched only bob's VM")
+  assert.equal(h.store.list().length, 3)
+})
+
+test('unsigned callers are listed nothing and never see the operator\'s VMs', async () => {
+  const h = harness()
+  await h.service.create(command('ops', { kind: 'operator' }))
+  await h.service.create(command('legacy', anyone))
+  assert.deepEqual(h.service.list(anyone), [])
+  assert.throws(() => h.service.get('ops', anyone), { code: 'VM_NOT_FOUND' })
+  await assert.rejects(h.service.delete('ops', anyone), { code: 'VM_NOT_FOUND' })
+  assert.equal(h.service.get('legacy', anyone).name, 'legacy', 'a name it knows still reaches its VM')
+  assert.equal(h.service.list({ kind: 'operator' }).length, 2)
+  assert.equal(h.service.get('legacy', { kind: 'operator' }).name, 'legacy', 'the operator reaches a unique name')
 })

@@ -13,7 +13,7 @@ import { buildCloudInit } from '../domain/cloud-init.js'
 import { ProviderError } from '../domain/errors.js'
 import type { ImageCatalog } from '../domain/images.js'
 import { assignPublicPorts, checkPortRequests, type GuestPort, type PortMappingPolicy } from '../domain/port-mappings.js'
-import { TRANSITIONAL_STATUSES, instanceName, type SshEndpoint, type VmRecord } from '../domain/vm.js'
+import { TRANSITIONAL_STATUSES, instanceName, ownerScope, type SshEndpoint, type VmRecord } from '../domain/vm.js'
 import { DriverError, type RunningVm, type VmDriver } from '../drivers/driver.js'
 import { PortForwarding, runningOf } from './port-forwarding.js'
 import type { PortForwarder } from './ports/port-forwarder.js'
@@ -41,6 +41,8 @@ export interface CreateVmCommand {
   readonly owner: string | null
   /** Guest ports to map besides SSH (checked against the provider's limits by the use case). */
   readonly ports: readonly GuestPort[]
+  /** The name space the VM's name is unique in (`ownerScope` of the caller). */
+  readonly scope: string
 }
 
 export interface VmTimeouts {
@@ -99,13 +101,15 @@ export class VmService {
     const { resources, owner } = cmd
     const image = this.#d.images.resolve(cmd.image ?? this.#d.defaultImage, driver.name)
     const createdAt = this.#now()
-    const instance = instanceName(cmd.name, createdAt)
+    // The name is unique per owner, the instance inside the provider. Nothing awaits between this
+    // look-up and the reservation, and the store has no other writer, so the chosen name stays free.
+    const instance = this.#freeInstanceName(cmd.name, createdAt)
     checkPortRequests(cmd.ports, [], this.portPolicy())
     const vm = store.reserve(
-      { id: cmd.name, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt },
+      { id: instance, name: cmd.name, scope: cmd.scope, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt },
       (snapshot) => admit(resources, snapshot, this.#d.policy(), cmd.ports),
     )
-    const log = logger.child({ vm: vm.id, instance })
+    const log = logger.child({ vm: vm.id, name: vm.name, instance })
     log.info({ resources, image: image.name, sshPort: vm.sshPort, ports: vm.ports, owner }, 'vm reserved')
     this.#d.onCapacityChange()
     const undo = new UndoStack(log)
@@ -114,8 +118,8 @@ export class VmService {
     const phases: Record<string, number> = {}
     try {
       undo.push('backend instance', () => driver.destroy(instance, this.#cleanupSignal()))
-      const cloudInit = buildCloudInit({ hostname: vm.id, instanceId: instance, sshKey: cmd.sshKey })
-      const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.id, resources, image, cloudInit }, signal))
+      const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey })
+      const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.name, resources, image, cloudInit }, signal))
       await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
       await this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint)
       undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
@@ -133,16 +137,41 @@ export class VmService {
     }
   }
 
-  get(id: string, caller: Caller): VmRecord {
-    const vm = this.#d.store.get(id)
-    if (vm === undefined || !visibleTo(vm, caller)) {
-      throw new ProviderError('VM_NOT_FOUND', `VM Not Found: there is no VM "${id}" on this provider`)
-    }
+  /**
+   * The VM a caller means by `ref`: a renter's VM of that name in its own name space; for the
+   * operator, the VM with that provider id or instance name, or the only VM of that name.
+   */
+  get(ref: string, caller: Caller): VmRecord {
+    const vm = caller.kind === 'operator' ? this.#operatorFind(ref) : this.#d.store.findByName(ownerScope(caller), ref)
+    if (vm === undefined) throw new ProviderError('VM_NOT_FOUND', `VM Not Found: there is no VM "${ref}" on this provider`)
     return vm
   }
 
+  /** The caller's VMs. Unsigned callers share one identity, so they are listed none (a name is their only secret). */
   list(caller: Caller): VmRecord[] {
+    if (caller.kind === 'renter' && caller.address === null) return []
     return this.#d.store.list().filter((vm) => visibleTo(vm, caller))
+  }
+
+  #operatorFind(ref: string): VmRecord | undefined {
+    const all = this.#d.store.list()
+    const exact = all.find((vm) => vm.id === ref || vm.instance === ref)
+    if (exact !== undefined) return exact
+    const named = all.filter((vm) => vm.name === ref)
+    if (named.length > 1) {
+      throw new ProviderError('VM_NAME_AMBIGUOUS', `${named.length} VMs of different owners are named "${ref}"; name one by its instance: ${named.map((vm) => vm.instance).join(', ')}`)
+    }
+    return named[0]
+  }
+
+  // The first instance name no record holds (as instance or provider id).
+  #freeInstanceName(name: string, at: Date): string {
+    const taken = new Set(this.#d.store.list().flatMap((vm) => [vm.id, vm.instance]))
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const candidate = instanceName(name, at, attempt)
+      if (!taken.has(candidate)) return candidate
+    }
+    throw new ProviderError('INTERNAL', `no free instance name for "${name}"`)
   }
 
   /** Boots a stopped VM; starting a running VM returns it unchanged. */
@@ -191,8 +220,9 @@ export class VmService {
    */
   async addPorts(id: string, caller: Caller, ports: readonly GuestPort[]): Promise<VmRecord> {
     const policy = this.portPolicy()
-    checkPortRequests(ports, this.get(id, caller).ports, policy)
-    const vm = this.#require(this.#d.store.addPorts(id, (current, snapshot) => {
+    const found = this.get(id, caller)
+    checkPortRequests(ports, found.ports, policy)
+    const vm = this.#require(this.#d.store.addPorts(found.id, (current, snapshot) => {
       if (current.status !== 'running' && current.status !== 'stopped') {
         throw new ProviderError('VM_BUSY', `VM "${id}" is ${current.status}; ports can be added while it is running or stopped`)
       }
@@ -208,7 +238,7 @@ export class VmService {
       return vm
     } catch (error) {
       await this.#ports.close(vm, added)
-      for (const mapping of added) this.#d.store.removePort(id, mapping.publicPort)
+      for (const mapping of added) this.#d.store.removePort(vm.id, mapping.publicPort)
       this.#d.onCapacityChange()
       throw this.#explain(error, signal, 'port mapping', this.#d.timeouts.startMs)
     }
@@ -222,17 +252,17 @@ export class VmService {
       throw new ProviderError('PORT_NOT_FOUND', `Port Not Found: VM "${id}" has no mapping on public port ${publicPort}`)
     }
     await this.#ports.close(vm, [mapping])
-    this.#d.store.removePort(id, publicPort)
+    this.#d.store.removePort(vm.id, publicPort)
     this.#d.onCapacityChange()
-    this.#d.logger.info({ vm: id, removed: mapping }, 'vm port removed, public port released')
-    return this.#require(this.#d.store.get(id), id)
+    this.#d.logger.info({ vm: vm.id, removed: mapping }, 'vm port removed, public port released')
+    return this.#require(this.#d.store.get(vm.id), id)
   }
 
   // Checks visibility and moves the VM into a transitional status, or explains why not.
   #begin(id: string, caller: Caller, from: readonly VmStatus[], to: VmStatus, already: VmStatus | null): VmRecord {
     const vm = this.get(id, caller)
     if (vm.status === already) return vm
-    const moved = this.#d.store.transition(id, from, to)
+    const moved = this.#d.store.transition(vm.id, from, to)
     if (moved.ok && moved.vm !== undefined) return moved.vm
     const current = moved.vm ?? vm
     if (current.status === already) return current
@@ -326,9 +356,12 @@ function fromPort(error: unknown): ProviderError | undefined {
   return undefined
 }
 
-/** The operator sees every VM; a renter only its own (unsigned legacy VMs have no owner). */
+/**
+ * The operator sees every VM; a renter only those in its own name space: a signing renter its own,
+ * unsigned callers the unsigned VMs (never the operator's).
+ */
 export const visibleTo = (vm: VmRecord, caller: Caller): boolean =>
-  caller.kind === 'operator' || vm.owner === caller.address
+  caller.kind === 'operator' || vm.scope === ownerScope(caller)
 
 async function timed<T>(phases: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now()

@@ -15,11 +15,18 @@ export interface SshEndpoint {
 }
 
 export interface VmRecord {
-  /** The renter's name for the VM; the key in every API path. */
+  /**
+   * The provider's own key for the VM, unique inside the provider: the instance name for VMs made
+   * since names are scoped per owner, the name for older ones. Renters never see it.
+   */
   readonly id: string
-  /** The backend's name for the instance, `golem-<id>-<utc timestamp>`. */
+  /** The renter's name for the VM: the key in every renter's API path, unique within its {@link VmRecord.scope}. */
+  readonly name: string
+  /** Whose name space the VM is in: the signing renter's address, `operator` or `unsigned` ({@link ownerScope}). */
+  readonly scope: string
+  /** The backend's name for the instance, `golem-<name>-<utc timestamp>` (and `-<n>` when that was taken). */
   readonly instance: string
-  /** Address of the renter that signed the create request, or null (unsigned legacy request). */
+  /** Address of the renter that signed the create request, or null (the operator, or an unsigned legacy request). */
   readonly owner: string | null
   readonly status: VmStatus
   readonly resources: VmResources
@@ -47,11 +54,29 @@ export const TRANSITIONAL_STATUSES: readonly VmStatus[] = ['creating', 'starting
 
 const pad = (n: number) => String(n).padStart(2, '0')
 
-/** The backend instance name: `golem-<id>-<YYYYmmdd-HHMMSS>` in UTC, as the original named them. */
-export function instanceName(id: string, at: Date): string {
+/**
+ * The backend instance name: `golem-<name>-<YYYYmmdd-HHMMSS>` in UTC, as the original named them;
+ * `attempt` > 0 appends `-<attempt>`, for two owners' VMs of one name created in the same second.
+ */
+export function instanceName(name: string, at: Date, attempt = 0): string {
   const d = `${at.getUTCFullYear()}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}`
   const t = `${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}`
-  return `golem-${id}-${d}-${t}`
+  return `golem-${name}-${d}-${t}${attempt > 0 ? `-${attempt}` : ''}`
+}
+
+/** The name space of the operator's VMs (made with the admin token). */
+export const OPERATOR_SCOPE = 'operator'
+/** The name space that every unsigned (transition-mode) caller shares. */
+export const UNSIGNED_SCOPE = 'unsigned'
+
+/**
+ * Whose name space a VM is in: a signing renter's own (its address), the operator's, or the one all
+ * unsigned callers share. VM names are unique within a scope only, so one renter's names say nothing
+ * about another's. An address is `0x` and hex, so it never equals the two words.
+ */
+export function ownerScope(owner: { readonly kind: 'operator' } | { readonly kind: 'renter'; readonly address: string | null }): string {
+  if (owner.kind === 'operator') return OPERATOR_SCOPE
+  return owner.address ?? UNSIGNED_SCOPE
 }
 
 /** Backend instances this provider may own start with this prefix; others are never touched. */

@@ -10,6 +10,7 @@
 import { parseSshPublicKey, resolveResourceForms, type CreateVmRequest } from '@golem-vm/protocol'
 import type { Caller, CreateVmCommand } from '../app/vm-service.js'
 import { ProviderError } from '../domain/errors.js'
+import { ownerScope } from '../domain/vm.js'
 
 /** The command for a schema-valid body; throws VALIDATION_FAILED listing what the schema cannot express. */
 export function toCreateVmCommand(body: CreateVmRequest, caller: Caller): CreateVmCommand {
@@ -25,5 +26,6 @@ export function toCreateVmCommand(body: CreateVmRequest, caller: Caller): Create
     sshKey: key.key.canonical,
     owner: caller.kind === 'renter' ? caller.address : null,
     ports: (body.ports ?? []).map(({ guest, protocol }) => ({ guest, protocol })),
+    scope: ownerScope(caller),
   }
 }

@@ -153,7 +153,7 @@ test('ownership: only the signer sees and manages its VM; forged, replayed and u
   const body = { name: 'alice-vm', ssh_key: ed25519Key() }
   const create = await signed(alice, 'POST', '/api/v1/vms', body)
   assert.equal((await app.inject(create)).statusCode, 201)
-  assert.equal(store.get('alice-vm')?.owner, alice.address)
+  assert.equal(store.findByName(alice.address, 'alice-vm')?.owner, alice.address)
   assert.equal((await app.inject(create)).json<{ code: string }>().code, 'UNAUTHORIZED', 'a replay is refused')
   assert.equal((await app.inject(await signed(alice, 'GET', '/api/v1/vms/alice-vm/access'))).statusCode, 200)
   for (const [method, url] of [['GET', '/api/v1/vms/alice-vm'], ['GET', '/api/v1/vms/alice-vm/access'], ['POST', '/api/v1/vms/alice-vm/stop'], ['DELETE', '/api/v1/vms/alice-vm']] as const) {

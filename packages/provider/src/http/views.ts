@@ -11,8 +11,8 @@ export const toPortMappings = (vm: VmRecord, host: string): PortMapping[] =>
   vm.ports.map((p) => ({ guest: p.guest, protocol: p.protocol, public_port: p.publicPort, host }))
 
 export const toVmInfo = (vm: VmRecord, host: string): VmInfo => ({
-  id: vm.id,
-  name: vm.id,
+  id: vm.name,
+  name: vm.name,
   status: vm.status,
   resources: vm.resources,
   ip_address: vm.ipAddress,
@@ -28,7 +28,7 @@ export const toAccessInfo = (vm: VmRecord, sshHost: string): VmAccessInfo => ({
   ssh_host: sshHost,
   ssh_port: vm.sshPort,
   ssh_user: vm.sshUser,
-  vm_id: vm.id,
+  vm_id: vm.name,
   multipass_name: vm.instance,
   ports: toPortMappings(vm, sshHost),
 })

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import pino from 'pino'
 import type { AdmissionPolicy } from '../../src/domain/capacity.js'
 import { BUILTIN_IMAGES, ImageCatalog } from '../../src/domain/images.js'
-import type { SshEndpoint } from '../../src/domain/vm.js'
+import { ownerScope, type SshEndpoint } from '../../src/domain/vm.js'
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js'
 import { SqliteVmStore } from '../../src/infra/store/sqlite-vm-store.js'
 import { PortBindError } from '../../src/app/ports/ssh-forwarder.js'
@@ -76,7 +76,7 @@ export function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { crea
 
 export const anyone: Caller = { kind: 'renter', address: null }
 export const command = (name: string, caller: Caller = anyone, extra: Partial<CreateVmCommand> = {}): CreateVmCommand => ({
-  name, resources: { cpu: 1, memory: 1, storage: 10 }, image: undefined, sshKey: ed25519Key(), owner: caller.kind === 'renter' ? caller.address : null, ports: [], ...extra,
+  name, resources: { cpu: 1, memory: 1, storage: 10 }, image: undefined, sshKey: ed25519Key(), owner: caller.kind === 'renter' ? caller.address : null, scope: ownerScope(caller), ports: [], ...extra,
 })
 
 export function assertNothingLeft(h: Harness): void {

@@ -112,7 +112,7 @@ async function world(t: TestContext, limits = LIMITS): Promise<World> {
 
 // Reserves a VM record and attaches it, as a create does before launching.
 async function addVm(w: World, id: string, port: number): Promise<string> {
-  w.store.reserve({ id, instance: `golem-${id}-x`, owner: null, resources: { cpu: 1, memory: 1, storage: 10 }, image: 'i', sshUser: 'ubuntu', sshKey: 'k', createdAt: new Date() }, () => ({ sshPort: port, ports: [] }))
+  w.store.reserve({ id, name: id, scope: 'unsigned', instance: `golem-${id}-x`, owner: null, resources: { cpu: 1, memory: 1, storage: 10 }, image: 'i', sshUser: 'ubuntu', sshKey: 'k', createdAt: new Date() }, () => ({ sshPort: port, ports: [] }))
   const nic = await w.network.attach(id)
   assert.ok(nic !== undefined)
   await w.forwarder.open(id, port, { host: nic.address, port: 22 })

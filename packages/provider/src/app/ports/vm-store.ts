@@ -25,7 +25,7 @@ export interface VmStore {
    * Inserts the record in status `creating` with the ports `decide` picks, in
    * one transaction with the ledger read that `decide` sees: two concurrent
    * reservations can never both fit into the same free capacity or port.
-   * Throws VM_NAME_TAKEN if the id exists, or whatever `decide` throws.
+   * Throws VM_NAME_TAKEN if the scope has a VM of that name, or whatever `decide` throws.
    */
   reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => PortAllocation): VmRecord
   /**
@@ -37,7 +37,10 @@ export interface VmStore {
   addPorts(id: string, decide: (vm: VmRecord, snapshot: LedgerSnapshot) => readonly PortMapping[]): VmRecord | undefined
   /** Removes the VM's mapping on `publicPort`; returns false when the VM has none there. */
   removePort(id: string, publicPort: number): boolean
+  /** By the provider's own key ({@link VmRecord.id}). */
   get(id: string): VmRecord | undefined
+  /** The VM of that name in that name space ({@link VmRecord.scope}). */
+  findByName(scope: string, name: string): VmRecord | undefined
   list(): VmRecord[]
   /** Updates fields; returns the new record, or undefined if the VM is gone. */
   update(id: string, patch: VmPatch): VmRecord | undefined

@@ -9,7 +9,7 @@ import { SqliteVmStore, StoreInUseError } from './sqlite-vm-store.js'
 import type { NewVm } from '../../app/ports/vm-store.js'
 
 const vm = (id: string, cpu = 1): NewVm => ({
-  id, instance: `golem-${id}`, owner: null, resources: { cpu, memory: 1, storage: 10 },
+  id, name: id, scope: 'unsigned', instance: `golem-${id}`, owner: null, resources: { cpu, memory: 1, storage: 10 },
   image: 'ubuntu-24.04', sshUser: 'ubuntu', sshKey: 'ssh-ed25519 AAAA test', createdAt: new Date('2026-01-01T00:00:00Z'),
 })
 
@@ -20,7 +20,7 @@ test('every read after a write sees it; a write that fails leaves the reads as c
   assert.deepEqual(store.list().map((v) => v.id), ['a'])
   assert.deepEqual(store.snapshot(), { allocated: { cpu: 2, memory: 1, storage: 10 }, vmCount: 1, usedPorts: new Set([50800]) })
   assert.throws(() => store.reserve(vm('b'), () => { throw new ProviderError('INSUFFICIENT_RESOURCES', 'full') }), /full/)
-  assert.throws(() => store.reserve(vm('a'), () => ({ sshPort: 50801, ports: [] })), /already exists/)
+  assert.throws(() => store.reserve({ ...vm('a2'), name: 'a' }, () => ({ sshPort: 50801, ports: [] })), /already/)
   assert.deepEqual(store.list().map((v) => v.id), ['a'])
   assert.equal(store.snapshot().vmCount, 1)
   assert.equal(store.update('a', { status: 'running', endpoint: { host: '10.0.0.2', port: 22 } })?.status, 'running')
@@ -97,4 +97,28 @@ test('a VM\'s place on the network: allocated against every other VM\'s, kept wi
   assert.equal(store.assignAttachment('gone', () => first), undefined)
   store.remove('a')
   assert.deepEqual(store.assignAttachment('c', () => first)?.attachment, first, 'a removed VM\'s address is free again')
+})
+
+test('a database from before scoped names keeps its VMs: names become names, owners their scopes', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'golem-store-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'provider.db')
+  const db = new Database(path)
+  // Schema version 3, as the provider wrote it before names were scoped per owner.
+  db.exec(`CREATE TABLE vms (id TEXT PRIMARY KEY, instance TEXT NOT NULL UNIQUE, owner TEXT, status TEXT NOT NULL,
+    cpu INTEGER NOT NULL, memory_gb INTEGER NOT NULL, storage_gb INTEGER NOT NULL, image TEXT NOT NULL, ssh_key TEXT NOT NULL,
+    ssh_port INTEGER NOT NULL UNIQUE, target_host TEXT, target_port INTEGER, ip_address TEXT, error_message TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, ssh_user TEXT NOT NULL DEFAULT 'ubuntu', net_tap TEXT, net_mac TEXT, net_address TEXT)`)
+  const insert = db.prepare(`INSERT INTO vms (id, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_key, ssh_port, created_at, updated_at)
+    VALUES (?, ?, ?, 'running', 1, 1, 10, 'i', 'k', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`)
+  insert.run('signed-vm', 'golem-signed-vm-20260101-000000', '0xA11CE00000000000000000000000000000000001', 50800)
+  insert.run('legacy-vm', 'golem-legacy-vm-20260101-000000', null, 50801)
+  db.pragma('user_version = 3')
+  db.close()
+  const store = new SqliteVmStore(path)
+  t.after(() => store.close())
+  assert.equal(store.findByName('0xA11CE00000000000000000000000000000000001', 'signed-vm')?.id, 'signed-vm')
+  assert.equal(store.findByName('unsigned', 'legacy-vm')?.id, 'legacy-vm')
+  assert.equal(store.findByName('unsigned', 'signed-vm'), undefined)
+  assert.equal(store.snapshot().vmCount, 2)
 })

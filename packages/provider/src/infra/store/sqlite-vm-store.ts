@@ -70,6 +70,17 @@ const MIGRATIONS: readonly string[] = [
   `,
   // The nonces of accepted signed requests within the freshness window (sqlite-nonce-registry.ts).
   NONCES_MIGRATION,
+  // VM names are unique per owner (issue 15 item 10): the renter's name and its name space join the
+  // record; \`id\` stays the provider's own key (the instance name for new VMs). Older records keep
+  // their name as id; a signed one is in its owner's space; an ownerless one was made either by an
+  // unsigned caller or by the operator, which the record cannot tell, so it stays where it was
+  // visible before, with the unsigned callers.
+  `
+    ALTER TABLE vms ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE vms ADD COLUMN scope TEXT NOT NULL DEFAULT 'unsigned';
+    UPDATE vms SET name = id, scope = COALESCE(owner, 'unsigned');
+    CREATE UNIQUE INDEX vms_scope_name ON vms (scope, name);
+  `,
 ]
 
 interface PortRow {
@@ -81,6 +92,8 @@ interface PortRow {
 
 interface Row {
   id: string
+  name: string
+  scope: string
   instance: string
   owner: string | null
   status: VmStatus
@@ -106,6 +119,8 @@ const toMapping = (p: PortRow): PortMapping => ({ guest: p.guest, protocol: p.pr
 
 const toRecord = (r: Row, ports: readonly PortRow[]): VmRecord => ({
   id: r.id,
+  name: r.name,
+  scope: r.scope,
   instance: r.instance,
   owner: r.owner,
   status: r.status,
@@ -123,6 +138,9 @@ const toRecord = (r: Row, ports: readonly PortRow[]): VmRecord => ({
   updatedAt: new Date(r.updated_at),
 })
 
+// A scope never contains a newline (an address or a fixed word), so the key is unambiguous.
+const nameKey = (scope: string, name: string): string => `${scope}\n${name}`
+
 /** Another process holds the database: a second provider started on the same data dir. */
 export class StoreInUseError extends Error {
   override readonly name = 'StoreInUseError'
@@ -135,6 +153,8 @@ export class StoreInUseError extends Error {
 interface ReadCopy {
   readonly list: readonly VmRecord[]
   readonly byId: ReadonlyMap<string, VmRecord>
+  /** By scope, then name. */
+  readonly byName: ReadonlyMap<string, VmRecord>
   readonly snapshot: LedgerSnapshot
 }
 
@@ -164,6 +184,7 @@ export class SqliteVmStore implements VmStore {
     migrateSchema(this.#db, MIGRATIONS, 'provider')
     this.#stmt = {
       get: this.#db.prepare<[string], Row>('SELECT * FROM vms WHERE id = ?'),
+      named: this.#db.prepare<[string, string], Row>('SELECT * FROM vms WHERE scope = ? AND name = ?'),
       list: this.#db.prepare<[], Row>('SELECT * FROM vms ORDER BY created_at, id'),
       portsOf: this.#db.prepare<[string], PortRow>('SELECT * FROM vm_ports WHERE vm_id = ? ORDER BY public_port'),
       allPorts: this.#db.prepare<[], PortRow>('SELECT * FROM vm_ports ORDER BY public_port'),
@@ -173,8 +194,8 @@ export class SqliteVmStore implements VmStore {
       remove: this.#db.prepare<[string]>('DELETE FROM vms WHERE id = ?'),
       attach: this.#db.prepare<[string, string, string, string, string]>('UPDATE vms SET net_tap = ?, net_mac = ?, net_address = ?, updated_at = ? WHERE id = ?'),
       insert: this.#db.prepare(
-        `INSERT INTO vms (id, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, created_at, updated_at)
-         VALUES (@id, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @createdAt, @createdAt)`,
+        `INSERT INTO vms (id, name, scope, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, created_at, updated_at)
+         VALUES (@id, @name, @scope, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @createdAt, @createdAt)`,
       ),
     }
   }
@@ -199,7 +220,7 @@ export class SqliteVmStore implements VmStore {
     }
     const usedPorts = new Set(list.flatMap((vm) => [vm.sshPort, ...vm.ports.map((p) => p.publicPort)]))
     const snapshot = { allocated, vmCount: list.length, usedPorts }
-    this.#read = { list, byId: new Map(list.map((vm) => [vm.id, vm])), snapshot }
+    this.#read = { list, byId: new Map(list.map((vm) => [vm.id, vm])), byName: new Map(list.map((vm) => [nameKey(vm.scope, vm.name), vm])), snapshot }
     return this.#read
   }
 
@@ -221,14 +242,14 @@ export class SqliteVmStore implements VmStore {
 
   reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => PortAllocation): VmRecord {
     return this.#write(() => this.#db.transaction(() => {
-      if (this.#stmt.get.get(vm.id) !== undefined) {
-        throw new ProviderError('VM_NAME_TAKEN', `a VM named "${vm.id}" already exists on this provider; choose another name`)
+      if (this.#stmt.named.get(vm.scope, vm.name) !== undefined) {
+        throw new ProviderError('VM_NAME_TAKEN', `you have a VM named "${vm.name}" on this provider already; choose another name`)
       }
       this.#read = undefined // decide on the database itself, inside the write lock
       const { sshPort, ports } = decide(this.snapshot())
       const { cpu, memory, storage } = vm.resources
       this.#stmt.insert.run({
-        id: vm.id, instance: vm.instance, owner: vm.owner, cpu, memory, storage, image: vm.image,
+        id: vm.id, name: vm.name, scope: vm.scope, instance: vm.instance, owner: vm.owner, cpu, memory, storage, image: vm.image,
         sshUser: vm.sshUser, sshKey: vm.sshKey, sshPort, createdAt: vm.createdAt.toISOString(),
       })
       this.#insertPorts(vm.id, ports)
@@ -258,6 +279,10 @@ export class SqliteVmStore implements VmStore {
 
   list(): VmRecord[] {
     return [...this.#readCopy().list]
+  }
+
+  findByName(scope: string, name: string): VmRecord | undefined {
+    return this.#readCopy().byName.get(nameKey(scope, name))
   }
 
   update(id: string, patch: VmPatch): VmRecord | undefined {
