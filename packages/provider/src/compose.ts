@@ -42,7 +42,7 @@ import { portCheckClient } from './infra/port-check/port-check-client.js'
 import { detectPublicIp, PublicIpError } from './infra/public-ip/public-ip.js'
 import { SshProxy } from './infra/ssh-proxy/ssh-proxy.js'
 import { waitForSsh } from './infra/ssh-probe/ssh-probe.js'
-import { SqliteVmStore, StoreInUseError } from './infra/store/sqlite-vm-store.js'
+import { SqliteVmStore, StoreInUseError, StoreUnusableError } from './infra/store/sqlite-vm-store.js'
 import { VERSION } from './version.js'
 
 export interface RunningProvider {
@@ -146,7 +146,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     portReport: () => verifier.report() ?? null,
     portsChecking: () => verifier.checking(),
   })
-  const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests, nonces: store.nonces() })
+  const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests, nonces: store.nonces(Date.now(), nonceNotKept(log)) })
   if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
   const app = await buildServer({ vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, auth,
     connections: { requestTimeoutMs: config.api.requestTimeoutMs, maxPerAddress: config.api.maxConnectionsPerAddress },
@@ -204,6 +204,7 @@ function asStartupError(error: unknown): unknown {
     return new StartupError(error.code, error.message, { cause: error })
   }
   if (error instanceof StoreInUseError) return new StartupError('STORE_IN_USE', error.message, { cause: error })
+  if (error instanceof StoreUnusableError) return new StartupError('STORE_UNUSABLE', error.message, { cause: error })
   return error
 }
 
@@ -238,6 +239,16 @@ async function resolveCapacity(config: Config, store: SqliteVmStore, log: Logger
     log.warn({ offeredCpu: offered.totals.cpu, hostCores: host.cpuCores }, 'the CPU offer is over-committed: VMs share host cores')
   }
   return offered
+}
+
+// A nonce the database cannot take (full disk) is kept in memory only; said once a minute at most.
+function nonceNotKept(log: Logger): (error: unknown) => void {
+  let saidAt = 0
+  return (error) => {
+    if (Date.now() - saidAt < 60_000) return
+    saidAt = Date.now()
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'request nonces cannot be written to the database (is the disk full?); they are kept in memory, so a restart now reopens replays')
+  }
 }
 
 // Every connection takes descriptors: the soft limit goes up to the hard one, and a limit still low is the operator's to raise.

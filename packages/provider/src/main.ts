@@ -50,7 +50,9 @@ async function start(opts: Record<string, string | undefined>): Promise<void> {
     provider = await startProvider(config, log, { portDisplay })
   } catch (error) {
     portDisplay.stop()
-    log.fatal({ err: error }, 'cannot start')
+    // What the operator can fix is one line with its code; only a defect carries its stack.
+    if (error instanceof StartupError) log.fatal({ code: error.code }, `cannot start: ${error.message}`)
+    else log.fatal({ err: error }, 'cannot start')
     log.flush()
     throw error instanceof StartupError ? new CliError(error.code, `cannot start: ${error.message}`) : error
   }

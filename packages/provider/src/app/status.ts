@@ -24,6 +24,9 @@ export interface StatusDeps {
   readonly portsChecking: () => boolean
 }
 
+// The public status names programs, never where things live on the host: an absolute path becomes its last part.
+const withoutHostPaths = (text: string): string => text.replace(/(?<![\w:/.~-])\/(?:[^\s/(),:;'"]+\/)*([^\s/(),:;'"]+)/g, '$1')
+
 export function providerStatus(d: StatusDeps): ProviderStatus {
   const snap = d.store.snapshot()
   const policy = d.policy()
@@ -31,7 +34,7 @@ export function providerStatus(d: StatusDeps): ProviderStatus {
   return {
     version: d.version,
     provider_id: d.providerId(),
-    backend: { name: d.driver.name, version: d.driver.version, detail: d.driver.detail },
+    backend: { name: d.driver.name, version: d.driver.version, detail: withoutHostPaths(d.driver.detail) },
     capacity: {
       source: d.capacity.source,
       total: { ...d.capacity.totals },

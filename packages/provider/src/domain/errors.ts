@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'BACKEND_TIMEOUT',
   'BACKEND_UNAVAILABLE',
   'SHUTTING_DOWN',
+  'STORAGE_FULL',
   'INTERNAL',
 ] as const
 

@@ -37,6 +37,7 @@ export const STATUS = {
   PORT_UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
   BACKEND_TIMEOUT: 504,
+  STORAGE_FULL: 507,
 } as const satisfies Record<ErrorCode, number>
 
 export function errorBody(code: ErrorCode, message: string, issues: readonly ErrorIssue[] = []): ErrorBody {

@@ -35,7 +35,7 @@ const SignedHeaders = z.looseObject({
   authorization: z.string().optional().meta({ description: 'Bearer <admin token> for the operator (the data dir\'s admin-token file).' }),
 })
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody }
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody, 507: ErrorBody }
 const Deleted = z.object({ vm_id: z.string(), status: z.literal('deleted') })
 
 export const vmRoutes = ({ vms, sshHost, auth }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {

@@ -39,9 +39,16 @@ export class SqliteNonceRegistry implements NonceRegistry {
   readonly #prune
   #prunedAt = 0
 
-  /** Loads the nonces of the window ending `now` from `db` (whose schema has {@link NONCES_MIGRATION}). */
-  constructor(db: Database.Database, now: number = Date.now()) {
+  readonly #onPersistFailure: (error: unknown) => void
+
+  /**
+   * Loads the nonces of the window ending `now` from `db` (whose schema has {@link NONCES_MIGRATION}).
+   * A nonce that cannot be written (a full disk) is kept in memory only, and `onPersistFailure` hears why:
+   * refusing the request instead would also refuse the deletes that free the disk.
+   */
+  constructor(db: Database.Database, now: number = Date.now(), onPersistFailure: (error: unknown) => void = () => undefined) {
     this.#db = db
+    this.#onPersistFailure = onPersistFailure
     this.#insert = db.prepare<[string, number]>('INSERT OR IGNORE INTO request_nonces (key, seen_at) VALUES (?, ?)')
     this.#prune = db.prepare<[number]>('DELETE FROM request_nonces WHERE seen_at < ?')
     this.#pruneTable(now)
@@ -51,10 +58,12 @@ export class SqliteNonceRegistry implements NonceRegistry {
 
   remember(key: string, now: number): boolean {
     if (!this.#cache.remember(key, now)) return false
-    if (now - this.#prunedAt >= PRUNE_EVERY_MS) this.#pruneTable(now)
     this.#db.pragma('synchronous = NORMAL')
     try {
+      if (now - this.#prunedAt >= PRUNE_EVERY_MS) this.#pruneTable(now)
       this.#insert.run(key, now)
+    } catch (error) {
+      this.#onPersistFailure(error)
     } finally {
       this.#db.pragma('synchronous = FULL')
     }

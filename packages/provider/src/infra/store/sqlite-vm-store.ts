@@ -149,6 +149,59 @@ export class StoreInUseError extends Error {
   }
 }
 
+/** The database cannot be used: corrupt, not writable, on a full disk, or of a newer schema. The message says what to do. */
+export class StoreUnusableError extends Error {
+  override readonly name = 'StoreUnusableError'
+  constructor(readonly path: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+const sqliteCode = (error: unknown): string => {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : ''
+}
+
+const isDiskFull = (error: unknown): boolean => sqliteCode(error) === 'SQLITE_FULL'
+
+// What the operator should do about a database that cannot be opened, by SQLite's error code.
+function unusable(path: string, error: unknown): StoreUnusableError {
+  const code = sqliteCode(error)
+  const reason = error instanceof Error ? error.message : String(error)
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StoreUnusableError(path, `the database ${path} is corrupt (${reason}): move it aside (mv ${path} ${path}.corrupt) and start again; the provider makes a new one, and VMs that still run are shown as unknown instances until you delete them`, { cause: error })
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+    return new StoreUnusableError(path, `the database ${path} cannot be opened for writing (${reason}): the data dir and its files must be writable by the user running the provider, on a file system mounted read-write and without the immutable attribute (check ls -l, lsattr and mount)`, { cause: error })
+  }
+  if (isDiskFull(error)) return new StoreUnusableError(path, `the disk holding the database ${path} is full: free space there and start again`, { cause: error })
+  return new StoreUnusableError(path, `the database ${path} cannot be used: ${reason}${code === '' ? '' : ` (${code})`}`, { cause: error })
+}
+
+// Opens the database and takes it for this process alone; a failure is explained (StoreInUseError, StoreUnusableError).
+function openDatabase(path: string): Database.Database {
+  let db: Database.Database
+  try {
+    // No waiting for a lock: the only other user can be a second provider, which would hold it for good.
+    db = new Database(path, { timeout: 0 })
+  } catch (error) {
+    throw unusable(path, error)
+  }
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    // The daemon is the database's only user: it takes the write lock now and keeps it until close,
+    // so a second provider on the same data dir fails here instead of sharing a ledger.
+    db.pragma('locking_mode = EXCLUSIVE')
+    db.exec('BEGIN IMMEDIATE; COMMIT')
+    return db
+  } catch (error) {
+    db.close()
+    if (sqliteCode(error) === 'SQLITE_BUSY') throw new StoreInUseError(path)
+    throw unusable(path, error)
+  }
+}
+
 // Records and snapshots are read-only by type, so readers share them.
 interface ReadCopy {
   readonly list: readonly VmRecord[]
@@ -166,22 +219,14 @@ export class SqliteVmStore implements VmStore {
 
   /** Opens (creating if needed) the database at `path`; `:memory:` for tests. */
   constructor(path: string, now: () => Date = () => new Date()) {
-    // No waiting for a lock: the only other user can be a second provider, which would hold it for good.
-    this.#db = new Database(path, { timeout: 0 })
+    this.#db = openDatabase(path)
+    this.#now = now
     try {
-      this.#db.pragma('journal_mode = WAL')
-      this.#db.pragma('synchronous = FULL')
-      // The daemon is the database's only user: it takes the write lock now and keeps it until close,
-      // so a second provider on the same data dir fails here instead of sharing a ledger.
-      this.#db.pragma('locking_mode = EXCLUSIVE')
-      this.#db.exec('BEGIN IMMEDIATE; COMMIT')
+      migrateSchema(this.#db, MIGRATIONS, 'provider')
     } catch (error) {
       this.#db.close()
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new StoreInUseError(path)
-      throw error
+      throw unusable(path, error)
     }
-    this.#now = now
-    migrateSchema(this.#db, MIGRATIONS, 'provider')
     this.#stmt = {
       get: this.#db.prepare<[string], Row>('SELECT * FROM vms WHERE id = ?'),
       named: this.#db.prepare<[string, string], Row>('SELECT * FROM vms WHERE scope = ? AND name = ?'),
@@ -200,10 +245,13 @@ export class SqliteVmStore implements VmStore {
     }
   }
 
-  // Runs a write; whatever happens, the next read loads the committed state again.
+  // Runs a write; whatever happens, the next read loads the committed state again. A full disk is the client's STORAGE_FULL.
   #write<T>(change: () => T): T {
     try {
       return change()
+    } catch (error) {
+      if (isDiskFull(error)) throw new ProviderError('STORAGE_FULL', 'the provider\'s disk is full, so nothing can be recorded; nothing was changed. Retry later (the operator must free space)')
+      throw error
     } finally {
       this.#read = undefined
     }
@@ -334,9 +382,9 @@ export class SqliteVmStore implements VmStore {
     return this.#readCopy().snapshot
   }
 
-  /** The registry of accepted request nonces, kept in this database (one per store). */
-  nonces(now: number = Date.now()): SqliteNonceRegistry {
-    return new SqliteNonceRegistry(this.#db, now)
+  /** The registry of accepted request nonces, kept in this database (one per store); see SqliteNonceRegistry. */
+  nonces(now: number = Date.now(), onPersistFailure?: (error: unknown) => void): SqliteNonceRegistry {
+    return new SqliteNonceRegistry(this.#db, now, onPersistFailure)
   }
 
   close(): void {
