@@ -11,6 +11,7 @@ import type { VmResources } from '@golem-vm/protocol'
 import { capacityShortfall, imageProblem, nameProblem, resolveResources, type ResourceOptions } from '../domain/resources.js'
 import { isSafeUser, sshHostFor, urlHost } from '../domain/endpoint.js'
 import { messageOf, RequestorError } from '../domain/errors.js'
+import type { PortAsk } from '../domain/ports.js'
 import type { Rental } from '../domain/rental.js'
 import { cleanText } from '../domain/terminal-text.js'
 import type { ProviderAccess, ProviderVm } from '../infra/provider-answers.js'
@@ -23,6 +24,8 @@ export interface CreateRequest extends ResourceOptions {
   readonly providerId: string
   readonly image?: string | undefined
   readonly allowUnverified?: boolean | undefined
+  /** Guest ports to map besides SSH (`--port`). */
+  readonly ports?: readonly PortAsk[] | undefined
 }
 
 /** The steps a create goes through, for progress display. */
@@ -37,7 +40,19 @@ export interface CreateOptions {
 /** The created rental and what the user should know. */
 export interface CreateResult {
   readonly rental: Rental
+  /** The VM as the provider answered the create, with its port mappings. */
+  readonly vm: ProviderVm
   readonly notices: readonly Notice[]
+}
+
+// Refuses ports the advertisement says this provider cannot give (none, too many, or UDP where it offers none).
+function portShortfall(resources: Readonly<Record<string, number>>, ports: readonly PortAsk[], providerId: string): string | undefined {
+  if (ports.length === 0) return undefined
+  const perVm = resources.ports_per_vm
+  if (perVm === undefined) return `provider ${providerId} does not advertise port mappings (it may run an older version)`
+  if (ports.length > perVm) return `provider ${providerId} can map ${perVm} port(s) for a VM now, ${ports.length} asked for`
+  if (ports.some((p) => p.protocol === 'udp') && resources.udp !== 1) return `provider ${providerId} does not offer UDP ports`
+  return undefined
 }
 
 function validate(req: CreateRequest): { resources: VmResources; providerId: string } {
@@ -85,6 +100,9 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   if (shortfall.length > 0) {
     throw new RequestorError('CAPACITY_GONE', `provider ${providerId} does not have room for this VM (${shortfall.join('; ')}); choose a smaller size, or another provider: golem-vm providers --cpu ${resources.cpu} --memory ${resources.memory} --storage ${resources.storage}`)
   }
+  const ports = req.ports ?? []
+  const portProblem = portShortfall(ad.resources, ports, providerId)
+  if (portProblem !== undefined) throw new RequestorError('CAPACITY_GONE', `${portProblem}; ask for fewer ports or choose another provider (golem-vm providers shows PORTS)`)
   const identity = await deps.identity()
   const key = await deps.sshKey(true)
   const notices: Notice[] = []
@@ -94,12 +112,13 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   const providerName = ad.provider_name === undefined ? null : cleanText(ad.provider_name)
   await deps.store.insert(pendingRental(req, resources, target, { renter: identity.address, fingerprint: key.fingerprint, providerName }))
   opts.onPhase?.('creating', `creating "${req.name}" on ${target.baseUrl}`)
-  const vm = await createOnProvider(deps, client, { name: req.name, ssh_key: key.publicKey, resources, image: req.image }, opts.signal)
+  const vm = await createOnProvider(deps, client, { name: req.name, ssh_key: key.publicKey, resources, image: req.image, ...(ports.length === 0 ? {} : { ports }) }, opts.signal)
+  if (ports.length > 0 && vm.ports.length < ports.length) notices.push(`the provider mapped ${vm.ports.length} of the ${ports.length} ports asked for; golem-vm ports ${req.name} shows them`)
   opts.onPhase?.('finishing', 'asking where to connect')
   const access = await client.access(vm.id).catch(() => undefined)
   const rental = await deps.store.update(req.name, accessPatch(vm, access, target.baseUrl))
   if (rental === undefined) throw new RequestorError('LOCAL_STATE', `the record of "${req.name}" vanished while it was created; the VM exists on ${target.baseUrl}: golem-vm info ${req.name} --provider-id ${providerId}`)
-  return { rental, notices }
+  return { rental, vm, notices }
 }
 
 // A refused create leaves nothing behind, so its record goes; an unknown outcome keeps the record for destroy.

@@ -28,7 +28,7 @@ export interface RequestorDeps {
   /** The renter's SSH key; made on first use only when `create` is true. */
   sshKey(create: boolean): Promise<SshKey>
   /** A client of one provider, signing as `signer`. */
-  provider(target: ProviderTarget, signer: Signer): Pick<ProviderClient, 'create' | 'list' | 'get' | 'access' | 'start' | 'stop' | 'delete'>
+  provider(target: ProviderTarget, signer: Signer): Pick<ProviderClient, 'create' | 'list' | 'get' | 'access' | 'start' | 'stop' | 'delete' | 'addPorts' | 'removePort'>
   /** The rental's own known_hosts file (its directory is made 0700). */
   knownHostsFile(name: string): Promise<string>
   /** Removes the rental's recorded host keys (after destroy). */

@@ -6,6 +6,7 @@ import { createCommand } from './create.js'
 import { destroyCommand } from './destroy.js'
 import { infoCommand } from './info.js'
 import { listCommand } from './list.js'
+import { portsAddCommand, portsCommand } from './ports.js'
 import { providersCommand } from './providers.js'
 
 function capture(deps: CommandContext['deps']) {
@@ -40,7 +41,7 @@ test('providers shows verified offers and says how many were hidden and why', as
   fakes.ads = [advertisement(), advertisement({ provider_id: '0x00000000000000000000000000000000000000B2', signed: false })]
   const run = capture(deps)
   await providersCommand(run.ctx, {})
-  assert.match(run.stdout(), /^PROVIDER ID +NAME +COUNTRY +CPU +MEMORY +STORAGE +API +VERIFIED +UPDATED\n0x/)
+  assert.match(run.stdout(), /^PROVIDER ID +NAME +COUNTRY +CPU +MEMORY +STORAGE +PORTS +API +VERIFIED +UPDATED\n0x/)
   assert.match(run.stdout(), /1 provider\(s\)/)
   assert.match(run.stderr(), /1 advertisement\(s\) hidden: not signed by their provider.*--include-unverified/)
   const all = capture(deps)
@@ -49,4 +50,38 @@ test('providers shows verified offers and says how many were hidden and why', as
   assert.deepEqual(body.providers.map((p) => p.verified), [true, false])
   assert.equal(body.hidden_unverified, 0)
   await assert.rejects(providersCommand(run.ctx, { cpu: '0', country: 'XX' }), { code: 'INVALID_ARGUMENT', message: /--cpu.*--country/ })
+})
+
+test('ports: create --port checks the advertised offer and prints ready-to-paste addresses; ports lists, adds and removes; info shows them', async (t) => {
+  const { deps, fakes } = fakeDeps(t)
+  fakes.ads = [advertisement({ resources: { cpu: 4, memory: 8, storage: 100, ports_per_vm: 2, udp: 1 } })]
+  let asked: unknown
+  const mapped = [{ guest: 8080, protocol: 'tcp' as const, public_port: 50812, host: '203.0.113.7' }, { guest: 27015, protocol: 'udp' as const, public_port: 50813, host: '203.0.113.7' }]
+  fakes.provider.create = async (body) => {
+    asked = body.ports
+    return { ...(await fakes.provider.get(body.name)), ports: mapped }
+  }
+  fakes.provider.get = async (id) => ({ id, name: id, status: 'running', resources: null, ip_address: null, ssh_port: 50800, created_at: null, updated_at: null, error_message: null, image: '24.04', ports: mapped })
+  const run = capture(deps)
+  await assert.rejects(createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['80', '81', '82'] }), { code: 'CAPACITY_GONE', message: /can map 2 port\(s\) for a VM now, 3 asked for/ })
+  await assert.rejects(createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['8080/sctp'] }), { code: 'INVALID_ARGUMENT' })
+  assert.equal(await createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['8080', '27015/udp'] }), 0)
+  assert.deepEqual(asked, [{ guest: 8080, protocol: 'tcp' }, { guest: 27015, protocol: 'udp' }])
+  assert.match(run.stdout(), /Mapped ports:\n {2}203\.0\.113\.7:50812 → 8080\/tcp\n {2}203\.0\.113\.7:50813 → 27015\/udp\n/)
+  const list = capture(deps)
+  await portsCommand(list.ctx, 'web', {})
+  assert.match(list.stdout(), /^ADDRESS +GUEST +PROTOCOL +PUBLIC PORT\n203\.0\.113\.7:50812 → 8080\/tcp +8080 +tcp +50812\n/)
+  const json = capture(deps)
+  await portsCommand(json.ctx, 'web', { json: true })
+  assert.deepEqual(JSON.parse(json.stdout()), { name: 'web', ssh_port: 50800, ports: mapped })
+  const info = capture(deps)
+  await infoCommand(info.ctx, 'web', {})
+  assert.match(info.stdout(), /^ports: +203\.0\.113\.7:50812 → 8080\/tcp\n {11}203\.0\.113\.7:50813 → 27015\/udp$/m)
+  const add = capture(deps)
+  await portsAddCommand(add.ctx, 'web', ['9000'], { json: true })
+  assert.deepEqual((JSON.parse(add.stdout()) as { ports: { guest: number }[] }).ports.map((p) => p.guest), [9000])
+  await assert.rejects(portsAddCommand(add.ctx, 'web', ['22x'], {}), { code: 'INVALID_ARGUMENT' })
+  const offers = capture(deps)
+  await providersCommand(offers.ctx, {})
+  assert.match(offers.stdout(), /100 GB +2 tcp\/udp +127\.0\.0\.1:7777/)
 })

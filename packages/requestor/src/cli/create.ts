@@ -5,13 +5,14 @@
  */
 import { createRental, type CreatePhase, type CreateRequest } from '../app/create-rental.js'
 import { RequestorError } from '../domain/errors.js'
+import { describeMapping, parsePortAsks } from '../domain/ports.js'
 import { sshCommandLine } from '../infra/ssh.js'
 import type { CommandContext, JsonOption } from './context.js'
 import { describeProvider, describeResources, note, printJson, say } from './output.js'
 import { interruptible, startProgress, type Progress } from './progress.js'
 
-/** Options of `golem-vm create`, as typed. */
-export type CreateOptions = Omit<CreateRequest, 'name'> & JsonOption
+/** Options of `golem-vm create`, as typed (`--port` once per port). */
+export type CreateOptions = Omit<CreateRequest, 'name' | 'ports'> & JsonOption & { readonly port?: readonly string[] | undefined }
 
 /** Creates the VM `name`; returns the exit code. */
 export async function createCommand(ctx: CommandContext, name: string, opts: CreateOptions): Promise<number> {
@@ -20,9 +21,11 @@ export async function createCommand(ctx: CommandContext, name: string, opts: Cre
     if (progress === undefined) progress = startProgress(ctx.io, detail)
     else progress.phase(detail)
   }
+  const { port, ...rest } = opts
+  const ports = parsePortAsks(port ?? [])
   let result
   try {
-    result = await interruptible((signal) => createRental(ctx.deps, { ...opts, name }, { signal, onPhase }))
+    result = await interruptible((signal) => createRental(ctx.deps, { ...rest, ports, name }, { signal, onPhase }))
   } catch (error) {
     progress?.stop()
     if (error instanceof RequestorError && error.code === 'INTERRUPTED') note(ctx.io, 'interrupted while waiting for the provider')
@@ -35,7 +38,7 @@ export async function createCommand(ctx: CommandContext, name: string, opts: Cre
   const knownHostsFile = await ctx.deps.knownHostsFile(name)
   const command = sshCommandLine({ privateKeyPath: key.privateKeyPath, knownHostsFile, host: rental.ssh_host, port: rental.ssh_port ?? 22, user: rental.ssh_user })
   if (opts.json === true) {
-    printJson(ctx.io, { rental, ssh_command: command })
+    printJson(ctx.io, { rental, ssh_command: command, ports: result.vm.ports })
     return 0
   }
   say(ctx.io, `VM "${rental.name}" is ${rental.status} on provider ${describeProvider(rental)}: ${describeResources(rental.resources)}, image ${rental.image}.`)
@@ -43,5 +46,9 @@ export async function createCommand(ctx: CommandContext, name: string, opts: Cre
   say(ctx.io, `  golem-vm ssh ${rental.name}`)
   say(ctx.io, 'or with plain ssh:')
   say(ctx.io, `  ${command}`)
+  if (result.vm.ports.length > 0) {
+    say(ctx.io, 'Mapped ports:')
+    for (const mapping of result.vm.ports) say(ctx.io, `  ${describeMapping(mapping)}`)
+  }
   return 0
 }

@@ -8,6 +8,7 @@ import type { VmAddress } from '../app/locate.js'
 import type { VmView } from '../app/rental-actions.js'
 import { showVm } from '../app/rental-actions.js'
 import type { CommandContext, JsonOption } from './context.js'
+import { describeMapping } from '../domain/ports.js'
 import { describeProvider, describeResources, printJson, say } from './output.js'
 
 /** Options shared by the commands that act on one VM. */
@@ -41,8 +42,9 @@ export function printVm(ctx: CommandContext, view: VmView): void {
   } else if (vm.ssh_port !== null) {
     lines.push(['ssh port', String(vm.ssh_port)])
   }
+  for (const [i, mapping] of vm.ports.entries()) lines.push([i === 0 ? 'ports' : '', describeMapping(mapping)])
   lines.push(['created', rental?.created_at ?? vm.created_at ?? 'not reported'])
-  for (const [label, value] of lines) say(ctx.io, `${`${label}:`.padEnd(11)}${value}`)
+  for (const [label, value] of lines) say(ctx.io, `${(label === '' ? '' : `${label}:`).padEnd(11)}${value}`)
 }
 
 /** Shows one VM; returns the exit code. */

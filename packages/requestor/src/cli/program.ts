@@ -25,6 +25,7 @@ export interface GlobalOptions {
 }
 
 const jsonOf = (opts: { json?: boolean }): boolean => opts.json === true
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
 const jsonOption = (): Option => new Option('--json', 'print the result as JSON on stdout (shapes in the README); errors too')
 const providerIdOption = (what: string): Option => new Option('--provider-id <id>', `${what} (for a VM not recorded in the data dir)`)
 const allowUnverifiedOption = (what: string): Option =>
@@ -60,9 +61,28 @@ export function buildProgram(action: ActionFactory): Command {
     .option('--memory <gb>', 'memory in GB: 1, 2, 4, 8, 16, 32 or 64')
     .option('--storage <gb>', 'disk in GB, at least 10')
     .option('--image <image>', 'image from the provider\'s catalogue (default 24.04, Ubuntu 24.04)')
+    .option('--port <port>', 'also make this guest port reachable from outside, on a public port the provider picks: 8080, 8080/tcp or 27015/udp (repeat for more)', collect, [])
     .addOption(allowUnverifiedOption('rent from the provider'))
     .addOption(jsonOption())
     .action(action((_name: string, opts: { json?: boolean }) => jsonOf(opts), async () => (await import('./create.js')).createCommand))
+
+  const ports = program.command('ports')
+    .description('Show, add or remove a VM\'s mapped ports (besides SSH): golem-vm ports NAME, golem-vm ports add NAME 8080 27015/udp, golem-vm ports remove NAME PUBLIC_PORT.')
+  const portCommand = (name: string, description: string, isDefault = false): Command =>
+    ports.command(name, { isDefault })
+      .description(description)
+      .argument('<name>', 'the VM')
+      .addOption(providerIdOption('the provider the VM is on'))
+      .addOption(allowUnverifiedOption('use the provider given with --provider-id'))
+      .addOption(jsonOption())
+  portCommand('list', 'List the VM\'s mappings: where to connect for each guest port (the default of golem-vm ports NAME).', true)
+    .action(action((_name: string, opts: VmOptions) => jsonOf(opts), async () => (await import('./ports.js')).portsCommand))
+  portCommand('add', 'Map more guest ports of a running or stopped VM, each on a public port the provider picks.')
+    .argument('<ports...>', 'guest ports: 8080, 8080/tcp or 27015/udp')
+    .action(action((_name: string, _ports: string[], opts: VmOptions) => jsonOf(opts), async () => (await import('./ports.js')).portsAddCommand))
+  portCommand('remove', 'Remove a mapping; its public port is closed and freed.')
+    .argument('<public-port>', 'the public port of the mapping, as golem-vm ports NAME lists it')
+    .action(action((_name: string, _port: string, opts: VmOptions) => jsonOf(opts), async () => (await import('./ports.js')).portsRemoveCommand))
 
   program.command('list')
     .description('List your VMs as recorded in the data dir (no network), or on one provider with --provider-id.')

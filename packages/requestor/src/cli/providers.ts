@@ -38,14 +38,20 @@ function filterFrom(opts: ProvidersOptions): { cpu?: number; memory?: number; st
 
 const row = (o: ProviderOffer): string[] => [
   o.provider_id, o.provider_name ?? '-', o.country, String(o.resources.cpu ?? 0), `${o.resources.memory ?? 0} GB`, `${o.resources.storage ?? 0} GB`,
-  o.provider_url.replace(/^http:\/\//, ''), o.verified ? 'yes' : 'NO', o.updated_at,
+  portsCell(o), o.provider_url.replace(/^http:\/\//, ''), o.verified ? 'yes' : 'NO', o.updated_at,
 ]
+
+// How many ports one VM can map there, and whether UDP is among them: "8 tcp/udp", "3 tcp", "-" (not advertised).
+const portsCell = (o: ProviderOffer): string => {
+  const perVm = o.resources.ports_per_vm
+  return perVm === undefined ? '-' : `${perVm} ${o.resources.udp === 1 ? 'tcp/udp' : 'tcp'}`
+}
 
 function printHuman(ctx: CommandContext, selection: OfferSelection & { truncated: boolean }): void {
   const { offers } = selection
   if (offers.length === 0) say(ctx.io, 'No provider matches.')
   else {
-    say(ctx.io, table(['PROVIDER ID', 'NAME', 'COUNTRY', 'CPU', 'MEMORY', 'STORAGE', 'API', 'VERIFIED', 'UPDATED'], offers.map(row)))
+    say(ctx.io, table(['PROVIDER ID', 'NAME', 'COUNTRY', 'CPU', 'MEMORY', 'STORAGE', 'PORTS', 'API', 'VERIFIED', 'UPDATED'], offers.map(row)))
     say(ctx.io)
     say(ctx.io, `${offers.length} provider(s). Rent a VM: golem-vm create NAME --provider-id <PROVIDER ID> --size small`)
   }

@@ -33,6 +33,18 @@ const shownResources = z
   .catch(null)
   .transform((resources) => resources ?? null)
 
+// One mapping as shown: every field checked; the host made safe for a terminal.
+const shownMapping = z.object({
+  guest: z.int().min(1).max(65_535),
+  protocol: z.enum(['tcp', 'udp']),
+  public_port: z.int().min(1).max(65_535),
+  host: z.string().max(255).transform((host) => cleanText(host)),
+}).transform(({ guest, protocol, public_port, host }) => ({ guest, protocol, public_port, host }))
+
+// The mappings besides SSH: well-formed entries only; none from a provider that reports none (the original).
+const shownMappings = z.unknown().optional().transform((value) =>
+  Array.isArray(value) ? value.slice(0, 256).flatMap((entry) => { const parsed = shownMapping.safeParse(entry); return parsed.success ? [parsed.data] : [] }) : [])
+
 /** A VM as any provider reports it, normalised: what was not reported is null. */
 export const ProviderVm = z
   .object({
@@ -46,6 +58,7 @@ export const ProviderVm = z
     updated_at: shownText,
     error_message: shownText,
     image: shownText,
+    ports: shownMappings,
   })
   .transform((vm) => ({ ...vm, name: vm.name ?? vm.id }))
 export type ProviderVm = z.infer<typeof ProviderVm>

@@ -119,7 +119,7 @@ test('an original provider\'s answers: its VM without image or ssh_user, null on
   const client = clientFor(server.baseUrl)
   const original = { id: 'web-1', name: 'web-1', status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.1.2.3', ssh_port: 50800, created_at: '2026-11-23T21:22:34.517340', updated_at: '2026-11-23T21:22:34.517345', error_message: null }
   answer = { status: 200, text: JSON.stringify(original) }
-  assert.deepEqual(await client.get('web-1'), { ...original, image: null })
+  assert.deepEqual(await client.get('web-1'), { ...original, image: null, ports: [] })
   answer = { status: 200, text: JSON.stringify({ ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', multipass_name: 'golem-web-1-20261123-212225' }) }
   assert.deepEqual(await client.access('web-1'), { ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', ssh_user: null })
   answer = { status: 200, text: 'null' }
@@ -170,4 +170,26 @@ test('an unreachable provider and one that does not answer in time are told apar
   const pending = clientFor(server.baseUrl, 5000).start('x', { signal: controller.signal })
   controller.abort()
   await assert.rejects(pending, { code: 'INTERRUPTED' })
+})
+
+test('port mappings: kept when well-formed, hostile entries dropped; an original provider has no ports routes (NOT_SUPPORTED)', async (t) => {
+  let answer = { status: 200, text: '' }
+  const server = await fakeServer(t, () => answer)
+  const client = clientFor(server.baseUrl)
+  const vm = { id: 'web-1', name: 'web-1', status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: null, ssh_port: 50800, created_at: 'c', updated_at: 'u', error_message: null, image: '24.04' }
+  const ports = [
+    { guest: 8080, protocol: 'tcp', public_port: 50801, host: '203.0.113.7' },
+    { guest: 27015, protocol: 'udp', public_port: 50802, host: '203.0.113.7\u001b[31m' },
+    { guest: 0, protocol: 'tcp', public_port: 50803, host: 'x' },
+    { guest: 80, protocol: 'sctp', public_port: 50804, host: 'x' },
+  ]
+  answer = { status: 200, text: JSON.stringify({ ...vm, ports }) }
+  const added = await client.addPorts('web-1', [{ guest: 8080, protocol: 'tcp' }])
+  assert.deepEqual(added.ports.map((p) => [p.guest, p.protocol, p.public_port]), [[8080, 'tcp', 50801], [27015, 'udp', 50802]])
+  assert.ok(!(added.ports[1]?.host ?? '').includes(String.fromCharCode(27)), 'no escape character kept')
+  const request = server.requests.at(-1)
+  assert.deepEqual([request?.method, request?.url, JSON.parse(String(request?.body))], ['POST', '/api/v1/vms/web-1/ports', { ports: [{ guest: 8080, protocol: 'tcp' }] }])
+  answer = { status: 404, text: '{"detail":"Not Found"}' }
+  await assert.rejects(client.addPorts('web-1', [{ guest: 80, protocol: 'tcp' }]), { code: 'NOT_SUPPORTED' })
+  await assert.rejects(client.removePort('web-1', 50801), { code: 'NOT_SUPPORTED' })
 })

@@ -13,6 +13,7 @@ import { API_PREFIX, SIGNATURE_HEADERS, signRequest, type VmResources } from '@g
 import type { Signer } from 'ethers'
 import type { z } from 'zod'
 import { RequestorError } from '../domain/errors.js'
+import type { PortAsk } from '../domain/ports.js'
 import { cleanText } from '../domain/terminal-text.js'
 import { parseJsonOrUndefined as parseJson } from '@golem-vm/common'
 import { httpRequest, TransportError, type HttpResponse } from '@golem-vm/common/http-request'
@@ -28,6 +29,8 @@ export interface CreateVmBody {
   readonly ssh_key: string
   readonly resources: VmResources
   readonly image?: string | undefined
+  /** Guest ports to map besides SSH; left out of the body when none (original providers know no ports). */
+  readonly ports?: readonly PortAsk[] | undefined
 }
 
 /** Where the provider is, who it is, who signs, and how long to wait. */
@@ -60,6 +63,8 @@ const OPS = {
   start: { doing: 'starting VMs', optional: true, changes: true },
   stop: { doing: 'stopping VMs', optional: true, changes: true },
   delete: { doing: 'deleting the VM', optional: false, changes: true },
+  addPorts: { doing: 'mapping ports', optional: true, changes: true },
+  removePort: { doing: 'removing port mappings', optional: true, changes: true },
 } as const satisfies Record<string, Operation>
 
 /** A provider's VM list: the well-formed entries, and how many were not. */
@@ -78,7 +83,9 @@ export class ProviderClient {
 
   /** Creates a VM; resolves once the provider reports it running. */
   async create(body: CreateVmBody, opts: CallOptions = {}): Promise<ProviderVm> {
-    const json = await this.#call('POST', `${API_PREFIX}/vms`, JSON.stringify(body), OPS.create, this.#o.longTimeoutMs, opts.signal)
+    const { ports, ...rest } = body
+    const sent = ports === undefined || ports.length === 0 ? rest : { ...rest, ports }
+    const json = await this.#call('POST', `${API_PREFIX}/vms`, JSON.stringify(sent), OPS.create, this.#o.longTimeoutMs, opts.signal)
     return this.#parse(ProviderVm, json, OPS.create)
   }
 
@@ -124,6 +131,16 @@ export class ProviderClient {
    */
   async delete(id: string, opts: CallOptions = {}): Promise<void> {
     this.#parse(ProviderDeleted, await this.#call('DELETE', vmPath(id), '', OPS.delete, this.#o.longTimeoutMs, opts.signal), OPS.delete)
+  }
+
+  /** Maps more guest ports of the VM; resolves with the VM and all its mappings. Throws NOT_SUPPORTED on a provider without ports. */
+  async addPorts(id: string, ports: readonly PortAsk[]): Promise<ProviderVm> {
+    return this.#parse(ProviderVm, await this.#call('POST', vmPath(id, '/ports'), JSON.stringify({ ports }), OPS.addPorts), OPS.addPorts)
+  }
+
+  /** Removes the VM's mapping on `publicPort`; resolves with the VM and the mappings left. */
+  async removePort(id: string, publicPort: number): Promise<ProviderVm> {
+    return this.#parse(ProviderVm, await this.#call('DELETE', vmPath(id, `/ports/${publicPort}`), '', OPS.removePort), OPS.removePort)
   }
 
   /** The exact headers of a signed request (exposed for tests and for callers that send it themselves). */

@@ -35,7 +35,7 @@ export const advertisement = (extra: Partial<AdvertisementFromAnyServer> = {}): 
 /** A VM as a provider reports it. */
 export const vmInfo = (name: string, extra: Partial<ProviderVm> = {}): ProviderVm => ({
   id: name, name, status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.0.0.2', ssh_port: 50800,
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04', ...extra,
+  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04', ports: [], ...extra,
 })
 
 /** Access info as a provider reports it. */
@@ -71,6 +71,8 @@ export function fakeDeps(t: TestContext, config: Partial<RequestorConfig> = {}):
       start: async (id) => vmInfo(id),
       stop: async (id) => vmInfo(id, { status: 'stopped' }),
       delete: async () => undefined,
+      addPorts: async (id, ports) => vmInfo(id, { ports: ports.map((p, i) => ({ ...p, public_port: 50801 + i, host: '127.0.0.1' })) }),
+      removePort: async (id) => vmInfo(id),
     },
   }
   const deps: RequestorDeps = {
