@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
-import { checkPorts, portCheckClient } from './port-check-client.js'
+import { checkPorts, MAX_ANSWER_BYTES, portCheckClient } from './port-check-client.js'
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void
 
@@ -94,7 +94,21 @@ test('the caller\'s signal cancels the request', async (t) => {
   assert.deepEqual(await pending, { ok: false, kind: 'aborted', reason: 'the check was cancelled' })
 })
 
-test('a port fetch refuses to use is named as such', async () => {
+test('an endless answer is not read: the check fails at the size cap, within the deadline', async (t) => {
+  const url = await server(t, (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    const chunk = Buffer.alloc(1024 * 1024, 0x20)
+    const more = (): void => { while (!res.destroyed && res.write(chunk)); if (!res.destroyed) res.once('drain', more) }
+    res.on('error', () => undefined)
+    more()
+  })
+  const before = process.memoryUsage().rss
+  const result = await portCheckClient({ timeoutMs: 20_000 })(url, '127.0.0.1', [50800], never)
+  assert.deepEqual(result, { ok: false, kind: 'bad-body', reason: `the answer is larger than ${MAX_ANSWER_BYTES} bytes; it was not read` })
+  assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'the answer was not buffered')
+})
+
+test('a port that fetch would refuse (a WHATWG "bad port") is asked like any other', async () => {
   const result = await checkPorts('http://127.0.0.1:9', '127.0.0.1', [50800], never)
-  assert.deepEqual(result, { ok: false, kind: 'unreachable', reason: 'cannot connect: fetch refuses this port (a WHATWG "bad port"); run the checker on another port' })
+  assert.deepEqual(result, { ok: false, kind: 'unreachable', reason: 'cannot connect (ECONNREFUSED)' })
 })

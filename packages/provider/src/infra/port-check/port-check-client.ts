@@ -3,12 +3,13 @@
  * some of this host's ports from outside. Works with this project's server
  * and with the original 0.1.21 checker. Never throws for a server problem: a
  * failure is a value with a readable reason, so one broken server cannot stop
- * the others.
+ * the others. The answer is read up to {@link MAX_ANSWER_BYTES} within the
+ * deadline: a server cannot make the provider buffer an endless answer.
  *
  * @module
  */
 import { parseJsonOrUndefined } from '@golem-vm/common'
-import { deadlineSignal } from '@golem-vm/common'
+import { httpRequest, TransportError } from '@golem-vm/common/http-request'
 import { CheckPortsResponseCompat, PortCheckErrorBody } from '@golem-vm/protocol'
 import type { PortCheckFailureKind, PortCheckFn, PortCheckResult } from '../../app/ports/port-check.js'
 
@@ -21,19 +22,11 @@ export interface PortCheckOptions {
 }
 
 const MAX_BODY_TEXT = 160
+/** The largest answer read: a check of 65,535 ports is about 4 MiB of JSON; the default 128 ports, 10 kB. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024
 
 const failure = (kind: PortCheckFailureKind, reason: string, extra: { status?: number; code?: string } = {}): PortCheckResult =>
   ({ ok: false, kind, reason, ...extra })
-
-// Node's fetch hides the socket error (ECONNREFUSED, ENOTFOUND) in `cause`; that is the readable part.
-function networkReason(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined
-  if (typeof cause?.code === 'string') return `cannot connect (${cause.code})`
-  // fetch refuses some well-known ports (WHATWG "bad ports", e.g. 9, 6000) before connecting.
-  if (cause?.message === 'bad port') return 'cannot connect: fetch refuses this port (a WHATWG "bad port"); run the checker on another port'
-  if (typeof cause?.message === 'string') return `cannot connect (${cause.message})`
-  return `cannot connect (${error instanceof Error ? error.message : String(error)})`
-}
 
 // Names the error body's code and message when the server sent ours, else the first bytes of the text.
 function httpFailure(status: number, text: string): PortCheckResult {
@@ -73,20 +66,20 @@ export async function checkPorts(
   opts: PortCheckOptions = {},
 ): Promise<PortCheckResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PORT_CHECK_TIMEOUT_MS
-  const combined = deadlineSignal(timeoutMs, signal)
+  const url = new URL(endpoint(serverUrl))
   try {
-    const response = await fetch(endpoint(serverUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ provider_ip: providerIp, ports }),
-      signal: combined,
+    const response = await httpRequest({
+      method: 'POST', baseUrl: url.origin, path: url.pathname, headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ provider_ip: providerIp, ports })), timeoutMs, maxResponseBytes: MAX_ANSWER_BYTES, signal,
     })
-    const text = await response.text()
-    return response.ok ? parseBody(text) : httpFailure(response.status, text)
+    const ok = response.status >= 200 && response.status < 300
+    return ok ? parseBody(response.body) : httpFailure(response.status, response.body)
   } catch (error) {
-    if (combined.aborted && !signal.aborted) return failure('timeout', `no answer within ${formatSeconds(timeoutMs)}`)
-    if (signal.aborted) return failure('aborted', 'the check was cancelled')
-    return failure('unreachable', networkReason(error))
+    if (!(error instanceof TransportError)) throw error
+    if (error.kind === 'timeout') return failure('timeout', `no answer within ${formatSeconds(timeoutMs)}`)
+    if (error.kind === 'aborted') return failure('aborted', 'the check was cancelled')
+    if (error.kind === 'too-large') return failure('bad-body', `the answer is larger than ${MAX_ANSWER_BYTES} bytes; it was not read`)
+    return failure('unreachable', `cannot connect (${error.reason})`)
   }
 }
 

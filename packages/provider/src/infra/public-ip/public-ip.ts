@@ -4,7 +4,10 @@
  * @module
  */
 import { isIP } from 'node:net'
-import { deadlineSignal } from '@golem-vm/common'
+import { httpRequest } from '@golem-vm/common/http-request'
+
+/** An address service answers an address: a few bytes. Anything longer than this is not read. */
+export const MAX_ANSWER_BYTES = 1024
 
 /** No address service told this host's public address; the message names every failure and the fix. */
 export class PublicIpError extends Error {
@@ -12,15 +15,19 @@ export class PublicIpError extends Error {
   readonly code = 'PUBLIC_IP_UNKNOWN'
 }
 
-/** Asks each service in turn (5 s each) for this host's public address; rejects with {@link PublicIpError} naming every failure. */
+/**
+ * Asks each service in turn (5 s each, answers up to {@link MAX_ANSWER_BYTES})
+ * for this host's public address; rejects with {@link PublicIpError} naming every failure.
+ */
 export async function detectPublicIp(services: readonly string[], signal?: AbortSignal, timeoutMs = 5000): Promise<string> {
   const failures: string[] = []
   for (const url of services) {
     signal?.throwIfAborted()
     try {
-      const response = await fetch(url, { signal: deadlineSignal(timeoutMs, ...(signal === undefined ? [] : [signal])) })
-      const text = (await response.text()).trim()
-      if (response.ok && isIP(text) !== 0) return text
+      const target = new URL(url)
+      const response = await httpRequest({ method: 'GET', baseUrl: target.origin, path: `${target.pathname}${target.search}`, headers: { accept: 'text/plain' }, timeoutMs, maxResponseBytes: MAX_ANSWER_BYTES, signal })
+      const text = response.body.trim()
+      if (response.status >= 200 && response.status < 300 && isIP(text) !== 0) return text
       failures.push(`${url}: answered ${response.status} "${text.slice(0, 40)}"`)
     } catch (error) {
       failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`)
