@@ -258,5 +258,9 @@ export const ProviderStatus = z.object({
     free: z.array(z.number().int()),
     report: PortVerificationReport.nullable().meta({ description: 'The latest port verification; null before the first one finished.' }),
   }),
+  vm_network: z.object({
+    isolated: z.boolean().meta({ description: 'True when VMs reach the internet only: not this host, its networks, the metadata service or each other.' }),
+    detail: z.string().meta({ description: 'The bridge, subnet and firewall table; or why VMs are not isolated.' }),
+  }).optional().meta({ description: 'Whether renters\' VMs are walled off from the host (absent from providers before this field).' }),
 })
 export type ProviderStatus = z.infer<typeof ProviderStatus>

@@ -22,6 +22,7 @@ import { providerStatus } from './app/status.js'
 import { UndoStack } from './app/undo-stack.js'
 import { VmService } from './app/vm-service.js'
 import type { Config } from './config.js'
+import { composeVmNetworking, NetworkSetupError, vmNetworkStatus, VmIsolationError, type Forwarder, type VmNetworking } from './compose-network.js'
 import { freeCapacity, freePorts, offeredCapacity, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from './domain/capacity.js'
 import { ephemeralOverlapWarning } from './domain/ephemeral-ports.js'
 import { ProviderError } from './domain/errors.js'
@@ -40,7 +41,6 @@ import { parseImageCatalog } from './infra/images/catalog-file.js'
 import { holdPorts } from './infra/port-check/hold-ports.js'
 import { portCheckClient } from './infra/port-check/port-check-client.js'
 import { detectPublicIp, PublicIpError } from './infra/public-ip/public-ip.js'
-import { SshProxy } from './infra/ssh-proxy/ssh-proxy.js'
 import { waitForSsh } from './infra/ssh-probe/ssh-probe.js'
 import { SqliteVmStore, StoreInUseError, StoreUnusableError } from './infra/store/sqlite-vm-store.js'
 import { VERSION } from './version.js'
@@ -97,11 +97,17 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   await ensureFdLimit(log)
   const store = new SqliteVmStore(config.dbPath)
   acquired.push('vm store', () => store.close())
-  const proxy = new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy })
-  acquired.push('ssh proxies', () => proxy.closeAll())
-  // The backend's probe and reconcile wait on its CLI or QEMU; identity, images and the HTTP stack load meanwhile.
   const driver = opts.driver ?? (await selectDriver(config, log))
-  const backend = startBackend(driver, config, store, proxy, log)
+  // Isolated: the provider's bridge and firewall, ports forwarded by the kernel; otherwise the user-space proxy.
+  const networking = await composeVmNetworking(config, driver, store, log)
+  const proxy = networking.forwarder
+  acquired.push(networking.isolated ? 'public ports (the kernel keeps forwarding)' : 'ssh proxies', () => proxy.closeAll())
+  if (networking.isolated) {
+    acquired.push('vm network (its rules stay in force)', () => { networking.network.stop() })
+    await networking.network.prepare()
+  }
+  // The backend's probe and reconcile wait on its CLI or QEMU; identity, images and the HTTP stack load meanwhile.
+  const backend = startBackend(driver, config, store, networking, log)
   acquired.push('backend start-up', () => backend.then(() => undefined, () => undefined)) // reconcile may still be opening proxies
   const address = new PublicAddress({ detect: publicIpDetector(config), logger: log.child({ part: 'public-address' }) })
   acquired.push('public address', () => address.stop())
@@ -132,7 +138,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: verifier.usable() })
   const shutdown = new AbortController()
   const vms = new VmService({
-    store, driver, proxy, forwarder: proxy, portPolicy: () => config.ports, images, policy, defaultImage: config.defaultImage,
+    store, driver, proxy, forwarder: proxy, network: networking.network, portPolicy: () => config.ports, images, policy, defaultImage: config.defaultImage,
     sshReady: (endpoint, signal) => waitForSsh(endpoint, signal),
     timeouts: { createMs: config.createTimeoutMs, startMs: config.createTimeoutMs, stopMs: config.commandTimeoutMs, deleteMs: config.commandTimeoutMs },
     logger: log.child({ part: 'vms' }),
@@ -145,6 +151,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     portRange: config.portRange,
     portReport: () => verifier.report() ?? null,
     portsChecking: () => verifier.checking(),
+    vmNetwork: () => vmNetworkStatus(networking),
   })
   const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests, nonces: store.nonces(Date.now(), nonceNotKept(log)) })
   if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
@@ -169,12 +176,15 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
 // Probes the backend, then brings the records in line with it (restored VMs' proxies listen afterwards).
 // The listing only reports unknown instances, so it is asked for while the probe runs; every
 // change to a VM waits until the probe has shown the backend works.
-async function startBackend(driver: VmDriver, config: Config, store: SqliteVmStore, proxy: SshProxy, log: Logger): Promise<DriverInfo> {
+async function startBackend(driver: VmDriver, config: Config, store: SqliteVmStore, networking: VmNetworking, log: Logger): Promise<DriverInfo> {
+  const proxy: Forwarder = networking.forwarder
   const instances = driver.list(AbortSignal.timeout(config.commandTimeoutMs))
   instances.catch(() => undefined) // a backend that fails its probe fails this too; the probe's error is the one reported
   const info = await driver.probe(AbortSignal.timeout(config.commandTimeoutMs))
   log.info({ backend: info.name, detail: info.detail }, 'backend ready')
-  await reconcile({ store, driver, proxy, forwarder: proxy, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs, instances })
+  await reconcile({ store, driver, proxy, forwarder: proxy, network: networking.network, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs, instances })
+  // The records are in line with the backend: their rules replace the last run's, atomically.
+  await networking.network?.activate()
   return info
 }
 
@@ -205,6 +215,8 @@ function asStartupError(error: unknown): unknown {
   }
   if (error instanceof StoreInUseError) return new StartupError('STORE_IN_USE', error.message, { cause: error })
   if (error instanceof StoreUnusableError) return new StartupError('STORE_UNUSABLE', error.message, { cause: error })
+  if (error instanceof VmIsolationError) return new StartupError(error.code, error.message, { cause: error })
+  if (error instanceof NetworkSetupError) return new StartupError('VM_NETWORK_INVALID', error.message, { cause: error })
   return error
 }
 

@@ -10,7 +10,9 @@ import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { z } from 'zod'
 import { parseSubnet, type Subnet } from './drivers/multipass/vm-network.js'
-import { ENV_PREFIX, settingSchemas } from './settings.js'
+import type { AllowedDestination } from './domain/firewall.js'
+import { parseIpv4Cidr, type Ipv4Cidr } from './domain/ipv4.js'
+import { ENV_PREFIX, parseAllowedDestination, settingSchemas } from './settings.js'
 
 export { ENV_PREFIX }
 
@@ -105,6 +107,18 @@ export interface Config {
   readonly ports: {
     readonly maxPerVm: number
     readonly udp: boolean
+  }
+  /** Start even when VMs cannot be isolated (they then reach the host and its networks). */
+  readonly allowUnisolatedVms: boolean
+  /** The isolated VM network (QEMU): names, subnet, what guests may reach, limits per VM. */
+  readonly vmNetwork: {
+    readonly bridge: string | undefined
+    readonly subnet: Ipv4Cidr | undefined
+    readonly dns: readonly string[]
+    readonly allowed: readonly AllowedDestination[]
+    readonly blockSmtp: boolean
+    readonly newConnectionsPerSecond: number
+    readonly conntrackEntries: number
   }
   /** Things the operator should know: retired or unknown settings. */
   readonly warnings: readonly string[]
@@ -217,6 +231,16 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
       udpIdleTimeoutMs: s.PROXY_UDP_IDLE_TIMEOUT * 1000,
     },
     ports: { maxPerVm: s.MAX_PORTS_PER_VM, udp: s.PORTS_UDP },
+    allowUnisolatedVms: s.ALLOW_UNISOLATED_VMS,
+    vmNetwork: {
+      bridge: s.VM_BRIDGE,
+      subnet: s.VM_SUBNET === undefined ? undefined : (parseIpv4Cidr(s.VM_SUBNET) as Ipv4Cidr),
+      dns: s.VM_DNS.split(',').map((a) => a.trim()),
+      allowed: (s.VM_ALLOWED_DESTINATIONS ?? '').split(',').filter((d) => d.trim() !== '').map((d) => parseAllowedDestination(d) as AllowedDestination),
+      blockSmtp: s.VM_BLOCK_SMTP,
+      newConnectionsPerSecond: s.VM_MAX_NEW_CONNECTIONS_PER_SECOND,
+      conntrackEntries: s.VM_MAX_CONNTRACK_ENTRIES,
+    },
     warnings,
   })
 }

@@ -10,6 +10,7 @@
 import { z } from 'zod'
 import { DEFAULT_IMAGE } from '@golem-vm/protocol'
 import { parseSubnet } from './drivers/multipass/vm-network.js'
+import { isIpv4, parseIpv4Cidr } from './domain/ipv4.js'
 
 export const ENV_PREFIX = 'GOLEM_PROVIDER_'
 
@@ -117,12 +118,34 @@ export const SETTINGS = {
   PROXY_HANDSHAKE_TIMEOUT: setting(int(0, 3600).default(20), 'an SSH connection must start with the client\'s SSH identification and finish the key exchange (both sides\' `NEWKEYS`) within this, or it is closed (0: no SSH checks, any TCP traffic is relayed)', { unit: 's' }),
   PROXY_UDP_MAX_FLOWS: setting(int(1, 100_000).default(256), 'most renter addresses one mapped UDP port relays for at once (user-space forwarding); datagrams from more are dropped'),
   PROXY_UDP_IDLE_TIMEOUT: setting(int(1, 86_400).default(60), 'a UDP flow with no datagram either way for this long is closed (user-space forwarding)', { unit: 's' }),
+  ALLOW_UNISOLATED_VMS: setting(bool.default(false), 'start even when VMs cannot be isolated from the host and its networks (not root, no `nft`, no `/dev/net/tun`, or the Multipass backend): VMs then use QEMU\'s user-mode network, which reaches every service on the host\'s 127.0.0.1 and its LAN. Without it a production provider refuses to start; development warns'),
+  VM_BRIDGE: setting(z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'must be a Linux interface name (at most 15 letters, digits, `_`, `.`, `-`)').optional(), 'the bridge of the isolated VM network (QEMU)', { shownDefault: '`golem-<7 hex digits of the data dir>`' }),
+  VM_SUBNET: setting(z.string().trim().refine((v) => typeof parseIpv4Cidr(v) !== 'string' && (parseIpv4Cidr(v) as { prefixLength: number }).prefixLength <= 29, 'must be an IPv4 network such as 10.200.7.0/24 (at most /29)').optional(), 'the IPv4 subnet of the isolated VM network; start-up refuses one the host already routes', { shownDefault: 'a /24 in 10.128.0.0/10 derived from the data dir' }),
+  VM_DNS: setting(z.string().trim().refine((v) => v.split(',').every((a) => isIpv4(a.trim())), 'must be IPv4 addresses, comma-separated').default('1.1.1.1,9.9.9.9'), 'the resolvers isolated VMs are told to use (the host\'s own resolver is walled off from them)'),
+  VM_ALLOWED_DESTINATIONS: setting(z.string().trim().refine((v) => v.split(',').every((d) => typeof parseAllowedDestination(d) !== 'string'), 'must be destinations such as 192.168.1.10:3128/tcp or 10.0.0.0/8, comma-separated').optional(), 'private or special addresses VMs may reach all the same (e.g. a proxy on the LAN): `address[/prefix][:port][/tcp|/udp]`, comma-separated', { shownDefault: 'none' }),
+  VM_BLOCK_SMTP: setting(bool.default(true), 'drop mail (TCP port 25) from VMs to anywhere'),
+  VM_MAX_NEW_CONNECTIONS_PER_SECOND: setting(int(1, 1_000_000).default(200), 'new connections one isolated VM may open per second (bursts up to twice as many)'),
+  VM_MAX_CONNTRACK_ENTRIES: setting(int(1, 10_000_000).default(16_384), 'connection-tracking entries one isolated VM\'s own connections may hold at once, so one VM cannot fill the host\'s table'),
   RATE_LIMIT_PER_MINUTE: setting(int(1, 1_000_000).default(300), 'requests per client per minute on the API'),
   REQUEST_TIMEOUT: setting(int(1, 3600).default(15), 'an API request (headers and body) must arrive within this, or it is answered 408 and its connection closed; headers alone within 5 s or this, whichever is shorter', { unit: 's' }),
   MAX_CONNECTIONS_PER_ADDRESS: setting(int(0, 1_000_000).default(64), 'most open API connections from one address (IPv6: one /64); more are closed at once (0: no limit)'),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(), 'how much the log says', { shownDefault: '`info` (`debug` with `DEBUG`)' }),
   LOG_FORMAT: setting(z.enum(['auto', 'json', 'pretty']).default('auto'), '`auto`: pretty in a terminal, JSON otherwise'),
   DEBUG: setting(bool.default(false), 'raises the log level to debug; it never reloads code'),
+}
+
+/**
+ * One allowed destination of `VM_ALLOWED_DESTINATIONS`: `address[/prefix][:port][/tcp|/udp]`.
+ * Returns a sentence when the text is none.
+ */
+export function parseAllowedDestination(text: string): { network: { network: string; prefixLength: number }; port?: number; protocol?: 'tcp' | 'udp' } | string {
+  const m = /^([0-9.]+(?:\/\d{1,2})?)(?::(\d{1,5}))?(?:\/(tcp|udp))?$/.exec(text.trim())
+  const network = m === null ? undefined : parseIpv4Cidr(m[1] ?? '')
+  if (m === null || network === undefined || typeof network === 'string') return `"${text}" is not address[/prefix][:port][/tcp|/udp]`
+  const port = m[2] === undefined ? undefined : Number(m[2])
+  if (port !== undefined && (port < 1 || port > 65_535)) return `"${text}" has a port outside 1–65535`
+  const protocol = m[3] as 'tcp' | 'udp' | undefined
+  return { network, ...(port === undefined ? {} : { port }), ...(protocol === undefined ? {} : { protocol }) }
 }
 
 export type SettingName = keyof typeof SETTINGS

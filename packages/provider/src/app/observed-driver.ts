@@ -35,5 +35,6 @@ export function observedDriver(driver: VmDriver, telemetry: Pick<Telemetry, 'bac
     list: (signal) => timed('list', () => driver.list(signal)),
     ...(driver.bootReport === undefined ? {} : { bootReport: driver.bootReport.bind(driver) }),
     ...(driver.guestPortTarget === undefined ? {} : { guestPortTarget: driver.guestPortTarget.bind(driver) }),
+    ...(driver.guestBooted === undefined ? {} : { guestBooted: driver.guestBooted.bind(driver) }),
   }
 }

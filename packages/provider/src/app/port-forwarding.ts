@@ -50,7 +50,7 @@ export class PortForwarding {
   /** Points every mapping of `vm` at the running guest, or at nothing (stopped). */
   async retarget(vm: VmRecord, running: RunningVm | null, signal: AbortSignal): Promise<void> {
     for (const mapping of vm.ports) {
-      this.#d.forwarder.setPortTarget(vm.id, mapping.publicPort, await this.#target(vm, running, mapping, signal))
+      await this.#d.forwarder.setPortTarget(vm.id, mapping.publicPort, await this.#target(vm, running, mapping, signal))
     }
   }
 

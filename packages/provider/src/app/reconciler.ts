@@ -28,6 +28,8 @@ export interface ReconcilerDeps {
   readonly proxy: Pick<SshForwarder, 'open' | 'close'>
   /** Mapped ports get their listeners back on the same public ports. */
   readonly forwarder: PortForwarder
+  /** The isolated network: a rolled-back or vanished VM's TAP and rules go with its record. */
+  readonly network?: { detach(vmId: string): Promise<void> } | undefined
   readonly logger: Logger
   readonly commandTimeoutMs: number
   /** The backend's instances, when the caller already asked for them (start-up lists while it probes). */
@@ -60,6 +62,7 @@ async function reconcileOne(d: ReconcilerDeps, vm: VmRecord, report: ReconcileRe
   const signal = AbortSignal.timeout(d.commandTimeoutMs)
   if (vm.status === 'creating' || vm.status === 'deleting') {
     await d.driver.destroy(vm.instance, signal)
+    await d.network?.detach(vm.id)
     d.store.remove(vm.id)
     report.rolledBack.push(vm.id)
     d.logger.warn({ vm: vm.id, was: vm.status }, 'half-finished operation rolled back: instance destroyed, record closed')
@@ -67,6 +70,7 @@ async function reconcileOne(d: ReconcilerDeps, vm: VmRecord, report: ReconcileRe
   }
   const state = await d.driver.inspect(vm.instance, signal)
   if (state.kind === 'absent') {
+    await d.network?.detach(vm.id)
     d.store.remove(vm.id)
     report.vanished.push(vm.id)
     d.logger.warn({ vm: vm.id, instance: vm.instance }, 'vm vanished from the backend; record closed, resources released')

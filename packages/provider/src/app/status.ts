@@ -22,6 +22,8 @@ export interface StatusDeps {
   readonly portReport: () => PortVerificationReport | null
   /** True while a re-verification holds ports (they are left out of `usable` meanwhile). */
   readonly portsChecking: () => boolean
+  /** Whether VMs are isolated from the host, and how (or why not). */
+  readonly vmNetwork?: () => { readonly isolated: boolean; readonly detail: string }
 }
 
 // The public status names programs, never where things live on the host: an absolute path becomes its last part.
@@ -51,5 +53,6 @@ export function providerStatus(d: StatusDeps): ProviderStatus {
       free,
       report: d.portReport(),
     },
+    ...(d.vmNetwork === undefined ? {} : { vm_network: d.vmNetwork() }),
   }
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { VmResources, VmStatus } from '@golem-vm/protocol'
 import { deadlineSignal } from '@golem-vm/common'
@@ -14,6 +15,7 @@ import { ProviderError } from '../domain/errors.js'
 import type { ImageCatalog } from '../domain/images.js'
 import { assignPublicPorts, checkPortRequests, type GuestPort, type PortMappingPolicy } from '../domain/port-mappings.js'
 import { TRANSITIONAL_STATUSES, instanceName, ownerScope, type SshEndpoint, type VmRecord } from '../domain/vm.js'
+import type { GuestNetwork } from '../domain/vm-network.js'
 import { DriverError, type RunningVm, type VmDriver } from '../drivers/driver.js'
 import { PortForwarding, runningOf } from './port-forwarding.js'
 import type { PortForwarder } from './ports/port-forwarder.js'
@@ -53,6 +55,14 @@ export interface VmTimeouts {
   readonly deleteMs: number
 }
 
+/** A VM's place on the provider's isolated network (`app/isolated-network.ts`). */
+export interface VmNetworkAttacher {
+  /** Gives the VM its TAP, MAC and address and lets them through the firewall; undefined when the backend manages the network. */
+  attach(vmId: string): Promise<GuestNetwork | undefined>
+  /** Removes the VM's TAP and rules; a VM without an attachment is a no-op. */
+  detach(vmId: string): Promise<void>
+}
+
 export interface VmServiceDeps {
   readonly store: VmStore
   readonly driver: VmDriver
@@ -61,6 +71,8 @@ export interface VmServiceDeps {
   readonly forwarder: PortForwarder
   /** Read at every request: how many ports a VM may map, and whether UDP is offered. */
   readonly portPolicy: () => PortMappingPolicy
+  /** The isolated network; undefined when VMs are not isolated (user-mode networking). */
+  readonly network?: VmNetworkAttacher | undefined
   readonly images: ImageCatalog
   /** The image a create gets when it names none (GOLEM_PROVIDER_DEFAULT_VM_IMAGE). */
   readonly defaultImage: string
@@ -117,9 +129,12 @@ export class VmService {
     const signal = this.#deadline(this.#d.timeouts.createMs)
     const phases: Record<string, number> = {}
     try {
+      // Pushed before attaching: an attach that fails half-way (address taken, TAP made) is undone too.
+      undo.push('network attachment', () => this.#d.network?.detach(vm.id))
+      const network = await this.#d.network?.attach(vm.id)
       undo.push('backend instance', () => driver.destroy(instance, this.#cleanupSignal()))
-      const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey })
-      const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.name, resources, image, cloudInit }, signal))
+      const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey, network })
+      const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.name, resources, image, cloudInit, network }, signal))
       await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
       await this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint)
       undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
@@ -181,7 +196,7 @@ export class VmService {
     return this.#finish(vm, 'start', this.#d.timeouts.startMs, async (signal) => {
       const running: RunningVm = await this.#d.driver.start(vm.instance, signal)
       await this.#ready(vm.instance, running.endpoint, signal)
-      this.#d.proxy.setTarget(vm.id, running.endpoint)
+      await this.#d.proxy.setTarget(vm.id, running.endpoint)
       await this.#ports.retarget(vm, running, signal)
       return { status: 'running', ...running }
     })
@@ -192,7 +207,7 @@ export class VmService {
     const vm = this.#begin(id, caller, ['running', 'error'], 'stopping', 'stopped')
     if (vm.status === 'stopped') return vm
     return this.#finish(vm, 'stop', this.#d.timeouts.stopMs, async (signal) => {
-      this.#d.proxy.setTarget(vm.id, null)
+      await this.#d.proxy.setTarget(vm.id, null)
       await this.#ports.retarget(vm, null, signal)
       await this.#d.driver.stop(vm.instance, signal)
       return { status: 'stopped', endpoint: null, ipAddress: null }
@@ -206,6 +221,7 @@ export class VmService {
       await this.#d.proxy.close(vm.id)
       await this.#ports.close(vm)
       await this.#d.driver.destroy(vm.instance, signal)
+      await this.#d.network?.detach(vm.id)
       this.#d.store.remove(vm.id)
       this.#d.onCapacityChange()
       this.#d.logger.info({ vm: vm.id, instance: vm.instance, port: vm.sshPort, resources: vm.resources }, 'vm deleted, resources released')
@@ -312,14 +328,15 @@ export class VmService {
     return vm
   }
 
-  // Waits for the VM's SSH server while watching the backend: a VM that stops meanwhile fails the wait at once;
-  // when the deadline ends it, says what the backend knows about the guest.
+  // Waits until the guest has booted (cloud-init done, where the backend can tell) and its SSH server answers,
+  // while watching the backend: a VM that stops meanwhile fails the wait at once; when the deadline ends it,
+  // says what the backend knows about the guest.
   async #ready(instance: string, endpoint: SshEndpoint, signal: AbortSignal): Promise<void> {
     const waitDone = new AbortController()
     const waiting = AbortSignal.any([signal, waitDone.signal])
     try {
       const failed = await Promise.race([
-        this.#d.sshReady(endpoint, waiting).then(() => undefined),
+        this.#booted(instance, waiting).then(() => this.#d.sshReady(endpoint, waiting)).then(() => undefined),
         bootFailure(this.#d.driver, instance, waiting, this.#d.bootCheckMs),
       ])
       signal.throwIfAborted() // the watch also ends (undefined) when the deadline aborts the wait
@@ -334,6 +351,13 @@ export class VmService {
 
   async #bootReport(instance: string): Promise<string> {
     return (await this.#d.driver.bootReport?.(instance)) ?? 'the backend has no boot log'
+  }
+
+  // cloud-init may restart the SSH server after it first answered: a renter's first login must not race that.
+  async #booted(instance: string, signal: AbortSignal): Promise<void> {
+    const { driver } = this.#d
+    if (driver.guestBooted === undefined) return
+    while (!(await driver.guestBooted(instance))) await sleep(this.#d.bootCheckMs ?? 1000, undefined, { signal })
   }
 
   // Turns any failure into the ProviderError the client sees: the one translation of this layer.

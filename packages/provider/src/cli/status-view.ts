@@ -18,6 +18,7 @@ export function printStatus(body: unknown): void {
     `Free:       ${fmt(s.capacity.free)}`,
     `VMs:        ${s.vms.count} of at most ${s.vms.max}; room for ${s.vms.can_create} more`,
     `SSH ports:  ${s.ports.free.length} free of ${s.ports.usable} usable in ${s.ports.range.start}-${s.ports.range.end} (${s.ports.verification})`,
+    ...(s.vm_network === undefined ? [] : [`VM network: ${s.vm_network.isolated ? 'isolated' : 'NOT ISOLATED'}: ${s.vm_network.detail}`]),
   ]
   console.log(lines.join('\n'))
   if (s.ports.report !== null) console.log(`\n${renderSummary(s.ports.report, { color: process.stdout.isTTY, vmLimit: s.vms.max })}`)

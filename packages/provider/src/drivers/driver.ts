@@ -13,6 +13,7 @@ import type { CloudInitDocuments } from '../domain/cloud-init.js'
 import type { BackendName, ImageEntry } from '../domain/images.js'
 import type { GuestPort } from '../domain/port-mappings.js'
 import type { SshEndpoint } from '../domain/vm.js'
+import type { VmAttachment } from '../domain/vm-network.js'
 
 /** How a backend call failed: the backend cannot be used here, it failed, or it did not finish in time. */
 export type DriverErrorCode = 'UNAVAILABLE' | 'FAILED' | 'TIMEOUT'
@@ -39,6 +40,13 @@ export interface LaunchSpec {
   readonly resources: VmResources
   readonly image: ImageEntry
   readonly cloudInit: CloudInitDocuments
+  /**
+   * The VM's place on the provider's isolated network: its TAP (which exists
+   * already) and the guest's MAC and address (which the cloud-init
+   * `network-config` gives it). Undefined: the backend's own networking.
+   * Backends that manage their own network ignore it.
+   */
+  readonly network?: VmAttachment | undefined
 }
 
 /** A VM the backend reports as running, and where its SSH server is reached from the host. */
@@ -94,4 +102,12 @@ export interface VmDriver {
    * that cannot reach guest ports leave it out (then no ports are offered).
    */
   guestPortTarget?(instance: string, running: RunningVm, port: GuestPort, signal: AbortSignal): Promise<SshEndpoint>
+  /**
+   * Whether the guest has finished its own boot in the current run: cloud-init
+   * printed its final message (`readyMarker` in domain/cloud-init.ts) on the
+   * serial console, so it will not restart the SSH server any more. True for a
+   * VM launched without the marker. Backends that cannot read the console leave
+   * it out (the SSH banner alone then counts). Never rejects: false when unsure.
+   */
+  guestBooted?(instance: string): Promise<boolean>
 }

@@ -101,8 +101,22 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<
 }
 
 import { freePortRange } from '@golem-vm/common'
+import { httpRequest } from '@golem-vm/common/http-request'
 
 export { freePortRange, isListening } from '@golem-vm/common'
+
+/**
+ * A JSON request that may wait for a whole guest boot (create, start) under a
+ * loaded machine: one deadline of `timeoutMs`, none of fetch's own 300 s limits.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type is the caller's claim about the response
+export async function bootRequest<T>(base: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<{ status: number; body: T }> {
+  const answer = await httpRequest({
+    method, baseUrl: base, path, timeoutMs,
+    ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/json' } }),
+  })
+  return { status: answer.status, body: JSON.parse(answer.body) as T }
+}
 
 /** JSON request to the daemon; the caller states the body type it expects. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type is the caller's claim about the response

@@ -11,8 +11,11 @@ export interface SshResult {
   readonly stderr: string
 }
 
-/** Runs `command` on host:port as `user` with the private key, from `bindAddress` if given; bounded by ConnectTimeout and a hard timeout. */
-export function sshRun(opts: { host?: string; port: number; user: string; key: string; command: string; timeoutMs?: number; bindAddress?: string }): Promise<SshResult> {
+/**
+ * Runs `command` on host:port as `user` with the private key, from `bindAddress` if given, inside the network
+ * namespace `netns` if given; bounded by ConnectTimeout and a hard timeout.
+ */
+export function sshRun(opts: { host?: string; port: number; user: string; key: string; command: string; timeoutMs?: number; bindAddress?: string; netns?: string }): Promise<SshResult> {
   const args = [
     '-i', opts.key, '-p', String(opts.port),
     ...(opts.bindAddress === undefined ? [] : ['-o', `BindAddress=${opts.bindAddress}`]),
@@ -21,7 +24,8 @@ export function sshRun(opts: { host?: string; port: number; user: string; key: s
     `${opts.user}@${opts.host ?? '127.0.0.1'}`, opts.command,
   ]
   return new Promise((resolve) => {
-    execFile('ssh', args, { timeout: opts.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
+    const [file, argv] = opts.netns === undefined ? ['ssh', args] : ['ip', ['netns', 'exec', opts.netns, 'ssh', ...args]]
+    execFile(file, argv, { timeout: opts.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 255
       resolve({ code, stdout: stdout.trim(), stderr: stderr.trim() })
     })

@@ -9,7 +9,10 @@ import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
+import { uninstallVmNetwork } from '../../src/app/isolated-network.js'
 import type { ImageEntry } from '../../src/domain/images.js'
+import { planVmNetwork } from '../../src/domain/vm-network.js'
+import { LinuxNetworkDevices } from '../../src/infra/network/linux-network-devices.js'
 import { parseImageCatalog } from '../../src/infra/images/catalog-file.js'
 import { freePortRange, REPO_ROOT, tempDir } from './daemon.js'
 import { sshKeyPair } from './keys.js'
@@ -79,6 +82,24 @@ export function reapProcessesUnder(root: string): number[] {
   return killed
 }
 
+/**
+ * After the test, whatever happened: ends every QEMU under the data dir the
+ * returned function is given, then removes the VM network a provider with
+ * that data dir made on the host (bridge, TAPs, nftables tables, sysctls).
+ * Call it before `tempDir` (hooks run in the order they were registered:
+ * the network's state file lives in the data dir).
+ */
+export function cleanUpVmHost(t: TestContext): (dataDir: string) => void {
+  let dataDir: string | undefined
+  t.after(async () => {
+    if (dataDir === undefined) return
+    reapProcessesUnder(dataDir)
+    if (process.getuid?.() !== 0) return
+    await uninstallVmNetwork(planVmNetwork({ dataDir, dns: [] }), new LinuxNetworkDevices(dataDir)).catch(() => undefined)
+  })
+  return (dir) => { dataDir = dir }
+}
+
 /** A throw-away QEMU provider: data dir, environment for `startDaemon`, a renter key pair. */
 export interface QemuWorld {
   readonly dataDir: string
@@ -92,15 +113,18 @@ export interface QemuWorld {
  * ended after the test, even one that failed half-way.
  */
 export async function qemuWorld(t: TestContext, guest: GuestName, extra: Record<string, string> = {}): Promise<QemuWorld> {
+  const cleanUp = cleanUpVmHost(t)
   const dir = tempDir(t, `golem-${guest}-`)
   const dataDir = join(dir, 'data')
-  t.after(() => { reapProcessesUnder(dataDir) })
+  cleanUp(dataDir)
   const range = await freePortRange(2)
   const env = {
     GOLEM_PROVIDER_DATA_DIR: dataDir, GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_ACCEL: 'tcg',
     GOLEM_PROVIDER_IMAGE_CATALOG: await testGuestCatalog(guest), GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
     GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
     GOLEM_PROVIDER_OFFER_CPU_CORES: '2', GOLEM_PROVIDER_OFFER_MEMORY_GB: '2', GOLEM_PROVIDER_OFFER_STORAGE_GB: '20',
+    // Isolated where the host allows it (root); elsewhere the test still runs, unisolated.
+    GOLEM_PROVIDER_ALLOW_UNISOLATED_VMS: 'true',
     ...extra,
   }
   return { dataDir, env, key: sshKeyPair(dir) }

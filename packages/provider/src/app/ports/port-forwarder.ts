@@ -20,8 +20,8 @@ export interface PortForwarder {
    * Rejects with `PortBindError` when the port cannot be bound.
    */
   openPort(vmId: string, mapping: PortMapping, target: GuestEndpoint | null): Promise<void>
-  /** Points the mapping's listener at a new target, or at nothing. Unknown mappings are ignored. */
-  setPortTarget(vmId: string, publicPort: number, target: GuestEndpoint | null): void
+  /** Points the mapping's listener at a new target, or at nothing; resolves once in force. Unknown mappings are ignored. */
+  setPortTarget(vmId: string, publicPort: number, target: GuestEndpoint | null): void | Promise<void>
   /** Stops the mapping's listener and ends its connections and flows. Closing an unknown mapping is a no-op. */
   closePort(vmId: string, publicPort: number): Promise<void>
 }

@@ -14,8 +14,8 @@ export interface SshForwarder {
    * target. Rejects with {@link PortBindError} when the port cannot be bound.
    */
   open(vmId: string, port: number, target: SshEndpoint | null): Promise<void>
-  /** Points the VM's listener at a new endpoint, or at nothing. Unknown VMs are ignored. */
-  setTarget(vmId: string, target: SshEndpoint | null): void
+  /** Points the VM's listener at a new endpoint, or at nothing; resolves once in force. Unknown VMs are ignored. */
+  setTarget(vmId: string, target: SshEndpoint | null): void | Promise<void>
   /** Stops the VM's listener and closes its connections. Closing an unknown VM is a no-op. */
   close(vmId: string): Promise<void>
 }

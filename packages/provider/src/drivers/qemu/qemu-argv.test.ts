@@ -55,3 +55,10 @@ test('memory is the requested GiB, but never below the image minimum', () => {
   assert.equal(memoryMb(2, 512), 2048)
   assert.equal(memoryMb(1, 1536), 1536)
 })
+
+test('a VM on the isolated network gets its TAP and fixed MAC instead of user-mode networking and its forward', () => {
+  const argv = qemuArgv({ instance: 'golem-t-20260101-120000', cpus: 1, memoryMb: 512, accelerator: 'tcg', sshHostPort: 0, tap: { ifname: 'gtabc1234-1', mac: '52:54:00:80:01:02' } })
+  const at = argv.indexOf('-netdev')
+  assert.deepEqual(argv.slice(at, at + 4), ['-netdev', 'tap,id=n0,ifname=gtabc1234-1,script=no,downscript=no', '-device', 'virtio-net-pci,netdev=n0,mac=52:54:00:80:01:02,romfile='])
+  assert.ok(!argv.some((a) => a.includes('hostfwd')))
+})

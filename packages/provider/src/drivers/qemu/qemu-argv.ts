@@ -51,9 +51,19 @@ export interface QemuMachine {
   readonly accelerator: Accelerator
   /** Undefined: boot the disk's own bootloader (Ubuntu cloud images). */
   readonly kernelBoot?: KernelBoot | undefined
-  /** Loopback port forwarded to the guest's port 22; 0 lets QEMU pick a free one. */
+  /** Loopback port forwarded to the guest's port 22 on user-mode networking; 0 lets QEMU pick a free one. */
   readonly sshHostPort: number
+  /**
+   * The VM's TAP on the provider's isolated bridge and the guest's MAC:
+   * replaces user-mode networking (and its forward) when set.
+   */
+  readonly tap?: { readonly ifname: string; readonly mac: string } | undefined
 }
+
+// The guest's one network card: a TAP of the provider's bridge, or user-mode networking with the SSH forward.
+const netArgs = (m: QemuMachine): string[] => m.tap === undefined
+  ? ['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${m.sshHostPort}-:22`, '-device', 'virtio-net-pci,netdev=n0,romfile=']
+  : ['-netdev', `tap,id=n0,ifname=${m.tap.ifname},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${m.tap.mac},romfile=`]
 
 const kernelArgs = (boot: KernelBoot | undefined): string[] => {
   if (boot === undefined) return []
@@ -86,9 +96,8 @@ export function qemuArgv(m: QemuMachine): string[] {
     '-device', 'virtio-blk-pci,drive=disk0,bootindex=1',
     '-drive', `if=none,id=seed0,file=${VM_FILES.seed},format=raw,readonly=on`,
     '-device', 'virtio-blk-pci,drive=seed0',
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${m.sshHostPort}-:22`,
-    // No option ROM: iPXE would only add seconds of "Press Ctrl-B" to every boot.
-    '-device', 'virtio-net-pci,netdev=n0,romfile=',
+    // No option ROM (romfile=): iPXE would only add seconds of "Press Ctrl-B" to every boot.
+    ...netArgs(m),
     '-device', 'virtio-rng-pci',
     '-chardev', `ringbuf,id=${CONSOLE_DEVICE},size=${CONSOLE_RING_BYTES}`,
     '-serial', `chardev:${CONSOLE_DEVICE}`,

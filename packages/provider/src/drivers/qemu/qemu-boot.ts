@@ -23,6 +23,16 @@ import type { VmMeta } from './vm-folder.js'
 /** User-mode networking always gives the guest this address; the host reaches it only through the forward. */
 export const GUEST_ADDRESS = '10.0.2.15'
 
+/**
+ * Where the host reaches the guest's SSH server: its own address on the
+ * isolated network, or the loopback port QEMU forwards (undefined until known).
+ */
+export const guestEndpoint = (meta: Pick<VmMeta, 'network'>, forwardedPort: number | undefined): SshEndpoint | undefined =>
+  meta.network !== undefined ? { host: meta.network.address, port: 22 } : forwardedPort === undefined ? undefined : { host: '127.0.0.1', port: forwardedPort }
+
+/** The guest's own address: fixed on the isolated network, QEMU's user-mode one otherwise. */
+export const guestAddress = (meta: Pick<VmMeta, 'network'> | undefined): string => meta?.network?.address ?? GUEST_ADDRESS
+
 export interface BootOptions {
   readonly binary: string
   readonly accelerator: Accelerator
@@ -66,6 +76,7 @@ export async function startQemu(dir: string, meta: VmMeta, opts: BootOptions, si
   const { kernel, initrd, append } = meta.image
   const argv = qemuArgv({
     instance: meta.instance, cpus: meta.cpus, memoryMb: meta.memoryMb, accelerator: opts.accelerator, sshHostPort: 0,
+    tap: meta.network === undefined ? undefined : { ifname: meta.network.tap, mac: meta.network.mac },
     kernelBoot: kernel === undefined ? undefined : { kernel, initrd, append },
   })
   const child = await spawnDetached(opts.binary, argv, { cwd: dir, env: QEMU_ENV, stdoutPath: join(dir, VM_FILES.stdout), stderrPath: join(dir, VM_FILES.stderr) })
@@ -75,6 +86,8 @@ export async function startQemu(dir: string, meta: VmMeta, opts: BootOptions, si
     if (!(await isAlive(child.pid))) throw failed(`qemu exited at start: ${await stderrTail(dir)}`)
     try {
       const vm = await queryVm(join(dir, VM_FILES.qmp), { timeoutMs: 2000, signal })
+      const endpoint = guestEndpoint(meta, vm.sshPort)
+      if (endpoint !== undefined) return { pid: child.pid, endpoint }
       if (vm.sshPort === undefined) throw failed('qemu runs but reports no port forwarded to the guest\'s SSH server')
       return { pid: child.pid, endpoint: { host: '127.0.0.1', port: vm.sshPort } }
     } catch (error) {

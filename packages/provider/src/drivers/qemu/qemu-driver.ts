@@ -11,13 +11,15 @@
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
+import { readFile } from 'node:fs/promises'
+import { readyMarker } from '../../domain/cloud-init.js'
 import { ExecFailure, run } from '../../infra/exec/run.js'
 import type { ImageCache } from '../../infra/images/image-cache.js'
 import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
 import { toDriverError } from '../driver-error.js'
 import { detectAccelerator, type AccelDecision, type AccelSetting } from './accelerator.js'
 import { capConsoleLog } from './console-log.js'
-import { consoleTail, GUEST_ADDRESS, pollQemu, startQemu } from './qemu-boot.js'
+import { consoleTail, guestAddress, guestEndpoint, pollQemu, startQemu } from './qemu-boot.js'
 import { prepareDisk } from './qemu-disk.js'
 import { timed, withDeadline } from './phases.js'
 import { memoryMb, VM_FILES } from './qemu-argv.js'
@@ -88,6 +90,8 @@ export class QemuDriver implements VmDriver {
         memoryMb: memoryMb(spec.resources.memory, source.minMemoryMb), storageGb: spec.resources.storage,
         image: { name: spec.image.name, base, format: source.format, kernel: source.kernel, initrd: source.initrd, append: source.append },
         createdAt: new Date().toISOString(),
+        readyMarker: readyMarker(spec.instance),
+        ...(spec.network === undefined ? {} : { network: { tap: spec.network.tap, mac: spec.network.mac, address: spec.network.address } }),
       }
       await this.#folders.writeMeta(meta)
       await prepareDisk(dir, meta, spec.cloudInit, { qemuImg: this.#o.qemuImg, isoTool: this.#o.isoTool ?? 'genisoimage', timeoutMs: this.#o.commandTimeoutMs, signal }, phases)
@@ -154,7 +158,8 @@ export class QemuDriver implements VmDriver {
         await this.#endPoweredOff(instance, pid)
         return { kind: 'stopped' }
       }
-      if (vm.status === 'running' && vm.sshPort !== undefined) return { kind: 'running', endpoint: { host: '127.0.0.1', port: vm.sshPort }, ipAddress: GUEST_ADDRESS }
+      const endpoint = meta === undefined ? undefined : guestEndpoint(meta, vm.sshPort)
+      if (vm.status === 'running' && endpoint !== undefined) return { kind: 'running', endpoint, ipAddress: guestAddress(meta) }
       return { kind: 'other', detail: `qemu reports ${vm.status}` }
     } catch (error) {
       return { kind: 'other', detail: `qemu runs (pid ${pid}) but QMP does not answer: ${(error as Error).message}` }
@@ -172,7 +177,7 @@ export class QemuDriver implements VmDriver {
     const { accelerator } = await this.#accelerator()
     try {
       const booted = await timed(phases, 'launch', () => startQemu(dir, meta, { binary: this.#o.binary, accelerator, startTimeoutMs: QEMU_START_TIMEOUT_MS }, signal))
-      return { endpoint: booted.endpoint, ipAddress: GUEST_ADDRESS }
+      return { endpoint: booted.endpoint, ipAddress: guestAddress(meta) }
     } catch (error) {
       await terminate(await pidsIn(dir), 3000)
       throw error
@@ -183,6 +188,19 @@ export class QemuDriver implements VmDriver {
   async bootReport(instance: string): Promise<string> {
     if (!VmFolders.isValidName(instance)) return 'the serial console is empty'
     return consoleTail(this.#folders.dir(instance)).catch(() => 'the serial console cannot be read')
+  }
+
+  /** True once the guest printed its ready marker on the console in this boot (the log is fresh each boot). */
+  async guestBooted(instance: string): Promise<boolean> {
+    try {
+      const meta = await this.#folders.readMeta(instance)
+      if (meta?.readyMarker === undefined) return true
+      const dir = this.#folders.dir(instance)
+      await pollQemu(dir, { timeoutMs: QMP_TIMEOUT_MS })
+      return (await readFile(join(dir, VM_FILES.console), 'latin1')).includes(meta.readyMarker)
+    } catch {
+      return false
+    }
   }
 
   // Waits until the guest has powered off (QEMU exited, or paused in `shutdown` with `-no-shutdown`), draining

@@ -52,7 +52,11 @@ export async function readConsoleRing(qmp: QmpSession): Promise<Buffer | undefin
 export async function queryVm(socketPath: string, opts: QmpOptions, drainConsole = false): Promise<VmRuntime> {
   return withQmp(socketPath, opts, async (qmp) => {
     const status = statusOf(await qmp.execute('query-status'))
-    const usernet = await qmp.execute('human-monitor-command', { 'command-line': 'info usernet' })
+    // A VM on a TAP has no user-mode network: no forward to find.
+    const usernet = await qmp.execute('human-monitor-command', { 'command-line': 'info usernet' }).catch((error: unknown) => {
+      if (error instanceof QmpError && error.kind === 'command') return undefined
+      throw error
+    })
     const sshPort = typeof usernet === 'string' ? parseForwardedPort(usernet) : undefined
     return drainConsole ? { status, sshPort, console: await readConsoleRing(qmp) } : { status, sshPort }
   })

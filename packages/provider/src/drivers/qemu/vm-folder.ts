@@ -32,6 +32,10 @@ const VmMeta = z.strictObject({
     append: z.string().optional(),
   }),
   createdAt: z.string(),
+  /** The line cloud-init prints on the console when the guest has finished booting (absent: VMs launched before it). */
+  readyMarker: z.string().optional(),
+  /** The VM's place on the provider's isolated network (TAP, MAC, address); absent: user-mode networking. */
+  network: z.strictObject({ tap: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/), mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/), address: z.string() }).optional(),
 })
 
 export type VmMeta = z.infer<typeof VmMeta>

@@ -5,8 +5,10 @@
  *
  * @module
  */
+import dgram from 'node:dgram'
 import net from 'node:net'
 import type { BindFailure, HoldPortsFn } from '../../app/ports/port-check.js'
+import { PortBindError } from '../../app/ports/ssh-forwarder.js'
 
 const REASONS: Record<string, string> = {
   EADDRINUSE: 'in use by another process',
@@ -59,4 +61,25 @@ export const holdPorts: HoldPortsFn = async (host, ports) => {
     failed: outcomes.filter((o): o is BindFailure => !(o instanceof net.Server)),
     release: () => (released ??= Promise.all(servers.map(close)).then(() => undefined)),
   }
+}
+
+/**
+ * Holds a UDP port on `host` with a bound socket that reads and drops what
+ * arrives (nothing does while the kernel forwards the port). Rejects with a
+ * `PortBindError` when another process holds it.
+ */
+export function holdUdpPort(host: string, port: number): Promise<{ release(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: false })
+    socket.once('error', (error) => {
+      socket.close()
+      reject(new PortBindError(port, error))
+    })
+    socket.bind({ address: host, port, exclusive: true }, () => {
+      socket.removeAllListeners('error')
+      socket.on('error', () => undefined)
+      let released: Promise<void> | undefined
+      resolve({ release: () => (released ??= new Promise((done) => { socket.close(() => done()) })) })
+    })
+  })
 }

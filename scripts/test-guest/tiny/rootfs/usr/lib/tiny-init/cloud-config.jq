@@ -2,6 +2,7 @@
 # (fy-tool's output), as tab-separated lines for tiny-cloud-init:
 #   hostname|fqdn <value>
 #   disable_root|preserve_hostname true|false
+#   final_message <text>         (printed on the console when the boot is done)
 #   users                        (a users: key is present)
 #   user <name>|default          (one users: entry)
 #   key <user, or empty for the top-level keys> <ssh public key>
@@ -18,6 +19,7 @@ def users_list: if type == "string" then split(",") | map(gsub("^\\s+|\\s+$"; ""
 
 objects
 | ( ["hostname", "fqdn"][] as $k | select(.[$k] != null) | [$k, (.[$k] | tostring)] ),
+  ( select(.final_message | type == "string") | ["final_message", .final_message] ),
   ( ["disable_root", "preserve_hostname"][] as $k | select(has($k)) | [$k, (.[$k] | flag | tostring)] ),
   ( .ssh_authorized_keys | keys_list | ["key", "", .] ),
   ( select(has("users")) | ["users"],
