@@ -131,6 +131,14 @@ async function serviceAction(action: () => Promise<void>): Promise<void> {
   }
 }
 
+// Removes the provider's VM network from the host and says what went.
+async function uninstallNetwork(opts: { force?: boolean }): Promise<void> {
+  const { uninstallNetworkCommand } = await import('./cli/network-command.js')
+  const removed = await uninstallNetworkCommand(configFrom({}), { force: opts.force === true })
+  for (const line of removed) console.log(`removed ${line}`)
+  console.log('the VM network is uninstalled; the next start sets it up again')
+}
+
 // What a failed command prints: its message and code, never a stack (a defect says so and points at the log level).
 function report(error: unknown): void {
   const known = error instanceof CliError || error instanceof IdentityError || error instanceof ProviderError
@@ -172,5 +180,10 @@ program
   .option('--environment-file <path>', 'the settings file the service reads (default: GOLEM_PROVIDER_ENV_FILE, else ./.env if it exists, else /etc/golem-provider.env)')
   .action(command(installServiceAction))
 program.command('uninstall-service').description('Stop and disable the systemd unit and remove it. VMs keep running; the data dir is kept.').action(command(uninstallServiceAction))
+program
+  .command('uninstall-network')
+  .description('Remove the isolated VM network from this host: the nftables tables, TAP devices and bridge, and the host settings the provider changed. The provider must be stopped.')
+  .option('--force', 'also when VMs still use it (they lose their network)')
+  .action(command(uninstallNetwork))
 program.command('identity').description('Print the provider id: the address of the provider key (created on first use).').action(command(identity))
 await program.parseAsync()

@@ -10,13 +10,13 @@
  * the network leaves nothing at all.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import net from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { uninstallVmNetwork } from '../../src/app/isolated-network.js'
 import { planVmNetwork, type VmNetworkPlan } from '../../src/domain/vm-network.js'
 import { LinuxNetworkDevices } from '../../src/infra/network/linux-network-devices.js'
-import { api, bootRequest, startDaemon, type Daemon } from '../helpers/daemon.js'
+import { api, bootRequest, PROVIDER_BIN, startDaemon, type Daemon } from '../helpers/daemon.js'
 import { ip, Lab, netnsUnavailable } from '../helpers/netns.js'
 import { sshRun } from '../helpers/ssh.js'
 import { qemuWorld, reapProcessesUnder, type QemuWorld } from '../helpers/test-guest.js'
@@ -187,4 +187,28 @@ test('isolated VMs: only the internet is reachable from inside; renters log in t
   await lab.cleanup()
   const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
   assert.ok(!namespaces.includes(lab.suffix), `no namespace is left: ${namespaces}`)
+})
+
+test('golem-provider uninstall-network removes the bridge, table and settings the provider made, and refuses while the provider runs', { skip, timeout: 5 * 60_000 }, async (t) => {
+  const w = await qemuWorld(t, 'tiny-test')
+  const plan = planVmNetwork({ dataDir: w.dataDir, dns: [] })
+  const cli = (): Promise<{ code: number; out: string }> => new Promise((resolve) => {
+    execFile(process.execPath, [PROVIDER_BIN, 'uninstall-network'], { env: { ...process.env, ...w.env, GOLEM_PROVIDER_ENV_FILE: '/nonexistent' }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code ?? 1), out: `${stdout}${stderr}` })
+    })
+  })
+  const daemon = await startDaemon(t, { env: w.env, timeoutMs: 120_000 })
+  assert.ok(links().includes(plan.bridge), 'the provider made its bridge')
+  assert.ok(nftTables().includes(plan.table), 'and its table')
+  const refused = await cli()
+  assert.equal(refused.code, 1)
+  assert.match(refused.out, /the provider is running .*stop it first \[PROVIDER_RUNNING\]/)
+  assert.ok(links().includes(plan.bridge), 'a refusal changes nothing')
+  assert.equal(await daemon.stop(), 0)
+  assert.ok(nftTables().includes(plan.table), 'a stopped provider leaves its rules in force')
+  const done = await cli()
+  assert.equal(done.code, 0, done.out)
+  assert.match(done.out, new RegExp(`removed nftables tables inet ${plan.table} and bridge ${plan.table}\\nremoved bridge ${plan.bridge}`))
+  assert.equal(links().includes(plan.bridge), false, 'no bridge is left')
+  assert.ok(!nftTables().includes(plan.table), 'no table is left')
 })
