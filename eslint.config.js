@@ -40,14 +40,10 @@ export default tseslint.config(
   ]),
   // app/ depends on its own ports (app/ports/) and on the driver contract (drivers/driver.ts), never on an adapter;
   // adapters implement those ports, and compose.ts wires the concrete ones.
-  layer(['packages/provider/src/app/**/*.ts', 'packages/discovery/src/app/**/*.ts'], [
+  layer(['packages/provider/src/app/**/*.ts', 'packages/discovery/src/app/**/*.ts', 'packages/requestor/src/app/**/*.ts'], [
     { group: ['**/infra/**'], message: 'app/ never imports infra/ (not even types): declare the port in app/ports/ and let an adapter implement it' },
     { group: ['**/drivers/**', '!**/drivers/driver.js'], message: 'app/ uses backends only through the contract in drivers/driver.ts' },
     { group: ['**/http/**', 'fastify*', 'better-sqlite3'], message: 'app/ knows nothing of HTTP or storage engines' },
-  ]),
-  // The requestor's use cases still name its adapters' types (app/deps.ts); its ports follow with issue 17's rework.
-  layer(['packages/requestor/src/app/**/*.ts'], [
-    { group: ['**/infra/**'], allowTypeImports: true, message: 'app/ uses adapters through their types; compose.ts wires the concrete ones' },
   ]),
   layer(['packages/*/src/drivers/**/*.ts', 'packages/*/src/infra/**/*.ts'], [
     { group: ['**/app/**', '!**/app/ports', '!**/app/ports/**', '**/http/**'], message: 'drivers/ and infra/ are edges: they implement the ports in app/ports/ and never reach further into app/ or into http/' },

@@ -14,7 +14,7 @@ import { messageOf, RequestorError } from '../domain/errors.js'
 import type { PortAsk } from '../domain/ports.js'
 import type { Rental } from '../domain/rental.js'
 import { cleanText } from '../domain/terminal-text.js'
-import type { ProviderAccess, ProviderVm } from '../infra/provider-answers.js'
+import type { ProviderAccess, ProviderVm } from '../domain/provider-answers.js'
 import { checkedProviderId, clientFor, providerFromDiscovery, type Client } from './locate.js'
 import type { Notice, ProviderTarget, RequestorDeps } from './deps.js'
 

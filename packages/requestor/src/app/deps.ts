@@ -1,16 +1,16 @@
 /**
- * What the use cases need from the outside world, as types only;
- * `compose.ts` supplies the concrete parts (and tests may supply fakes).
+ * What the use cases need from the outside world, as the ports in `ports/`;
+ * `compose.ts` supplies the adapters of `infra/` (and tests may supply fakes).
  *
  * @module
  */
 import type { Signer } from 'ethers'
 import type { RequestorConfig } from '../config.js'
-import type { DiscoveryClient } from '../infra/discovery-client.js'
-import type { RenterIdentity } from '../infra/identity.js'
-import type { SshKey } from '../infra/keys.js'
-import type { ProviderClient } from '../infra/provider-client.js'
-import type { RentalStore } from '../infra/rental-store.js'
+import type { Discovery } from './ports/discovery.js'
+import type { ProviderApi } from './ports/provider-api.js'
+import type { Rentals } from './ports/rentals.js'
+import type { RenterIdentity } from './ports/renter-identity.js'
+import type { SshKey } from './ports/ssh.js'
 
 /** Where one provider is and who it is. */
 export interface ProviderTarget {
@@ -21,14 +21,14 @@ export interface ProviderTarget {
 /** The parts the use cases work with. */
 export interface RequestorDeps {
   readonly config: RequestorConfig
-  readonly store: Pick<RentalStore, 'list' | 'get' | 'insert' | 'update' | 'remove'>
-  readonly discovery: Pick<DiscoveryClient, 'list' | 'get'>
+  readonly store: Rentals
+  readonly discovery: Discovery
   /** The renter's identity, made on first use. */
   identity(): Promise<RenterIdentity>
   /** The renter's SSH key; made on first use only when `create` is true. */
   sshKey(create: boolean): Promise<SshKey>
   /** A client of one provider, signing as `signer`. */
-  provider(target: ProviderTarget, signer: Signer): Pick<ProviderClient, 'create' | 'list' | 'get' | 'access' | 'start' | 'stop' | 'delete' | 'addPorts' | 'removePort'>
+  provider(target: ProviderTarget, signer: Signer): ProviderApi
   /** The rental's own known_hosts file (its directory is made 0700). */
   knownHostsFile(name: string): Promise<string>
   /** Removes the rental's recorded host keys (after destroy). */

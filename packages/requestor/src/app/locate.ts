@@ -16,7 +16,7 @@ import { RequestorError } from '../domain/errors.js'
 import type { Rental } from '../domain/rental.js'
 import { nameProblem } from '../domain/resources.js'
 import { cleanText } from '../domain/terminal-text.js'
-import type { RenterIdentity } from '../infra/identity.js'
+import type { RenterIdentity } from './ports/renter-identity.js'
 import type { ProviderTarget, RequestorDeps } from './deps.js'
 
 /** A client of one provider, as the use cases get it. */

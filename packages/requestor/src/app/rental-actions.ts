@@ -9,8 +9,8 @@
 import { ALLOW_PRIVATE_HINT, connectProblem } from '../domain/endpoint.js'
 import { RequestorError } from '../domain/errors.js'
 import type { Rental } from '../domain/rental.js'
-import type { ProviderVm } from '../infra/provider-answers.js'
-import type { SshTarget } from '../infra/ssh.js'
+import type { ProviderVm } from '../domain/provider-answers.js'
+import type { SshTarget } from './ports/ssh.js'
 import type { RequestorDeps } from './deps.js'
 import { checkedName, checkedProviderId, clientFor, locate, providerFromDiscovery, type Located, type VmAddress } from './locate.js'
 

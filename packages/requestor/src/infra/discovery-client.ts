@@ -7,24 +7,13 @@
  * @module
  */
 import { ADVERTISEMENTS_PATH, AdvertisementFromAnyServer, advertisementPath } from '@golem-vm/protocol'
+import type { AdvertisementFilter, AdvertisementListing, Discovery } from '../app/ports/discovery.js'
 import { RequestorError } from '../domain/errors.js'
 import { parseJsonOrUndefined as parseJson } from '@golem-vm/common'
 import { httpRequest, TransportError, type HttpResponse } from '@golem-vm/common/http-request'
 
-/** Filters of a listing; each is passed to the service only when given. */
-export interface AdvertisementFilter {
-  readonly cpu?: number | undefined
-  readonly memory?: number | undefined
-  readonly storage?: number | undefined
-  readonly country?: string | undefined
-}
-
-/** A listing: the well-formed advertisements, how many elements were not, and whether pages were left unread. */
-export interface AdvertisementListing {
-  readonly advertisements: AdvertisementFromAnyServer[]
-  readonly malformed: number
-  readonly truncated: boolean
-}
+// The port's types, for callers of this adapter.
+export type { AdvertisementFilter, AdvertisementListing }
 
 /** Advertisements asked for per page (the service caps pages at MAX_PAGE_SIZE; the original ignores `limit`). */
 const PAGE_SIZE = 200
@@ -69,7 +58,7 @@ function serviceError(json: unknown): string {
 }
 
 /** Reads advertisements from one discovery service. */
-export class DiscoveryClient {
+export class DiscoveryClient implements Discovery {
   readonly #base: string
   readonly #timeoutMs: number
 

@@ -12,18 +12,12 @@ import { join } from 'node:path'
 import { Wallet } from 'ethers'
 import { RequestorError } from '../domain/errors.js'
 import { createFileOnce, ensurePrivateDir, readIfExists, tightenMode } from '@golem-vm/common'
+import type { RenterIdentity } from '../app/ports/renter-identity.js'
 
 /** Name of the identity file in the data dir. */
 export const IDENTITY_FILE = 'identity.json'
 
-/** The loaded identity. */
-export interface RenterIdentity {
-  readonly wallet: Wallet
-  /** EIP-55 address: the renter id providers record as the owner. */
-  readonly address: string
-  readonly file: string
-  readonly created: boolean
-}
+export type { RenterIdentity }
 
 function parseIdentity(path: string, text: string): Wallet {
   const json = parseJsonOrUndefined(text)

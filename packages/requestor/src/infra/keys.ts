@@ -11,18 +11,9 @@ import { join } from 'node:path'
 import { RequestorError } from '../domain/errors.js'
 import { createFileOnce, ensurePrivateDir, readIfExists, replaceFile, tightenMode } from '@golem-vm/common'
 import { fingerprint, generateEd25519KeyPair, publicKeyOfPrivate } from './openssh-key.js'
+import type { SshKey } from '../app/ports/ssh.js'
 
-/** The renter's SSH key as the CLI uses it. */
-export interface SshKey {
-  /** Absolute path of the private key, for `ssh -i`. */
-  readonly privateKeyPath: string
-  /** The public key line sent to providers (`ssh-ed25519 AAAA… golem-vm`). */
-  readonly publicKey: string
-  /** `SHA256:…`, as ssh-keygen -l prints it. */
-  readonly fingerprint: string
-  /** True when this call made the key. */
-  readonly created: boolean
-}
+export type { SshKey }
 
 /** Comment of the public key line, so the key is recognisable in a VM's authorized_keys. */
 export const KEY_COMMENT = 'golem-vm-requestor'

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { API_PREFIX, SIGNATURE_HEADERS, signRequest, type VmResources } from '@golem-vm/protocol'
+import { API_PREFIX, SIGNATURE_HEADERS, signRequest } from '@golem-vm/protocol'
 import type { Signer } from 'ethers'
 import type { z } from 'zod'
 import { RequestorError } from '../domain/errors.js'
@@ -17,21 +17,12 @@ import type { PortAsk } from '../domain/ports.js'
 import { cleanText } from '../domain/terminal-text.js'
 import { parseJsonOrUndefined as parseJson } from '@golem-vm/common'
 import { httpRequest, TransportError, type HttpResponse } from '@golem-vm/common/http-request'
-import { isOriginalNotFound, ProviderAccess, ProviderDeleted, ProviderVm } from './provider-answers.js'
+import type { CallOptions, CreateVmBody, ProviderApi, ProviderVmList } from '../app/ports/provider-api.js'
+import { isOriginalNotFound, ProviderAccess, ProviderDeleted, ProviderVm } from '../domain/provider-answers.js'
 import { errorFromResponse, transportError, type Operation } from './provider-errors.js'
 
 /** The most a provider's answer may be: far more than any real answer, far less than memory. */
 export const MAX_ANSWER_BYTES = 1024 * 1024
-
-/** What the renter sends to create a VM. */
-export interface CreateVmBody {
-  readonly name: string
-  readonly ssh_key: string
-  readonly resources: VmResources
-  readonly image?: string | undefined
-  /** Guest ports to map besides SSH; left out of the body when none (original providers know no ports). */
-  readonly ports?: readonly PortAsk[] | undefined
-}
 
 /** Where the provider is, who it is, who signs, and how long to wait. */
 export interface ProviderClientOptions {
@@ -45,11 +36,6 @@ export interface ProviderClientOptions {
   readonly timeoutMs?: number
   /** Create, start, stop and delete (the provider answers once the change is done). Default 15 min. */
   readonly longTimeoutMs?: number
-}
-
-/** Per-call options of the long operations. */
-export interface CallOptions {
-  readonly signal?: AbortSignal | undefined
 }
 
 const vmPath = (id: string, suffix = ''): string => `${API_PREFIX}/vms/${encodeURIComponent(id)}${suffix}`
@@ -67,14 +53,10 @@ const OPS = {
   removePort: { doing: 'removing port mappings', optional: true, changes: true },
 } as const satisfies Record<string, Operation>
 
-/** A provider's VM list: the well-formed entries, and how many were not. */
-export interface ProviderVmList {
-  readonly vms: ProviderVm[]
-  readonly malformed: number
-}
+export type { CallOptions, CreateVmBody, ProviderVmList }
 
 /** Talks to one provider on behalf of one renter. */
-export class ProviderClient {
+export class ProviderClient implements ProviderApi {
   readonly #o: Required<Omit<ProviderClientOptions, 'signer'>> & { signer: Signer }
 
   constructor(opts: ProviderClientOptions) {

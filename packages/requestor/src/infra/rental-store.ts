@@ -10,6 +10,7 @@ import { open, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RequestorError } from '../domain/errors.js'
+import type { Rentals } from '../app/ports/rentals.js'
 import { RentalFile, type Rental } from '../domain/rental.js'
 import { ensurePrivateDir, parseJsonOrUndefined, readIfExists, replaceFile } from '@golem-vm/common'
 
@@ -21,7 +22,7 @@ const LOCK_ATTEMPTS = 200
 const LOCK_RETRY_MS = 25
 
 /** Rentals on disk. Methods are safe to call from concurrent processes. */
-export class RentalStore {
+export class RentalStore implements Rentals {
   readonly #dir: string
   readonly #file: string
   readonly #lock: string

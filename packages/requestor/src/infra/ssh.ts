@@ -12,15 +12,9 @@
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { RequestorError } from '../domain/errors.js'
+import type { SshTarget } from '../app/ports/ssh.js'
 
-/** Where a rental's VM is reached and with which key. */
-export interface SshTarget {
-  readonly privateKeyPath: string
-  readonly knownHostsFile: string
-  readonly host: string
-  readonly port: number
-  readonly user: string
-}
+export type { SshTarget }
 
 // ssh expands %-tokens in -i and file options, and splits UserKnownHostsFile at whitespace unless quoted.
 const sshPath = (path: string): string => {

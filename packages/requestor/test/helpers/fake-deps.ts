@@ -14,7 +14,7 @@ import { Wallet } from 'ethers'
 import type { ProviderTarget, RequestorDeps } from '../../src/app/deps.js'
 import { compose } from '../../src/compose.js'
 import type { RequestorConfig } from '../../src/config.js'
-import type { ProviderAccess, ProviderVm } from '../../src/infra/provider-answers.js'
+import type { ProviderAccess, ProviderVm } from '../../src/domain/provider-answers.js'
 
 const PROVIDER_KEY = Wallet.createRandom().privateKey
 /** The fake provider's id. */

@@ -12,7 +12,7 @@
  */
 import { VmName, VmStatus } from '@golem-vm/protocol'
 import { z } from 'zod'
-import { cleanText } from '../domain/terminal-text.js'
+import { cleanText } from './terminal-text.js'
 
 /** A VM status: ours, or the original's `deleted` (a Multipass instance deleted but not purged). */
 export const ProviderVmStatus = z.union([VmStatus, z.literal('deleted')])
