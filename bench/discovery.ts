@@ -60,7 +60,7 @@ async function seed(store: AdvertisementStore): Promise<void> {
     const result = await store.upsert({
       providerId, ipAddress: `198.18.${(n >> 8) & 255}.${n & 255}`, country: COUNTRIES[n % COUNTRIES.length] ?? 'SE',
       resources: { cpu: 1 + (n % 16), memory: 1 + (n % 64), storage: 10 + (n % 990) }, providerName: `provider-${n}`, version: '0.2.0',
-      arch: 'x86_64', apiPort: 7466, sshPortsFree: 50, signed: true,
+      arch: 'x86_64', apiPort: 7466, sshPortsFree: 50, pricing: null, signed: true,
       proof: { path: ADVERTISEMENTS_PATH, body: '{}', timestamp: now, nonce: randomBytes(16).toString('hex'), signature: `0x${'1'.repeat(130)}` },
     }, { signed: true, signedAt: now - 60_000, nonce: '0'.repeat(16) }, now - (n % 200) * 1000)
     if (!result.ok) throw new Error(`seeding failed: ${result.refusal}`)

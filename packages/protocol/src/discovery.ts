@@ -9,6 +9,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { API_PREFIX } from './provider-api.js'
+import { OfferPricing } from './pricing.js'
 import { SIGNATURE_HEADERS, SIGNATURE_SCHEME, signRequest, type RequestSignature, type RequestSigner } from './signing.js'
 
 /** The audience every request to the discovery service is signed for. */
@@ -96,6 +97,7 @@ export const AdvertisementBody = z
       .meta({ description: 'CPU architecture of the VMs offered.' }),
     api_port: z.int().min(1).max(65_535).optional().meta({ description: 'Port of the provider API (the original always used 7466).' }),
     ssh_ports_free: z.int().min(0).max(65_535).optional().meta({ description: 'How many verified SSH ports are free.' }),
+    pricing: OfferPricing.optional().meta({ description: 'What renting costs (absent: free); renters pay through a payment stream.' }),
   })
   .meta({ id: 'AdvertisementBody' })
 export type AdvertisementBody = z.infer<typeof AdvertisementBody>
@@ -137,6 +139,7 @@ export const Advertisement = z
     arch: z.string().optional(),
     api_port: z.number().optional(),
     ssh_ports_free: z.number().optional(),
+    pricing: OfferPricing.optional(),
     signed: z.boolean().meta({ description: 'False for an unsigned post accepted in the transition mode.' }),
     proof: AdvertisementProof.optional().meta({ description: 'The signed post behind this advertisement (absent for unsigned posts): verify it yourself.' }),
   })

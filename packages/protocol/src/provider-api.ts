@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import { PortVerificationMode, PortVerificationReport } from './port-report.js'
 import { parseSshPublicKey } from './ssh-key.js'
+import { OfferPricing, StreamId, VmPayment } from './pricing.js'
 
 export const API_PREFIX = '/api/v1'
 export const DEFAULT_PROVIDER_PORT = 7466
@@ -124,6 +125,7 @@ export const CreateVmRequest = z
     image: ImageName.optional().meta({ description: 'Image from the provider catalogue; default "24.04" (Ubuntu 24.04).' }),
     ports: z.array(PortRequest).max(MAX_PORT_REQUESTS, `ports may list at most ${MAX_PORT_REQUESTS} mappings`).optional()
       .meta({ description: 'Guest ports to make reachable from outside, each on a public port the provider picks (besides SSH).' }),
+    stream_id: StreamId.optional().meta({ description: 'The payment stream that pays for this VM (required by a priced provider): opened by the signer to this provider, in its token, bound to this VM name, at its rate or more.' }),
   })
   .superRefine((body, ctx) => {
     const result = resolveResourceForms(body)
@@ -198,6 +200,7 @@ export const VmInfo = z.object({
   error_message: z.string().nullable(),
   image: z.string(),
   ports: z.array(PortMapping).optional().meta({ description: 'Mapped ports besides SSH (absent from providers that map none).' }),
+  payment: VmPayment.optional().meta({ description: 'How the VM is paid for (absent when it is free).' }),
 })
 export type VmInfo = z.infer<typeof VmInfo>
 
@@ -250,6 +253,7 @@ export const ProviderStatus = z.object({
     overcommitted_cpu: z.boolean(),
   }),
   vms: z.object({ count: z.number().int(), max: z.number().int(), can_create: z.number().int() }),
+  pricing: OfferPricing.nullable().optional().meta({ description: 'The prices renters pay (null: the provider is free).' }),
   ports: z.object({
     range: z.object({ start: z.number().int(), end: z.number().int() }),
     verification: PortVerificationMode,

@@ -11,7 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { PortVerificationMode, PortVerificationReport } from '@golem-vm/protocol'
+import { pricesOf, type OfferPricing, type PortVerificationMode, type PortVerificationReport } from '@golem-vm/protocol'
 import { Advertiser, advertisedArch } from './app/advertiser.js'
 import { PortVerificationError } from './app/port-verification-advice.js'
 import { PortVerifier } from './app/port-verification-verifier.js'
@@ -21,6 +21,11 @@ import { reconcile } from './app/reconciler.js'
 import { providerStatus } from './app/status.js'
 import { UndoStack } from './app/undo-stack.js'
 import { VmService } from './app/vm-service.js'
+import { Earnings } from './app/payments/earnings.js'
+import { checkPayment, type GateRequest, type ProviderPricing } from './app/payments/payment-gate.js'
+import { PaymentMonitor } from './app/payments/payment-monitor.js'
+import type { VmRecord } from './domain/vm.js'
+import { PaymentSetupError, type ConnectedPayments } from './infra/payments/chain-payments.js'
 import type { Config } from './config.js'
 import { composeVmNetworking, NetworkSetupError, vmNetworkStatus, VmIsolationError, type Forwarder, type VmNetworking } from './compose-network.js'
 import { freeCapacity, freePorts, offeredCapacity, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from './domain/capacity.js'
@@ -137,6 +142,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   })
   const policy = (): AdmissionPolicy => ({ totals: capacity.totals, maxVms: config.maxVms, minimums: config.minimums, usablePorts: verifier.usable() })
   const shutdown = new AbortController()
+  const payments = await startPayments(config, identity, acquired, log)
   const vms = new VmService({
     store, driver, proxy, forwarder: proxy, network: networking.network, portPolicy: () => config.ports, images, policy, defaultImage: config.defaultImage,
     sshReady: (endpoint, signal) => waitForSsh(endpoint, signal),
@@ -144,7 +150,16 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     logger: log.child({ part: 'vms' }),
     onCapacityChange: signalChange,
     shutdown: shutdown.signal,
+    ...(payments === undefined ? {} : {
+      checkPayment: async (req: GateRequest) => {
+        const accepted = await checkPayment(payments.pricing, payments.connected.chain, req, Math.floor(Date.now() / 1000))
+        if (accepted !== undefined) monitor?.monitor.remember(accepted.stream)
+        return accepted
+      },
+      checkStart: refuseUnpaidStart,
+    }),
   })
+  const monitor = payments === undefined ? undefined : watchPayments(config, payments, store, vms, log, acquired)
   const status = () => providerStatus({
     store, policy, capacity, version: VERSION, driver: driverInfo,
     providerId: () => identity.address,
@@ -152,11 +167,13 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     portReport: () => verifier.report() ?? null,
     portsChecking: () => verifier.checking(),
     vmNetwork: () => vmNetworkStatus(networking),
+    pricing: payments?.pricing.wire ?? null,
   })
   const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests, nonces: store.nonces(Date.now(), nonceNotKept(log)) })
   if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
   const app = await buildServer({ vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, auth,
     connections: { requestTimeoutMs: config.api.requestTimeoutMs, maxPerAddress: config.api.maxConnectionsPerAddress },
+    paymentOf: (vm) => monitor?.monitor.view(vm), earnings: monitor?.earnings, pricing: payments?.pricing.wire ?? null,
   })
   acquired.push('http server', () => app.close())
   const listening = await app.listen({ host: config.host, port: config.port })
@@ -166,7 +183,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   verifier.start({ intervalMs: config.portRecheckIntervalMs, apiPort })
   if (config.publicIp === 'auto') address.start(config.publicIpCheckIntervalMs)
   log.info({ address: listening, sshHost: address.current(), ports: verifier.usable().length }, 'provider accepting VM requests')
-  const advertiser = createAdvertiser(config, identity, store, policy, () => vms.portPolicy(), () => address.current(), apiPort, log)
+  const advertiser = createAdvertiser(config, identity, store, policy, () => vms.portPolicy(), () => address.current(), apiPort, log, payments?.pricing.wire)
   changed.addEventListener('change', () => advertiser.notify())
   advertiser.start()
   acquired.push('advertisement', () => advertiser.stop())
@@ -217,6 +234,7 @@ function asStartupError(error: unknown): unknown {
   if (error instanceof StoreUnusableError) return new StartupError('STORE_UNUSABLE', error.message, { cause: error })
   if (error instanceof VmIsolationError) return new StartupError(error.code, error.message, { cause: error })
   if (error instanceof NetworkSetupError) return new StartupError('VM_NETWORK_INVALID', error.message, { cause: error })
+  if (error instanceof PaymentSetupError) return new StartupError(error.code, error.message, { cause: error })
   return error
 }
 
@@ -296,11 +314,11 @@ function portVerifier(config: Config, store: SqliteVmStore, address: PublicAddre
 }
 
 // The advertiser reads the same ledger as admission and the status endpoint, and the one public address.
-function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, ports: () => PortMappingPolicy, ip: () => string, apiPort: number, log: Logger): Advertiser {
+function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, ports: () => PortMappingPolicy, ip: () => string, apiPort: number, log: Logger, pricing: OfferPricing | undefined): Advertiser {
   return new Advertiser({
     publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: new BackgroundSigner(identity.key) }),
     providerId: identity.address,
-    facts: () => ({ ip_address: ip(), country: config.country, provider_name: config.providerName, version: VERSION, arch: advertisedArch(process.arch), api_port: apiPort }),
+    facts: () => ({ ip_address: ip(), country: config.country, provider_name: config.providerName, version: VERSION, arch: advertisedArch(process.arch), api_port: apiPort, ...(pricing === undefined ? {} : { pricing }) }),
     freeCapacity: () => freeCapacity(policy().totals, store.snapshot().allocated),
     vmsThatFit: () => vmsThatFit(policy(), store.snapshot()),
     freeSshPorts: () => freePorts(policy(), store.snapshot().usedPorts).length,
@@ -309,6 +327,45 @@ function createAdvertiser(config: Config, identity: ProviderIdentity, store: Sql
     intervalMs: config.advertisementIntervalMs,
     logger: log.child({ part: 'advertiser' }),
   })
+}
+
+interface Payments {
+  readonly connected: ConnectedPayments
+  readonly pricing: ProviderPricing
+}
+
+// A priced provider connects to its payment chain at start (and refuses to start on a wrong contract, token or price).
+async function startPayments(config: Config, identity: ProviderIdentity, acquired: UndoStack, log: Logger): Promise<Payments | undefined> {
+  if (config.payments === null) {
+    log.info('no prices set (GOLEM_PROVIDER_PRICE_*): VMs are free')
+    return undefined
+  }
+  const { connectPayments } = await import('./infra/payments/chain-payments.js')
+  const connected = await connectPayments(config.payments, identity.key.privateKey)
+  acquired.push('payment chain', () => connected.close())
+  const wire = connected.pricing
+  return { connected, pricing: { wire, prices: pricesOf(wire), recipient: identity.address, minRunwaySeconds: config.payments.minRunwaySeconds } }
+}
+
+// The monitor holds every paid VM to its stream; earnings are withdrawn periodically.
+function watchPayments(config: Config, payments: Payments, store: SqliteVmStore, vms: VmService, log: Logger, acquired: UndoStack): { monitor: PaymentMonitor; earnings: Earnings } {
+  const cfg = config.payments
+  if (cfg === null) throw new Error('payments are off')
+  const { chain } = payments.connected
+  const monitor = new PaymentMonitor({ store, chain, vms, warningSeconds: cfg.warningSeconds, graceSeconds: cfg.graceSeconds, checkIntervalMs: cfg.checkIntervalMs, logger: log.child({ part: 'payments' }) })
+  monitor.start()
+  acquired.push('payment monitor', () => monitor.stop())
+  const earnings = new Earnings({ store, chain, logger: log.child({ part: 'earnings' }) })
+  earnings.startPeriodic(cfg.withdrawIntervalMs, payments.connected.withdrawThreshold)
+  acquired.push('periodic withdrawal', () => earnings.stop())
+  log.info({ pricing: payments.pricing.wire }, 'payments on: VMs are paid through streams')
+  return { monitor, earnings }
+}
+
+// A renter may not start a VM whose paid time ran out; a top-up starts it (the monitor).
+function refuseUnpaidStart(vm: VmRecord): void {
+  if (vm.payment?.expiredAt == null) return
+  throw new ProviderError('PAYMENT_EXPIRED', `the paid time of VM "${vm.id}" ran out at ${vm.payment.expiredAt.toISOString()}; top up stream ${vm.payment.streamId} and the provider starts the VM again`)
 }
 
 async function loadIdentity(config: Config, log: Logger): Promise<ProviderIdentity> {

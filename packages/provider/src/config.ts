@@ -120,8 +120,26 @@ export interface Config {
     readonly newConnectionsPerSecond: number
     readonly conntrackEntries: number
   }
+  /** Payments (null: VMs are free). Prices are decimal token units here; start-up turns them into base units with the token's decimals. */
+  readonly payments: PaymentConfig | null
   /** Things the operator should know: retired or unknown settings. */
   readonly warnings: readonly string[]
+}
+
+/** The payment settings, present when any price is set. */
+export interface PaymentConfig {
+  readonly rpcUrl: string
+  readonly contract: string
+  readonly token: string
+  /** Token units, decimal strings, exactly as configured ("0" for an unset price). */
+  readonly prices: { readonly cpu: string; readonly memory: string; readonly storage: string }
+  readonly minRunwaySeconds: number
+  readonly warningSeconds: number
+  readonly graceSeconds: number
+  readonly checkIntervalMs: number
+  readonly withdrawIntervalMs: number
+  /** Token units, decimal string. */
+  readonly withdrawThreshold: string
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] }
@@ -157,6 +175,31 @@ function gather(sources: ConfigSources): { raw: Record<string, string>; warnings
   return { raw, warnings }
 }
 
+const priced = (s: Settings): boolean => [s.PRICE_PER_CPU_HOUR, s.PRICE_PER_GB_MEMORY_HOUR, s.PRICE_PER_GB_STORAGE_HOUR].some((p) => p !== undefined)
+
+// With prices, the chain, the contract and the token must all be named.
+function paymentProblems(s: Settings): string[] {
+  if (!priced(s)) return []
+  const missing = (['PAYMENT_RPC_URL', 'PAYMENT_CONTRACT', 'PAYMENT_TOKEN'] as const).filter((k) => s[k] === undefined)
+  return missing.map((k) => `${ENV_PREFIX}${k} is required when a ${ENV_PREFIX}PRICE_* is set (payments are on)`)
+}
+
+function paymentConfig(s: Settings): PaymentConfig | null {
+  if (!priced(s) || s.PAYMENT_RPC_URL === undefined || s.PAYMENT_CONTRACT === undefined || s.PAYMENT_TOKEN === undefined) return null
+  return {
+    rpcUrl: s.PAYMENT_RPC_URL,
+    contract: s.PAYMENT_CONTRACT,
+    token: s.PAYMENT_TOKEN,
+    prices: { cpu: s.PRICE_PER_CPU_HOUR ?? '0', memory: s.PRICE_PER_GB_MEMORY_HOUR ?? '0', storage: s.PRICE_PER_GB_STORAGE_HOUR ?? '0' },
+    minRunwaySeconds: s.MIN_RUNWAY_SECONDS,
+    warningSeconds: s.PAYMENT_WARNING_SECONDS,
+    graceSeconds: s.PAYMENT_GRACE_SECONDS,
+    checkIntervalMs: s.PAYMENT_CHECK_INTERVAL * 1000,
+    withdrawIntervalMs: s.WITHDRAW_INTERVAL * 1000,
+    withdrawThreshold: s.WITHDRAW_THRESHOLD,
+  }
+}
+
 const resolveHome = (path: string, home: string) => (isAbsolute(path) ? path : join(home, path.replace(/^~\/?/, '')))
 
 /** Builds the configuration, or lists every problem with the setting's full name. */
@@ -170,7 +213,11 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   const problems: string[] = []
   if (s.PORT_RANGE_END < s.PORT_RANGE_START) problems.push(`${ENV_PREFIX}PORT_RANGE_END (${s.PORT_RANGE_END}) must not be below ${ENV_PREFIX}PORT_RANGE_START (${s.PORT_RANGE_START})`)
   if (s.PORT >= s.PORT_RANGE_START && s.PORT <= s.PORT_RANGE_END) problems.push(`${ENV_PREFIX}PORT (${s.PORT}) must lie outside the SSH port range`)
+  problems.push(...paymentProblems(s))
   if (problems.length > 0) return { ok: false, problems }
+  if (!priced(s) && (s.PAYMENT_RPC_URL !== undefined || s.PAYMENT_CONTRACT !== undefined || s.PAYMENT_TOKEN !== undefined)) {
+    warnings.push(`${ENV_PREFIX}PAYMENT_* is set but no ${ENV_PREFIX}PRICE_* is: VMs are free`)
+  }
   return { ok: true, config: toConfig(s, sources.env.HOME ?? homedir(), warnings) }
 }
 
@@ -241,6 +288,7 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
       newConnectionsPerSecond: s.VM_MAX_NEW_CONNECTIONS_PER_SECOND,
       conntrackEntries: s.VM_MAX_CONNTRACK_ENTRIES,
     },
+    payments: paymentConfig(s),
     warnings,
   })
 }

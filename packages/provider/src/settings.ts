@@ -26,6 +26,8 @@ const num = (min: number, max: number) =>
   z.string().trim().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number).pipe(z.number().min(min).max(max))
 const percent = num(1, 100)
 const text = z.string().trim().min(1)
+const tokenAmount = z.string().trim().regex(/^\d{1,60}(\.\d{1,60})?$/, 'must be a decimal amount in token units, such as 0.05')
+const ethAddress = z.string().trim().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address')
 const urlList = z
   .string()
   .trim()
@@ -126,6 +128,18 @@ export const SETTINGS = {
   VM_BLOCK_SMTP: setting(bool.default(true), 'drop mail (TCP port 25) from VMs to anywhere'),
   VM_MAX_NEW_CONNECTIONS_PER_SECOND: setting(int(1, 1_000_000).default(200), 'new connections one isolated VM may open per second (bursts up to twice as many)'),
   VM_MAX_CONNTRACK_ENTRIES: setting(int(1, 10_000_000).default(16_384), 'connection-tracking entries one isolated VM\'s own connections may hold at once, so one VM cannot fill the host\'s table'),
+  PRICE_PER_CPU_HOUR: setting(tokenAmount.optional(), 'what a renter pays per vCPU per hour, in token units (decimals allowed, exact); setting any price turns payments on, with the `PAYMENT_*` settings', { shownDefault: 'unset: VMs are free' }),
+  PRICE_PER_GB_MEMORY_HOUR: setting(tokenAmount.optional(), 'what a renter pays per GB of memory per hour, in token units', { shownDefault: 'unset: VMs are free' }),
+  PRICE_PER_GB_STORAGE_HOUR: setting(tokenAmount.optional(), 'what a renter pays per GB of storage per hour, in token units', { shownDefault: 'unset: VMs are free' }),
+  PAYMENT_RPC_URL: setting(z.url({ protocol: /^https?$/ }).optional(), 'JSON-RPC endpoint of the EVM chain the payment contract is on (its chain id is read from the node); required with prices'),
+  PAYMENT_CONTRACT: setting(ethAddress.optional(), 'address of the StreamPayments contract (its code must be this repository\'s build); required with prices'),
+  PAYMENT_TOKEN: setting(ethAddress.optional(), 'address of the ERC-20 token the provider is paid in; required with prices'),
+  MIN_RUNWAY_SECONDS: setting(int(1, 31_536_000).default(3600), 'a create\'s stream must pay for at least this long', { unit: 's' }),
+  PAYMENT_WARNING_SECONDS: setting(int(0, 31_536_000).default(900), 'below this much paid time left a VM\'s payment state is `low`, with a notice to top up', { unit: 's' }),
+  PAYMENT_GRACE_SECONDS: setting(int(0, 31_536_000).default(86_400), 'a VM whose paid time ran out is stopped (never deleted at once) and deleted this long after, unless its stream is topped up', { unit: 's' }),
+  PAYMENT_CHECK_INTERVAL: setting(int(1, 86_400).default(30), 'how often every paid VM\'s stream is read (also at each VM\'s warning, end and grace deadline); after a failed read it backs off up to 5 minutes', { unit: 's' }),
+  WITHDRAW_INTERVAL: setting(int(0, 31_536_000).default(3600), 'how often vested payments are withdrawn to the provider (0: only by `golem-provider earnings withdraw`)', { unit: 's' }),
+  WITHDRAW_THRESHOLD: setting(tokenAmount.default('0'), 'a periodic withdrawal happens only when more than this has vested unwithdrawn, in token units'),
   RATE_LIMIT_PER_MINUTE: setting(int(1, 1_000_000).default(300), 'requests per client per minute on the API'),
   REQUEST_TIMEOUT: setting(int(1, 3600).default(15), 'an API request (headers and body) must arrive within this, or it is answered 408 and its connection closed; headers alone within 5 s or this, whichever is shorter', { unit: 's' }),
   MAX_CONNECTIONS_PER_ADDRESS: setting(int(0, 1_000_000).default(64), 'most open API connections from one address (IPv6: one /64); more are closed at once (0: no limit)'),

@@ -6,7 +6,7 @@
  * @module
  */
 import { getAddress } from '@golem-vm/protocol/eth'
-import { SIGNATURE_SCHEME, type Advertisement, type AdvertisementBody } from '@golem-vm/protocol'
+import { SIGNATURE_SCHEME, type Advertisement, type AdvertisementBody, type OfferPricing } from '@golem-vm/protocol'
 
 /** The provider's signed post behind an advertisement, kept so that renters can verify it themselves. */
 export interface SignedPost {
@@ -32,6 +32,8 @@ export interface AdvertisementRecord {
   readonly arch: string | null
   readonly apiPort: number | null
   readonly sshPortsFree: number | null
+  /** What renting costs; null for a free provider. */
+  readonly pricing: OfferPricing | null
   /** False only for an unsigned post accepted in the transition mode. */
   readonly signed: boolean
   /** The signed post (null for an unsigned one). */
@@ -65,6 +67,7 @@ export function toAdvertisementInput(body: AdvertisementBody, providerId: string
     arch: body.arch ?? null,
     apiPort: body.api_port ?? null,
     sshPortsFree: body.ssh_ports_free ?? null,
+    pricing: body.pricing ?? null,
     signed: proof !== null,
     proof,
   }
@@ -90,6 +93,7 @@ export function toWire(record: AdvertisementRecord): Advertisement {
   if (record.arch !== null) wire.arch = record.arch
   if (record.apiPort !== null) wire.api_port = record.apiPort
   if (record.sshPortsFree !== null) wire.ssh_ports_free = record.sshPortsFree
+  if (record.pricing !== null) wire.pricing = record.pricing
   if (record.proof !== null) wire.proof = { scheme: SIGNATURE_SCHEME, ...record.proof }
   return wire
 }

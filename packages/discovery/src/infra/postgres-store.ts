@@ -23,6 +23,7 @@
 import pg from 'pg'
 import type { Logger } from 'pino'
 import { sourceKey } from '@golem-vm/common'
+import type { OfferPricing } from '@golem-vm/protocol'
 import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
 import { StoreUnavailableError } from '../domain/errors.js'
 import type { AdvertisementFilter } from '../domain/filter.js'
@@ -77,10 +78,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     );
     CREATE INDEX signers_age ON signers (last_signed_at);
   `,
+  // The offer's prices (NULL for a free provider).
+  'ALTER TABLE advertisements ADD COLUMN pricing json;',
 ]
 
 // bigint columns are read as float8: node-postgres returns int8 as text, and epoch milliseconds fit a double exactly.
-const COLUMNS = `provider_id, ip_address, country, resources, provider_name, version, arch, api_port, ssh_ports_free, signed,
+const COLUMNS = `provider_id, ip_address, country, resources, provider_name, version, arch, api_port, ssh_ports_free, pricing, signed,
   signed_path, signed_body, signed_at::float8 AS signed_at, signed_nonce, signature,
   created_at::float8 AS created_at, updated_at::float8 AS updated_at`
 
@@ -94,6 +97,7 @@ interface Row {
   arch: string | null
   api_port: number | null
   ssh_ports_free: number | null
+  pricing: OfferPricing | null
   signed: boolean
   signed_path: string | null
   signed_body: string | null
@@ -107,7 +111,7 @@ interface Row {
 const toRecord = (r: Row): AdvertisementRecord => ({
   providerId: r.provider_id, ipAddress: r.ip_address, country: r.country, resources: r.resources,
   providerName: r.provider_name, version: r.version, arch: r.arch, apiPort: r.api_port, sshPortsFree: r.ssh_ports_free,
-  signed: r.signed,
+  pricing: r.pricing, signed: r.signed,
   proof: r.signature === null ? null : { path: r.signed_path ?? '', body: r.signed_body ?? '', timestamp: r.signed_at ?? 0, nonce: r.signed_nonce ?? '', signature: r.signature },
   createdAt: r.created_at, updatedAt: r.updated_at,
 })
@@ -115,14 +119,15 @@ const toRecord = (r: Row): AdvertisementRecord => ({
 const UPSERT = `
   INSERT INTO advertisements (provider_id, ip_address, address_key, country, cpu, memory, storage, resources, provider_name, version,
                               arch, api_port, ssh_ports_free, signed, signed_path, signed_body, signed_at, signed_nonce, signature,
-                              created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
+                              created_at, updated_at, pricing)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $22)
   ON CONFLICT (provider_id) DO UPDATE SET
     ip_address = excluded.ip_address, address_key = excluded.address_key, country = excluded.country, cpu = excluded.cpu,
     memory = excluded.memory, storage = excluded.storage, resources = excluded.resources, provider_name = excluded.provider_name,
     version = excluded.version, arch = excluded.arch, api_port = excluded.api_port, ssh_ports_free = excluded.ssh_ports_free,
     signed = excluded.signed, signed_path = excluded.signed_path, signed_body = excluded.signed_body,
     signed_at = excluded.signed_at, signed_nonce = excluded.signed_nonce, signature = excluded.signature,
+    pricing = excluded.pricing,
     created_at = CASE WHEN advertisements.updated_at >= $21 THEN advertisements.created_at ELSE excluded.created_at END,
     updated_at = GREATEST(excluded.updated_at,
                           CASE WHEN advertisements.updated_at >= $21 THEN advertisements.created_at ELSE excluded.created_at END)
@@ -354,7 +359,7 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
         input.providerId, input.ipAddress, key, input.country, input.resources.cpu, input.resources.memory, input.resources.storage,
         JSON.stringify(input.resources), input.providerName, input.version, input.arch, input.apiPort, input.sshPortsFree, input.signed,
         input.proof?.path ?? null, input.proof?.body ?? null, input.proof?.timestamp ?? null, input.proof?.nonce ?? null,
-        input.proof?.signature ?? null, now, freshSince,
+        input.proof?.signature ?? null, now, freshSince, input.pricing === null ? null : JSON.stringify(input.pricing),
       ])).rows[0]
       if (row === undefined) throw new Error('the upserted advertisement was not returned')
       return { ok: true, record: toRecord(row) }

@@ -61,6 +61,8 @@ const MIGRATIONS: readonly string[] = [
     CREATE INDEX advertisements_order ON advertisements (created_at, provider_id);
     CREATE INDEX signed_providers_age ON signed_providers (last_signed_at);
   `,
+  // The offer's prices (JSON; NULL for a free provider).
+  'ALTER TABLE advertisements ADD COLUMN pricing TEXT;',
 ]
 
 // SQLite renders each row as one JSON record: reading one text column per row and JSON.parse is several
@@ -68,6 +70,7 @@ const MIGRATIONS: readonly string[] = [
 const RECORD = `json_object(
   'providerId', provider_id, 'ipAddress', ip_address, 'country', country, 'resources', json(resources),
   'providerName', provider_name, 'version', version, 'arch', arch, 'apiPort', api_port, 'sshPortsFree', ssh_ports_free,
+  'pricing', json(pricing),
   'signed', json(CASE signed WHEN 1 THEN 'true' ELSE 'false' END),
   'proof', CASE WHEN signature IS NULL THEN json('null') ELSE json_object(
     'path', signed_path, 'body', signed_body, 'timestamp', signed_at, 'nonce', signed_nonce, 'signature', signature) END,
@@ -78,16 +81,16 @@ const toRecord = (json: string): AdvertisementRecord => JSON.parse(json) as Adve
 const UPSERT = `
   INSERT INTO advertisements (provider_id, ip_address, address_key, country, cpu, memory, storage, resources, provider_name, version,
                               arch, api_port, ssh_ports_free, signed, signed_path, signed_body, signed_at, signed_nonce, signature,
-                              created_at, updated_at)
+                              pricing, created_at, updated_at)
   VALUES (@providerId, @ipAddress, @addressKey, @country, @cpu, @memory, @storage, @resources, @providerName, @version,
-          @arch, @apiPort, @sshPortsFree, @signed, @signedPath, @signedBody, @signedAt, @signedNonce, @signature, @now, @now)
+          @arch, @apiPort, @sshPortsFree, @signed, @signedPath, @signedBody, @signedAt, @signedNonce, @signature, @pricing, @now, @now)
   ON CONFLICT (provider_id) DO UPDATE SET
     ip_address = excluded.ip_address, address_key = excluded.address_key, country = excluded.country, cpu = excluded.cpu,
     memory = excluded.memory, storage = excluded.storage, resources = excluded.resources, provider_name = excluded.provider_name,
     version = excluded.version, arch = excluded.arch, api_port = excluded.api_port,
     ssh_ports_free = excluded.ssh_ports_free, signed = excluded.signed, signed_path = excluded.signed_path,
     signed_body = excluded.signed_body, signed_at = excluded.signed_at, signed_nonce = excluded.signed_nonce,
-    signature = excluded.signature,
+    signature = excluded.signature, pricing = excluded.pricing,
     created_at = CASE WHEN advertisements.updated_at >= @freshSince THEN advertisements.created_at ELSE excluded.created_at END,
     updated_at = max(excluded.updated_at,
                      CASE WHEN advertisements.updated_at >= @freshSince THEN advertisements.created_at ELSE excluded.created_at END)
@@ -178,6 +181,7 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
         signedAt: input.proof?.timestamp ?? null,
         signedNonce: input.proof?.nonce ?? null,
         signature: input.proof?.signature ?? null,
+        pricing: input.pricing === null ? null : JSON.stringify(input.pricing),
         proof: undefined,
         now,
         freshSince,

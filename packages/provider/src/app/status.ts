@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PortVerificationReport, ProviderStatus } from '@golem-vm/protocol'
+import type { OfferPricing, PortVerificationReport, ProviderStatus } from '@golem-vm/protocol'
 import { freeCapacity, freePorts, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from '../domain/capacity.js'
 import type { DriverInfo } from '../drivers/driver.js'
 import type { VmStore } from './ports/vm-store.js'
@@ -24,6 +24,8 @@ export interface StatusDeps {
   readonly portsChecking: () => boolean
   /** Whether VMs are isolated from the host, and how (or why not). */
   readonly vmNetwork?: () => { readonly isolated: boolean; readonly detail: string }
+  /** The prices renters pay; null when the provider is free. */
+  readonly pricing?: OfferPricing | null
 }
 
 // The public status names programs, never where things live on the host: an absolute path becomes its last part.
@@ -45,6 +47,7 @@ export function providerStatus(d: StatusDeps): ProviderStatus {
       overcommitted_cpu: d.capacity.overcommittedCpu,
     },
     vms: { count: snap.vmCount, max: policy.maxVms, can_create: vmsThatFit(policy, snap) },
+    pricing: d.pricing ?? null,
     ports: {
       range: { ...d.portRange },
       verification: d.portReport()?.mode ?? 'verified',

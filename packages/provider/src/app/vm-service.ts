@@ -21,6 +21,7 @@ import { PortForwarding, runningOf } from './port-forwarding.js'
 import type { PortForwarder } from './ports/port-forwarder.js'
 import { PortBindError, type SshForwarder } from './ports/ssh-forwarder.js'
 import type { SshReadiness } from './ports/ssh-readiness.js'
+import type { AcceptedStream, GateRequest } from './payments/payment-gate.js'
 import type { VmPatch, VmStore } from './ports/vm-store.js'
 import { bootFailure } from './boot-watch.js'
 import { UndoStack } from './undo-stack.js'
@@ -45,6 +46,10 @@ export interface CreateVmCommand {
   readonly ports: readonly GuestPort[]
   /** The name space the VM's name is unique in (`ownerScope` of the caller). */
   readonly scope: string
+  /** True when the operator asks (admin token). */
+  readonly byOperator?: boolean
+  /** The payment stream named by the request (a priced provider requires one). */
+  readonly streamId?: string | undefined
 }
 
 export interface VmTimeouts {
@@ -88,6 +93,10 @@ export interface VmServiceDeps {
   readonly onCapacityChange: () => void
   /** Aborted when the provider shuts down. */
   readonly shutdown: AbortSignal
+  /** The payment gate (payment-gate.ts): runs before anything is reserved; absent on a free provider. */
+  readonly checkPayment?: (req: GateRequest) => Promise<AcceptedStream | undefined>
+  /** Refuses a renter's start of a VM whose paid time ran out (PAYMENT_EXPIRED). */
+  readonly checkStart?: (vm: VmRecord) => void
   readonly now?: () => Date
 }
 
@@ -112,20 +121,23 @@ export class VmService {
     const { store, driver, logger } = this.#d
     const { resources, owner } = cmd
     const image = this.#d.images.resolve(cmd.image ?? this.#d.defaultImage, driver.name)
+    // Before anything is reserved or launched: a refused payment leaves nothing behind.
+    const paid = await this.#d.checkPayment?.({ vmId: cmd.name, resources, streamId: cmd.streamId, payer: owner, byOperator: cmd.byOperator === true })
+    const payment = paid === undefined ? undefined : { streamId: paid.streamId, ratePerSecond: paid.ratePerSecond }
     const createdAt = this.#now()
     // The name is unique per owner, the instance inside the provider. Nothing awaits between this
     // look-up and the reservation, and the store has no other writer, so the chosen name stays free.
     const instance = this.#freeInstanceName(cmd.name, createdAt)
     checkPortRequests(cmd.ports, [], this.portPolicy())
     const vm = store.reserve(
-      { id: instance, name: cmd.name, scope: cmd.scope, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt },
+      { id: instance, name: cmd.name, scope: cmd.scope, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt, payment },
       (snapshot) => admit(resources, snapshot, this.#d.policy(), cmd.ports),
     )
     const log = logger.child({ vm: vm.id, name: vm.name, instance })
-    log.info({ resources, image: image.name, sshPort: vm.sshPort, ports: vm.ports, owner }, 'vm reserved')
+    log.info({ resources, image: image.name, sshPort: vm.sshPort, ports: vm.ports, owner, stream: payment?.streamId }, 'vm reserved')
     this.#d.onCapacityChange()
     const undo = new UndoStack(log)
-    undo.push('reservation', (failures) => this.#releaseOrKeep(vm.id, failures))
+    undo.push('reservation', (failures) => this.#releaseOrKeep(vm.id, failures, payment?.streamId))
     const signal = this.#deadline(this.#d.timeouts.createMs)
     const phases: Record<string, number> = {}
     try {
@@ -191,6 +203,10 @@ export class VmService {
 
   /** Boots a stopped VM; starting a running VM returns it unchanged. */
   async start(id: string, caller: Caller): Promise<VmRecord> {
+    if (caller.kind === 'renter') {
+      const current = this.get(id, caller)
+      if (current.status !== 'running') this.#d.checkStart?.(current)
+    }
     const vm = this.#begin(id, caller, ['stopped', 'error'], 'starting', 'running')
     if (vm.status === 'running') return vm
     return this.#finish(vm, 'start', this.#d.timeouts.startMs, async (signal) => {
@@ -306,9 +322,10 @@ export class VmService {
 
   // Releases the reservation, unless an earlier undo step failed: then the
   // instance may still hold host resources, so the record stays, marked error.
-  #releaseOrKeep(id: string, failures: number): void {
+  #releaseOrKeep(id: string, failures: number, streamId: string | undefined): void {
     if (failures === 0) {
       this.#d.store.remove(id)
+      if (streamId !== undefined) this.#d.store.releaseStream(streamId) // the renter may retry with it
     } else {
       this.#d.store.update(id, { status: 'error', errorMessage: 'create failed and its backend instance could not be removed; delete the VM to retry' })
     }

@@ -45,8 +45,22 @@ export interface VmRecord {
   /** Its TAP, MAC and address on the provider's isolated network; null when VMs are not isolated (or the backend owns the network). */
   readonly attachment: VmAttachment | null
   readonly errorMessage: string | null
+  /** How the VM is paid for; null for a free VM. */
+  readonly payment: VmPaymentRecord | null
   readonly createdAt: Date
   readonly updatedAt: Date
+}
+
+/** A paid VM's stream and what the payment monitor decided about it (kept across restarts). */
+export interface VmPaymentRecord {
+  /** The stream's id on the payment contract, as a decimal string. */
+  readonly streamId: string
+  /** The rate the stream carried when the VM was created (base units per second). */
+  readonly ratePerSecond: bigint
+  /** When its paid time ran out (the stream's paid-until), while it is not topped up; null while paid. */
+  readonly expiredAt: Date | null
+  /** True when the monitor stopped the VM for lack of payment (a top-up starts it again). */
+  readonly stoppedForPayment: boolean
 }
 
 /** Statuses during which another operation on the same VM must wait. */

@@ -27,5 +27,7 @@ export function toCreateVmCommand(body: CreateVmRequest, caller: Caller): Create
     owner: caller.kind === 'renter' ? caller.address : null,
     ports: (body.ports ?? []).map(({ guest, protocol }) => ({ guest, protocol })),
     scope: ownerScope(caller),
+    byOperator: caller.kind === 'operator',
+    streamId: body.stream_id,
   }
 }

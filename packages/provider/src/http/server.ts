@@ -10,7 +10,10 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
-import { API_PREFIX, type ProviderStatus } from '@golem-vm/protocol'
+import { API_PREFIX, type ProviderStatus, type OfferPricing, type VmPayment } from '@golem-vm/protocol'
+import type { Earnings } from '../app/payments/earnings.js'
+import type { VmRecord } from '../domain/vm.js'
+import { earningsRoutes } from './routes/earnings.js'
 import type { Caller, VmService } from '../app/vm-service.js'
 import { acceptRawJson } from '@golem-vm/common/raw-json-body'
 import { limitedServerFactory, sampledRefusalLog, type ConnectionLimits } from '@golem-vm/common/http-server-limits'
@@ -29,6 +32,11 @@ export interface ServerDeps {
   readonly rateLimitPerMinute: number
   /** Identifies the caller of a VM route, or throws UNAUTHORIZED (see auth.ts). */
   readonly auth: Authenticator
+  /** A paid VM's payment state, for its info (absent on a free provider). */
+  readonly paymentOf?: (vm: VmRecord) => VmPayment | undefined
+  /** The operator's earnings (absent on a free provider). */
+  readonly earnings?: Earnings
+  readonly pricing?: OfferPricing | null
   /** Request deadlines and connections per address; none when absent (in-process tests). */
   readonly connections?: ConnectionLimits
 }
@@ -89,7 +97,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   const typed = app.withTypeProvider<ZodTypeProvider>()
   await typed.register(healthRoutes())
-  await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, auth: deps.auth }), { prefix: API_PREFIX })
+  await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, auth: deps.auth, paymentOf: deps.paymentOf }), { prefix: API_PREFIX })
+  await typed.register(earningsRoutes({ earnings: deps.earnings, pricing: deps.pricing ?? null, authenticate: (req) => deps.auth.authenticate(req) }), { prefix: API_PREFIX })
   await typed.register(statusRoutes(deps.status), { prefix: API_PREFIX })
   return app
 }

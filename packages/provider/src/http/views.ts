@@ -3,14 +3,15 @@
  *
  * @module
  */
-import type { PortMapping, VmAccessInfo, VmInfo } from '@golem-vm/protocol'
+import type { PortMapping, VmAccessInfo, VmInfo, VmPayment } from '@golem-vm/protocol'
 import type { VmRecord } from '../domain/vm.js'
 
 /** The VM's mappings as renters connect to them: the provider's public address and each public port. */
 export const toPortMappings = (vm: VmRecord, host: string): PortMapping[] =>
   vm.ports.map((p) => ({ guest: p.guest, protocol: p.protocol, public_port: p.publicPort, host }))
 
-export const toVmInfo = (vm: VmRecord, host: string): VmInfo => ({
+/** The VM as the API shows it; `payment` for a paid VM (from the payment monitor). */
+export const toVmInfo = (vm: VmRecord, host: string, payment?: VmPayment): VmInfo => ({
   id: vm.name,
   name: vm.name,
   status: vm.status,
@@ -22,6 +23,7 @@ export const toVmInfo = (vm: VmRecord, host: string): VmInfo => ({
   error_message: vm.errorMessage,
   image: vm.image,
   ports: toPortMappings(vm, host),
+  ...(payment === undefined ? {} : { payment }),
 })
 
 export const toAccessInfo = (vm: VmRecord, sshHost: string): VmAccessInfo => ({

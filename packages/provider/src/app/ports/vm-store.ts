@@ -11,13 +11,26 @@ import type { PortMapping } from '../../domain/port-mappings.js'
 import type { SshEndpoint, VmRecord } from '../../domain/vm.js'
 import type { VmAttachment } from '../../domain/vm-network.js'
 
-export type NewVm = Omit<VmRecord, 'sshPort' | 'ports' | 'status' | 'endpoint' | 'ipAddress' | 'attachment' | 'errorMessage' | 'updatedAt'>
+export type NewVm = Omit<VmRecord, 'sshPort' | 'ports' | 'status' | 'endpoint' | 'ipAddress' | 'attachment' | 'errorMessage' | 'updatedAt' | 'payment'> & {
+  /** The stream that pays for a paid VM; claimed in the same transaction as the reservation. */
+  readonly payment?: { readonly streamId: string; readonly ratePerSecond: bigint } | undefined
+}
 
 export interface VmPatch {
   readonly status?: VmStatus
   readonly endpoint?: SshEndpoint | null
   readonly ipAddress?: string | null
   readonly errorMessage?: string | null
+  /** A paid VM's payment decisions (ignored for a free VM). */
+  readonly paymentExpiredAt?: Date | null
+  readonly stoppedForPayment?: boolean
+}
+
+/** A stream a VM was ever created with: never accepted again, also after the VM is gone. */
+export interface UsedStream {
+  readonly streamId: string
+  readonly vmId: string
+  readonly usedAt: Date
 }
 
 export interface VmStore {
@@ -25,7 +38,9 @@ export interface VmStore {
    * Inserts the record in status `creating` with the ports `decide` picks, in
    * one transaction with the ledger read that `decide` sees: two concurrent
    * reservations can never both fit into the same free capacity or port.
-   * Throws VM_NAME_TAKEN if the scope has a VM of that name, or whatever `decide` throws.
+   * Throws VM_NAME_TAKEN if the scope has a VM of that name, PAYMENT_STREAM_USED if the VM's
+   * stream was ever claimed before, or whatever `decide` throws. A paid VM's
+   * stream is claimed for good in the same transaction.
    */
   reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => PortAllocation): VmRecord
   /**
@@ -56,8 +71,12 @@ export interface VmStore {
    * undefined if the VM is gone; throws if `allocate` finds none.
    */
   assignAttachment(id: string, allocate: (taken: readonly VmAttachment[]) => VmAttachment | undefined): VmRecord | undefined
-  /** Deletes the record, releasing its resources and port. */
+  /** Deletes the record, releasing its resources and port (a paid VM's stream stays claimed). */
   remove(id: string): void
+  /** Gives a stream back: only for a create that was undone, so the renter may retry with it. */
+  releaseStream(streamId: string): void
+  /** Every stream ever claimed, oldest first. */
+  usedStreams(): UsedStream[]
   snapshot(): LedgerSnapshot
   close(): void
 }

@@ -7,17 +7,20 @@
 import { z } from 'zod'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { AddPortsRequest, CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo, VmPortParams } from '@golem-vm/protocol'
+import { AddPortsRequest, CreateVmRequest, ErrorBody, VmAccessInfo, VmIdParams, VmInfo, VmPortParams, type VmPayment } from '@golem-vm/protocol'
+import type { VmRecord } from '../../domain/vm.js'
 import type { Caller, VmService } from '../../app/vm-service.js'
 import type { Authenticator } from '../auth.js'
 import { toCreateVmCommand } from '../create-vm-command.js'
-import { toAccessInfo, toVmInfo } from '../views.js'
+import { toAccessInfo, toVmInfo as vmView } from '../views.js'
 
 export interface VmRoutesDeps {
   readonly vms: VmService
   /** The address renters connect to. */
   readonly sshHost: () => string
   readonly auth: Authenticator
+  /** A paid VM's payment state (undefined for a free VM, or a free provider). */
+  readonly paymentOf?: (vm: VmRecord) => VmPayment | undefined
 }
 
 // Set by the preValidation hook below; a handler without it is a wiring defect, never anonymous access.
@@ -35,10 +38,11 @@ const SignedHeaders = z.looseObject({
   authorization: z.string().optional().meta({ description: 'Bearer <admin token> for the operator (the data dir\'s admin-token file).' }),
 })
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody, 507: ErrorBody }
+const errors = { 400: ErrorBody, 401: ErrorBody, 402: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody, 507: ErrorBody }
 const Deleted = z.object({ vm_id: z.string(), status: z.literal('deleted') })
 
-export const vmRoutes = ({ vms, sshHost, auth }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {
+export const vmRoutes = ({ vms, sshHost, auth, paymentOf }: VmRoutesDeps): FastifyPluginAsyncZod => async (app) => {
+  const toVmInfo = (vm: VmRecord, host: string): VmInfo => vmView(vm, host, paymentOf?.(vm))
   // What the headers alone refuse is refused before the body is read; the connection is then closed, its body unread.
   app.addHook('onRequest', async (req, reply) => {
     try {

@@ -21,7 +21,7 @@ import type { VmRecord } from '../../domain/vm.js'
 import type { PortMapping } from '../../domain/port-mappings.js'
 import type { VmAttachment } from '../../domain/vm-network.js'
 import { NONCES_MIGRATION, SqliteNonceRegistry } from './sqlite-nonce-registry.js'
-import type { NewVm, VmPatch, VmStore } from '../../app/ports/vm-store.js'
+import type { NewVm, UsedStream, VmPatch, VmStore } from '../../app/ports/vm-store.js'
 
 /** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
 const MIGRATIONS: readonly string[] = [
@@ -81,6 +81,19 @@ const MIGRATIONS: readonly string[] = [
     UPDATE vms SET name = id, scope = COALESCE(owner, 'unsigned');
     CREATE UNIQUE INDEX vms_scope_name ON vms (scope, name);
   `,
+  // Payments: a paid VM's stream and the monitor's decisions; every stream ever used, so none pays for two VMs.
+  `
+    ALTER TABLE vms ADD COLUMN stream_id TEXT;
+    ALTER TABLE vms ADD COLUMN stream_rate TEXT;
+    ALTER TABLE vms ADD COLUMN payment_expired_at TEXT;
+    ALTER TABLE vms ADD COLUMN stopped_for_payment INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX vms_stream ON vms (stream_id);
+    CREATE TABLE used_streams (
+      stream_id TEXT PRIMARY KEY,
+      vm_id     TEXT NOT NULL,
+      used_at   TEXT NOT NULL
+    );
+  `,
 ]
 
 interface PortRow {
@@ -111,6 +124,10 @@ interface Row {
   net_mac: string | null
   net_address: string | null
   error_message: string | null
+  stream_id: string | null
+  stream_rate: string | null
+  payment_expired_at: string | null
+  stopped_for_payment: number
   created_at: string
   updated_at: string
 }
@@ -134,6 +151,12 @@ const toRecord = (r: Row, ports: readonly PortRow[]): VmRecord => ({
   ipAddress: r.ip_address,
   attachment: r.net_tap === null || r.net_mac === null || r.net_address === null ? null : { tap: r.net_tap, mac: r.net_mac, address: r.net_address },
   errorMessage: r.error_message,
+  payment: r.stream_id === null ? null : {
+    streamId: r.stream_id,
+    ratePerSecond: BigInt(r.stream_rate ?? '0'),
+    expiredAt: r.payment_expired_at === null ? null : new Date(r.payment_expired_at),
+    stoppedForPayment: r.stopped_for_payment === 1,
+  },
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
 })
@@ -239,9 +262,13 @@ export class SqliteVmStore implements VmStore {
       remove: this.#db.prepare<[string]>('DELETE FROM vms WHERE id = ?'),
       attach: this.#db.prepare<[string, string, string, string, string]>('UPDATE vms SET net_tap = ?, net_mac = ?, net_address = ?, updated_at = ? WHERE id = ?'),
       insert: this.#db.prepare(
-        `INSERT INTO vms (id, name, scope, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, created_at, updated_at)
-         VALUES (@id, @name, @scope, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @createdAt, @createdAt)`,
+        `INSERT INTO vms (id, name, scope, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, stream_id, stream_rate, created_at, updated_at)
+         VALUES (@id, @name, @scope, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @streamId, @streamRate, @createdAt, @createdAt)`,
       ),
+      streamUsed: this.#db.prepare<[string], string>('SELECT vm_id FROM used_streams WHERE stream_id = ?').pluck(),
+      claimStream: this.#db.prepare<[string, string, string]>('INSERT INTO used_streams (stream_id, vm_id, used_at) VALUES (?, ?, ?)'),
+      releaseStream: this.#db.prepare<[string]>('DELETE FROM used_streams WHERE stream_id = ?'),
+      usedStreams: this.#db.prepare<[], { stream_id: string; vm_id: string; used_at: string }>('SELECT stream_id, vm_id, used_at FROM used_streams ORDER BY used_at, stream_id'),
     }
   }
 
@@ -290,6 +317,11 @@ export class SqliteVmStore implements VmStore {
 
   reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => PortAllocation): VmRecord {
     return this.#write(() => this.#db.transaction(() => {
+      const streamId = vm.payment?.streamId ?? null
+      const usedBy = streamId === null ? undefined : this.#stmt.streamUsed.get(streamId)
+      if (streamId !== null && usedBy !== undefined) {
+        throw new ProviderError('PAYMENT_STREAM_USED', `stream ${streamId} already paid for a VM on this provider (${usedBy}); a stream pays for one VM only: open a new one`)
+      }
       if (this.#stmt.named.get(vm.scope, vm.name) !== undefined) {
         throw new ProviderError('VM_NAME_TAKEN', `you have a VM named "${vm.name}" on this provider already; choose another name`)
       }
@@ -299,8 +331,10 @@ export class SqliteVmStore implements VmStore {
       this.#stmt.insert.run({
         id: vm.id, name: vm.name, scope: vm.scope, instance: vm.instance, owner: vm.owner, cpu, memory, storage, image: vm.image,
         sshUser: vm.sshUser, sshKey: vm.sshKey, sshPort, createdAt: vm.createdAt.toISOString(),
+        streamId, streamRate: vm.payment?.ratePerSecond.toString() ?? null,
       })
       this.#insertPorts(vm.id, ports)
+      if (streamId !== null) this.#stmt.claimStream.run(streamId, vm.id, vm.createdAt.toISOString())
       const record = this.#one(vm.id)
       if (record === undefined) throw new Error('inserted VM record is missing')
       return record
@@ -348,6 +382,8 @@ export class SqliteVmStore implements VmStore {
     }
     if (patch.ipAddress !== undefined) { sets.push('ip_address = @ipAddress'); params.ipAddress = patch.ipAddress }
     if (patch.errorMessage !== undefined) { sets.push('error_message = @errorMessage'); params.errorMessage = patch.errorMessage }
+    if (patch.paymentExpiredAt !== undefined) { sets.push('payment_expired_at = @expiredAt'); params.expiredAt = patch.paymentExpiredAt?.toISOString() ?? null }
+    if (patch.stoppedForPayment !== undefined) { sets.push('stopped_for_payment = @stoppedForPayment'); params.stoppedForPayment = patch.stoppedForPayment ? 1 : 0 }
     this.#db.prepare(`UPDATE vms SET ${sets.join(', ')} WHERE id = @id`).run(params)
     return this.#one(id)
   }
@@ -376,6 +412,14 @@ export class SqliteVmStore implements VmStore {
       this.#stmt.removePorts.run(id)
       this.#stmt.remove.run(id)
     }).immediate())
+  }
+
+  releaseStream(streamId: string): void {
+    this.#write(() => this.#stmt.releaseStream.run(streamId))
+  }
+
+  usedStreams(): UsedStream[] {
+    return this.#stmt.usedStreams.all().map((r) => ({ streamId: r.stream_id, vmId: r.vm_id, usedAt: new Date(r.used_at) }))
   }
 
   snapshot(): LedgerSnapshot {
