@@ -40,7 +40,8 @@ test('the advertisement follows the ledger, survives a discovery restart and is 
   const id = (await api<{ provider_id: string }>(daemon.baseUrl, 'GET', '/api/v1/provider/status')).body.provider_id
   const first = await eventually(discovery, id, (ad) => ad !== undefined)
   assert.ok(first)
-  assert.deepEqual(first.resources, { cpu: 4, memory: 8, storage: 60 })
+  // Besides the offer: how many ports one VM can map now (the free ports but its SSH port) and UDP (1: offered).
+  assert.deepEqual(first.resources, { cpu: 4, memory: 8, storage: 60, ports_per_vm: 2, udp: 1 })
   assert.equal(first.ip_address, '127.0.0.1')
   assert.equal(first.api_port, Number(new URL(daemon.baseUrl).port))
 
