@@ -27,6 +27,9 @@ export const VM_FILES = {
 
 /** QEMU's name of the serial console's ring buffer, read over QMP with `ringbuf-read`. */
 export const CONSOLE_DEVICE = 'console0'
+
+/** The user-mode network's id, which runtime forwards (`hostfwd_add`) name. */
+export const NETDEV_ID = 'n0'
 /**
  * How much of the console QEMU keeps between two reads (a power of two). The
  * guest's output goes into this ring in QEMU's memory, the oldest bytes
@@ -62,8 +65,8 @@ export interface QemuMachine {
 
 // The guest's one network card: a TAP of the provider's bridge, or user-mode networking with the SSH forward.
 const netArgs = (m: QemuMachine): string[] => m.tap === undefined
-  ? ['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${m.sshHostPort}-:22`, '-device', 'virtio-net-pci,netdev=n0,romfile=']
-  : ['-netdev', `tap,id=n0,ifname=${m.tap.ifname},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n0,mac=${m.tap.mac},romfile=`]
+  ? ['-netdev', `user,id=${NETDEV_ID},hostfwd=tcp:127.0.0.1:${m.sshHostPort}-:22`, '-device', `virtio-net-pci,netdev=${NETDEV_ID},romfile=`]
+  : ['-netdev', `tap,id=${NETDEV_ID},ifname=${m.tap.ifname},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=${NETDEV_ID},mac=${m.tap.mac},romfile=`]
 
 const kernelArgs = (boot: KernelBoot | undefined): string[] => {
   if (boot === undefined) return []

@@ -15,6 +15,8 @@ import { readFile } from 'node:fs/promises'
 import { readyMarker } from '../../domain/cloud-init.js'
 import { ExecFailure, run } from '../../infra/exec/run.js'
 import type { ImageCache } from '../../infra/images/image-cache.js'
+import type { GuestPort } from '../../domain/port-mappings.js'
+import type { SshEndpoint } from '../../domain/vm.js'
 import { DriverError, type DriverInfo, type DriverInstance, type DriverVmState, type LaunchSpec, type RunningVm, type VmDriver } from '../driver.js'
 import { toDriverError } from '../driver-error.js'
 import { detectAccelerator, type AccelDecision, type AccelSetting } from './accelerator.js'
@@ -24,6 +26,7 @@ import { prepareDisk } from './qemu-disk.js'
 import { timed, withDeadline } from './phases.js'
 import { memoryMb, VM_FILES } from './qemu-argv.js'
 import { withQmp } from './qmp-client.js'
+import { forwardGuestPort } from './qmp-queries.js'
 import { VmFolders, type VmMeta } from './vm-folder.js'
 import { isAlive, pidFromFile, pidsIn, terminate, waitForExit } from './vm-process.js'
 
@@ -244,6 +247,20 @@ export class QemuDriver implements VmDriver {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new DriverError('FAILED', `VM ${instance} already exists`)
       throw error
     }
+  }
+
+  /**
+   * On the isolated network, the guest's own address there. On user-mode networking, a loopback port QEMU
+   * forwards to the guest's port (made on first use; gone when QEMU ends, so asked for again after each start).
+   */
+  async guestPortTarget(instance: string, _running: RunningVm, port: GuestPort, signal: AbortSignal): Promise<SshEndpoint> {
+    return this.#translate(`forward of ${port.guest}/${port.protocol}`, instance, {}, async () => {
+      const { network } = await this.#meta(instance)
+      if (network !== undefined) return { host: network.address, port: port.guest }
+      const hostPort = await this.#qmp(instance, (qmp) => forwardGuestPort(qmp, port.protocol, port.guest), signal)
+      if (hostPort === undefined) throw new DriverError('FAILED', `QEMU did not report a forward to guest port ${port.guest}/${port.protocol} of ${instance}`)
+      return { host: '127.0.0.1', port: hostPort }
+    })
   }
 
   async #meta(instance: string): Promise<VmMeta> {

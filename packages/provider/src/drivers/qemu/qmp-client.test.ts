@@ -149,4 +149,6 @@ test('parseForwardedPort ignores other forwards and lines', () => {
   assert.equal(parseForwardedPort(USERNET, 80), undefined)
   assert.equal(parseForwardedPort('Hub -1 (n0):\r\n  Protocol[State]    FD  Source Address  Port\r\n'), undefined)
   assert.equal(parseForwardedPort('  TCP[HOST_FORWARD]  14  127.0.0.1 8080  10.0.2.15  80  0  0\n  TCP[HOST_FORWARD]  15  127.0.0.1 2222  10.0.2.15  22  0  0'), 2222)
+  const both = '  TCP[HOST_FORWARD]  13  127.0.0.1 46155  10.0.2.15  5353  0  0\n  UDP[HOST_FORWARD]  14  127.0.0.1 34630  10.0.2.15  5353  0  0'
+  assert.deepEqual([parseForwardedPort(both, 5353, 'udp'), parseForwardedPort(both, 5353, 'tcp'), parseForwardedPort(both, 53, 'udp')], [34630, 46155, undefined])
 })

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CONSOLE_DEVICE, CONSOLE_RING_BYTES } from './qemu-argv.js'
+import { CONSOLE_DEVICE, CONSOLE_RING_BYTES, NETDEV_ID } from './qemu-argv.js'
 import { QmpError, withQmp, type QmpOptions, type QmpSession } from './qmp-client.js'
 
 export interface VmRuntime {
@@ -21,10 +21,11 @@ export interface VmRuntime {
  * monitor's `info usernet`:
  * `TCP[HOST_FORWARD]  14  127.0.0.1 46771  10.0.2.15  22  0  0`.
  */
-export function parseForwardedPort(infoUsernet: string, guestPort = 22): number | undefined {
+export function parseForwardedPort(infoUsernet: string, guestPort = 22, protocol: 'tcp' | 'udp' = 'tcp'): number | undefined {
+  const kind = `${protocol.toUpperCase()}[HOST_FORWARD]`
   for (const line of infoUsernet.split(/\r?\n/)) {
     const fields = line.trim().split(/\s+/)
-    if (!fields[0]?.startsWith('TCP[HOST_FORWARD]') || fields.length < 6) continue
+    if (!fields[0]?.startsWith(kind) || fields.length < 6) continue
     const [, , , hostPort, , destPort] = fields
     if (Number(destPort) === guestPort && /^\d+$/.test(hostPort ?? '')) return Number(hostPort)
   }
@@ -60,4 +61,21 @@ export async function queryVm(socketPath: string, opts: QmpOptions, drainConsole
     const sshPort = typeof usernet === 'string' ? parseForwardedPort(usernet) : undefined
     return drainConsole ? { status, sshPort, console: await readConsoleRing(qmp) } : { status, sshPort }
   })
+}
+
+/**
+ * The loopback port QEMU forwards to the guest's `guest` port: the one it
+ * already has (after a provider restart), or a new one QEMU picks
+ * (`hostfwd_add` with host port 0, read back from `info usernet`).
+ */
+export async function forwardGuestPort(qmp: QmpSession, protocol: 'tcp' | 'udp', guest: number): Promise<number | undefined> {
+  const usernet = async () => {
+    const text = await qmp.execute('human-monitor-command', { 'command-line': 'info usernet' })
+    return typeof text === 'string' ? parseForwardedPort(text, guest, protocol) : undefined
+  }
+  const existing = await usernet()
+  if (existing !== undefined) return existing
+  const answer = await qmp.execute('human-monitor-command', { 'command-line': `hostfwd_add ${NETDEV_ID} ${protocol}:127.0.0.1:0-:${guest}` })
+  if (typeof answer === 'string' && answer.trim() !== '') throw new Error(`hostfwd_add refused: ${answer.trim()}`)
+  return usernet()
 }
