@@ -144,7 +144,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   const shutdown = new AbortController()
   const payments = await startPayments(config, identity, acquired, log)
   const vms = new VmService({
-    store, driver, proxy, forwarder: proxy, network: networking.network, portPolicy: () => config.ports, images, policy, defaultImage: config.defaultImage,
+    store, driver, proxy, forwarder: proxy, network: networking.network, portPolicy: () => config.ports, images, policy, renterQuota: config.renterQuota, defaultImage: config.defaultImage,
     sshReady: (endpoint, signal) => waitForSsh(endpoint, signal),
     timeouts: { createMs: config.createTimeoutMs, startMs: config.createTimeoutMs, stopMs: config.commandTimeoutMs, deleteMs: config.commandTimeoutMs },
     logger: log.child({ part: 'vms' }),

@@ -13,6 +13,7 @@ import { parseSubnet, type Subnet } from './drivers/multipass/vm-network.js'
 import type { AllowedDestination } from './domain/firewall.js'
 import { parseIpv4Cidr, type Ipv4Cidr } from './domain/ipv4.js'
 import { ENV_PREFIX, parseAllowedDestination, settingSchemas } from './settings.js'
+import type { RenterQuota } from './domain/quota.js'
 
 export { ENV_PREFIX }
 
@@ -81,6 +82,8 @@ export interface Config {
   /** Ask for the public address this often and re-verify when it changed; 0 = never. */
   readonly publicIpCheckIntervalMs: number
   readonly maxVms: number
+  /** Per-renter limits (0: none); the operator is not limited. */
+  readonly renterQuota: RenterQuota
   readonly minimums: { readonly cpu: number; readonly memory: number; readonly storage: number }
   readonly thresholds: { readonly cpu: number; readonly memory: number; readonly storage: number }
   readonly offer: { readonly cpu?: number | undefined; readonly memory?: number | undefined; readonly storage?: number | undefined }
@@ -257,6 +260,7 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
     portRecheckIntervalMs: s.PORT_RECHECK_INTERVAL * 1000,
     publicIpCheckIntervalMs: s.PUBLIC_IP_CHECK_INTERVAL * 1000,
     maxVms: s.MAX_VMS,
+    renterQuota: { vms: s.RENTER_MAX_VMS, cpu: s.RENTER_MAX_CPU_CORES, memory: s.RENTER_MAX_MEMORY_GB, storage: s.RENTER_MAX_STORAGE_GB },
     minimums: { cpu: s.MIN_CPU_CORES, memory: s.MIN_MEMORY_GB, storage: s.MIN_STORAGE_GB },
     thresholds: { cpu: s.CPU_THRESHOLD, memory: s.MEMORY_THRESHOLD, storage: s.STORAGE_THRESHOLD },
     offer: { cpu: s.OFFER_CPU_CORES, memory: s.OFFER_MEMORY_GB, storage: s.OFFER_STORAGE_GB },

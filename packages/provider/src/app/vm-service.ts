@@ -13,8 +13,9 @@ import { admit, freePorts, type AdmissionPolicy } from '../domain/capacity.js'
 import { buildCloudInit } from '../domain/cloud-init.js'
 import { ProviderError } from '../domain/errors.js'
 import type { ImageCatalog } from '../domain/images.js'
+import { checkQuota, type RenterQuota, type RenterUsage } from '../domain/quota.js'
 import { assignPublicPorts, checkPortRequests, type GuestPort, type PortMappingPolicy } from '../domain/port-mappings.js'
-import { TRANSITIONAL_STATUSES, instanceName, ownerScope, type SshEndpoint, type VmRecord } from '../domain/vm.js'
+import { TRANSITIONAL_STATUSES, OPERATOR_SCOPE, instanceName, ownerScope, type SshEndpoint, type VmRecord } from '../domain/vm.js'
 import type { GuestNetwork } from '../domain/vm-network.js'
 import { DriverError, type RunningVm, type VmDriver } from '../drivers/driver.js'
 import { PortForwarding, runningOf } from './port-forwarding.js'
@@ -83,6 +84,8 @@ export interface VmServiceDeps {
   readonly defaultImage: string
   /** Read at every admission: verified ports can change while the provider runs. */
   readonly policy: () => AdmissionPolicy
+  /** Per-renter limits (none when absent); the operator's VMs are not limited. */
+  readonly renterQuota?: RenterQuota
   /** The one wait for a VM's SSH server, after a launch or a start. */
   readonly sshReady: SshReadiness
   /** How often the backend is asked, during that wait, whether the VM still runs (default BOOT_CHECK_MS). */
@@ -131,7 +134,10 @@ export class VmService {
     checkPortRequests(cmd.ports, [], this.portPolicy())
     const vm = store.reserve(
       { id: instance, name: cmd.name, scope: cmd.scope, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt, payment },
-      (snapshot) => admit(resources, snapshot, this.#d.policy(), cmd.ports),
+      (snapshot) => {
+        if (cmd.scope !== OPERATOR_SCOPE && this.#d.renterQuota !== undefined) checkQuota(resources, this.#usageOf(cmd.scope), this.#d.renterQuota)
+        return admit(resources, snapshot, this.#d.policy(), cmd.ports)
+      },
     )
     const log = logger.child({ vm: vm.id, name: vm.name, instance })
     log.info({ resources, image: image.name, sshPort: vm.sshPort, ports: vm.ports, owner, stream: payment?.streamId }, 'vm reserved')
@@ -189,6 +195,19 @@ export class VmService {
       throw new ProviderError('VM_NAME_AMBIGUOUS', `${named.length} VMs of different owners are named "${ref}"; name one by its instance: ${named.map((vm) => vm.instance).join(', ')}`)
     }
     return named[0]
+  }
+
+  // What the VMs of one name space hold; inside the reservation's transaction, so it is what the database holds.
+  #usageOf(scope: string): RenterUsage {
+    const usage = { vms: 0, cpu: 0, memory: 0, storage: 0 }
+    for (const vm of this.#d.store.list()) {
+      if (vm.scope !== scope) continue
+      usage.vms++
+      usage.cpu += vm.resources.cpu
+      usage.memory += vm.resources.memory
+      usage.storage += vm.resources.storage
+    }
+    return usage
   }
 
   // The first instance name no record holds (as instance or provider id).
