@@ -14,6 +14,7 @@ import { PortStatusDisplay } from './cli/port-status-view-display.js'
 import { portVerificationMode, StartupError, startProvider } from './compose.js'
 import { ProviderError } from './domain/errors.js'
 import { AdminClient, answerError, apiRequest, CliError, localBaseUrl } from './cli/admin-client.js'
+import { formatTokenAmount, ProviderEarnings, WithdrawResult } from '@golem-vm/protocol'
 import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identity.js'
 import { createServiceLogger } from '@golem-vm/common/logger'
 import { stopOnSignals } from '@golem-vm/common'
@@ -59,6 +60,32 @@ async function start(opts: Record<string, string | undefined>): Promise<void> {
   // Operations in flight are undone first (each within its deadline), so stopping takes as long as it takes; a second signal ends it at once.
   const running = provider
   stopOnSignals({ logger: log, stop: () => running.stop() })
+}
+
+// The operator's earnings in token units (exact), from the running provider.
+async function earnings(opts: { json?: boolean }): Promise<void> {
+  const answer = await (await AdminClient.fromConfig(configFrom({}))).request('GET', '/provider/earnings')
+  if (answer.status !== 200) throw answerError(answer)
+  if (opts.json === true) {
+    console.log(JSON.stringify(answer.body, null, 2))
+    return
+  }
+  const body = ProviderEarnings.parse(answer.body)
+  if (body.pricing === null) {
+    console.log('this provider is free (no GOLEM_PROVIDER_PRICE_* set): nothing to earn')
+    return
+  }
+  const p = body.pricing
+  const amount = (units: string): string => `${formatTokenAmount(BigInt(units), p.token_decimals)} ${p.token_symbol}`
+  for (const s of body.streams) console.log(`${s.vm_id.padEnd(40)} stream ${s.stream_id.padEnd(6)} earned ${amount(s.earned)}  withdrawn ${amount(s.withdrawn)}  pending ${amount(s.pending)}${s.vm_exists ? '' : '  (VM deleted)'}`)
+  console.log(`total: earned ${amount(body.total.earned)}, withdrawn ${amount(body.total.withdrawn)}, pending ${amount(body.total.pending)}`)
+}
+
+async function withdrawEarnings(opts: { json?: boolean }): Promise<void> {
+  const answer = await (await AdminClient.fromConfig(configFrom({}))).request('POST', '/provider/earnings/withdraw')
+  if (answer.status !== 200) throw answerError(answer)
+  const body = WithdrawResult.parse(answer.body)
+  console.log(opts.json === true ? JSON.stringify(body, null, 2) : `withdrew ${body.total} base units from ${body.withdrawn.length} stream(s)`)
 }
 
 async function status(opts: { json?: boolean; url?: string }): Promise<void> {
@@ -168,6 +195,8 @@ program
   .option('--json', 'print the status endpoint\'s JSON')
   .option('--url <url>', 'provider base URL (default from the configuration)')
   .action(command(status))
+const earningsCmd = program.command('earnings').description('What paid VMs earned: per stream and in total, earned, withdrawn and pending (uses the admin token).').option('--json', 'print JSON').action(command(earnings))
+earningsCmd.command('withdraw').description('Withdraw every vested payment to the provider\'s address now.').option('--json', 'print JSON').action(command(withdrawEarnings))
 program.command('vms').description('List every VM of the running provider (uses the admin token).').option('--json', 'print JSON').action(command(vms))
 program.command('stop-vm <name>').description('Stop a VM as the operator.').action(command(vmAction('POST', '/stop')))
 program.command('start-vm <name>').description('Start a VM as the operator.').action(command(vmAction('POST', '/start')))

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { VmInfo } from '@golem-vm/protocol'
-import { startDaemon, type Daemon } from '../helpers/daemon.js'
+import { PROVIDER_BIN, startDaemon, type Daemon } from '../helpers/daemon.js'
 import { startChain, type TestChain } from '../helpers/chain.js'
 import { FAKE_MULTIPASS_DIR, multipassWorld, type MultipassWorld } from '../helpers/multipass-world.js'
 import { providerIdOf, renter, type Renter } from '../helpers/renter.js'
@@ -39,7 +39,7 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
   const chain: TestChain = await startChain(t)
   const w = await multipassWorld(t, {
     ...chain.providerEnv, ...PRICES,
-    GOLEM_PROVIDER_MIN_RUNWAY_SECONDS: '20', GOLEM_PROVIDER_PAYMENT_WARNING_SECONDS: '3600', GOLEM_PROVIDER_PAYMENT_GRACE_SECONDS: '10',
+    GOLEM_PROVIDER_MIN_RUNWAY_SECONDS: '20', GOLEM_PROVIDER_PAYMENT_WARNING_SECONDS: '3600', GOLEM_PROVIDER_PAYMENT_GRACE_SECONDS: '45',
     GOLEM_PROVIDER_PAYMENT_CHECK_INTERVAL: '2', GOLEM_PROVIDER_WITHDRAW_INTERVAL: '0',
   })
   const daemon: Daemon = await startDaemon(t, { env: w.env, timeoutMs: 60_000 })
@@ -124,7 +124,7 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
 
   await t.test('after the grace period without a top-up the VM is deleted', async () => {
     await waitFor('the stop', () => get('paid-vm'), (r) => r.body.status === 'stopped', 60_000)
-    await waitFor('the deletion', () => get('paid-vm'), (r) => r.status === 404, 60_000)
+    await waitFor('the deletion', () => get('paid-vm'), (r) => r.status === 404, 120_000)
     assert.deepEqual(fakeList(w), [])
   })
 
@@ -135,6 +135,10 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
     const total = report.body.total as { earned: string; pending: string; withdrawn: string }
     assert.ok(BigInt(total.pending) > 0n)
     assert.equal(BigInt(total.earned), BigInt(total.pending) + BigInt(total.withdrawn))
+    const cli = JSON.parse(execFileSync(process.execPath, [PROVIDER_BIN, 'earnings', '--json'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOLEM_PROVIDER_ENV_FILE: '/nonexistent', GOLEM_PROVIDER_DATA_DIR: w.dataDir, GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: new URL(daemon.baseUrl).port },
+    }).toString()) as { total: unknown }
+    assert.deepEqual(cli.total, total, 'golem-provider earnings shows the same')
     const withdrawn = await admin('POST', '/api/v1/provider/earnings/withdraw')
     assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body))
     const paid = BigInt((withdrawn.body as { total: string }).total)
