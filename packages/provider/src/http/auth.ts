@@ -11,7 +11,9 @@
  * @module
  */
 import type { FastifyRequest } from 'fastify'
-import { NonceCache, SIGNATURE_HEADERS, precheckRequest, verifyRequest, type NonceRegistry } from '@golem-vm/protocol'
+import { NonceCache, SIGNATURE_HEADERS, precheckRequest, verifyRequestWith, type NonceRegistry } from '@golem-vm/protocol'
+import { recoverMessageSigner } from '@golem-vm/protocol/eth'
+import { sourceKey } from '@golem-vm/common'
 import type { Caller } from '../app/vm-service.js'
 import { ProviderError } from '../domain/errors.js'
 import { tokenMatches } from '../infra/admin/admin-token.js'
@@ -23,15 +25,22 @@ export interface AuthOptions {
   readonly allowUnsigned: boolean
   /** Where accepted nonces are remembered (persisted by the daemon, so a restart does not reopen replays); in memory by default. */
   readonly nonces?: NonceRegistry
+  /** Recovers a signature's signer (about 2 ms of CPU); the daemon does it on the background thread. In process by default. */
+  readonly recover?: (message: string, signature: string) => Promise<string>
+  /** Signature checks in flight at once per address (IPv6: /64); more are refused with RATE_LIMITED. */
+  readonly maxVerificationsPerAddress?: number
   readonly now?: () => number
 }
+
+/** Default of {@link AuthOptions.maxVerificationsPerAddress}. */
+export const MAX_VERIFICATIONS_PER_ADDRESS = 8
 
 /** The two steps of authentication; each throws UNAUTHORIZED with the reason. */
 export interface Authenticator {
   /** Refuses, from the headers alone, a request that cannot be authentic; runs before the body is read. */
   readonly checkHeaders: (req: FastifyRequest) => void
   /** Identifies the caller once the body is there. */
-  readonly authenticate: (req: FastifyRequest) => Caller
+  readonly authenticate: (req: FastifyRequest) => Promise<Caller>
 }
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
@@ -50,6 +59,9 @@ const signatureHeaders = (req: FastifyRequest) => ({
 export function createAuthenticator(opts: AuthOptions): Authenticator {
   const nonces = opts.nonces ?? new NonceCache()
   const now = opts.now ?? Date.now
+  const recover = opts.recover ?? ((message: string, signature: string) => Promise.resolve(recoverMessageSigner(message, signature)))
+  const inFlight = new Map<string, number>()
+  const maxInFlight = opts.maxVerificationsPerAddress ?? MAX_VERIFICATIONS_PER_ADDRESS
   // The operator, an allowed unsigned renter, or undefined: a signed request still to check.
   const unsignedCaller = (req: FastifyRequest): Caller | undefined => {
     const authorization = header(req, 'authorization')
@@ -67,12 +79,24 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
       const refused = precheckRequest(signatureHeaders(req), nonces, now())
       if (refused !== undefined) throw new ProviderError('UNAUTHORIZED', `${refused.reason}: ${refused.message}`)
     },
-    authenticate: (req) => {
+    authenticate: async (req) => {
       const caller = unsignedCaller(req)
       if (caller !== undefined) return caller
-      const result = verifyRequest({ audience: opts.audience(), method: req.method, path: req.url, body: req.rawBody ?? '', ...signatureHeaders(req) }, nonces, now())
-      if (!result.ok) throw new ProviderError('UNAUTHORIZED', `${result.reason}: ${result.message}`)
-      return { kind: 'renter', address: result.signer }
+      // One address cannot queue unbounded signature work: its checks in flight are capped.
+      const source = sourceKey(req.socket.remoteAddress)
+      const running = inFlight.get(source) ?? 0
+      if (running >= maxInFlight) throw new ProviderError('RATE_LIMITED', `too many signed requests from this address are being checked at once (at most ${maxInFlight}); retry in a moment`)
+      inFlight.set(source, running + 1)
+      try {
+        const input = { audience: opts.audience(), method: req.method, path: req.url, body: req.rawBody ?? '', ...signatureHeaders(req) }
+        const result = await verifyRequestWith(input, nonces, recover, now())
+        if (!result.ok) throw new ProviderError('UNAUTHORIZED', `${result.reason}: ${result.message}`)
+        return { kind: 'renter', address: result.signer }
+      } finally {
+        const left = (inFlight.get(source) ?? 1) - 1
+        if (left === 0) inFlight.delete(source)
+        else inFlight.set(source, left)
+      }
     },
   }
 }

@@ -54,7 +54,7 @@ export const vmRoutes = ({ vms, sshHost, auth, paymentOf }: VmRoutesDeps): Fasti
   })
   // Authentication comes before validation: an unsigned request learns nothing about its body.
   app.addHook('preValidation', async (req) => {
-    req.caller = auth.authenticate(req)
+    req.caller = await auth.authenticate(req)
   })
 
   app.post('/vms', {

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { runChild } from '../exec/child.js'
 import { signMessage } from '../identity/sign-message.js'
+import { recoverMessageSigner } from '@golem-vm/protocol/eth'
 import type { FromWorker, JobInput, JobKind, JobMessage, JobOutput, ToWorker, WorkerData } from './jobs.js'
 
 /** `track` records the pid of a process the job runs (0 once it has exited). */
@@ -15,6 +16,7 @@ type Handler<K extends JobKind> = (input: JobInput<K>, signal: AbortSignal, trac
 const HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   process: runChild,
   sign: signMessage,
+  recover: ({ message, signature }) => Promise.resolve(recoverMessageSigner(message, signature)),
 }
 
 const port = parentPort

@@ -12,6 +12,13 @@ export interface BackgroundJobs {
   readonly process: { readonly input: ChildJob; readonly output: ChildOutcome }
   /** EIP-191 `personal_sign` of `message` with `privateKey` (see identity/background-signer.ts): the signature, hex. */
   readonly sign: { readonly input: SignJob; readonly output: string }
+  /** The address that made an EIP-191 `signature` of `message` (see http/auth.ts): checksummed. */
+  readonly recover: { readonly input: RecoverJob; readonly output: string }
+}
+
+export interface RecoverJob {
+  readonly message: string
+  readonly signature: string
 }
 
 export interface SignJob {
