@@ -15,14 +15,14 @@ export interface EarningsRoutesDeps {
   /** Absent on a free provider. */
   readonly earnings: Earnings | undefined
   readonly pricing: OfferPricing | null
-  readonly authenticate: (request: FastifyRequest) => Caller
+  readonly authenticate: (request: FastifyRequest) => Promise<Caller>
 }
 
 const errors = { 401: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody }
 
 export const earningsRoutes = ({ earnings, pricing, authenticate }: EarningsRoutesDeps): FastifyPluginAsyncZod => async (app) => {
   app.addHook('preValidation', async (req) => {
-    if (authenticate(req).kind !== 'operator') throw new ProviderError('UNAUTHORIZED', 'earnings are the operator\'s: send the admin token (golem-provider earnings does)')
+    if ((await authenticate(req)).kind !== 'operator') throw new ProviderError('UNAUTHORIZED', 'earnings are the operator\'s: send the admin token (golem-provider earnings does)')
   })
 
   app.get('/provider/earnings', {
