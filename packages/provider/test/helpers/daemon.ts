@@ -11,6 +11,9 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
 
+
+/** How long a start may take: a QEMU provider probes its accelerator and sets up its VM network, slow on a loaded machine. */
+const START_LIMIT_MS = 90_000
 export const REPO_ROOT = new URL('../../../../../', import.meta.url).pathname
 export const PROVIDER_BIN = join(REPO_ROOT, 'packages/provider/bin/golem-provider.js')
 
@@ -66,7 +69,7 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   const ready = opts.readyMessage ?? 'provider accepting VM requests'
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon not ready in time; stderr: ${stderr}`)), opts.timeoutMs ?? 30_000)
+    const timer = setTimeout(() => reject(new Error(`daemon not ready in time; stderr: ${stderr}`)), opts.timeoutMs ?? START_LIMIT_MS)
     createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: Record<string, unknown>
       try {
