@@ -11,12 +11,14 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { pricesOf, type OfferPricing, type PortVerificationMode, type PortVerificationReport } from '@golem-vm/protocol'
+import { pricesOf, type OfferPricing, type PortVerificationMode, type PortVerificationReport, type ProviderStatus } from '@golem-vm/protocol'
 import { Advertiser, advertisedArch } from './app/advertiser.js'
 import { PortVerificationError } from './app/port-verification-advice.js'
 import { PortVerifier } from './app/port-verification-verifier.js'
 import type { VerificationProgress } from './app/port-verification.js'
 import { PublicAddress } from './app/public-address.js'
+import { observedDriver } from './app/observed-driver.js'
+import { fanOut, type ForwardingStats, type Telemetry } from './app/ports/telemetry.js'
 import { reconcile } from './app/reconciler.js'
 import { providerStatus } from './app/status.js'
 import { UndoStack } from './app/undo-stack.js'
@@ -35,7 +37,10 @@ import { BUILTIN_IMAGES, ImageCatalog } from './domain/images.js'
 import { portOffer, type PortMappingPolicy } from './domain/port-mappings.js'
 import { DriverError, type DriverInfo, type VmDriver } from './drivers/driver.js'
 import { selectDriver } from './drivers/select.js'
+import { renderSummary } from './cli/port-status-view.js'
 import { createAuthenticator } from './http/auth.js'
+import { dashboardState } from './http/dashboard/dashboard-state.js'
+import type { LogEvent } from './infra/logs/recent-logs.js'
 import { loadOrCreateAdminToken } from './infra/admin/admin-token.js'
 import { DiscoveryClient } from './infra/discovery/discovery-client.js'
 import { ephemeralPorts, measureHost } from './infra/host/host-facts.js'
@@ -44,6 +49,8 @@ import { BackgroundSigner } from './infra/identity/background-signer.js'
 import { background } from './infra/background/shared.js'
 import { IdentityError, loadOrCreateIdentity, type ProviderIdentity } from './infra/identity/eth-identity.js'
 import { parseImageCatalog } from './infra/images/catalog-file.js'
+import { listenForScrapes } from './infra/metrics/metrics-listener.js'
+import { ProviderMetrics } from './infra/metrics/provider-metrics.js'
 import { holdPorts } from './infra/port-check/hold-ports.js'
 import { portCheckClient } from './infra/port-check/port-check-client.js'
 import { detectPublicIp, PublicIpError } from './infra/public-ip/public-ip.js'
@@ -72,6 +79,8 @@ export interface StartOptions {
   readonly driver?: VmDriver
   /** Shows the start-up port verification as it runs (main passes a PortStatusDisplay). */
   readonly portDisplay?: { readonly progress: (event: VerificationProgress) => void; finish(report: PortVerificationReport): void }
+  /** The last log events, newest first, for the dashboard (main keeps them from the logger's tap). */
+  readonly recentLogs?: () => readonly LogEvent[]
 }
 
 /** How the ports are judged: checked from outside, or (skip setting, development) only bound locally. */
@@ -103,10 +112,19 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   await ensureFdLimit(log)
   const store = new SqliteVmStore(config.dbPath)
   acquired.push('vm store', () => store.close())
-  const driver = opts.driver ?? (await selectDriver(config, log))
+  // The metrics read the status endpoint's figures and the forwarders' counts once start-up has them; until then a scrape leaves them out.
+  const late: { status?: () => ProviderStatus; forwarding?: (vmId: string) => ForwardingStats | undefined } = {}
+  const metrics = new ProviderMetrics({
+    status: () => { if (late.status === undefined) throw new Error('starting'); return late.status() },
+    vms: () => store.list(),
+    forwarding: (id) => late.forwarding?.(id),
+  })
+  const telemetry = fanOut([metrics], (error) => log.error({ err: error }, 'telemetry sink failed'))
+  const driver = observedDriver(opts.driver ?? (await selectDriver(config, log)), telemetry)
   // Isolated: the provider's bridge and firewall, ports forwarded by the kernel; otherwise the user-space proxy.
   const networking = await composeVmNetworking(config, driver, store, log)
   const proxy = networking.forwarder
+  late.forwarding = (id) => forwardingStats(networking, id)
   acquired.push(networking.isolated ? 'public ports (the kernel keeps forwarding)' : 'ssh proxies', () => proxy.closeAll())
   if (networking.isolated) {
     acquired.push('vm network (its rules stay in force)', () => { networking.network.stop() })
@@ -131,7 +149,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   // Capacity, usable ports and the public address change while the provider runs; the advertiser listens.
   const changed = new EventTarget()
   const signalChange = (): void => { changed.dispatchEvent(new Event('change')) }
-  const verifier = portVerifier(config, store, address, log, signalChange)
+  const verifier = portVerifier(config, store, address, log, signalChange, telemetry)
   acquired.push('port verifier', () => verifier.stop())
   // Restored VMs' proxies listen by now (reconcile), so the check reaches their ports without re-binding them.
   const verified = await verifier.reverify(opts.portDisplay?.progress)
@@ -159,6 +177,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
       },
       checkStart: refuseUnpaidStart,
     }),
+    telemetry,
   })
   const monitor = payments === undefined ? undefined : watchPayments(config, payments, store, vms, log, acquired)
   const status = () => providerStatus({
@@ -170,14 +189,22 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     vmNetwork: () => vmNetworkStatus(networking),
     pricing: payments?.pricing.wire ?? null,
   })
+  late.status = status
   const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests, nonces: store.nonces(Date.now(), nonceNotKept(log)),
     // The signer's recovery (about 2 ms of CPU per request) runs on the background thread, never on the API's.
     recover: (message, signature) => background.call('recover', { message, signature }),
   })
   if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
-  const app = await buildServer({ vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, auth,
+  await listenForMetrics(config, metrics, log, acquired)
+  const app = await buildServer({
+    vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, auth,
     connections: { requestTimeoutMs: config.api.requestTimeoutMs, maxPerAddress: config.api.maxConnectionsPerAddress },
     paymentOf: (vm) => monitor?.monitor.view(vm), earnings: monitor?.earnings, pricing: payments?.pricing.wire ?? null,
+    metrics: { render: () => metrics.render(), contentType: metrics.contentType, public: config.metrics.public, observe: (o) => { metrics.httpRequest(o) } },
+    dashboard: () => dashboardState({
+      status, vms: () => store.list(), forwarding: (id) => late.forwarding?.(id), events: opts.recentLogs ?? (() => []),
+      portSummary: (s) => (s.ports.report === null ? null : renderSummary(s.ports.report, { color: false, vmLimit: s.vms.max })),
+    }),
   })
   acquired.push('http server', () => app.close())
   const listening = await app.listen({ host: config.host, port: config.port })
@@ -187,7 +214,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   verifier.start({ intervalMs: config.portRecheckIntervalMs, apiPort })
   if (config.publicIp === 'auto') address.start(config.publicIpCheckIntervalMs)
   log.info({ address: listening, sshHost: address.current(), ports: verifier.usable().length }, 'provider accepting VM requests')
-  const advertiser = createAdvertiser(config, identity, store, policy, () => vms.portPolicy(), () => address.current(), apiPort, log, payments?.pricing.wire)
+  const advertiser = createAdvertiser(config, identity, store, policy, () => vms.portPolicy(), () => address.current(), apiPort, log, payments?.pricing.wire, telemetry)
   changed.addEventListener('change', () => advertiser.notify())
   advertiser.start()
   acquired.push('advertisement', () => advertiser.stop())
@@ -301,7 +328,7 @@ async function warnIfEphemeral(config: Config, log: Logger): Promise<void> {
 }
 
 // The SSH ports VMs may get: those port-check servers reached from outside (or, when skipped, the free ones).
-function portVerifier(config: Config, store: SqliteVmStore, address: PublicAddress, log: Logger, onChange: () => void): PortVerifier {
+function portVerifier(config: Config, store: SqliteVmStore, address: PublicAddress, log: Logger, onChange: () => void, telemetry: Telemetry): PortVerifier {
   return new PortVerifier({
     settings: { mode: portVerificationMode(config), host: config.host, apiPort: config.port, range: config.portRange, servers: config.portCheckServers },
     deps: {
@@ -314,11 +341,12 @@ function portVerifier(config: Config, store: SqliteVmStore, address: PublicAddre
       logger: log.child({ part: 'ports' }),
     },
     onChange,
+    onReport: (report) => { telemetry.portsVerified(report) },
   })
 }
 
 // The advertiser reads the same ledger as admission and the status endpoint, and the one public address.
-function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, ports: () => PortMappingPolicy, ip: () => string, apiPort: number, log: Logger, pricing: OfferPricing | undefined): Advertiser {
+function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, ports: () => PortMappingPolicy, ip: () => string, apiPort: number, log: Logger, pricing: OfferPricing | undefined, telemetry: Telemetry): Advertiser {
   return new Advertiser({
     publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: new BackgroundSigner(identity.key) }),
     providerId: identity.address,
@@ -330,6 +358,7 @@ function createAdvertiser(config: Config, identity: ProviderIdentity, store: Sql
     minimums: config.minimums,
     intervalMs: config.advertisementIntervalMs,
     logger: log.child({ part: 'advertiser' }),
+    telemetry,
   })
 }
 
@@ -370,6 +399,26 @@ function watchPayments(config: Config, payments: Payments, store: SqliteVmStore,
 function refuseUnpaidStart(vm: VmRecord): void {
   if (vm.payment?.expiredAt == null) return
   throw new ProviderError('PAYMENT_EXPIRED', `the paid time of VM "${vm.id}" ran out at ${vm.payment.expiredAt.toISOString()}; top up stream ${vm.payment.streamId} and the provider starts the VM again`)
+}
+
+// The token-less scrape listener on a loopback address (GOLEM_PROVIDER_METRICS_LISTEN), when the operator asked for one.
+async function listenForMetrics(config: Config, metrics: ProviderMetrics, log: Logger, acquired: UndoStack): Promise<void> {
+  const at = config.metrics.listen
+  if (at === undefined) return
+  const listener = await listenForScrapes({ ...at, render: () => metrics.render(), contentType: metrics.contentType, onError: (error) => log.error({ err: error }, 'metrics scrape failed') })
+    .catch((error: unknown) => {
+      throw new StartupError('METRICS_LISTEN_UNAVAILABLE', `GOLEM_PROVIDER_METRICS_LISTEN: cannot listen on ${at.host}:${at.port}: ${(error as Error).message}; choose a free port`, { cause: error })
+    })
+  acquired.push('metrics listener', () => listener.close())
+  log.info({ url: listener.url }, 'metrics listener ready')
+}
+
+// A VM's forwarded connections as the metrics count them: the user-space proxy's counters; undefined when no proxy
+// listens for it, and with kernel forwarding (isolated VMs), which keeps no per-VM counts the provider reads yet.
+function forwardingStats(networking: VmNetworking, vmId: string): ForwardingStats | undefined {
+  if (networking.isolated) return undefined
+  const s = networking.forwarder.stats(vmId)
+  return s === undefined ? undefined : { open: s.activeConnections, accepted: s.totalConnections, refused: s.refusedConnections, bytesIn: s.bytesIn, bytesOut: s.bytesOut }
 }
 
 async function loadIdentity(config: Config, log: Logger): Promise<ProviderIdentity> {

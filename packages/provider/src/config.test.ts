@@ -66,3 +66,21 @@ test('the API port may not sit inside the SSH range, and the range must not be r
   const reversed = loadConfig({ env: { GOLEM_PROVIDER_PORT_RANGE_START: '51000', GOLEM_PROVIDER_PORT_RANGE_END: '50000' } })
   assert.ok(!reversed.ok)
 })
+
+test('metrics: token-less scrapes only on a loopback address; the API endpoint needs the token unless made public', () => {
+  const off = loadConfig({ env: {} })
+  assert.ok(off.ok)
+  assert.deepEqual(off.config.metrics, { public: false, listen: undefined })
+  const on = loadConfig({ env: { GOLEM_PROVIDER_METRICS_LISTEN: '127.0.0.1:9466', GOLEM_PROVIDER_METRICS_PUBLIC: 'yes' } })
+  assert.ok(on.ok)
+  assert.deepEqual(on.config.metrics, { public: true, listen: { host: '127.0.0.1', port: 9466 } })
+  const v6 = loadConfig({ env: { GOLEM_PROVIDER_METRICS_LISTEN: '[::1]:9466' } })
+  assert.ok(v6.ok)
+  assert.deepEqual(v6.config.metrics.listen, { host: '::1', port: 9466 })
+  for (const [value, why] of [['0.0.0.0:9466', /loopback/], ['192.0.2.1:9466', /loopback/], ['9466', /host:port/], ['127.0.0.1:70000', /host:port/]] as const) {
+    const bad = loadConfig({ env: { GOLEM_PROVIDER_METRICS_LISTEN: value } })
+    assert.ok(!bad.ok, value)
+    assert.match(bad.problems.join('\n'), /^GOLEM_PROVIDER_METRICS_LISTEN: /)
+    assert.match(bad.problems.join('\n'), why)
+  }
+})

@@ -125,6 +125,12 @@ export interface Config {
   }
   /** Payments (null: VMs are free). Prices are decimal token units here; start-up turns them into base units with the token's decimals. */
   readonly payments: PaymentConfig | null
+  readonly metrics: {
+    /** `GET /metrics` on the API port without the admin token. */
+    readonly public: boolean
+    /** The separate, token-less scrape listener on a loopback address; undefined: none. */
+    readonly listen: { readonly host: string; readonly port: number } | undefined
+  }
   /** Things the operator should know: retired or unknown settings. */
   readonly warnings: readonly string[]
 }
@@ -293,6 +299,7 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
       conntrackEntries: s.VM_MAX_CONNTRACK_ENTRIES,
     },
     payments: paymentConfig(s),
+    metrics: { public: s.METRICS_PUBLIC, listen: s.METRICS_LISTEN },
     warnings,
   })
 }

@@ -16,6 +16,7 @@ import { ProviderError } from './domain/errors.js'
 import { AdminClient, answerError, apiRequest, CliError, localBaseUrl } from './cli/admin-client.js'
 import { formatTokenAmount, ProviderEarnings, WithdrawResult } from '@golem-vm/protocol'
 import { IdentityError, loadOrCreateIdentity } from './infra/identity/eth-identity.js'
+import { RecentLogs } from './infra/logs/recent-logs.js'
 import { createServiceLogger } from '@golem-vm/common/logger'
 import { stopOnSignals } from '@golem-vm/common'
 import { VERSION } from './version.js'
@@ -43,12 +44,14 @@ function configFrom(opts: Record<string, string | undefined>): Config {
 
 async function start(opts: Record<string, string | undefined>): Promise<void> {
   const config = configFrom(opts)
-  const log = createServiceLogger('golem-provider', config.logLevel, config.logFormat, process.stdout.isTTY)
+  // The dashboard shows the last 100 log events; the logger's tap keeps them.
+  const recent = new RecentLogs(100)
+  const log = createServiceLogger('golem-provider', config.logLevel, config.logFormat, process.stdout.isTTY, (level, fields, msg) => { recent.record(level, fields, msg) })
   // Without a terminal stdout carries the JSON log; the display's plain lines go to stderr.
   const portDisplay = new PortStatusDisplay(process.stdout.isTTY ? process.stdout : process.stderr, { servers: config.portCheckServers, mode: portVerificationMode(config), vmLimit: config.maxVms })
   let provider
   try {
-    provider = await startProvider(config, log, { portDisplay })
+    provider = await startProvider(config, log, { portDisplay, recentLogs: () => recent.list() })
   } catch (error) {
     portDisplay.stop()
     // What the operator can fix is one line with its code; only a defect carries its stack.

@@ -47,6 +47,25 @@ const urlList = z
     return parsed.data.map((u) => u.replace(/\/+$/, ''))
   })
 
+// `host:port` on a loopback address: the separate scrape listener has no token, so it never faces the network.
+const loopbackAddress = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(v)
+    const host = match?.[1] ?? match?.[2]
+    const port = Number(match?.[3])
+    if (host === undefined || !(port >= 0 && port <= 65535)) {
+      ctx.addIssue({ code: 'custom', message: 'must be host:port, such as 127.0.0.1:9466 or [::1]:9466' })
+      return z.NEVER
+    }
+    if (!(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost')) {
+      ctx.addIssue({ code: 'custom', message: `must be a loopback address (127.0.0.1, [::1] or localhost), not ${host}: it answers without a token; scrape /metrics on the API port with the admin token from elsewhere` })
+      return z.NEVER
+    }
+    return { host, port }
+  })
+
 /** One setting: its parser (with its default), what it means, and how the help shows the default. */
 interface Setting<S extends z.ZodType> {
   readonly schema: S
@@ -147,6 +166,8 @@ export const SETTINGS = {
   RATE_LIMIT_PER_MINUTE: setting(int(1, 1_000_000).default(300), 'requests per client per minute on the API'),
   REQUEST_TIMEOUT: setting(int(1, 3600).default(15), 'an API request (headers and body) must arrive within this, or it is answered 408 and its connection closed; headers alone within 5 s or this, whichever is shorter', { unit: 's' }),
   MAX_CONNECTIONS_PER_ADDRESS: setting(int(0, 1_000_000).default(64), 'most open API connections from one address (IPv6: one /64); more are closed at once (0: no limit)'),
+  METRICS_PUBLIC: setting(bool.default(false), '`GET /metrics` (Prometheus) on the API port answers without the admin token; only where the API port is not reachable from untrusted networks'),
+  METRICS_LISTEN: setting(loopbackAddress.optional(), 'also serve `GET /metrics` without a token on this loopback address, such as `127.0.0.1:9466`, for a Prometheus or agent on the same machine', { shownDefault: 'off' }),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(), 'how much the log says', { shownDefault: '`info` (`debug` with `DEBUG`)' }),
   LOG_FORMAT: setting(z.enum(['auto', 'json', 'pretty']).default('auto'), '`auto`: pretty in a terminal, JSON otherwise'),
   DEBUG: setting(bool.default(false), 'raises the log level to debug; it never reloads code'),

@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test'
 import pino from 'pino'
 import type { AdvertisementBody } from '@golem-vm/protocol'
 import type { ResourceAmounts } from '../domain/capacity.js'
+import type { AdvertisementSent } from './ports/telemetry.js'
 import { Advertiser, advertisedArch, type AdvertisementPublisher, type AdvertiserDeps, type AdvertiserTimers } from './advertiser.js'
 
 const PROVIDER = '0x5150000000000000000000000000000000000001'
@@ -355,4 +356,21 @@ test('a publisher that rejects with a non-error is survived', async (t) => {
   await clock.advance(0)
   await clock.advance(10_000)
   assert.equal(lines(r, WARN, /unreachable/).length, 1)
+})
+
+test('telemetry hears each post and withdrawal with its outcome and time', async (t) => {
+  const sent: AdvertisementSent[] = []
+  const r = rig(t, { telemetry: { advertisementSent: (e) => sent.push(e) } })
+  r.advertiser.start()
+  await r.clock.advance(0)
+  r.publisher.mode = 'down'
+  r.fits = 0
+  r.advertiser.notify()
+  await r.clock.advance(500)
+  r.publisher.mode = 'refuse'
+  await r.clock.advance(60_000)
+  const shown = sent.map((e) => `${e.kind} ${e.result}`)
+  assert.deepEqual(shown.slice(0, 3), ['post ok', 'withdraw unreachable', 'withdraw refused'])
+  assert.ok(shown.slice(3).every((s) => s === 'withdraw refused'))
+  assert.equal(sent[0]?.at.getTime(), 1_700_000_000_000)
 })

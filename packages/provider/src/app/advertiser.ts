@@ -17,6 +17,7 @@
 import type { Logger } from 'pino'
 import { AdvertisementBody } from '@golem-vm/protocol'
 import type { ResourceAmounts } from '../domain/capacity.js'
+import type { AdvertisementSent, Telemetry } from './ports/telemetry.js'
 
 /**
  * Where advertisements go (the discovery client). A rejection whose
@@ -78,6 +79,8 @@ export interface AdvertiserDeps {
   /** Uniform in [0, 1), for jitter. */
   readonly random?: () => number
   readonly tuning?: Partial<AdvertiserTuning>
+  /** Told the outcome of every post and withdrawal (default: nobody listens). */
+  readonly telemetry?: Pick<Telemetry, 'advertisementSent'>
 }
 
 const REAL_TIMERS: AdvertiserTimers = {
@@ -227,8 +230,10 @@ export class Advertiser {
     try {
       if (desired.kind === 'post') await this.#d.publisher.post(desired.body, signal)
       else await this.#d.publisher.delete(this.#d.providerId, signal)
+      this.#sent(desired.kind, 'ok')
       this.#succeeded(desired)
     } catch (error) {
+      if (this.#state === 'running') this.#sent(desired.kind, refused(error) ? 'refused' : 'unreachable')
       this.#failed(error)
     }
   }
@@ -265,7 +270,7 @@ export class Advertiser {
 
   #failed(error: unknown): void {
     if (this.#state !== 'running') return
-    if (typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false) {
+    if (refused(error)) {
       this.#endOutage() // the service answers, it just refuses
       this.#problem(codeOf(error), `the discovery service refused the advertisement: ${message(error)}`)
       this.#arm(this.#d.intervalMs, true)
@@ -275,6 +280,10 @@ export class Advertiser {
     if (!this.#outage) this.#d.logger.warn({ err: message(error) }, 'discovery service unreachable; advertising will resume by itself when it is back')
     this.#outage = true
     this.#arm(this.#retryDelay(), true)
+  }
+
+  #sent(kind: Desired['kind'], result: AdvertisementSent['result']): void {
+    this.#d.telemetry?.advertisementSent({ kind, result, at: new Date(this.#t.now()) })
   }
 
   #endOutage(): void {
@@ -317,4 +326,9 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 const codeOf = (error: unknown): string => {
   const e = error as { code?: unknown; serverCode?: unknown }
   return [e.code, e.serverCode].filter((c) => typeof c === 'string').join('/') || 'REFUSED'
+}
+
+// The service answered and said no (a retry would get the same answer), as opposed to no answer at all.
+function refused(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false
 }

@@ -74,3 +74,12 @@ test('start() re-verifies periodically; stop() ends it', async () => {
   await assert.rejects(v.reverify(), /stopped/)
 })
 
+
+test('every finished run is reported, changed or not', async (t) => {
+  const reports: PortVerificationReport[] = []
+  const v = new PortVerifier({ settings: SETTINGS, deps: fakeWorld().deps, onReport: (r) => reports.push(r) })
+  t.after(() => v.stop())
+  const first = await v.reverify()
+  const second = await v.reverify()
+  assert.deepEqual(reports, [first, second])
+})

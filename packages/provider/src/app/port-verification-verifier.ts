@@ -15,6 +15,8 @@ export interface PortVerifierOptions {
   readonly deps: Omit<PortVerificationDeps, 'apiListener'>
   /** Called after a run whose usable ports or readiness differ from the run before. */
   readonly onChange?: (report: PortVerificationReport) => void
+  /** Called after every finished run (telemetry counts them). */
+  readonly onReport?: (report: PortVerificationReport) => void
 }
 
 export interface StartOptions {
@@ -89,6 +91,7 @@ export class PortVerifier {
     })
     if (this.#stopped.signal.aborted) return report
     this.#report = report
+    this.#o.onReport?.(report)
     this.#logChange(previous, report)
     if (usableKey(previous) !== usableKey(report)) this.#o.onChange?.(report)
     return report

@@ -4,6 +4,7 @@ import { ProviderError } from '../domain/errors.js'
 import type { FakeDriver } from '../drivers/fake/fake-driver.js'
 import type { Caller } from './vm-service.js'
 import { anyone, assertNothingLeft, command, harness, type Harness } from '../../test/helpers/vm-service-harness.js'
+import type { OperationFinished, OperationStarted } from './ports/telemetry.js'
 
 test('create reserves, launches, opens the proxy and records the running VM', async () => {
   const h = harness()
@@ -209,4 +210,20 @@ test('unsigned callers are listed nothing and never see the operator\'s VMs', as
   assert.equal(h.service.get('legacy', anyone).name, 'legacy', 'a name it knows still reaches its VM')
   assert.equal(h.service.list({ kind: 'operator' }).length, 2)
   assert.equal(h.service.get('legacy', { kind: 'operator' }).name, 'legacy', 'the operator reaches a unique name')
+})
+
+test('telemetry hears every operation once: its result, its code and the phases that ran', async () => {
+  const started: OperationStarted[] = []
+  const finished: OperationFinished[] = []
+  const h = harness({ maxVms: 1 }, undefined, { operationStarted: (e) => started.push(e), operationFinished: (e) => finished.push(e) })
+  await h.service.create(command('t-1'))
+  await h.service.stop('t-1', anyone)
+  await h.service.start('t-1', anyone)
+  await assert.rejects(h.service.create(command('t-2')), { code: 'VM_LIMIT_REACHED' })
+  await assert.rejects(h.service.stop('nope', anyone), { code: 'VM_NOT_FOUND' })
+  await h.service.delete('t-1', anyone)
+  assert.deepEqual(started.map((e) => `${e.operation} ${e.vmId}`), ['create t-1', 'stop t-1', 'start t-1', 'create t-2', 'stop nope', 'delete t-1'])
+  assert.deepEqual(finished.map((e) => `${e.operation} ${e.vmId} ${e.code ?? 'ok'}`), ['create t-1 ok', 'stop t-1 ok', 'start t-1 ok', 'create t-2 VM_LIMIT_REACHED', 'stop nope VM_NOT_FOUND', 'delete t-1 ok'])
+  assert.deepEqual(finished.map((e) => Object.keys(e.phasesMs).sort().join(',')), ['launch,proxy,ssh', 'stop', 'ssh,start', '', '', 'destroy,proxy'])
+  for (const e of finished) assert.ok(e.durationMs >= 0 && Object.values(e.phasesMs).every((ms) => ms >= 0 && ms <= e.durationMs + 1))
 })

@@ -23,6 +23,7 @@ import type { PortForwarder } from './ports/port-forwarder.js'
 import { PortBindError, type SshForwarder } from './ports/ssh-forwarder.js'
 import type { SshReadiness } from './ports/ssh-readiness.js'
 import type { AcceptedStream, GateRequest } from './payments/payment-gate.js'
+import { NO_TELEMETRY, type OperationPhase, type Telemetry, type VmOperation } from './ports/telemetry.js'
 import type { VmPatch, VmStore } from './ports/vm-store.js'
 import { bootFailure } from './boot-watch.js'
 import { UndoStack } from './undo-stack.js'
@@ -101,17 +102,24 @@ export interface VmServiceDeps {
   /** Refuses a renter's start of a VM whose paid time ran out (PAYMENT_EXPIRED). */
   readonly checkStart?: (vm: VmRecord) => void
   readonly now?: () => Date
+  /** Told when each operation starts and finishes, with its phases (default: nobody listens). */
+  readonly telemetry?: Pick<Telemetry, 'operationStarted' | 'operationFinished'>
 }
+
+/** The durations of an operation's phases, filled in as they run. */
+type Phases = Partial<Record<OperationPhase, number>>
 
 export class VmService {
   readonly #d: VmServiceDeps
   readonly #now: () => Date
   readonly #ports: PortForwarding
+  readonly #telemetry: Pick<Telemetry, 'operationStarted' | 'operationFinished'>
 
   constructor(deps: VmServiceDeps) {
     this.#d = deps
     this.#now = deps.now ?? (() => new Date())
     this.#ports = new PortForwarding({ driver: deps.driver, forwarder: deps.forwarder, logger: deps.logger })
+    this.#telemetry = deps.telemetry ?? NO_TELEMETRY
   }
 
   /** How many ports a VM may map and whether UDP is offered; none when the backend cannot reach guest ports. */
@@ -120,7 +128,11 @@ export class VmService {
   }
 
   /** Creates a VM and resolves once its SSH server answers, with the proxy open on its port. */
-  async create(cmd: CreateVmCommand): Promise<VmRecord> {
+  create(cmd: CreateVmCommand): Promise<VmRecord> {
+    return this.#observed('create', cmd.name, (phases) => this.#create(cmd, phases))
+  }
+
+  async #create(cmd: CreateVmCommand, phases: Phases): Promise<VmRecord> {
     const { store, driver, logger } = this.#d
     const { resources, owner } = cmd
     const image = this.#d.images.resolve(cmd.image ?? this.#d.defaultImage, driver.name)
@@ -145,7 +157,6 @@ export class VmService {
     const undo = new UndoStack(log)
     undo.push('reservation', (failures) => this.#releaseOrKeep(vm.id, failures, payment?.streamId))
     const signal = this.#deadline(this.#d.timeouts.createMs)
-    const phases: Record<string, number> = {}
     try {
       // Pushed before attaching: an attach that fails half-way (address taken, TAP made) is undone too.
       undo.push('network attachment', () => this.#d.network?.detach(vm.id))
@@ -154,7 +165,7 @@ export class VmService {
       const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey, network })
       const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.name, resources, image, cloudInit, network }, signal))
       await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
-      await this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint)
+      await timed(phases, 'proxy', () => this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint))
       undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
       undo.push('port mappings', () => this.#ports.close(vm))
       await this.#ports.open(vm, running, signal)
@@ -221,41 +232,51 @@ export class VmService {
   }
 
   /** Boots a stopped VM; starting a running VM returns it unchanged. */
-  async start(id: string, caller: Caller): Promise<VmRecord> {
-    if (caller.kind === 'renter') {
-      const current = this.get(id, caller)
-      if (current.status !== 'running') this.#d.checkStart?.(current)
-    }
-    const vm = this.#begin(id, caller, ['stopped', 'error'], 'starting', 'running')
-    if (vm.status === 'running') return vm
-    return this.#finish(vm, 'start', this.#d.timeouts.startMs, async (signal) => {
-      const running: RunningVm = await this.#d.driver.start(vm.instance, signal)
-      await this.#ready(vm.instance, running.endpoint, signal)
-      await this.#d.proxy.setTarget(vm.id, running.endpoint)
-      await this.#ports.retarget(vm, running, signal)
-      return { status: 'running', ...running }
+  start(id: string, caller: Caller): Promise<VmRecord> {
+    return this.#observed('start', id, async (phases) => {
+      if (caller.kind === 'renter') {
+        const current = this.get(id, caller)
+        if (current.status !== 'running') this.#d.checkStart?.(current)
+      }
+      const vm = this.#begin(id, caller, ['stopped', 'error'], 'starting', 'running')
+      if (vm.status === 'running') return vm
+      return this.#finish(vm, 'start', this.#d.timeouts.startMs, async (signal) => {
+        const running: RunningVm = await timed(phases, 'start', () => this.#d.driver.start(vm.instance, signal))
+        await timed(phases, 'ssh', () => this.#ready(vm.instance, running.endpoint, signal))
+        await this.#d.proxy.setTarget(vm.id, running.endpoint)
+        await this.#ports.retarget(vm, running, signal)
+        return { status: 'running', ...running }
+      })
     })
   }
 
   /** Powers a VM off; its port and resources stay reserved. Stopping a stopped VM returns it unchanged. */
-  async stop(id: string, caller: Caller): Promise<VmRecord> {
-    const vm = this.#begin(id, caller, ['running', 'error'], 'stopping', 'stopped')
-    if (vm.status === 'stopped') return vm
-    return this.#finish(vm, 'stop', this.#d.timeouts.stopMs, async (signal) => {
-      await this.#d.proxy.setTarget(vm.id, null)
-      await this.#ports.retarget(vm, null, signal)
-      await this.#d.driver.stop(vm.instance, signal)
-      return { status: 'stopped', endpoint: null, ipAddress: null }
+  stop(id: string, caller: Caller): Promise<VmRecord> {
+    return this.#observed('stop', id, async (phases) => {
+      const vm = this.#begin(id, caller, ['running', 'error'], 'stopping', 'stopped')
+      if (vm.status === 'stopped') return vm
+      return this.#finish(vm, 'stop', this.#d.timeouts.stopMs, async (signal) => {
+        await this.#d.proxy.setTarget(vm.id, null)
+        await this.#ports.retarget(vm, null, signal)
+        await timed(phases, 'stop', () => this.#d.driver.stop(vm.instance, signal))
+        return { status: 'stopped', endpoint: null, ipAddress: null }
+      })
     })
   }
 
   /** Deletes the VM and frees everything it held. */
-  async delete(id: string, caller: Caller): Promise<void> {
+  delete(id: string, caller: Caller): Promise<void> {
+    return this.#observed('delete', id, (phases) => this.#delete(id, caller, phases))
+  }
+
+  async #delete(id: string, caller: Caller, phases: Phases): Promise<void> {
     const vm = this.#begin(id, caller, ['running', 'stopped', 'error'], 'deleting', null)
     await this.#finish(vm, 'delete', this.#d.timeouts.deleteMs, async (signal) => {
-      await this.#d.proxy.close(vm.id)
-      await this.#ports.close(vm)
-      await this.#d.driver.destroy(vm.instance, signal)
+      await timed(phases, 'proxy', async () => {
+        await this.#d.proxy.close(vm.id)
+        await this.#ports.close(vm)
+      })
+      await timed(phases, 'destroy', () => this.#d.driver.destroy(vm.instance, signal))
       await this.#d.network?.detach(vm.id)
       this.#d.store.remove(vm.id)
       this.#d.onCapacityChange()
@@ -307,6 +328,22 @@ export class VmService {
     this.#d.onCapacityChange()
     this.#d.logger.info({ vm: vm.id, removed: mapping }, 'vm port removed, public port released')
     return this.#require(this.#d.store.get(vm.id), id)
+  }
+
+  // Tells telemetry that an operation runs and how it ended: refusals (a busy VM, no capacity) count with their code.
+  async #observed<T>(operation: VmOperation, vmId: string, run: (phases: Phases) => Promise<T>): Promise<T> {
+    const phases: Phases = {}
+    const started = performance.now()
+    this.#telemetry.operationStarted({ operation, vmId })
+    let code: ProviderError['code'] | null = null
+    try {
+      return await run(phases)
+    } catch (error) {
+      code = error instanceof ProviderError ? error.code : 'INTERNAL'
+      throw error
+    } finally {
+      this.#telemetry.operationFinished({ operation, vmId, code, durationMs: performance.now() - started, phasesMs: phases })
+    }
   }
 
   // Checks visibility and moves the VM into a transitional status, or explains why not.
@@ -423,7 +460,7 @@ function fromPort(error: unknown): ProviderError | undefined {
 export const visibleTo = (vm: VmRecord, caller: Caller): boolean =>
   caller.kind === 'operator' || vm.scope === ownerScope(caller)
 
-async function timed<T>(phases: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+async function timed<T>(phases: Phases, name: OperationPhase, fn: () => Promise<T>): Promise<T> {
   const started = performance.now()
   try {
     return await fn()

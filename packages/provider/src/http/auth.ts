@@ -100,3 +100,15 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
     },
   }
 }
+
+/**
+ * For the operator's own routes (metrics, dashboard): only the admin token
+ * passes; a renter's signature, an unsigned request or a wrong token is
+ * UNAUTHORIZED with a message that says where the token is.
+ */
+export function operatorOnly(authenticate: (req: FastifyRequest) => Promise<Caller>, what: string): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
+    if (header(req, 'authorization') !== undefined && (await authenticate(req)).kind === 'operator') return
+    throw new ProviderError('UNAUTHORIZED', `${what} need the admin token: send Authorization: Bearer <token>; the operator finds it in the provider data dir (admin-token)`)
+  }
+}

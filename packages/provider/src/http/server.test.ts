@@ -11,12 +11,15 @@ import { BUILTIN_IMAGES, ImageCatalog } from '../domain/images.js'
 import { FakeDriver } from '../drivers/fake/fake-driver.js'
 import { SqliteVmStore } from '../infra/store/sqlite-vm-store.js'
 import { createAuthenticator } from './auth.js'
+import type { HttpObservation } from '../infra/metrics/provider-metrics.js'
+import type { MetricsEndpoint } from './routes/metrics.js'
+import { dashboardState } from './dashboard/dashboard-state.js'
 import { buildServer } from './server.js'
 
 const PROVIDER = Wallet.createRandom()
 const ADMIN = 'a'.repeat(64)
 
-async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, allowUnsigned = true) {
+async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, allowUnsigned = true, metrics?: MetricsEndpoint, withDashboard = false) {
   const store = new SqliteVmStore(':memory:')
   const driver = new FakeDriver()
   const full: AdmissionPolicy = { totals: { cpu: 4, memory: 8, storage: 100 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 }, usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807], ...policy }
@@ -34,7 +37,9 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, all
     portRange: { start: 50800, end: 50802 }, portReport: () => null, portsChecking: () => false,
   })
   const auth = createAuthenticator({ audience: () => PROVIDER.address, adminToken: ADMIN, allowUnsigned })
-  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000, auth })
+  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000, auth, ...(metrics === undefined ? {} : { metrics }),
+    ...(withDashboard ? { dashboard: () => dashboardState({ status, vms: () => store.list(), forwarding: () => undefined, portSummary: () => 'ports fine', events: () => [{ time: new Date(0).toISOString(), level: 'info', msg: 'hello', fields: {} }] }) } : {}),
+  })
   t.after(() => app.close())
   return { app, store, driver }
 }
@@ -216,4 +221,65 @@ test('ports: asked for at create, shown by the VM and /access next to ssh_port, 
   const tooFew = await app.inject(create({ name: 'greedy', ssh_key: key, ports: [{ guest: 1 }, { guest: 2 }, { guest: 3 }] }))
   assert.deepEqual([tooFew.statusCode, tooFew.json<{ code: string }>().code], [409, 'NO_FREE_PORT'])
   assert.equal(store.get('greedy'), undefined)
+})
+
+function fakeMetrics(isPublic: boolean) {
+  const seen: HttpObservation[] = []
+  const endpoint: MetricsEndpoint = { render: () => Promise.resolve('up 1\n'), contentType: 'text/plain; version=0.0.4; charset=utf-8', public: isPublic, observe: (o) => seen.push(o) }
+  return { endpoint, seen }
+}
+
+test('GET /metrics needs the admin token: none, a wrong one or a renter signature is 401 with a stable code', async (t) => {
+  const { endpoint } = fakeMetrics(false)
+  const { app } = await server(t, {}, true, endpoint)
+  for (const headers of [{}, { authorization: `Bearer ${'b'.repeat(64)}` }, { authorization: 'Basic x' }]) {
+    const refused = await app.inject({ method: 'GET', url: '/metrics', headers })
+    assert.equal(refused.statusCode, 401, JSON.stringify(headers))
+    assert.equal(refused.json<{ code: string }>().code, 'UNAUTHORIZED')
+    assert.match(refused.json<{ message: string }>().message, /admin token/)
+  }
+  const renter = Wallet.createRandom()
+  assert.equal((await app.inject(await signed(renter, 'GET', '/metrics'))).statusCode, 401, 'a renter is not the operator')
+  const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN}` } })
+  assert.equal(ok.statusCode, 200)
+  assert.equal(ok.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8')
+  assert.equal(ok.body, 'up 1\n')
+})
+
+test('GET /metrics is open when made public; every answer is recorded by route pattern, never by raw URL', async (t) => {
+  const { endpoint, seen } = fakeMetrics(true)
+  const { app } = await server(t, {}, true, endpoint)
+  assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).body, 'up 1\n')
+  await app.inject({ method: 'GET', url: '/api/v1/vms/some-renter-chosen-name' })
+  await app.inject({ method: 'GET', url: '/no/such/path?x=1' })
+  assert.deepEqual(seen.map((o) => `${o.method} ${o.route} ${o.status}`), ['GET /metrics 200', 'GET /api/v1/vms/:id 404', 'GET unmatched 404'])
+  assert.ok(seen.every((o) => o.durationMs >= 0))
+})
+
+test('the dashboard page is open and holds no data; its data needs the admin token', async (t) => {
+  const { app } = await server(t, {}, true, undefined, true)
+  const page = await app.inject({ method: 'GET', url: '/ui' })
+  assert.equal(page.statusCode, 200)
+  assert.match(String(page.headers['content-type']), /^text\/html/)
+  assert.match(String(page.headers['content-security-policy']), /script-src 'self'/)
+  assert.doesNotMatch(page.body, /<script>/, 'no inline script: the CSP forbids it')
+  for (const [url, type] of [['/ui/app.js', /^text\/javascript/], ['/ui/app.css', /^text\/css/]] as const) {
+    const res = await app.inject({ method: 'GET', url })
+    assert.equal(res.statusCode, 200)
+    assert.match(String(res.headers['content-type']), type)
+  }
+  for (const headers of [{}, { authorization: `Bearer ${'b'.repeat(64)}` }]) {
+    const refused = await app.inject({ method: 'GET', url: '/ui/api/state', headers })
+    assert.equal(refused.statusCode, 401)
+    assert.equal(refused.json<{ code: string }>().code, 'UNAUTHORIZED')
+  }
+  assert.equal((await app.inject(create({ name: 'seen', ssh_key: ed25519Key() }))).statusCode, 201)
+  const ok = await app.inject({ method: 'GET', url: '/ui/api/state', headers: { authorization: `Bearer ${ADMIN}` } })
+  assert.equal(ok.statusCode, 200)
+  const state = ok.json<{ vms: { id: string; name: string; status: string; owner: string | null; network: string }[]; events: { msg: string }[]; port_summary: string; status: { vms: { count: number } } }>()
+  assert.deepEqual(state.vms.map((vm) => [vm.name, vm.status, vm.owner, vm.network]), [['seen', 'running', null, 'backend']])
+  assert.match(state.vms[0]?.id ?? '', /^golem-seen-/)
+  assert.equal(state.status.vms.count, 1)
+  assert.equal(state.port_summary, 'ports fine')
+  assert.deepEqual(state.events.map((e) => e.msg), ['hello'])
 })

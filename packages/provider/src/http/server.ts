@@ -20,6 +20,9 @@ import { limitedServerFactory, sampledRefusalLog, type ConnectionLimits } from '
 import type { Authenticator } from './auth.js'
 import { ProviderError } from '../domain/errors.js'
 import { providerErrors } from './error-handler.js'
+import type { DashboardState } from './dashboard/dashboard-state.js'
+import { dashboardRoutes } from './routes/dashboard.js'
+import { metricsRoutes, type MetricsEndpoint } from './routes/metrics.js'
 import { healthRoutes, statusRoutes } from './routes/provider.js'
 import { vmRoutes } from './routes/vms.js'
 
@@ -39,6 +42,10 @@ export interface ServerDeps {
   readonly pricing?: OfferPricing | null
   /** Request deadlines and connections per address; none when absent (in-process tests). */
   readonly connections?: ConnectionLimits
+  /** Prometheus metrics: `GET /metrics`, and every answered request recorded; absent: neither. */
+  readonly metrics?: MetricsEndpoint
+  /** The operator dashboard's data; absent: no `/ui`. */
+  readonly dashboard?: () => DashboardState
 }
 
 declare module 'fastify' {
@@ -73,6 +80,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   providerErrors.install(app)
+  const metrics = deps.metrics
+  if (metrics !== undefined) {
+    // By route pattern, never the raw URL: a label value is never chosen by the client.
+    app.addHook('onResponse', async (req, reply) => {
+      metrics.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, durationMs: reply.elapsedTime })
+    })
+  }
   // JSON bodies are kept raw as well (signatures cover the exact bytes); an empty body is no body,
   // so `POST …/start` works with any or no content type.
   acceptRawJson(app, {
@@ -100,5 +114,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, auth: deps.auth, paymentOf: deps.paymentOf }), { prefix: API_PREFIX })
   await typed.register(earningsRoutes({ earnings: deps.earnings, pricing: deps.pricing ?? null, authenticate: (req) => deps.auth.authenticate(req) }), { prefix: API_PREFIX })
   await typed.register(statusRoutes(deps.status), { prefix: API_PREFIX })
+  if (metrics !== undefined) await typed.register(metricsRoutes(metrics, deps.auth.authenticate))
+  if (deps.dashboard !== undefined) await typed.register(dashboardRoutes(deps.dashboard, deps.auth.authenticate))
   return app
 }

@@ -12,7 +12,7 @@ import { ownerScope, type SshEndpoint } from '../../src/domain/vm.js'
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js'
 import { SqliteVmStore } from '../../src/infra/store/sqlite-vm-store.js'
 import { PortBindError } from '../../src/app/ports/ssh-forwarder.js'
-import { VmService, type Caller, type CreateVmCommand } from '../../src/app/vm-service.js'
+import { VmService, type Caller, type CreateVmCommand, type VmServiceDeps } from '../../src/app/vm-service.js'
 import { ed25519Key } from './keys.js'
 
 /** Records what is open: SSH listeners by VM id, mapped ports as `<vm>#<public port>`. */
@@ -45,7 +45,7 @@ export interface Harness {
   capacityChanges: { count: number }
 }
 
-export function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { createMs: 2000, startMs: 2000, stopMs: 2000, deleteMs: 2000 }): Harness {
+export function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { createMs: 2000, startMs: 2000, stopMs: 2000, deleteMs: 2000 }, telemetry?: VmServiceDeps['telemetry']): Harness {
   const store = new SqliteVmStore(':memory:')
   const driver = new FakeDriver()
   const proxy = new FakeProxy()
@@ -70,6 +70,7 @@ export function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { crea
     portPolicy: () => ({ maxPerVm: 3, udp: true }),
     sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()), bootCheckMs: 20,
     timeouts, logger: pino({ level: 'silent' }), onCapacityChange: () => capacityChanges.count++, shutdown: new AbortController().signal,
+    ...(telemetry === undefined ? {} : { telemetry }),
   })
   return { service, store, driver, proxy, sshFails, capacityChanges }
 }

@@ -142,6 +142,7 @@ test('a VM without a target refuses connections; setTarget points new ones at th
   const refused = await connectTo(t, port)
   await closedByPeer(refused)
   assert.equal(vm.sockets.length, 0)
+  assert.deepEqual(relay.stats(VM), { activeConnections: 0, totalConnections: 0, refusedConnections: 1, bytesIn: 0, bytesOut: 0 }, 'counted as refused')
   relay.setTarget(VM, vm.endpoint)
   await connectTo(t, port)
   await vm.nextConnection()

@@ -152,6 +152,7 @@ export class Relay {
     const target = listener.target
     if (target === null) {
       client.destroy()
+      this.#refused(vmId, listener, `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`, 'VM stopped')
       return
     }
     const config = listener.limits
