@@ -6,6 +6,8 @@ test('VM_BUSY: a stop, start or delete while the VM is being created is refused 
   const h = harness()
   h.driver.hanging.add('launch')
   const creating = h.service.create(command('busy'))
+  // The create checks what it must (payment, quotas) before it reserves; wait until it reached the driver's launch.
+  for (let turn = 0; turn < 1_000 && !h.driver.calls.some((c) => c.method === 'launch'); turn++) await new Promise((resolve) => setImmediate(resolve))
   const vm = h.service.get('busy', anyone)
   assert.equal(vm.status, 'creating')
   for (const step of [() => h.service.stop('busy', anyone), () => h.service.start('busy', anyone), () => h.service.delete('busy', anyone)]) {
