@@ -63,7 +63,9 @@ async function run(ctx: BenchContext): Promise<void> {
     const created = await create
     world.control({ delayMs: { info: 50 } })
     if (created.status !== 201) throw new Error(`the create during the load failed: ${created.status} ${JSON.stringify(created.body)}`)
-    ctx.note(`${path}: the launch took ${Math.round(created.ms)} ms, the load window ended after ${Math.round(loadEnded)} ms${created.ms < loadEnded ? ' (NOT fully covered)' : ''}`)
+    ctx.note(
+      `${path}: the launch took ${Math.round(created.ms)} ms, the load window ended after ${Math.round(loadEnded)} ms${created.ms < loadEnded ? ' (NOT fully covered)' : ''}`,
+    )
     const removed = await httpJson(daemon.baseUrl, 'DELETE', `/api/v1/vms/${name}`, undefined, { agent: false })
     if (removed.status !== 200) throw new Error(`delete ${name}: ${removed.status}`)
     return result
@@ -79,7 +81,10 @@ async function run(ctx: BenchContext): Promise<void> {
     return result
   }
 
-  for (const [label, path] of [['GET /vms/{id}', paths.one], ['GET /vms', paths.list]] as const) {
+  for (const [label, path] of [
+    ['GET /vms/{id}', paths.one],
+    ['GET /vms', paths.list],
+  ] as const) {
     ctx.signal.throwIfAborted()
     ctx.progress(`${label}: bare reference, idle, during a launch`)
     await load(bare.base, path, WARMUP_SECONDS)
@@ -93,14 +98,40 @@ async function run(ctx: BenchContext): Promise<void> {
     const during = await duringLaunch(path)
     const bareDuring = await bareDuringLaunch(path)
     const errors = idle.errors + during.errors
-    ctx.figure({ name: `${label} requests/s, idle`, value: idle.rps, unit: 'req/s', reference: { label: 'bare node:http', value: ref.rps }, target: '≥ 2,000', pass: idle.rps >= 2000 && idle.errors === 0 })
+    ctx.figure({
+      name: `${label} requests/s, idle`,
+      value: idle.rps,
+      unit: 'req/s',
+      reference: { label: 'bare node:http', value: ref.rps },
+      target: '≥ 2,000',
+      pass: idle.rps >= 2000 && idle.errors === 0,
+    })
     ctx.figure({ name: `${label} p50, idle`, value: idle.p50Ms, unit: 'ms', reference: { label: 'bare node:http', value: ref.p50Ms } })
-    ctx.figure({ name: `${label} p99, idle`, value: idle.p99Ms, unit: 'ms', reference: { label: 'bare node:http', value: ref.p99Ms }, target: '≤ 50 ms', pass: idle.p99Ms <= 50 })
+    ctx.figure({
+      name: `${label} p99, idle`,
+      value: idle.p99Ms,
+      unit: 'ms',
+      reference: { label: 'bare node:http', value: ref.p99Ms },
+      target: '≤ 50 ms',
+      pass: idle.p99Ms <= 50,
+    })
     ctx.figure({ name: `${label} CPU time per request, idle`, value: daemonUs, unit: 'µs', reference: { label: 'bare node:http', value: bareUs } })
     ctx.figure({ name: `${label} requests/s, during a launch`, value: during.rps, unit: 'req/s', reference: { label: 'idle', value: idle.rps } })
     ctx.figure({ name: `${label} p50, during a launch`, value: during.p50Ms, unit: 'ms', reference: { label: 'idle', value: idle.p50Ms } })
-    ctx.figure({ name: `${label} p99, during a launch`, value: during.p99Ms, unit: 'ms', reference: { label: 'idle', value: idle.p99Ms }, target: '≤ 1.5× idle', pass: during.p99Ms <= 1.5 * idle.p99Ms && during.errors === 0 })
-    ctx.figure({ name: `${label} p99, bare node:http during a fake launch alone`, value: bareDuring.p99Ms, unit: 'ms', reference: { label: 'bare idle', value: ref.p99Ms } })
+    ctx.figure({
+      name: `${label} p99, during a launch`,
+      value: during.p99Ms,
+      unit: 'ms',
+      reference: { label: 'idle', value: idle.p99Ms },
+      target: '≤ 1.5× idle',
+      pass: during.p99Ms <= 1.5 * idle.p99Ms && during.errors === 0,
+    })
+    ctx.figure({
+      name: `${label} p99, bare node:http during a fake launch alone`,
+      value: bareDuring.p99Ms,
+      unit: 'ms',
+      reference: { label: 'bare idle', value: ref.p99Ms },
+    })
     if (errors > 0) ctx.note(`${label}: ${errors} errors or non-2xx answers`)
   }
   // Wait for the monitor's next flush, then take the longest stall inside each launch window.
@@ -108,16 +139,23 @@ async function run(ctx: BenchContext): Promise<void> {
   const stalls = readStalls(loopLog)
   for (const w of windows) {
     const inside = stalls.filter((s) => s.at >= w.start && s.at <= w.end + 50).map((s) => s.lateMs)
-    ctx.figure({ name: `${w.path === paths.one ? 'GET /vms/{id}' : 'GET /vms'}: longest event-loop stall of the daemon during the launch`, value: Math.max(0, ...inside), unit: 'ms' })
+    ctx.figure({
+      name: `${w.path === paths.one ? 'GET /vms/{id}' : 'GET /vms'}: longest event-loop stall of the daemon during the launch`,
+      value: Math.max(0, ...inside),
+      unit: 'ms',
+    })
   }
 }
 
 function readStalls(file: string): { at: number; lateMs: number }[] {
   if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => {
-    const [at, late] = line.split(' ')
-    return { at: Number(at), lateMs: Number(late) }
-  })
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [at, late] = line.split(' ')
+      return { at: Number(at), lateMs: Number(late) }
+    })
 }
 
 export const apiLoad: Benchmark = { name: 'api-load', title: 'API under load (50 connections, 10 VMs, 50 ms info)', budgetMs: 120_000, run }

@@ -55,7 +55,11 @@ async function buildWrapper(dir: string, name: string, target: string, log: stri
   return binary
 }
 
-interface Call { readonly start: number; readonly end: number; readonly command: string }
+interface Call {
+  readonly start: number
+  readonly end: number
+  readonly command: string
+}
 const readCalls = (path: string): Call[] => {
   let text: string
   try {
@@ -63,10 +67,14 @@ const readCalls = (path: string): Call[] => {
   } catch {
     return []
   }
-  return text.trim().split('\n').filter(Boolean).map((line) => {
-    const [s, e, command] = line.split(' ')
-    return { start: Number(s) * 1000, end: Number(e) * 1000, command: command ?? '' }
-  })
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [s, e, command] = line.split(' ')
+      return { start: Number(s) * 1000, end: Number(e) * 1000, command: command ?? '' }
+    })
 }
 
 /** Milliseconds from connect until the SSH server's banner arrives. */
@@ -74,9 +82,19 @@ function bannerMs(host: string): Promise<number> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port: 22 })
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('no banner in 5 s')) }, 5000)
-    socket.once('data', () => { clearTimeout(timer); socket.destroy(); resolve(performance.now() - started) })
-    socket.once('error', (error) => { clearTimeout(timer); reject(error) })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('no banner in 5 s'))
+    }, 5000)
+    socket.once('data', () => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(performance.now() - started)
+    })
+    socket.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
   })
 }
 
@@ -105,7 +123,13 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.signal.throwIfAborted()
     const name = `solo-${i + 1}`
     const before = readCalls(timingLog).length
-    const res = await httpJson<{ ip_address: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name, ssh_key: world.key.publicKey, resources: SMALL_VM }, { agent: false })
+    const res = await httpJson<{ ip_address: string }>(
+      daemon.baseUrl,
+      'POST',
+      '/api/v1/vms',
+      { name, ssh_key: world.key.publicKey, resources: SMALL_VM },
+      { agent: false },
+    )
     if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${JSON.stringify(res.body)}`)
     const calls = readCalls(timingLog).slice(before)
     const banner = Math.min(await bannerMs(res.body.ip_address), await bannerMs(res.body.ip_address), await bannerMs(res.body.ip_address))
@@ -124,16 +148,40 @@ async function run(ctx: BenchContext): Promise<void> {
   const driverSide = summarize(rows.map((r) => r.launchPhase - r.backend))
   const sshWait = summarize(rows.map((r) => r.sshPhase - r.banner))
 
-  ctx.figure({ name: 'provider overhead per create, median', value: overhead.p50, unit: 'ms', reference: { label: 'backend\'s own time', value: backend.p50 + banner.p50 }, target: '≤ 20 ms', pass: overhead.p50 <= 20 })
+  ctx.figure({
+    name: 'provider overhead per create, median',
+    value: overhead.p50,
+    unit: 'ms',
+    reference: { label: "backend's own time", value: backend.p50 + banner.p50 },
+    target: '≤ 20 ms',
+    pass: overhead.p50 <= 20,
+  })
   const calls = rows[0]?.calls ?? 2
   const start = summarize(startCost).p50
   ctx.figure({ name: 'provider overhead per create, p90', value: overhead.p90, unit: 'ms' })
-  ctx.figure({ name: `  without starting its ${calls} CLI processes (${start.toFixed(1)} ms each, calibrated)`, value: overhead.p50 - calls * start, unit: 'ms', target: '(≤ 20 ms)', pass: overhead.p50 - calls * start <= 20 })
+  ctx.figure({
+    name: `  without starting its ${calls} CLI processes (${start.toFixed(1)} ms each, calibrated)`,
+    value: overhead.p50 - calls * start,
+    unit: 'ms',
+    target: '(≤ 20 ms)',
+    pass: overhead.p50 - calls * start <= 20,
+  })
   ctx.figure({ name: 'POST /api/v1/vms, median', value: post.p50, unit: 'ms', reference: { label: 'backend calls', value: backend.p50 } })
   ctx.figure({ name: 'of which: driver around the CLI calls (launch phase − calls)', value: driverSide.p50, unit: 'ms' })
-  ctx.figure({ name: 'of which: HTTP, validation, ledger, proxy open, record (POST − launch − ssh phases)', value: summarize(rows.map((r) => r.post - r.launchPhase - r.sshPhase)).p50, unit: 'ms' })
-  ctx.figure({ name: 'of which: SSH readiness probe beyond the sshd\'s banner time', value: sshWait.p50, unit: 'ms', reference: { label: 'sshd banner', value: banner.p50 } })
-  ctx.note(`${rows.length} creates counted (after ${WARMUP} warm-up), ${calls} backend calls each (launch, info). Backend time = the fake's own span per call, measured by a C wrapper; the provider's time includes starting each CLI process, which costs a Node process here ${start.toFixed(1)} ms median (p90 ${summarize(startCost).p90.toFixed(1)} ms) — calibrated with the same wrapper around /bin/true.`)
+  ctx.figure({
+    name: 'of which: HTTP, validation, ledger, proxy open, record (POST − launch − ssh phases)',
+    value: summarize(rows.map((r) => r.post - r.launchPhase - r.sshPhase)).p50,
+    unit: 'ms',
+  })
+  ctx.figure({
+    name: "of which: SSH readiness probe beyond the sshd's banner time",
+    value: sshWait.p50,
+    unit: 'ms',
+    reference: { label: 'sshd banner', value: banner.p50 },
+  })
+  ctx.note(
+    `${rows.length} creates counted (after ${WARMUP} warm-up), ${calls} backend calls each (launch, info). Backend time = the fake's own span per call, measured by a C wrapper; the provider's time includes starting each CLI process, which costs a Node process here ${start.toFixed(1)} ms median (p90 ${summarize(startCost).p90.toFixed(1)} ms) — calibrated with the same wrapper around /bin/true.`,
+  )
 }
 
 export const createOverhead: Benchmark = { name: 'create-overhead', title: 'provider overhead per create', budgetMs: 90_000, run }

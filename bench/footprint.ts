@@ -68,7 +68,8 @@ async function run(ctx: BenchContext): Promise<void> {
   const first = await startDaemon(scope, world, { nodeArgs, pollMs: 2, logLevel: 'info' })
   await first.stop()
   // Where the first start's time went, from the daemon's own log lines (ms since the process was started).
-  const timeline = first.logs.filter((l) => typeof l.time === 'number' && typeof l.msg === 'string' && (l.time) - first.startedAt <= first.startupMs + 50)
+  const timeline = first.logs
+    .filter((l) => typeof l.time === 'number' && typeof l.msg === 'string' && l.time - first.startedAt <= first.startupMs + 50)
     .map((l) => `${(l.time as number) - first.startedAt} ${String(l.msg).slice(0, 40)}`)
   ctx.note(`first start, log timeline (ms since spawn): ${timeline.join(' · ')}; /health answered at ${Math.round(first.startupMs)}`)
   const restarts: number[] = []
@@ -81,17 +82,38 @@ async function run(ctx: BenchContext): Promise<void> {
     restarts.push(d.startupMs)
     if (i === RESTARTS - 1) {
       startedRss = await settledRssKiB(d.pid, 3000, 10)
-      ctx.progress('waiting for the start-up\'s one-off work to end')
+      ctx.progress("waiting for the start-up's one-off work to end")
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, d.startedAt + SETTLE_MS - Date.now())))
       idleRss = await settledRssKiB(d.pid, 3000, 10)
       idleTree = treeRssKiB(d.pid)
     }
     await d.stop()
   }
-  ctx.figure({ name: 'start to first API answer, restart (median of 3)', value: median(restarts), unit: 'ms', reference: { label: 'bare node:http', value: median(bareStarts) }, target: '≤ 1,000 ms', pass: median(restarts) <= 1000 })
-  ctx.figure({ name: '  of which the fake multipass\'s own version + list calls', value: median(fakeCalls), unit: 'ms' })
-  ctx.figure({ name: 'start to first API answer, first start (new identity)', value: first.startupMs, unit: 'ms', reference: { label: 'bare node:http', value: median(bareStarts) }, target: '≤ 1,000 ms', pass: first.startupMs <= 1000 })
-  ctx.figure({ name: 'RSS idle (15 s after start), whole service', value: idleRss / 1024, unit: 'MiB', reference: { label: 'bare node:http', value: bareRss / 1024 }, target: '≤ 80 MiB', pass: idleRss / 1024 <= 80 })
+  ctx.figure({
+    name: 'start to first API answer, restart (median of 3)',
+    value: median(restarts),
+    unit: 'ms',
+    reference: { label: 'bare node:http', value: median(bareStarts) },
+    target: '≤ 1,000 ms',
+    pass: median(restarts) <= 1000,
+  })
+  ctx.figure({ name: "  of which the fake multipass's own version + list calls", value: median(fakeCalls), unit: 'ms' })
+  ctx.figure({
+    name: 'start to first API answer, first start (new identity)',
+    value: first.startupMs,
+    unit: 'ms',
+    reference: { label: 'bare node:http', value: median(bareStarts) },
+    target: '≤ 1,000 ms',
+    pass: first.startupMs <= 1000,
+  })
+  ctx.figure({
+    name: 'RSS idle (15 s after start), whole service',
+    value: idleRss / 1024,
+    unit: 'MiB',
+    reference: { label: 'bare node:http', value: bareRss / 1024 },
+    target: '≤ 80 MiB',
+    pass: idleRss / 1024 <= 80,
+  })
   ctx.figure({ name: '  RSS in the first 3 s after the start', value: startedRss / 1024, unit: 'MiB', reference: { label: 'idle', value: idleRss / 1024 } })
   if (idleTree.children > 0) ctx.note(`idle: the daemon had children ${idleTree.childNames.join(', ')} (${Math.round(idleTree.children / 1024)} MiB)`)
 
@@ -109,9 +131,24 @@ async function run(ctx: BenchContext): Promise<void> {
   const loaded = await settledRssKiB(d.pid, 3000, 10)
   const tree = treeRssKiB(d.pid)
   const perVm = (loaded - warm) / 1024 / VMS
-  ctx.figure({ name: `RSS growth per VM (${VMS} VMs, ${VMS} SSH sessions)`, value: perVm, unit: 'MiB', reference: { label: 'from fresh idle', value: (loaded - fresh) / 1024 / VMS }, ratio: null, target: '≤ 1 MiB', pass: perVm <= 1 })
-  ctx.figure({ name: `RSS with ${VMS} VMs and ${VMS} SSH sessions`, value: loaded / 1024, unit: 'MiB', reference: { label: 'idle after warm-up', value: warm / 1024 } })
-  ctx.note(`RSS (MiB): fresh ${(fresh / 1024).toFixed(1)}, after one create/delete ${(warm / 1024).toFixed(1)}, with ${VMS} VMs and sessions ${(loaded / 1024).toFixed(1)} (children then: ${tree.childNames.join(', ') || 'none'}); current ${((rssKiB(d.pid) ?? 0) / 1024).toFixed(1)}`)
+  ctx.figure({
+    name: `RSS growth per VM (${VMS} VMs, ${VMS} SSH sessions)`,
+    value: perVm,
+    unit: 'MiB',
+    reference: { label: 'from fresh idle', value: (loaded - fresh) / 1024 / VMS },
+    ratio: null,
+    target: '≤ 1 MiB',
+    pass: perVm <= 1,
+  })
+  ctx.figure({
+    name: `RSS with ${VMS} VMs and ${VMS} SSH sessions`,
+    value: loaded / 1024,
+    unit: 'MiB',
+    reference: { label: 'idle after warm-up', value: warm / 1024 },
+  })
+  ctx.note(
+    `RSS (MiB): fresh ${(fresh / 1024).toFixed(1)}, after one create/delete ${(warm / 1024).toFixed(1)}, with ${VMS} VMs and sessions ${(loaded / 1024).toFixed(1)} (children then: ${tree.childNames.join(', ') || 'none'}); current ${((rssKiB(d.pid) ?? 0) / 1024).toFixed(1)}`,
+  )
   await Promise.all(sessions.map((s) => s.close()))
   await stopChild(d.child, 10_000)
 }

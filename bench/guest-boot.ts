@@ -50,7 +50,9 @@ async function catalogPath(ctx: BenchContext): Promise<string> {
     .filter((path) => existsSync(path) && usableCatalog(path) !== undefined)
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
   if (earlier === undefined) {
-    throw new Skip(`the test guest is not built (no ${join(cache, key, IMAGE)}); run \`bash scripts/test-guest/build.sh --only tiny\` first (root), or set GOLEM_TEST_GUEST_CATALOG`)
+    throw new Skip(
+      `the test guest is not built (no ${join(cache, key, IMAGE)}); run \`bash scripts/test-guest/build.sh --only tiny\` first (root), or set GOLEM_TEST_GUEST_CATALOG`,
+    )
   }
   ctx.note(`the tiny guest of the current build.sh (cache key ${key}) is not built; using the earlier build ${earlier}`)
   return earlier
@@ -91,15 +93,29 @@ async function run(ctx: BenchContext): Promise<void> {
   try {
     daemon = await startDaemon(scope, world, {
       logLevel: 'info',
-      env: { GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_ACCEL: 'tcg', GOLEM_PROVIDER_IMAGE_CATALOG: catalog, GOLEM_PROVIDER_CREATE_TIMEOUT: String(BOOT_LIMIT_S), GOLEM_PROVIDER_OFFER_MEMORY_GB: '4' },
+      env: {
+        GOLEM_PROVIDER_BACKEND: 'qemu',
+        GOLEM_PROVIDER_QEMU_ACCEL: 'tcg',
+        GOLEM_PROVIDER_IMAGE_CATALOG: catalog,
+        GOLEM_PROVIDER_CREATE_TIMEOUT: String(BOOT_LIMIT_S),
+        GOLEM_PROVIDER_OFFER_MEMORY_GB: '4',
+      },
     })
   } catch (error) {
-    throw new Skip(`the daemon does not start with the QEMU backend: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 300) ?? ''}`)
+    throw new Skip(
+      `the daemon does not start with the QEMU backend: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 300) ?? ''}`,
+    )
   }
   scope.defer('delete the VM', () => httpJson(daemon.baseUrl, 'DELETE', '/api/v1/vms/boot-1', undefined, { agent: false, timeoutMs: 90_000 }))
   ctx.progress(`POST /api/v1/vms with image ${IMAGE} (TCG)`)
   const started = performance.now()
-  const created = await httpJson<{ ssh_port: number }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'boot-1', ssh_key: world.key.publicKey, resources: SMALL_VM, image: IMAGE }, { agent: false, timeoutMs: (BOOT_LIMIT_S + 20) * 1000 })
+  const created = await httpJson<{ ssh_port: number }>(
+    daemon.baseUrl,
+    'POST',
+    '/api/v1/vms',
+    { name: 'boot-1', ssh_key: world.key.publicKey, resources: SMALL_VM, image: IMAGE },
+    { agent: false, timeoutMs: (BOOT_LIMIT_S + 20) * 1000 },
+  )
   const answered = performance.now() - started
   if (created.status !== 201) throw new Error(`create with ${IMAGE}: ${created.status} ${JSON.stringify(created.body)}`)
   const attempts = await firstLogin(world.key.privateKeyPath, created.body.ssh_port, started + BOOT_LIMIT_S * 1000)
@@ -111,7 +127,9 @@ async function run(ctx: BenchContext): Promise<void> {
   for (const [phase, ms] of Object.entries(launched ?? {})) ctx.figure({ name: `  driver phase: ${phase}`, value: ms, unit: 'ms' })
   if (vmCreated?.ssh !== undefined) ctx.figure({ name: '  provider phase: SSH ready (banner through the forward)', value: vmCreated.ssh, unit: 'ms' })
   ctx.figure({ name: '  after the answer: until ssh logs in', value: loggedIn - answered, unit: 'ms' })
-  ctx.note(`phases from the daemon's log: "qemu vm launched" ${JSON.stringify(launched ?? null)}, "vm created" ${JSON.stringify(vmCreated ?? null)}; ${attempts} ssh attempt(s); accel tcg; catalog ${catalog}`)
+  ctx.note(
+    `phases from the daemon's log: "qemu vm launched" ${JSON.stringify(launched ?? null)}, "vm created" ${JSON.stringify(vmCreated ?? null)}; ${attempts} ssh attempt(s); accel tcg; catalog ${catalog}`,
+  )
 }
 
 export const guestBoot: Benchmark = { name: 'guest-boot', title: 'QEMU guest boot (TCG, tiny-test)', budgetMs: 300_000, run }

@@ -14,7 +14,10 @@ import { profileArgs, type BenchContext, type Benchmark } from './lib/report.js'
 const REQUESTS = 1000
 const ROOM = 5
 
-async function burst(n: number, send: (i: number, agent: Agent) => Promise<Answer<unknown> & { error?: string }>): Promise<{ answers: (Answer<unknown> & { error?: string })[]; wall: number }> {
+async function burst(
+  n: number,
+  send: (i: number, agent: Agent) => Promise<Answer<unknown> & { error?: string }>,
+): Promise<{ answers: (Answer<unknown> & { error?: string })[]; wall: number }> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity })
   const started = performance.now()
   const answers = await Promise.all(Array.from({ length: n }, (_, i) => send(i, agent)))
@@ -40,7 +43,14 @@ async function run(ctx: BenchContext): Promise<void> {
 
   ctx.progress(`${REQUESTS} POST /api/v1/vms at once, room for ${ROOM}`)
   const res = await burst(REQUESTS, (i, agent) =>
-    httpJson(daemon.baseUrl, 'POST', '/api/v1/vms', { name: `crowd-${String(i).padStart(4, '0')}`, ssh_key: world.key.publicKey, resources: SMALL_VM }, { agent, timeoutMs: 120_000 }))
+    httpJson(
+      daemon.baseUrl,
+      'POST',
+      '/api/v1/vms',
+      { name: `crowd-${String(i).padStart(4, '0')}`, ssh_key: world.key.publicKey, resources: SMALL_VM },
+      { agent, timeoutMs: 120_000 },
+    ),
+  )
   const created = res.answers.filter((a) => a.status === 201)
   const refused = res.answers.filter((a) => a.status !== 201)
   const serverErrors = res.answers.filter((a) => a.status >= 500 || a.status === 0)
@@ -54,11 +64,24 @@ async function run(ctx: BenchContext): Promise<void> {
     refusalCodes[code] = (refusalCodes[code] ?? 0) + 1
   }
 
-  ctx.figure({ name: `creates that succeeded (of ${REQUESTS.toLocaleString('en-US')})`, value: created.length, unit: '', target: `exactly ${ROOM}`, pass: created.length === ROOM && status.body.vms.count === ROOM && status.body.capacity.allocated.cpu === ROOM })
+  ctx.figure({
+    name: `creates that succeeded (of ${REQUESTS.toLocaleString('en-US')})`,
+    value: created.length,
+    unit: '',
+    target: `exactly ${ROOM}`,
+    pass: created.length === ROOM && status.body.vms.count === ROOM && status.body.capacity.allocated.cpu === ROOM,
+  })
   ctx.figure({ name: '5xx or failed requests', value: serverErrors.length, unit: '', target: '0', pass: serverErrors.length === 0 })
   ctx.figure({ name: 'time until all answered', value: res.wall, unit: 'ms', reference: { label: `${REQUESTS} GET 404`, value: ref.wall } })
-  ctx.figure({ name: `time until all ${refused.length} refusals answered`, value: lastRefusal, unit: 'ms', reference: { label: `${REQUESTS} GET 404`, value: ref.wall } })
-  ctx.note(`answers ${JSON.stringify(codes)}, refusal codes ${JSON.stringify(refusalCodes)}; afterwards ${status.body.vms.count} VMs in the ledger, ${status.body.capacity.allocated.cpu} cores allocated; reference answers ${JSON.stringify(tally(ref.answers))}`)
+  ctx.figure({
+    name: `time until all ${refused.length} refusals answered`,
+    value: lastRefusal,
+    unit: 'ms',
+    reference: { label: `${REQUESTS} GET 404`, value: ref.wall },
+  })
+  ctx.note(
+    `answers ${JSON.stringify(codes)}, refusal codes ${JSON.stringify(refusalCodes)}; afterwards ${status.body.vms.count} VMs in the ledger, ${status.body.capacity.allocated.cpu} cores allocated; reference answers ${JSON.stringify(tally(ref.answers))}`,
+  )
 }
 
 export const ledgerContention: Benchmark = { name: 'ledger-contention', title: '1,000 concurrent creates, room for 5', budgetMs: 120_000, run }

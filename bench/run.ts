@@ -42,7 +42,9 @@ async function runOne(bench: Benchmark, budgetMs: number, profileDir: string | u
   const controller = new AbortController()
   const started = performance.now()
   const ctx: BenchContext = {
-    scope, signal: controller.signal, profileDir,
+    scope,
+    signal: controller.signal,
+    profileDir,
     figure: (f) => figures.push(f),
     note: (text) => notes.push(text),
     progress: (text) => console.error(`  [${bench.name} ${((performance.now() - started) / 1000).toFixed(1)} s] ${text}`),
@@ -53,12 +55,15 @@ async function runOne(bench: Benchmark, budgetMs: number, profileDir: string | u
   const running = bench.run(ctx)
   running.catch(() => undefined) // a benchmark abandoned at its time limit may still reject later
   try {
-    await Promise.race([running, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort()
-        reject(new Error(`time limit of ${Math.round(budgetMs / 1000)} s reached`))
-      }, budgetMs)
-    })])
+    await Promise.race([
+      running,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort()
+          reject(new Error(`time limit of ${Math.round(budgetMs / 1000)} s reached`))
+        }, budgetMs)
+      }),
+    ])
   } catch (e) {
     if (e instanceof Skip) skipped = e.message
     else error = e instanceof Error ? (e.stack ?? e.message) : String(e)
@@ -82,14 +87,18 @@ async function main(): Promise<void> {
   const profileDir = process.env.BENCH_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'golem-bench-prof-')) : undefined
   const machine = `${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform} ${process.arch}`
   const date = new Date().toISOString()
-  console.log(`golem provider benchmarks — ${date}\nmachine: ${machine}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(
+    `golem provider benchmarks — ${date}\nmachine: ${machine}; load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  )
   if (profileDir !== undefined) console.log(`CPU profiles of the daemon go to ${profileDir}`)
   const suiteStart = performance.now()
   const outcomes: BenchOutcome[] = []
   for (const bench of selected) {
     const left = SUITE_LIMIT_MS - (performance.now() - suiteStart)
     if (left < 20_000) {
-      outcomes.push({ name: bench.name, title: bench.title, figures: [], notes: [], seconds: 0, skipped: 'the suite\'s 9.5-minute limit was reached' })
+      outcomes.push({ name: bench.name, title: bench.title, figures: [], notes: [], seconds: 0, skipped: "the suite's 9.5-minute limit was reached" })
       continue
     }
     console.error(`\n== ${bench.name}: ${bench.title} (limit ${Math.round(Math.min(bench.budgetMs, left) / 1000)} s)`)
@@ -109,12 +118,19 @@ async function main(): Promise<void> {
     console.log(`  (${outcome.seconds.toFixed(1)} s)`)
   }
   const total = (performance.now() - suiteStart) / 1000
-  console.log(`\n== summary (${total.toFixed(0)} s; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n${table(outcomes)}`)
+  console.log(
+    `\n== summary (${total.toFixed(0)} s; load average now ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})\n${table(outcomes)}`,
+  )
   const figures = outcomes.flatMap((o) => o.figures)
   const misses = figures.filter((f) => f.pass === false).length + outcomes.filter((o) => o.error !== undefined).length
   console.log(`\n${figures.filter((f) => f.pass === true).length} PASS, ${misses} MISS, ${outcomes.filter((o) => o.skipped !== undefined).length} skipped`)
   const jsonPath = process.env.BENCH_JSON ?? join(tmpdir(), 'golem-bench-results.json')
-  writeFileSync(jsonPath, JSON.stringify({ date, machine, command: `npm run bench${wanted.length > 0 ? ` -- ${wanted.join(' ')}` : ''}`, seconds: total, outcomes }, null, 2))
+  writeFileSync(
+    jsonPath,
+    JSON.stringify({ date, machine, command: `npm run bench${wanted.length > 0 ? ` -- ${wanted.join(' ')}` : ''}`, seconds: total, outcomes }, null, 2),
+  )
   console.log(`results: ${jsonPath}`)
   reapEverything()
   // Figures are printed; a benchmark that failed (not one that missed its target) makes the run fail.

@@ -36,7 +36,12 @@ interface Path {
   /** The forwarding process, whose CPU time is counted (none for direct). */
   readonly pid?: number
 }
-interface Paths { readonly direct: Path; readonly socat: Path; readonly proxy: Path; readonly before?: Path }
+interface Paths {
+  readonly direct: Path
+  readonly socat: Path
+  readonly proxy: Path
+  readonly before?: Path
+}
 /** The paths in a different order each round, so that no path always follows the same one. */
 const each = (paths: Paths, round = 0): Path[] => {
   const list = [paths.direct, paths.socat, paths.proxy, ...(paths.before === undefined ? [] : [paths.before])]
@@ -45,7 +50,9 @@ const each = (paths: Paths, round = 0): Path[] => {
 
 async function socatForward(ctx: BenchContext, target: Endpoint): Promise<{ endpoint: Endpoint; pid: number }> {
   const port = await freePort()
-  const child = spawnTracked('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr,backlog=4096`, `TCP:${target.host}:${target.port}`], { stdio: 'ignore' })
+  const child = spawnTracked('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr,backlog=4096`, `TCP:${target.host}:${target.port}`], {
+    stdio: 'ignore',
+  })
   ctx.scope.defer('stop socat', () => stopChild(child, 2000))
   for (let i = 0; i < 100; i++) {
     try {
@@ -86,14 +93,43 @@ async function bulk(ctx: BenchContext, paths: Paths): Promise<void> {
   }
   const [direct, socat, proxy, before] = [best.get('direct'), best.get('socat'), best.get('proxy'), best.get('before')]
   if (direct === undefined || socat === undefined || proxy === undefined) throw new Error('bulk: a path is missing')
-  for (const [dir, key] of [['renter→VM', 'up'], ['VM→renter', 'down']] as const) {
-    ctx.figure({ name: `bulk 1 GiB ${dir}, vs socat`, value: proxy[key], unit: 'MB/s', reference: { label: 'socat', value: socat[key] }, target: '≥ 1.0× socat', pass: proxy[key] >= socat[key] })
-    ctx.figure({ name: `bulk 1 GiB ${dir}, vs direct`, value: proxy[key], unit: 'MB/s', reference: { label: 'direct', value: direct[key] }, target: '≥ 0.5× direct', pass: proxy[key] >= 0.5 * direct[key] })
-    if (before !== undefined) ctx.figure({ name: `bulk 1 GiB ${dir}, vs the baseline build`, value: proxy[key], unit: 'MB/s', reference: { label: 'before', value: before[key] } })
+  for (const [dir, key] of [
+    ['renter→VM', 'up'],
+    ['VM→renter', 'down'],
+  ] as const) {
+    ctx.figure({
+      name: `bulk 1 GiB ${dir}, vs socat`,
+      value: proxy[key],
+      unit: 'MB/s',
+      reference: { label: 'socat', value: socat[key] },
+      target: '≥ 1.0× socat',
+      pass: proxy[key] >= socat[key],
+    })
+    ctx.figure({
+      name: `bulk 1 GiB ${dir}, vs direct`,
+      value: proxy[key],
+      unit: 'MB/s',
+      reference: { label: 'direct', value: direct[key] },
+      target: '≥ 0.5× direct',
+      pass: proxy[key] >= 0.5 * direct[key],
+    })
+    if (before !== undefined)
+      ctx.figure({ name: `bulk 1 GiB ${dir}, vs the baseline build`, value: proxy[key], unit: 'MB/s', reference: { label: 'before', value: before[key] } })
   }
   const perGiB = (seconds: number) => seconds / (ROUNDS * 2 * (BULK / GiB))
-  ctx.figure({ name: 'CPU time per GiB forwarded (whole process)', value: perGiB(proxy.cpu), unit: 's', reference: { label: 'socat', value: perGiB(socat.cpu) } })
-  if (before !== undefined) ctx.figure({ name: 'CPU time per GiB forwarded, vs the baseline build', value: perGiB(proxy.cpu), unit: 's', reference: { label: 'before', value: perGiB(before.cpu) } })
+  ctx.figure({
+    name: 'CPU time per GiB forwarded (whole process)',
+    value: perGiB(proxy.cpu),
+    unit: 's',
+    reference: { label: 'socat', value: perGiB(socat.cpu) },
+  })
+  if (before !== undefined)
+    ctx.figure({
+      name: 'CPU time per GiB forwarded, vs the baseline build',
+      value: perGiB(proxy.cpu),
+      unit: 's',
+      reference: { label: 'before', value: perGiB(before.cpu) },
+    })
 }
 
 async function latency(ctx: BenchContext, paths: Paths): Promise<void> {
@@ -105,19 +141,41 @@ async function latency(ctx: BenchContext, paths: Paths): Promise<void> {
     }
   }
   const [direct, socat, proxy] = [summarize(all.get('direct') ?? []), summarize(all.get('socat') ?? []), summarize(all.get('proxy') ?? [])]
-  ctx.figure({ name: '64-byte round trip, median', value: proxy.p50, unit: 'µs', reference: { label: 'socat', value: socat.p50 }, target: '≤ socat', pass: proxy.p50 <= socat.p50 })
+  ctx.figure({
+    name: '64-byte round trip, median',
+    value: proxy.p50,
+    unit: 'µs',
+    reference: { label: 'socat', value: socat.p50 },
+    target: '≤ socat',
+    pass: proxy.p50 <= socat.p50,
+  })
   ctx.figure({ name: '64-byte round trip, median, vs direct', value: proxy.p50, unit: 'µs', reference: { label: 'direct', value: direct.p50 } })
   ctx.figure({ name: '64-byte round trip, p99', value: proxy.p99, unit: 'µs', reference: { label: 'socat', value: socat.p99 } })
   const before = all.get('before')
-  if (before !== undefined) ctx.figure({ name: '64-byte round trip, median, vs the baseline build', value: proxy.p50, unit: 'µs', reference: { label: 'before', value: summarize(before).p50 } })
+  if (before !== undefined)
+    ctx.figure({
+      name: '64-byte round trip, median, vs the baseline build',
+      value: proxy.p50,
+      unit: 'µs',
+      reference: { label: 'before', value: summarize(before).p50 },
+    })
 }
 
 async function manyConnections(ctx: BenchContext, paths: Paths): Promise<void> {
   const direct = await simultaneous(paths.direct.to, CONNECTIONS)
   await sleep(500)
   const proxy = await simultaneous(paths.proxy.to, CONNECTIONS)
-  ctx.figure({ name: `${CONNECTIONS.toLocaleString('en-US')} simultaneous connections, succeeded`, value: proxy.ok, unit: '', reference: { label: 'direct', value: direct.ok }, target: `all ${CONNECTIONS.toLocaleString('en-US')}`, pass: proxy.ok === CONNECTIONS })
-  ctx.note(`1,000 connections: through the proxy all open and echoed in ${Math.round(proxy.ms)} ms (direct ${Math.round(direct.ms)} ms)${proxy.failed > 0 ? `; failures ${JSON.stringify(proxy.errors)}` : ''}`)
+  ctx.figure({
+    name: `${CONNECTIONS.toLocaleString('en-US')} simultaneous connections, succeeded`,
+    value: proxy.ok,
+    unit: '',
+    reference: { label: 'direct', value: direct.ok },
+    target: `all ${CONNECTIONS.toLocaleString('en-US')}`,
+    pass: proxy.ok === CONNECTIONS,
+  })
+  ctx.note(
+    `1,000 connections: through the proxy all open and echoed in ${Math.round(proxy.ms)} ms (direct ${Math.round(direct.ms)} ms)${proxy.failed > 0 ? `; failures ${JSON.stringify(proxy.errors)}` : ''}`,
+  )
 }
 
 async function stalledReaders(ctx: BenchContext, daemon: Daemon, paths: Paths): Promise<void> {
@@ -126,10 +184,18 @@ async function stalledReaders(ctx: BenchContext, daemon: Daemon, paths: Paths): 
     const out: { down: number; up: number; downAll: number; upAll: number } = { down: 0, up: 0, downAll: 0, upAll: 0 }
     for (const direction of ['down', 'up'] as const) {
       ctx.signal.throwIfAborted()
-      const baseline = Math.min(read() ?? 0, await (async () => { await sleep(300); return read() ?? Number.POSITIVE_INFINITY })())
+      const baseline = Math.min(
+        read() ?? 0,
+        await (async () => {
+          await sleep(300)
+          return read() ?? Number.POSITIVE_INFINITY
+        })(),
+      )
       const sampler = new RssSampler(read, 20)
       let stallPeak = 0
-      const stalled = async () => { stallPeak = sampler.max }
+      const stalled = async () => {
+        stallPeak = sampler.max
+      }
       try {
         if (direction === 'down') {
           await download(to, STALLED, { stallMs: STALL_MS, onStalled: stalled, timeoutMs: 60_000 })
@@ -150,9 +216,27 @@ async function stalledReaders(ctx: BenchContext, daemon: Daemon, paths: Paths): 
   await settledRssKiB(daemon.pid, 600, 3)
   const proxy = await measure(() => treeRssKiB(daemon.pid).total, paths.proxy.to)
   const socat = await measure(() => treeRssKiB(paths.socat.pid ?? 0).total, paths.socat.to)
-  ctx.figure({ name: 'renter stops reading, VM pushes 512 MiB: RSS growth', value: proxy.down, unit: 'MiB', reference: { label: 'socat', value: socat.down }, ratio: null, target: '≤ 16 MiB', pass: proxy.down <= 16 })
-  ctx.figure({ name: 'VM stops reading, renter pushes 512 MiB: RSS growth', value: proxy.up, unit: 'MiB', reference: { label: 'socat', value: socat.up }, ratio: null, target: '≤ 16 MiB', pass: proxy.up <= 16 })
-  ctx.note(`stalled readers: the whole 512 MiB arrived intact both ways after the ${STALL_MS / 1000} s stall; RSS peak including the catch-up transfer: +${proxy.downAll.toFixed(1)} / +${proxy.upAll.toFixed(1)} MiB (socat +${socat.downAll.toFixed(1)} / +${socat.upAll.toFixed(1)})`)
+  ctx.figure({
+    name: 'renter stops reading, VM pushes 512 MiB: RSS growth',
+    value: proxy.down,
+    unit: 'MiB',
+    reference: { label: 'socat', value: socat.down },
+    ratio: null,
+    target: '≤ 16 MiB',
+    pass: proxy.down <= 16,
+  })
+  ctx.figure({
+    name: 'VM stops reading, renter pushes 512 MiB: RSS growth',
+    value: proxy.up,
+    unit: 'MiB',
+    reference: { label: 'socat', value: socat.up },
+    ratio: null,
+    target: '≤ 16 MiB',
+    pass: proxy.up <= 16,
+  })
+  ctx.note(
+    `stalled readers: the whole 512 MiB arrived intact both ways after the ${STALL_MS / 1000} s stall; RSS peak including the catch-up transfer: +${proxy.downAll.toFixed(1)} / +${proxy.upAll.toFixed(1)} MiB (socat +${socat.downAll.toFixed(1)} / +${socat.upAll.toFixed(1)})`,
+  )
 }
 
 async function sshDuringLaunch(ctx: BenchContext, daemon: Daemon, world: World, shell: { ip: string; port: number }): Promise<void> {
@@ -174,15 +258,25 @@ async function sshDuringLaunch(ctx: BenchContext, daemon: Daemon, world: World, 
       await sleep(5)
     }
   }
-  for (let i = 0; i < 20; i++) { await viaProxy.roundTrip(); await direct.roundTrip() }
+  for (let i = 0; i < 20; i++) {
+    await viaProxy.roundTrip()
+    await direct.roundTrip()
+  }
   const launchMs: number[] = []
   for (let i = 1; i <= SSH_LAUNCHES; i++) {
     await sample(proxyIdle, directIdle, () => false, 1500)
     world.control({ delayMs: { launch: 2000 } })
     let done = false
     const started = performance.now()
-    const create = httpJson(daemon.baseUrl, 'POST', '/api/v1/vms', { name: `launching-${i}`, ssh_key: world.key.publicKey, resources: SMALL_VM }, { agent: false })
-      .finally(() => { done = true })
+    const create = httpJson(
+      daemon.baseUrl,
+      'POST',
+      '/api/v1/vms',
+      { name: `launching-${i}`, ssh_key: world.key.publicKey, resources: SMALL_VM },
+      { agent: false },
+    ).finally(() => {
+      done = true
+    })
     await sample(proxyDuring, directDuring, () => done, 30_000)
     const created = await create
     launchMs.push(performance.now() - started)
@@ -191,8 +285,18 @@ async function sshDuringLaunch(ctx: BenchContext, daemon: Daemon, world: World, 
   }
   const [pi, pd, di, dd] = [summarize(proxyIdle), summarize(proxyDuring), summarize(directIdle), summarize(directDuring)]
   const added = pd.p99 - pi.p99
-  ctx.figure({ name: 'ssh session round trip while a VM launches: p99 added', value: added, unit: 'ms', reference: { label: 'direct to sshd', value: dd.p99 - di.p99 }, ratio: null, target: '≤ 10 ms', pass: added <= 10 })
-  ctx.note(`ssh round trips (ms), ${SSH_LAUNCHES} launches of ${launchMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s: through the proxy idle p50 ${pi.p50.toFixed(2)} p99 ${pi.p99.toFixed(2)} (n=${pi.n}), during p50 ${pd.p50.toFixed(2)} p99 ${pd.p99.toFixed(2)} max ${pd.max.toFixed(1)} (n=${pd.n}); direct to the VM's sshd idle p99 ${di.p99.toFixed(2)}, during p99 ${dd.p99.toFixed(2)} max ${dd.max.toFixed(1)}`)
+  ctx.figure({
+    name: 'ssh session round trip while a VM launches: p99 added',
+    value: added,
+    unit: 'ms',
+    reference: { label: 'direct to sshd', value: dd.p99 - di.p99 },
+    ratio: null,
+    target: '≤ 10 ms',
+    pass: added <= 10,
+  })
+  ctx.note(
+    `ssh round trips (ms), ${SSH_LAUNCHES} launches of ${launchMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s: through the proxy idle p50 ${pi.p50.toFixed(2)} p99 ${pi.p99.toFixed(2)} (n=${pi.n}), during p50 ${pd.p50.toFixed(2)} p99 ${pd.p99.toFixed(2)} max ${pd.max.toFixed(1)} (n=${pd.n}); direct to the VM's sshd idle p99 ${di.p99.toFixed(2)}, during p99 ${dd.p99.toFixed(2)} max ${dd.max.toFixed(1)}`,
+  )
 }
 
 /**

@@ -25,7 +25,11 @@ function findTests(dir, out = []) {
 const files = readdirSync(join(root, 'packages'))
   .flatMap((pkg) => {
     const dist = join(root, 'packages', pkg, 'dist')
-    try { return findTests(dist) } catch { return [] }
+    try {
+      return findTests(dist)
+    } catch {
+      return []
+    }
   })
   .map((f) => relative(root, f))
   .filter((f) => !unitOnly || f.includes('/dist/src/'))

@@ -34,7 +34,8 @@ export async function startBareServer(scope: Scope, dir: string, routes: Record<
   scope.defer('stop the bare server', () => stopChild(child, 2000))
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
-    if ((await httpJson(base, 'GET', Object.keys(routes)[0] ?? '/', undefined, { agent: false, timeoutMs: 1000 })).status === 200) return { base, pid: child.pid ?? 0 }
+    if ((await httpJson(base, 'GET', Object.keys(routes)[0] ?? '/', undefined, { agent: false, timeoutMs: 1000 })).status === 200)
+      return { base, pid: child.pid ?? 0 }
     await sleep(5)
   }
   throw new Error('the bare reference server did not start')

@@ -65,7 +65,10 @@ export async function createWorld(scope: Scope, prefix = 'golem-bench-'): Promis
   })
   const key = await sshKeyPair(dir)
   return {
-    dir, dataDir, fakeState, key,
+    dir,
+    dataDir,
+    fakeState,
+    key,
     control: (value) => writeFileSync(join(fakeState, 'control.json'), JSON.stringify(value)),
     fake: (args, timeoutMs = 60_000, input) => runCommand(FAKE_BIN, args, { env: fakeEnv(fakeState), timeoutMs, input }),
     instance: (name) => JSON.parse(readFileSync(join(fakeState, 'instances', `${name}.json`), 'utf8')) as { ip: string; sshdPid: number; state: string },
@@ -113,7 +116,12 @@ export interface Daemon {
 }
 
 /** The environment the benchmarks run the daemon with; see README's table. */
-export function daemonEnv(world: World, apiPort: number, range: { start: number; end: number }, opts: DaemonOptions & { discoveryUrl: string }): Record<string, string> {
+export function daemonEnv(
+  world: World,
+  apiPort: number,
+  range: { start: number; end: number },
+  opts: DaemonOptions & { discoveryUrl: string },
+): Record<string, string> {
   return {
     PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME ?? '/root',
@@ -152,19 +160,35 @@ export async function startDaemon(scope: Scope, world: World, opts: DaemonOption
   const startedAt = Date.now()
   const bin = opts.bin ?? PROVIDER_BIN
   const argv = [process.execPath, ...binNodeFlags(bin), ...(opts.nodeArgs ?? []), bin, 'start']
-  const [command, ...args] = opts.bigDisk === true
-    ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mkdir -p "$GOLEM_PROVIDER_DATA_DIR" && mount -t tmpfs -o size=4T,mode=0700 golem-bench "$GOLEM_PROVIDER_DATA_DIR" && exec "$@"', 'sh', ...argv]
-    : argv
+  const [command, ...args] =
+    opts.bigDisk === true
+      ? [
+          'unshare',
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          'mkdir -p "$GOLEM_PROVIDER_DATA_DIR" && mount -t tmpfs -o size=4T,mode=0700 golem-bench "$GOLEM_PROVIDER_DATA_DIR" && exec "$@"',
+          'sh',
+          ...argv,
+        ]
+      : argv
   const child = spawnTracked(command ?? process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: world.dir })
   let stopping = false
-  scope.defer('stop the daemon', () => { stopping = true; return stopChild(child, 10_000) })
+  scope.defer('stop the daemon', () => {
+    stopping = true
+    return stopChild(child, 10_000)
+  })
   child.once('exit', (code, signal) => {
     if (!stopping && signal !== null) console.error(`bench: the daemon (pid ${child.pid ?? '?'}) was killed by ${signal}, not by this benchmark`)
   })
   const logs: Record<string, unknown>[] = []
   const watchers = new Set<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>()
   let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000) })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000)
+  })
   if (child.stdout !== null) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: Record<string, unknown>
@@ -176,7 +200,10 @@ export async function startDaemon(scope: Scope, world: World, opts: DaemonOption
       }
       logs.push(entry)
       for (const w of watchers) {
-        if (w.match(entry)) { watchers.delete(w); w.resolve(entry) }
+        if (w.match(entry)) {
+          watchers.delete(w)
+          w.resolve(entry)
+        }
       }
     })
   }
@@ -188,24 +215,43 @@ export async function startDaemon(scope: Scope, world: World, opts: DaemonOption
       const how = child.signalCode === null ? `exited with ${child.exitCode ?? '?'}` : `was killed by ${child.signalCode}, not sent by this benchmark`
       throw new Error(`the daemon ${how} before answering; stderr: ${stderr.trim()}; last log: ${JSON.stringify(logs.slice(-3))}`)
     }
-    if (performance.now() > deadline) throw new Error(`the daemon did not answer GET /health within ${opts.readyTimeoutMs ?? 30_000} ms; stderr: ${stderr.trim()}`)
+    if (performance.now() > deadline)
+      throw new Error(`the daemon did not answer GET /health within ${opts.readyTimeoutMs ?? 30_000} ms; stderr: ${stderr.trim()}`)
     const health = await httpJson(baseUrl, 'GET', '/health', undefined, { agent: false, timeoutMs: 2000 })
     if (health.status === 200) startupMs = performance.now() - started
     else await sleep(opts.pollMs ?? 5)
   }
   if (child.pid === undefined) throw new Error('the daemon has no pid')
   return {
-    child, pid: child.pid, baseUrl, portRange, startupMs, startedAt, logs,
+    child,
+    pid: child.pid,
+    baseUrl,
+    portRange,
+    startupMs,
+    startedAt,
+    logs,
     waitForLog: (match, timeoutMs) => {
       const seen = logs.find(match)
       if (seen !== undefined) return Promise.resolve(seen)
       return new Promise((resolve, reject) => {
-        const watcher = { match, resolve: (l: Record<string, unknown>) => { clearTimeout(timer); resolve(l) } }
-        const timer = setTimeout(() => { watchers.delete(watcher); reject(new Error(`no matching log line within ${timeoutMs} ms`)) }, timeoutMs)
+        const watcher = {
+          match,
+          resolve: (l: Record<string, unknown>) => {
+            clearTimeout(timer)
+            resolve(l)
+          },
+        }
+        const timer = setTimeout(() => {
+          watchers.delete(watcher)
+          reject(new Error(`no matching log line within ${timeoutMs} ms`))
+        }, timeoutMs)
         watchers.add(watcher)
       })
     },
-    stop: () => { stopping = true; return stopChild(child, 10_000) },
+    stop: () => {
+      stopping = true
+      return stopChild(child, 10_000)
+    },
   }
 }
 

@@ -18,7 +18,11 @@ const userData = (key: string, hostname: string) => `#cloud-config\nhostname: ${
 /** One launch + info of the fake, as the driver does it; throws unless both succeed. */
 export async function launchDirect(world: World, name: string): Promise<DirectLaunch> {
   const started = performance.now()
-  const launch = await world.fake(['launch', '24.04', '--name', name, '--cpus', '1', '--memory', '1G', '--disk', '10G', '--cloud-init', '-', '--timeout', '600'], 120_000, userData(world.key.publicKey, name))
+  const launch = await world.fake(
+    ['launch', '24.04', '--name', name, '--cpus', '1', '--memory', '1G', '--disk', '10G', '--cloud-init', '-', '--timeout', '600'],
+    120_000,
+    userData(world.key.publicKey, name),
+  )
   if (launch.code !== 0) throw new Error(`fake launch ${name}: ${launch.code ?? 'killed'} ${launch.stderr}`)
   const info = await world.fake(['info', name, '--format', 'json'])
   if (info.code !== 0) throw new Error(`fake info ${name}: ${info.code ?? 'killed'} ${info.stderr}`)

@@ -34,10 +34,31 @@ end
 export async function wrk(dir: string, url: string, opts: { connections: number; seconds: number; threads?: number }): Promise<LoadResult> {
   const script = join(dir, 'wrk-json.lua')
   writeFileSync(script, LUA)
-  const res = await runCommand('wrk', ['-t', String(opts.threads ?? 1), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', '10s', '-s', script, url], { timeoutMs: (opts.seconds + 20) * 1000 })
+  const res = await runCommand(
+    'wrk',
+    ['-t', String(opts.threads ?? 1), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', '10s', '-s', script, url],
+    { timeoutMs: (opts.seconds + 20) * 1000 },
+  )
   const line = res.stdout.split('\n').find((l) => l.startsWith('WRKJSON '))
   if (res.code !== 0 || line === undefined) throw new Error(`wrk failed (${res.code ?? 'killed'}): ${res.stderr.trim()} ${res.stdout.slice(-400)}`)
-  const j = JSON.parse(line.slice('WRKJSON '.length)) as { requests: number; duration_us: number; errors: number; p50: number; p90: number; p99: number; max: number }
+  const j = JSON.parse(line.slice('WRKJSON '.length)) as {
+    requests: number
+    duration_us: number
+    errors: number
+    p50: number
+    p90: number
+    p99: number
+    max: number
+  }
   const seconds = j.duration_us / 1e6
-  return { requests: j.requests, seconds, rps: j.requests / seconds, p50Ms: j.p50 / 1000, p90Ms: j.p90 / 1000, p99Ms: j.p99 / 1000, maxMs: j.max / 1000, errors: j.errors }
+  return {
+    requests: j.requests,
+    seconds,
+    rps: j.requests / seconds,
+    p50Ms: j.p50 / 1000,
+    p90Ms: j.p90 / 1000,
+    p99Ms: j.p99 / 1000,
+    maxMs: j.max / 1000,
+    errors: j.errors,
+  }
 }

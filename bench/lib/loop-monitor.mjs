@@ -17,7 +17,9 @@ if (isMainThread && file !== undefined) {
     last = now
     if (late > 2) lines.push(`${Date.now()} ${late.toFixed(1)}`)
   }, PERIOD_MS).unref()
-  const flush = () => { if (lines.length > 0) appendFileSync(file, `${lines.splice(0).join('\n')}\n`) }
+  const flush = () => {
+    if (lines.length > 0) appendFileSync(file, `${lines.splice(0).join('\n')}\n`)
+  }
   setInterval(flush, 1000).unref()
   process.on('exit', flush)
 }

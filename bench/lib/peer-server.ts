@@ -36,7 +36,9 @@ function source(socket: net.Socket, total: bigint): void {
 
 function sink(socket: net.Socket, first: Buffer): void {
   let count = BigInt(first.length)
-  socket.on('data', (chunk: Buffer) => { count += BigInt(chunk.length) })
+  socket.on('data', (chunk: Buffer) => {
+    count += BigInt(chunk.length)
+  })
   socket.on('end', () => {
     const answer = Buffer.alloc(8)
     answer.writeBigUInt64BE(count)

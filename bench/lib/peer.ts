@@ -20,14 +20,29 @@ const BLOCK = Buffer.alloc(1 << 20, 0x62)
 
 /** Starts peer-server.ts on the addresses; the scope stops it. */
 export async function startPeerServer(scope: Scope, addresses: readonly Endpoint[]): Promise<number> {
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/lib/peer-server.ts'), ...addresses.map((a) => `${a.host}:${a.port}`)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawnTracked(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'bench/lib/peer-server.ts'), ...addresses.map((a) => `${a.host}:${a.port}`)],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   scope.defer('stop the peer server', () => stopChild(child, 2000))
   let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`peer server not ready in 20 s: ${stderr}`)), 20_000)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`peer server exited with ${code ?? '?'}: ${stderr}`)) })
-    if (child.stdout !== null) createInterface({ input: child.stdout }).on('line', (line) => { if (line === 'ready') { clearTimeout(timer); resolve() } })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`peer server exited with ${code ?? '?'}: ${stderr}`))
+    })
+    if (child.stdout !== null)
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (line === 'ready') {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
   })
   if (child.pid === undefined) throw new Error('peer server has no pid')
   return child.pid
@@ -36,9 +51,18 @@ export async function startPeerServer(scope: Scope, addresses: readonly Endpoint
 function connect(to: Endpoint, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: to.host, port: to.port, noDelay: true, allowHalfOpen: true })
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`connect to ${to.host}:${to.port} timed out`)) }, timeoutMs)
-    socket.once('connect', () => { clearTimeout(timer); resolve(socket) })
-    socket.once('error', (error) => { clearTimeout(timer); reject(error) })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`connect to ${to.host}:${to.port} timed out`))
+    }, timeoutMs)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      resolve(socket)
+    })
+    socket.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
   })
 }
 
@@ -48,10 +72,16 @@ async function sendAndConfirm(to: Endpoint, header: Buffer, bytes: number, timeo
   const socket = await connect(to, 10_000)
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`${what} timed out`)) }, timeoutMs)
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`${what} timed out`))
+    }, timeoutMs)
     const reply: Buffer[] = []
     socket.on('data', (chunk: Buffer) => reply.push(chunk))
-    socket.once('error', (error) => { clearTimeout(timer); reject(error) })
+    socket.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
     socket.once('end', () => {
       clearTimeout(timer)
       socket.destroy()
@@ -95,10 +125,18 @@ export async function download(to: Endpoint, bytes: number, opts: DownloadOption
   const socket = await connect(to, 10_000)
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('download timed out')) }, opts.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('download timed out'))
+    }, opts.timeoutMs ?? 60_000)
     let received = 0
-    socket.on('data', (chunk: Buffer) => { received += chunk.length })
-    socket.once('error', (error) => { clearTimeout(timer); reject(error) })
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length
+    })
+    socket.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
     socket.once('end', () => {
       clearTimeout(timer)
       socket.destroy()
@@ -112,7 +150,13 @@ export async function download(to: Endpoint, bytes: number, opts: DownloadOption
     if ((opts.stallMs ?? 0) <= 0) return
     socket.pause()
     setTimeout(() => {
-      Promise.resolve(opts.onStalled?.()).then(() => socket.resume(), (error: unknown) => { socket.destroy(); reject(error instanceof Error ? error : new Error(String(error))) })
+      Promise.resolve(opts.onStalled?.()).then(
+        () => socket.resume(),
+        (error: unknown) => {
+          socket.destroy()
+          reject(error instanceof Error ? error : new Error(String(error)))
+        },
+      )
     }, opts.stallMs)
   })
 }
@@ -145,11 +189,21 @@ export async function roundTrips(to: Endpoint, count: number, size = 64, timeout
         got += chunk.length
         if (got < size) return
         times.push(Number(process.hrtime.bigint() - sentAt) / 1000)
-        if (times.length >= count) { clearTimeout(timer); resolve(); return }
+        if (times.length >= count) {
+          clearTimeout(timer)
+          resolve()
+          return
+        }
         send()
       })
-      socket.once('error', (error) => { clearTimeout(timer); reject(error) })
-      socket.once('close', () => { clearTimeout(timer); if (times.length < count) reject(new Error('connection closed')) })
+      socket.once('error', (error) => {
+        clearTimeout(timer)
+        reject(error)
+      })
+      socket.once('close', () => {
+        clearTimeout(timer)
+        if (times.length < count) reject(new Error('connection closed'))
+      })
       send()
     })
   } finally {
@@ -162,28 +216,42 @@ export async function roundTrips(to: Endpoint, count: number, size = 64, timeout
  * Opens `count` connections at once, each echoing 16 bytes, and holds them all
  * open together; resolves with how many got their echo while all were open.
  */
-export async function simultaneous(to: Endpoint, count: number, timeoutMs = 30_000): Promise<{ ok: number; failed: number; errors: Record<string, number>; ms: number }> {
+export async function simultaneous(
+  to: Endpoint,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<{ ok: number; failed: number; errors: Record<string, number>; ms: number }> {
   const started = performance.now()
   const sockets: net.Socket[] = []
   const errors: Record<string, number> = {}
-  const one = (): Promise<boolean> => new Promise((resolve) => {
-    const socket = net.connect({ host: to.host, port: to.port, noDelay: true })
-    sockets.push(socket)
-    let got = 0
-    const timer = setTimeout(() => { errors.timeout = (errors.timeout ?? 0) + 1; resolve(false) }, timeoutMs)
-    socket.once('connect', () => socket.write(Buffer.concat([Buffer.from('E'), Buffer.alloc(16, 0x64)])))
-    socket.on('data', (chunk: Buffer) => {
-      got += chunk.length
-      if (got >= 16) { clearTimeout(timer); resolve(true) }
+  const one = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const socket = net.connect({ host: to.host, port: to.port, noDelay: true })
+      sockets.push(socket)
+      let got = 0
+      const timer = setTimeout(() => {
+        errors.timeout = (errors.timeout ?? 0) + 1
+        resolve(false)
+      }, timeoutMs)
+      socket.once('connect', () => socket.write(Buffer.concat([Buffer.from('E'), Buffer.alloc(16, 0x64)])))
+      socket.on('data', (chunk: Buffer) => {
+        got += chunk.length
+        if (got >= 16) {
+          clearTimeout(timer)
+          resolve(true)
+        }
+      })
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        const code = error.code ?? error.message
+        errors[code] = (errors[code] ?? 0) + 1
+        clearTimeout(timer)
+        resolve(false)
+      })
+      socket.once('close', () => {
+        clearTimeout(timer)
+        resolve(false)
+      })
     })
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? error.message
-      errors[code] = (errors[code] ?? 0) + 1
-      clearTimeout(timer)
-      resolve(false)
-    })
-    socket.once('close', () => { clearTimeout(timer); resolve(false) })
-  })
   const results = await Promise.all(Array.from({ length: count }, one))
   // Still all open here: a connection only counts if it held while the others did.
   const open = sockets.filter((s) => !s.destroyed).length
@@ -199,7 +267,10 @@ export async function waitUntilClosed(to: Endpoint, timeoutMs = 10_000): Promise
   while (performance.now() < deadline) {
     const open = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: to.host, port: to.port })
-      s.once('connect', () => { s.destroy(); resolve(true) })
+      s.once('connect', () => {
+        s.destroy()
+        resolve(true)
+      })
       s.once('error', () => resolve(false))
     })
     if (!open) return

@@ -31,4 +31,3 @@ export async function freePortRange(count: number): Promise<{ start: number; end
 }
 
 export const freePort = async (): Promise<number> => (await freePortRange(1)).start
-

@@ -82,13 +82,21 @@ export interface CommandResult {
 }
 
 /** Runs a command to completion, bounded by `timeoutMs` (then SIGTERM, and SIGKILL 5 s later). */
-export function runCommand(command: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; cwd?: string } = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; cwd?: string } = {},
+): Promise<CommandResult> {
   const started = performance.now()
   const child = spawnTracked(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   child.stdin?.on('error', () => undefined) // a command that exits without reading its input
   child.stdin?.end(opts.input ?? '')
   let killTimer: NodeJS.Timeout | undefined
@@ -97,7 +105,9 @@ export function runCommand(command: string, args: readonly string[], opts: { env
     killTimer = setTimeout(() => child.kill('SIGKILL'), 5000)
   }, opts.timeoutMs ?? 60_000)
   return new Promise((resolve) => {
-    child.once('error', (error) => { stderr += error.message })
+    child.once('error', (error) => {
+      stderr += error.message
+    })
     child.once('close', (code) => {
       clearTimeout(timer)
       clearTimeout(killTimer)
@@ -112,7 +122,9 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   try {
     return await Promise.race([
       promise,
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms) }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms)
+      }),
     ])
   } finally {
     clearTimeout(timer)

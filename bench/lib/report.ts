@@ -75,14 +75,20 @@ export function table(outcomes: readonly BenchOutcome[]): string {
     if (o.skipped !== undefined) rows.push([o.name, `skipped: ${o.skipped}`, '', '', '', '', ''])
     if (o.error !== undefined) rows.push([o.name, `FAILED: ${o.error.split('\n')[0] ?? ''}`.slice(0, 160), '', '', '', '', 'MISS'])
     for (const f of o.figures) {
-      const ref = f.reference === undefined ? '' : `${f.reference.label} ${fmt(f.reference.value)}${f.reference.unit === undefined ? '' : ` ${f.reference.unit}`}`
+      const ref =
+        f.reference === undefined ? '' : `${f.reference.label} ${fmt(f.reference.value)}${f.reference.unit === undefined ? '' : ` ${f.reference.unit}`}`
       const ratio = ratioOf(f)
       rows.push([o.name, f.name, `${fmt(f.value)} ${f.unit}`, ref, ratio === null ? '' : `${fmt(ratio)}×`, f.target ?? '', verdict(f)])
     }
   }
   const widths = rows[0]?.map((_, i) => Math.min(70, Math.max(...rows.map((r) => (r[i] ?? '').length)))) ?? []
-  return rows.map((r, n) => {
-    const line = r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
-    return n === 0 ? `${line}\n${'-'.repeat(line.length)}` : line
-  }).join('\n')
+  return rows
+    .map((r, n) => {
+      const line = r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()
+      return n === 0 ? `${line}\n${'-'.repeat(line.length)}` : line
+    })
+    .join('\n')
 }

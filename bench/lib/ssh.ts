@@ -22,15 +22,31 @@ export async function sshKeyPair(dir: string): Promise<KeyPair> {
 }
 
 const sshArgs = (key: string, host: string, port: number, user: string) => [
-  '-i', key, '-p', String(port), '-T',
-  '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-  '-o', 'ConnectTimeout=15', '-o', 'LogLevel=ERROR', '-o', 'IdentitiesOnly=yes',
+  '-i',
+  key,
+  '-p',
+  String(port),
+  '-T',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'ConnectTimeout=15',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'IdentitiesOnly=yes',
   `${user}@${host}`,
 ]
 
 /** One login that runs `command`; bounded. */
 export function sshRun(opts: { key: string; host?: string; port: number; user?: string; command: string; timeoutMs?: number }): Promise<CommandResult> {
-  return runCommand('ssh', [...sshArgs(opts.key, opts.host ?? '127.0.0.1', opts.port, opts.user ?? 'ubuntu'), opts.command], { timeoutMs: opts.timeoutMs ?? 30_000 })
+  return runCommand('ssh', [...sshArgs(opts.key, opts.host ?? '127.0.0.1', opts.port, opts.user ?? 'ubuntu'), opts.command], {
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  })
 }
 
 /** A logged-in session running `cat`: each line written comes back; `roundTrip` times one. */
@@ -57,9 +73,13 @@ export class SshEchoSession {
 
   /** Opens the session and waits until the first round trip succeeds (bounded). */
   static async open(opts: { key: string; host?: string; port: number; user?: string; timeoutMs?: number }): Promise<SshEchoSession> {
-    const child = spawnTracked('ssh', [...sshArgs(opts.key, opts.host ?? '127.0.0.1', opts.port, opts.user ?? 'ubuntu'), 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawnTracked('ssh', [...sshArgs(opts.key, opts.host ?? '127.0.0.1', opts.port, opts.user ?? 'ubuntu'), 'cat'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stderr = ''
-    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
     const session = new SshEchoSession(child)
     try {
       await session.roundTrip(opts.timeoutMs ?? 30_000)
@@ -83,7 +103,10 @@ export class SshEchoSession {
         this.#waiting = undefined
         reject(new Error('no echo within the time limit'))
       }, timeoutMs)
-      const onExit = () => { clearTimeout(timer); reject(new Error('ssh exited')) }
+      const onExit = () => {
+        clearTimeout(timer)
+        reject(new Error('ssh exited'))
+      }
       this.#child.once('exit', onExit)
       this.#waiting = (line) => {
         clearTimeout(timer)

@@ -58,7 +58,9 @@ export function parseOptions(argv: readonly string[]): Options {
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals.join(' ')}`)
   const backend = values.backend
   if (backend !== 'auto' && backend !== 'qemu' && backend !== 'multipass') throw new Error(`--backend must be auto, qemu or multipass (got "${backend}")`)
-  if (!/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/.test(values.name)) throw new Error(`--name must be 3-64 of a-z, 0-9 and "-", not starting or ending with "-" (got "${values.name}")`)
-  if (values.image !== undefined && !/^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(values.image)) throw new Error(`--image: not an image name (got "${values.image}")`)
+  if (!/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/.test(values.name))
+    throw new Error(`--name must be 3-64 of a-z, 0-9 and "-", not starting or ending with "-" (got "${values.name}")`)
+  if (values.image !== undefined && !/^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/.test(values.image))
+    throw new Error(`--image: not an image name (got "${values.image}")`)
   return { exitAfterSsh: values['exit-after-ssh'], image: values.image, keep: values.keep, backend, name: values.name, help: values.help }
 }

@@ -14,7 +14,14 @@ import type { Ui } from './ui.js'
 export const TEST_GUESTS: Readonly<Record<string, string>> = { 'tiny-test': 'tiny', 'debian-12-test': 'debian-12-test' }
 
 /** Builds or reuses the guest `image`; resolves with the catalogue path. */
-export async function buildGuest(opts: { repoRoot: string; image: string; ui: Ui; logFile: string; env: NodeJS.ProcessEnv; signal: AbortSignal }): Promise<string> {
+export async function buildGuest(opts: {
+  repoRoot: string
+  image: string
+  ui: Ui
+  logFile: string
+  env: NodeJS.ProcessEnv
+  signal: AbortSignal
+}): Promise<string> {
   const only = TEST_GUESTS[opts.image]
   if (only === undefined) throw new Error(`${opts.image} is not a test guest (${Object.keys(TEST_GUESTS).join(', ')})`)
   const step = opts.ui.step(`test guest ${opts.image}: built once (a few minutes), then reused from .cache/test-guest`)
@@ -40,7 +47,12 @@ export async function buildGuest(opts: { repoRoot: string; image: string; ui: Ui
   if (result.code !== 0 || !catalog.endsWith('.json')) {
     const why = result.timedOut ? 'timed out' : `exited with ${result.code ?? 'a signal'}`
     step.fail(why)
-    const tail = result.stderr.trim().split('\n').slice(-15).map((l) => `    ${l}`).join('\n')
+    const tail = result.stderr
+      .trim()
+      .split('\n')
+      .slice(-15)
+      .map((l) => `    ${l}`)
+      .join('\n')
     throw new Error(`building the test guest failed (${why}); its last lines:\n${tail}\n    (full log: ${opts.logFile})`)
   }
   step.done(seen.cacheHit ? `reused from the cache (${catalog})` : `built (${catalog})`)

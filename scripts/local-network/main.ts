@@ -38,7 +38,13 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** Every process of a run carries this variable; QEMU (started with a minimal environment) is found by its working directory in the run's dir. */
 const MARKER = 'LOCAL_NETWORK_RUN_ID'
 /** Settings of the user's environment passed on to the provider; every other GOLEM_* and PORT_CHECKER_* is dropped. */
-const PASS_THROUGH = ['GOLEM_PROVIDER_QEMU_ACCEL', 'GOLEM_PROVIDER_QEMU_BINARY', 'GOLEM_PROVIDER_QEMU_IMG_BINARY', 'GOLEM_PROVIDER_MULTIPASS_BINARY_PATH', 'GOLEM_PROVIDER_CREATE_TIMEOUT']
+const PASS_THROUGH = [
+  'GOLEM_PROVIDER_QEMU_ACCEL',
+  'GOLEM_PROVIDER_QEMU_BINARY',
+  'GOLEM_PROVIDER_QEMU_IMG_BINARY',
+  'GOLEM_PROVIDER_MULTIPASS_BINARY_PATH',
+  'GOLEM_PROVIDER_CREATE_TIMEOUT',
+]
 /** The provider's create timeout (s): how long a VM may boot. */
 const CREATE_TIMEOUT_S = Number(process.env.GOLEM_PROVIDER_CREATE_TIMEOUT ?? 300) || 300
 /** How long the clean-up waits for a create the renter left (interrupted) to end on the provider before deleting the VM. */
@@ -62,7 +68,10 @@ const firstLine = (error: unknown): string => (errorText(error).split('\n')[0] ?
 
 const phasesText = (value: unknown): string => {
   if (typeof value !== 'object' || value === null) return ''
-  return Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number').map(([k, ms]) => `${k} ${seconds(ms)}`).join(' · ')
+  return Object.entries(value as Record<string, unknown>)
+    .filter((e): e is [string, number] => typeof e[1] === 'number')
+    .map(([k, ms]) => `${k} ${seconds(ms)}`)
+    .join(' · ')
 }
 
 class LocalNetwork {
@@ -125,7 +134,14 @@ class LocalNetwork {
 
     let catalog: string | undefined
     if (this.backend === 'qemu' && TEST_GUESTS[this.image] !== undefined) {
-      catalog = await buildGuest({ repoRoot: REPO_ROOT, image: this.image, ui, logFile: join(paths.logs, 'test-guest-build.log'), env: { ...process.env, [MARKER]: this.runId }, signal })
+      catalog = await buildGuest({
+        repoRoot: REPO_ROOT,
+        image: this.image,
+        ui,
+        logFile: join(paths.logs, 'test-guest-build.log'),
+        env: { ...process.env, [MARKER]: this.runId },
+        signal,
+      })
     } else if (this.backend === 'qemu') {
       ui.warn(`image ${this.image} is not a test guest: the provider downloads it from its catalogue (needs internet)`)
     }
@@ -134,14 +150,22 @@ class LocalNetwork {
     const state = this.poller.state
     state.discovery.phase = 'starting'
     let step = ui.step('starting the discovery service')
-    this.discovery = await startDiscovery(paths, env, signal).catch((error: unknown) => { step.fail(firstLine(error)); state.discovery.phase = 'failed'; throw error })
+    this.discovery = await startDiscovery(paths, env, signal).catch((error: unknown) => {
+      step.fail(firstLine(error))
+      state.discovery.phase = 'failed'
+      throw error
+    })
     Object.assign(state.discovery, { phase: 'up', url: this.discovery.url, pid: this.discovery.service.pid })
     this.ports.push(this.discovery.port)
     step.done(`${this.discovery.url} (pid ${this.discovery.service.pid ?? '?'})`)
 
     state.checker.phase = 'starting'
     step = ui.step('starting the port-check server')
-    this.checker = await startPortChecker(paths, env, signal).catch((error: unknown) => { step.fail(firstLine(error)); state.checker.phase = 'failed'; throw error })
+    this.checker = await startPortChecker(paths, env, signal).catch((error: unknown) => {
+      step.fail(firstLine(error))
+      state.checker.phase = 'failed'
+      throw error
+    })
     Object.assign(state.checker, { phase: 'up', url: this.checker.url, pid: this.checker.service.pid })
     this.ports.push(this.checker.port)
     step.done(`${this.checker.url} (pid ${this.checker.service.pid ?? '?'})`)
@@ -153,9 +177,25 @@ class LocalNetwork {
     state.provider.phase = 'starting'
     step = ui.step(`starting the provider (${this.backend}; offer ${figures(offer)}; verifying its ports against the local checker)`)
     for (let p = range.start; p <= range.end; p++) this.ports.push(p)
-    this.provider = await startProvider(paths, env, {
-      backend: this.backend, catalog, discoveryUrl: this.discovery.url, checkerUrl: this.checker.url, apiPort, sshRange, offer,
-    }, signal, (entry) => this.#providerLog(entry)).catch((error: unknown) => { step.fail(firstLine(error)); state.provider.phase = 'failed'; throw error })
+    this.provider = await startProvider(
+      paths,
+      env,
+      {
+        backend: this.backend,
+        catalog,
+        discoveryUrl: this.discovery.url,
+        checkerUrl: this.checker.url,
+        apiPort,
+        sshRange,
+        offer,
+      },
+      signal,
+      (entry) => this.#providerLog(entry),
+    ).catch((error: unknown) => {
+      step.fail(firstLine(error))
+      state.provider.phase = 'failed'
+      throw error
+    })
     Object.assign(state.provider, { phase: 'up', url: this.provider.url, pid: this.provider.service.pid, id: this.provider.id })
     try {
       state.provider.adminToken = readFileSync(this.provider.adminTokenFile, 'utf8').trim()
@@ -163,17 +203,26 @@ class LocalNetwork {
       ui.warn(`cannot read the provider's admin token (${errorText(error)}): the live view shows no VM list`)
     }
     step.done(`${this.provider.url} (pid ${this.provider.service.pid ?? '?'}), id ${this.provider.id}`)
-    ui.log(`ports: provider API ${apiPort}, SSH ${sshRange.start}-${sshRange.end}, discovery ${this.discovery.port}, port checker ${this.checker.port} (all on 127.0.0.1)`)
+    ui.log(
+      `ports: provider API ${apiPort}, SSH ${sshRange.start}-${sshRange.end}, discovery ${this.discovery.port}, port checker ${this.checker.port} (all on 127.0.0.1)`,
+    )
     await this.poller.poll()
     const report = state.provider.status?.ports.report
     if (report != null) {
       const api = report.api_port.external === true ? 'reachable' : 'NOT reachable'
-      ui.log(`port verification (${report.mode}, by ${report.servers.map((s) => s.url).join(', ')}): API port ${report.api_port.port} ${api}; SSH ports reachable: ${report.ssh_ports.usable.join(', ') || 'none'}`)
+      ui.log(
+        `port verification (${report.mode}, by ${report.servers.map((s) => s.url).join(', ')}): API port ${report.api_port.port} ${api}; SSH ports reachable: ${report.ssh_ports.usable.join(', ') || 'none'}`,
+      )
     }
 
     const renter = new Renter({
-      repoRoot: REPO_ROOT, dataDir: join(dir, 'requestor'), discoveryUrl: this.discovery.url, baseEnv: env, cwd: dir,
-      logFile: join(paths.logs, 'golem-vm.log'), onMessage: (line) => ui.log(ui.style.dim(`  │ ${line}`)),
+      repoRoot: REPO_ROOT,
+      dataDir: join(dir, 'requestor'),
+      discoveryUrl: this.discovery.url,
+      baseEnv: env,
+      cwd: dir,
+      logFile: join(paths.logs, 'golem-vm.log'),
+      onMessage: (line) => ui.log(ui.style.dim(`  │ ${line}`)),
     })
     this.renter = renter
     await this.#rent(renter, this.provider, signal)
@@ -187,10 +236,18 @@ class LocalNetwork {
     if (opts.backend !== 'auto') this.backend = opts.backend
     else this.backend = multipass !== undefined && !wantsTestGuest ? 'multipass' : 'qemu'
     this.image = opts.image ?? (this.backend === 'qemu' ? 'debian-12-test' : '24.04')
-    const why = opts.backend !== 'auto' ? '--backend' : this.backend === 'multipass' ? 'multipass is installed' : wantsTestGuest ? `${this.image} is a QEMU test guest` : 'multipass is not installed'
+    const why =
+      opts.backend !== 'auto'
+        ? '--backend'
+        : this.backend === 'multipass'
+          ? 'multipass is installed'
+          : wantsTestGuest
+            ? `${this.image} is a QEMU test guest`
+            : 'multipass is not installed'
     if (this.backend === 'qemu') {
       const binary = process.env.GOLEM_PROVIDER_QEMU_BINARY ?? 'qemu-system-x86_64'
-      if (findOnPath(binary) === undefined) throw new Error(`${binary} is not installed: install QEMU (Debian: apt-get install qemu-system-x86 qemu-utils genisoimage), or Multipass`)
+      if (findOnPath(binary) === undefined)
+        throw new Error(`${binary} is not installed: install QEMU (Debian: apt-get install qemu-system-x86 qemu-utils genisoimage), or Multipass`)
     } else if (multipass === undefined && process.env.GOLEM_PROVIDER_MULTIPASS_BINARY_PATH === undefined) {
       throw new Error('multipass is not installed (--backend multipass)')
     }
@@ -200,8 +257,11 @@ class LocalNetwork {
   // The renter's session: find the provider, rent a VM, log in, print the commands.
   async #rent(renter: Renter, provider: StartedProvider, signal: AbortSignal): Promise<void> {
     const { ui, opts } = this
-    let step = ui.step('waiting for the provider\'s advertisement on the discovery service (golem-vm providers)')
-    await renter.waitForProvider(provider.id, 90_000, signal).catch((error: unknown) => { step.fail(firstLine(error)); throw error })
+    let step = ui.step("waiting for the provider's advertisement on the discovery service (golem-vm providers)")
+    await renter.waitForProvider(provider.id, 90_000, signal).catch((error: unknown) => {
+      step.fail(firstLine(error))
+      throw error
+    })
     step.done()
     const table = await renter.run(['providers'], { timeoutMs: 30_000, signal, quiet: true })
     if (table.code !== 0) throw new CliError(['providers'], table)
@@ -213,8 +273,12 @@ class LocalNetwork {
       if (entry.msg === 'vm reserved') step.update(`reserved, SSH port ${String(entry.sshPort)}; preparing the disk and booting`)
       if (entry.msg === 'qemu vm launched' || entry.msg === 'multipass vm launched') step.update('guest booted; waiting for its SSH server')
     })
-    const created = await renter.create(name, provider.id, this.image, 6 * 60_000, signal)
-      .catch((error: unknown) => { step.fail(firstLine(error)); throw error })
+    const created = await renter
+      .create(name, provider.id, this.image, 6 * 60_000, signal)
+      .catch((error: unknown) => {
+        step.fail(firstLine(error))
+        throw error
+      })
       .finally(off)
     const { rental, sshCommand } = created
     step.done(`${rental.status}, SSH at ${rental.ssh_host}:${rental.ssh_port ?? '?'} as ${rental.ssh_user}`)
@@ -235,19 +299,23 @@ class LocalNetwork {
     if (host.stdout.trim() !== name) ui.warn(`the VM's hostname is "${host.stdout.trim()}", not "${name}"`)
 
     const b = ui.style.bold
-    ui.log([
-      '',
-      b(`Do the same yourself (in another terminal, from ${REPO_ROOT}${opts.exitAfterSsh ? '; this run stops right away because of --exit-after-ssh' : ', while this runs'}):`),
-      `  export ${renter.envText}`,
-      '  npx golem-vm providers',
-      `  npx golem-vm create ${name} --provider-id ${provider.id} --size small --image ${this.image}`,
-      `  npx golem-vm ssh ${name} -- hostname`,
-      `  npx golem-vm ssh ${name}              # a shell in the VM`,
-      `  npx golem-vm destroy ${name}`,
-      b('or log in with plain ssh:'),
-      `  ${sshCommand}`,
-      '',
-    ].join('\n'))
+    ui.log(
+      [
+        '',
+        b(
+          `Do the same yourself (in another terminal, from ${REPO_ROOT}${opts.exitAfterSsh ? '; this run stops right away because of --exit-after-ssh' : ', while this runs'}):`,
+        ),
+        `  export ${renter.envText}`,
+        '  npx golem-vm providers',
+        `  npx golem-vm create ${name} --provider-id ${provider.id} --size small --image ${this.image}`,
+        `  npx golem-vm ssh ${name} -- hostname`,
+        `  npx golem-vm ssh ${name}              # a shell in the VM`,
+        `  npx golem-vm destroy ${name}`,
+        b('or log in with plain ssh:'),
+        `  ${sshCommand}`,
+        '',
+      ].join('\n'),
+    )
     this.sessionDone = true
   }
 
@@ -259,23 +327,42 @@ class LocalNetwork {
     const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v))
     let text: string | undefined
     switch (msg) {
-      case 'backend chosen': text = `backend ${str(e.backend)} (${str(e.why)})`; break
-      case 'qemu accelerator chosen': text = `QEMU accelerator ${str(e.accelerator)}: ${str(e.why)}`; break
+      case 'backend chosen':
+        text = `backend ${str(e.backend)} (${str(e.why)})`
+        break
+      case 'qemu accelerator chosen':
+        text = `QEMU accelerator ${str(e.accelerator)}: ${str(e.why)}`
+        break
       case 'advertisement published': {
         const ad = figures(typeof e.resources === 'object' && e.resources !== null ? e.resources : {})
         if (ad !== this.#lastAd) text = `advertisement published to the discovery service: ${ad} free`
         this.#lastAd = ad
         break
       }
-      case 'advertisement deleted from the discovery service': text = 'advertisement withdrawn from the discovery service'; break
-      case 'vm reserved': text = `VM ${str(e.vm)} reserved: SSH port ${str(e.sshPort)}, image ${str(e.image)}`; break
-      case 'qemu vm launched': text = `QEMU guest booted: ${phasesText(e.phasesMs)}`; break
-      case 'vm created': text = `VM ${str(e.vm)} ready: ${phasesText(e.phasesMs)}`; break
-      case 'vm deleted, resources released': text = `VM ${str(e.vm)} deleted, its port ${str(e.port)} and resources released`; break
-      case 'qemu vm destroyed': text = `QEMU process of ${str(e.instance)} ended`; break
-      case 'provider stopped; VMs keep running': text = 'stopped'; break
+      case 'advertisement deleted from the discovery service':
+        text = 'advertisement withdrawn from the discovery service'
+        break
+      case 'vm reserved':
+        text = `VM ${str(e.vm)} reserved: SSH port ${str(e.sshPort)}, image ${str(e.image)}`
+        break
+      case 'qemu vm launched':
+        text = `QEMU guest booted: ${phasesText(e.phasesMs)}`
+        break
+      case 'vm created':
+        text = `VM ${str(e.vm)} ready: ${phasesText(e.phasesMs)}`
+        break
+      case 'vm deleted, resources released':
+        text = `VM ${str(e.vm)} deleted, its port ${str(e.port)} and resources released`
+        break
+      case 'qemu vm destroyed':
+        text = `QEMU process of ${str(e.instance)} ended`
+        break
+      case 'provider stopped; VMs keep running':
+        text = 'stopped'
+        break
       default:
-        if (level >= 40) text = `${level >= 50 ? 'error' : 'warning'}: ${msg}${e.err === undefined ? '' : ` (${typeof e.err === 'string' ? e.err : str((e.err as { message?: unknown }).message ?? e.err)})`}`
+        if (level >= 40)
+          text = `${level >= 50 ? 'error' : 'warning'}: ${msg}${e.err === undefined ? '' : ` (${typeof e.err === 'string' ? e.err : str((e.err as { message?: unknown }).message ?? e.err)})`}`
     }
     if (text !== undefined) ui.log(ui.style.dim(`  provider: ${text}`))
   }
@@ -317,7 +404,9 @@ class LocalNetwork {
       }
       for (const name of names) {
         const step = ui.step(`golem-vm destroy ${name}`)
-        const result = await this.renter.destroy(name, BUSY_WAIT_MS, () => step.update(`"${name}" is still being created on the provider; waiting for that to end (at most ${CREATE_TIMEOUT_S} s; Ctrl-C again forces)`))
+        const result = await this.renter.destroy(name, BUSY_WAIT_MS, () =>
+          step.update(`"${name}" is still being created on the provider; waiting for that to end (at most ${CREATE_TIMEOUT_S} s; Ctrl-C again forces)`),
+        )
         if (result.code === 0) step.done(result.stdout.trim())
         else {
           step.fail(`exit ${result.code ?? 'signal'}`)
@@ -358,9 +447,15 @@ class LocalNetwork {
     const leftovers = findRunProcesses({ name: MARKER, value: this.runId }, this.paths.dir)
     if (leftovers.length > 0) {
       problems.push(`processes of this run were still running and had to be killed: ${leftovers.map((p) => `${p.pid} (${p.command})`).join('; ')}`)
-      signalAll(leftovers.map((p) => p.pid), 'SIGTERM')
+      signalAll(
+        leftovers.map((p) => p.pid),
+        'SIGTERM',
+      )
       await sleep(3000)
-      signalAll(leftovers.filter((p) => isAlive(p.pid)).map((p) => p.pid), 'SIGKILL')
+      signalAll(
+        leftovers.filter((p) => isAlive(p.pid)).map((p) => p.pid),
+        'SIGKILL',
+      )
       await sleep(1000)
       const still = leftovers.filter((p) => isAlive(p.pid))
       if (still.length > 0) problems.push(`processes that survived SIGKILL: ${still.map((p) => p.pid).join(', ')}`)
@@ -378,9 +473,11 @@ class LocalNetwork {
     const vmsDir = join(this.paths.dir, 'provider', 'vms')
     const folders = existsSync(vmsDir) ? readdirSync(vmsDir) : []
     if (folders.length > 0) problems.push(`VM folders left in ${vmsDir}: ${folders.join(', ')}`)
-    ui.log(problems.length === 0
-      ? `${ui.style.green('✓')} nothing left: no process of this run, no VM, ports ${this.ports.length === 0 ? '-' : 'all free'}`
-      : `${ui.style.red('✗')} clean-up problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    ui.log(
+      problems.length === 0
+        ? `${ui.style.green('✓')} nothing left: no process of this run, no VM, ports ${this.ports.length === 0 ? '-' : 'all free'}`
+        : `${ui.style.red('✗')} clean-up problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    )
 
     ui.stop()
     // 4. The throw-away dir.
@@ -411,7 +508,11 @@ class LocalNetwork {
       try {
         const deadline = performance.now() + BUSY_WAIT_MS
         for (;;) {
-          const res = await fetch(`${provider.url}/api/v1/vms/${encodeURIComponent(vm.name)}`, { method: 'DELETE', headers, signal: AbortSignal.timeout(150_000) })
+          const res = await fetch(`${provider.url}/api/v1/vms/${encodeURIComponent(vm.name)}`, {
+            method: 'DELETE',
+            headers,
+            signal: AbortSignal.timeout(150_000),
+          })
           // 409: busy with a create or start; it ends by the provider's timeout.
           if (res.status === 409 && performance.now() < deadline) {
             step.update('busy on the provider; waiting for its current operation to end')
@@ -436,7 +537,10 @@ class LocalNetwork {
     if (this.backend === 'multipass' && this.provider !== undefined) process.stdout.write('check `multipass list` for a VM named golem-… of this run\n')
     killAllChildren()
     const left = findRunProcesses({ name: MARKER, value: this.runId }, this.paths?.dir)
-    signalAll(left.map((p) => p.pid), 'SIGKILL')
+    signalAll(
+      left.map((p) => p.pid),
+      'SIGKILL',
+    )
     if (this.paths !== undefined) {
       if (this.opts.keep) process.stdout.write(`kept: ${this.paths.dir}\n`)
       else {
@@ -523,7 +627,9 @@ async function main(): Promise<number> {
   clearTimeout(limit)
   const total = seconds(performance.now() - net.started)
   if (outcome === 'failed') {
-    process.stdout.write(`local-network: FAILED after ${total} (see above)${problems.length > 0 ? '; the clean-up also had problems' : ''}${opts.keep ? '' : '; run again with --keep to keep the logs'}\n`)
+    process.stdout.write(
+      `local-network: FAILED after ${total} (see above)${problems.length > 0 ? '; the clean-up also had problems' : ''}${opts.keep ? '' : '; run again with --keep to keep the logs'}\n`,
+    )
     return EXIT.failed
   }
   if (problems.length > 0) {

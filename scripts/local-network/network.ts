@@ -32,7 +32,9 @@ export const BINS = {
 
 /** Packages whose compiled code is missing (each bin imports `../dist/src/main.js`). */
 export function missingBuilds(repoRoot: string): string[] {
-  return Object.values(BINS).filter((bin) => !existsSync(join(repoRoot, bin, '../../dist/src/main.js'))).map((bin) => bin.split('/')[1] ?? bin)
+  return Object.values(BINS)
+    .filter((bin) => !existsSync(join(repoRoot, bin, '../../dist/src/main.js')))
+    .map((bin) => bin.split('/')[1] ?? bin)
 }
 
 const START_TIMEOUT_MS = 30_000
@@ -45,11 +47,13 @@ export interface Started {
 }
 
 // A service that did not come up is stopped before the error goes on, so nothing of it is left.
-const stopAndThrow = (service: Service, graceMs: number) => async (error: unknown): Promise<never> => {
-  await service.stop(graceMs)
-  await service.closeLog()
-  throw error
-}
+const stopAndThrow =
+  (service: Service, graceMs: number) =>
+  async (error: unknown): Promise<never> => {
+    await service.stop(graceMs)
+    await service.closeLog()
+    throw error
+  }
 
 const isListeningLine = (entry: LogEntry): boolean => entry.event === 'listening' && typeof entry.port === 'number'
 
@@ -62,27 +66,39 @@ async function startListening(name: string, bin: string, paths: RunPaths, env: N
 
 /** The discovery service, its database in `<dir>/discovery`. */
 export function startDiscovery(paths: RunPaths, baseEnv: NodeJS.ProcessEnv, signal: AbortSignal): Promise<Started> {
-  return startListening('discovery', BINS.discovery, paths, {
-    ...baseEnv,
-    GOLEM_DISCOVERY_HOST: '127.0.0.1',
-    GOLEM_DISCOVERY_PORT: '0',
-    GOLEM_DISCOVERY_DATA_DIR: join(paths.dir, 'discovery'),
-    GOLEM_DISCOVERY_LOG_FORMAT: 'json',
-    // Everything runs on 127.0.0.1: loopback addresses are accepted in advertisements.
-    GOLEM_DISCOVERY_ENVIRONMENT: 'development',
-    // The live view polls it every second; nothing else talks to it.
-    GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0',
-  }, signal)
+  return startListening(
+    'discovery',
+    BINS.discovery,
+    paths,
+    {
+      ...baseEnv,
+      GOLEM_DISCOVERY_HOST: '127.0.0.1',
+      GOLEM_DISCOVERY_PORT: '0',
+      GOLEM_DISCOVERY_DATA_DIR: join(paths.dir, 'discovery'),
+      GOLEM_DISCOVERY_LOG_FORMAT: 'json',
+      // Everything runs on 127.0.0.1: loopback addresses are accepted in advertisements.
+      GOLEM_DISCOVERY_ENVIRONMENT: 'development',
+      // The live view polls it every second; nothing else talks to it.
+      GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0',
+    },
+    signal,
+  )
 }
 
 /** The port-check server; a request from 127.0.0.1 about 127.0.0.1 is the caller's own address. */
 export function startPortChecker(paths: RunPaths, baseEnv: NodeJS.ProcessEnv, signal: AbortSignal): Promise<Started> {
-  return startListening('port checker', BINS.portChecker, paths, {
-    ...baseEnv,
-    PORT_CHECKER_HOST: '127.0.0.1',
-    PORT_CHECKER_PORT: '0',
-    PORT_CHECKER_RATE_LIMIT_PER_MINUTE: '10000',
-  }, signal)
+  return startListening(
+    'port checker',
+    BINS.portChecker,
+    paths,
+    {
+      ...baseEnv,
+      PORT_CHECKER_HOST: '127.0.0.1',
+      PORT_CHECKER_PORT: '0',
+      PORT_CHECKER_RATE_LIMIT_PER_MINUTE: '10000',
+    },
+    signal,
+  )
 }
 
 /** What the provider needs to know about the rest of the network. */
@@ -131,7 +147,13 @@ export interface StartedProvider extends Started {
  * The provider: verifies its ports against the local checker, advertises to
  * the local discovery service, and accepts signed requests only.
  */
-export async function startProvider(paths: RunPaths, baseEnv: NodeJS.ProcessEnv, s: ProviderSettings, signal: AbortSignal, onLog: (entry: LogEntry) => void): Promise<StartedProvider> {
+export async function startProvider(
+  paths: RunPaths,
+  baseEnv: NodeJS.ProcessEnv,
+  s: ProviderSettings,
+  signal: AbortSignal,
+  onLog: (entry: LogEntry) => void,
+): Promise<StartedProvider> {
   const dataDir = join(paths.dir, 'provider')
   const env: NodeJS.ProcessEnv = {
     ...baseEnv,
@@ -155,7 +177,10 @@ export async function startProvider(paths: RunPaths, baseEnv: NodeJS.ProcessEnv,
     GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'false',
     GOLEM_PROVIDER_CREATE_TIMEOUT: baseEnv.GOLEM_PROVIDER_CREATE_TIMEOUT ?? '300',
     ...(s.backend === 'qemu'
-      ? { GOLEM_PROVIDER_QEMU_ACCEL: baseEnv.GOLEM_PROVIDER_QEMU_ACCEL ?? 'auto', ...(s.catalog === undefined ? {} : { GOLEM_PROVIDER_IMAGE_CATALOG: s.catalog }) }
+      ? {
+          GOLEM_PROVIDER_QEMU_ACCEL: baseEnv.GOLEM_PROVIDER_QEMU_ACCEL ?? 'auto',
+          ...(s.catalog === undefined ? {} : { GOLEM_PROVIDER_IMAGE_CATALOG: s.catalog }),
+        }
       : {}),
   }
   const service = new Service('provider', [join(paths.repoRoot, BINS.provider), 'start'], { env, cwd: paths.dir, logFile: join(paths.logs, 'provider.log') })
@@ -165,7 +190,8 @@ export async function startProvider(paths: RunPaths, baseEnv: NodeJS.ProcessEnv,
     if (entry.msg === 'provider identity' && typeof entry.providerId === 'string') id = entry.providerId
   })
   // The QEMU accelerator probe and the port verification both run before it accepts requests.
-  const ready = await service.waitForLog((entry) => entry.msg === 'provider accepting VM requests', '"provider accepting VM requests"', 120_000, signal)
+  const ready = await service
+    .waitForLog((entry) => entry.msg === 'provider accepting VM requests', '"provider accepting VM requests"', 120_000, signal)
     .catch(stopAndThrow(service, 30_000))
   if (id === undefined) return stopAndThrow(service, 30_000)(new Error(`the provider logged no "provider identity" line:\n${service.describeTail()}`))
   const url = String(ready.address)

@@ -227,7 +227,9 @@ export function runCommand(file: string, args: readonly string[], opts: CommandO
       opts.onStderrLine?.(line)
     })
     let spawnError: Error | undefined
-    child.on('error', (error) => { spawnError = error })
+    child.on('error', (error) => {
+      spawnError = error
+    })
     child.on('close', (code) => {
       clearTimeout(timer)
       if (killer !== undefined) clearTimeout(killer)

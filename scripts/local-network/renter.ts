@@ -41,9 +41,17 @@ function jsonError(stdout: string): string | undefined {
 
 /** A failed `golem-vm` run, with what it printed. */
 export class CliError extends Error {
-  constructor(readonly args: readonly string[], readonly result: CommandResult) {
+  constructor(
+    readonly args: readonly string[],
+    readonly result: CommandResult,
+  ) {
     const how = result.timedOut ? 'timed out' : result.aborted ? 'was interrupted' : `exited with ${result.code ?? 'a signal'}`
-    const said = `${result.stderr}${jsonError(result.stdout) ?? result.stdout}`.trim().split('\n').slice(-12).map((l) => `    ${l}`).join('\n')
+    const said = `${result.stderr}${jsonError(result.stdout) ?? result.stdout}`
+      .trim()
+      .split('\n')
+      .slice(-12)
+      .map((l) => `    ${l}`)
+      .join('\n')
     super(`golem-vm ${args.join(' ')} ${how}${said === '' ? '' : `:\n${said}`}`)
   }
 }
@@ -57,7 +65,15 @@ export class Renter {
   readonly #logFile: string
   readonly #onMessage: (line: string) => void
 
-  constructor(opts: { repoRoot: string; dataDir: string; discoveryUrl: string; baseEnv: NodeJS.ProcessEnv; cwd: string; logFile: string; onMessage: (line: string) => void }) {
+  constructor(opts: {
+    repoRoot: string
+    dataDir: string
+    discoveryUrl: string
+    baseEnv: NodeJS.ProcessEnv
+    cwd: string
+    logFile: string
+    onMessage: (line: string) => void
+  }) {
     this.dataDir = opts.dataDir
     this.discoveryUrl = opts.discoveryUrl
     this.#repoRoot = opts.repoRoot
@@ -65,7 +81,12 @@ export class Renter {
     this.#logFile = opts.logFile
     this.#onMessage = opts.onMessage
     // Development mode: the whole network is on 127.0.0.1, which golem-vm refuses in production.
-    this.#env = { ...opts.baseEnv, GOLEM_REQUESTOR_DATA_DIR: opts.dataDir, GOLEM_REQUESTOR_DISCOVERY_URL: opts.discoveryUrl, GOLEM_REQUESTOR_ENVIRONMENT: 'development' }
+    this.#env = {
+      ...opts.baseEnv,
+      GOLEM_REQUESTOR_DATA_DIR: opts.dataDir,
+      GOLEM_REQUESTOR_DISCOVERY_URL: opts.discoveryUrl,
+      GOLEM_REQUESTOR_ENVIRONMENT: 'development',
+    }
   }
 
   /** The environment a person sets to act as this renter. */
@@ -123,7 +144,10 @@ export class Renter {
 
   /** `golem-vm create NAME … --json`: resolves with the rental and the plain ssh command. */
   async create(name: string, providerId: string, image: string, timeoutMs: number, signal: AbortSignal): Promise<{ rental: Rental; sshCommand: string }> {
-    const body = (await this.#json(['create', name, '--provider-id', providerId, '--size', 'small', '--image', image], { timeoutMs, signal })) as { rental: Rental; ssh_command: string }
+    const body = (await this.#json(['create', name, '--provider-id', providerId, '--size', 'small', '--image', image], { timeoutMs, signal })) as {
+      rental: Rental
+      ssh_command: string
+    }
     return { rental: body.rental, sshCommand: body.ssh_command }
   }
 

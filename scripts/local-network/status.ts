@@ -56,7 +56,11 @@ export class Poller {
     const tick = (): void => {
       if (this.#busy) return
       this.#busy = true
-      this.poll().then(onPolled, () => undefined).finally(() => { this.#busy = false })
+      this.poll()
+        .then(onPolled, () => undefined)
+        .finally(() => {
+          this.#busy = false
+        })
     }
     this.#timer = setInterval(tick, 1000)
     this.#timer.unref()
@@ -107,14 +111,18 @@ const short = (id: string): string => (id.length > 14 ? `${id.slice(0, 8)}…${i
 const accelerator = (detail: string): string | undefined => /accelerator (\w+)/.exec(detail)?.[1]
 
 /** "4 CPU · 4 GB · 40 GB". */
-export const figures = (r: { readonly cpu?: number | undefined; readonly memory?: number | undefined; readonly storage?: number | undefined }): string => `${r.cpu ?? 0} CPU · ${r.memory ?? 0} GB · ${r.storage ?? 0} GB`
+export const figures = (r: { readonly cpu?: number | undefined; readonly memory?: number | undefined; readonly storage?: number | undefined }): string =>
+  `${r.cpu ?? 0} CPU · ${r.memory ?? 0} GB · ${r.storage ?? 0} GB`
 
 /** What each component is, as plain text without volatile details; one entry per component and VM. */
 export function summaries(state: NetworkState): Map<string, string> {
   const out = new Map<string, string>()
   const { discovery, checker, provider } = state
   const phaseText = (c: Component): string => (c.phase === 'up' && c.healthy === false ? 'not answering' : c.phase)
-  out.set('discovery', `${phaseText(discovery)}${discovery.phase === 'up' && discovery.ads !== undefined ? `, ${discovery.ads} advertisement(s)${discovery.ours === undefined ? '' : `, ours offers ${figures(discovery.ours.resources)}`}` : ''}`)
+  out.set(
+    'discovery',
+    `${phaseText(discovery)}${discovery.phase === 'up' && discovery.ads !== undefined ? `, ${discovery.ads} advertisement(s)${discovery.ours === undefined ? '' : `, ours offers ${figures(discovery.ours.resources)}`}` : ''}`,
+  )
   out.set('port checker', phaseText(checker))
   let p = phaseText(provider)
   const s = provider.status

@@ -23,7 +23,10 @@ export interface Styles {
   readonly cyan: (s: string) => string
 }
 
-const sgr = (open: number, close: number) => (s: string): string => `\x1b[${open}m${s}\x1b[${close}m`
+const sgr =
+  (open: number, close: number) =>
+  (s: string): string =>
+    `\x1b[${open}m${s}\x1b[${close}m`
 const plain = (s: string): string => s
 
 /** Seconds with one decimal: "12.3 s". */
@@ -185,8 +188,10 @@ export class Ui {
     const width = Math.max(40, this.#out.columns)
     const spinner = FRAMES[this.#frame % FRAMES.length] ?? '*'
     const now = performance.now()
-    const steps = [...this.#steps].map((s) =>
-      `${this.style.cyan(spinner)} ${s.label}${s.detail === '' ? '' : this.style.dim(` · ${s.detail}`)} ${this.style.bold(`${Math.floor((now - s.started) / 1000)} s`)}`)
+    const steps = [...this.#steps].map(
+      (s) =>
+        `${this.style.cyan(spinner)} ${s.label}${s.detail === '' ? '' : this.style.dim(` · ${s.detail}`)} ${this.style.bold(`${Math.floor((now - s.started) / 1000)} s`)}`,
+    )
     const lines = [...this.#block(), ...steps].map((l) => fit(l, width - 1))
     this.#drawn = lines.length
     return lines.map((l) => `${l}\n`).join('')

@@ -6,7 +6,12 @@ import { z } from 'zod'
 import { errorHandling, requestFault, type RequestFault, type SchemaIssue } from './error-handler.js'
 
 class ShopError extends Error {
-  constructor(readonly code: 'BAD' | 'GONE' | 'SLOW' | 'OOPS', message: string, readonly seen: readonly string[] = [], options?: { cause?: unknown }) {
+  constructor(
+    readonly code: 'BAD' | 'GONE' | 'SLOW' | 'OOPS',
+    message: string,
+    readonly seen: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
@@ -18,8 +23,18 @@ async function shop(t: { after: (fn: () => Promise<void>) => void }) {
   const errors = errorHandling<ShopError['code'], ShopError>({
     status: { BAD: 400, GONE: 404, SLOW: 503, OOPS: 500 },
     isOwn: (e): e is ShopError => e instanceof ShopError,
-    invalid: (list) => { issues.push([...list]); return new ShopError('BAD', 'invalid', list.map((i) => `${i.part}.${i.path.join('.')}`)) },
-    fault: (f, message) => { faults.push(f); return new ShopError('BAD', `${f}: ${message}`) },
+    invalid: (list) => {
+      issues.push([...list])
+      return new ShopError(
+        'BAD',
+        'invalid',
+        list.map((i) => `${i.part}.${i.path.join('.')}`),
+      )
+    },
+    fault: (f, message) => {
+      faults.push(f)
+      return new ShopError('BAD', `${f}: ${message}`)
+    },
     internal: (cause) => new ShopError('OOPS', 'something failed', [], { cause }),
     body: (e) => ({ code: e.code, message: e.message, seen: e.seen }),
     notFound: (req) => new ShopError('GONE', `no ${req.url}`),
@@ -29,9 +44,17 @@ async function shop(t: { after: (fn: () => Promise<void>) => void }) {
   app.setSerializerCompiler(serializerCompiler)
   errors.install(app)
   const typed = app.withTypeProvider<ZodTypeProvider>()
-  typed.post('/items/:id', { schema: { params: z.object({ id: z.string().regex(/^\d+$/) }), body: z.object({ name: z.string(), count: z.number().int() }) } }, () => ({ ok: true }))
-  typed.get('/own', () => { throw new ShopError('SLOW', 'try later') })
-  typed.get('/defect', () => { throw new Error('secret /etc/path') })
+  typed.post(
+    '/items/:id',
+    { schema: { params: z.object({ id: z.string().regex(/^\d+$/) }), body: z.object({ name: z.string(), count: z.number().int() }) } },
+    () => ({ ok: true }),
+  )
+  typed.get('/own', () => {
+    throw new ShopError('SLOW', 'try later')
+  })
+  typed.get('/defect', () => {
+    throw new Error('secret /etc/path')
+  })
   await app.ready()
   t.after(() => app.close())
   return { app, faults, issues }
@@ -58,7 +81,7 @@ test('every schema problem of a request part comes in one error, with the part a
   assert.deepEqual(params.json<{ seen: string[] }>().seen, ['params.id'])
 })
 
-test('Fastify\'s request failures reach the service as faults; an unknown route gets the service\'s not-found error', async (t) => {
+test("Fastify's request failures reach the service as faults; an unknown route gets the service's not-found error", async (t) => {
   const { app, faults } = await shop(t)
   const media = await app.inject({ method: 'POST', url: '/items/1', payload: 'x', headers: { 'content-type': 'text/xml' } })
   assert.equal(media.statusCode, 400)

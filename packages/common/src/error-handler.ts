@@ -88,9 +88,14 @@ export function errorHandling<C extends string, E extends Error & { readonly cod
     if (spec.isOwn(error)) return error
     if (hasZodFastifySchemaValidationErrors(error)) {
       const part: SchemaIssue['part'] = error.validationContext ?? 'body'
-      return spec.invalid(error.validation.map((v) => ({
-        part, path: v.instancePath.split('/').filter((p) => p !== ''), message: v.message ?? 'is invalid', keyword: v.keyword,
-      })))
+      return spec.invalid(
+        error.validation.map((v) => ({
+          part,
+          path: v.instancePath.split('/').filter((p) => p !== ''),
+          message: v.message ?? 'is invalid',
+          keyword: v.keyword,
+        })),
+      )
     }
     const fault = requestFault(error)
     return fault === undefined ? spec.internal(error) : spec.fault(fault, (error as Error).message)
@@ -100,7 +105,10 @@ export function errorHandling<C extends string, E extends Error & { readonly cod
     const mapped = classify(error)
     const status = spec.status[mapped.code]
     onError(mapped, status, request, reply, error)
-    return reply.code(status).type(spec.contentType ?? 'application/json').send(spec.body(mapped))
+    return reply
+      .code(status)
+      .type(spec.contentType ?? 'application/json')
+      .send(spec.body(mapped))
   }
   const notFound = spec.notFound
   return {

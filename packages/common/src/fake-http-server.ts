@@ -44,10 +44,13 @@ export async function fakeServer(t: TestContext, handler: (req: SeenRequest) => 
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   const { port } = server.address() as AddressInfo
   return { baseUrl: `http://127.0.0.1:${port}`, requests }
 }

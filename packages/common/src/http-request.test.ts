@@ -6,7 +6,14 @@ import { httpRequest } from './http-request.js'
 test('the exact path with query and the exact body bytes are sent, under a base URL path prefix', async (t) => {
   const server = await fakeServer(t, () => ({ status: 418, text: 'teapot', contentType: 'text/plain' }))
   const body = Buffer.from('{"a": "ü"}')
-  const response = await httpRequest({ method: 'PUT', baseUrl: `${server.baseUrl}/prefix/`, path: '/x?b=1&a=2', body, headers: { 'content-type': 'application/json' }, timeoutMs: 5000 })
+  const response = await httpRequest({
+    method: 'PUT',
+    baseUrl: `${server.baseUrl}/prefix/`,
+    path: '/x?b=1&a=2',
+    body,
+    headers: { 'content-type': 'application/json' },
+    timeoutMs: 5000,
+  })
   assert.deepEqual([response.status, response.body], [418, 'teapot'])
   const seen = server.requests[0]!
   assert.equal(seen.url, '/prefix/x?b=1&a=2')
@@ -29,5 +36,8 @@ test('one deadline covers the whole exchange, however long the caller allows; th
 })
 
 test('no connection is an unreachable failure naming the socket error', async () => {
-  await assert.rejects(httpRequest({ method: 'GET', baseUrl: 'http://127.0.0.1:9', path: '/', timeoutMs: 5000 }), { kind: 'unreachable', reason: 'ECONNREFUSED' })
+  await assert.rejects(httpRequest({ method: 'GET', baseUrl: 'http://127.0.0.1:9', path: '/', timeoutMs: 5000 }), {
+    kind: 'unreachable',
+    reason: 'ECONNREFUSED',
+  })
 })

@@ -38,7 +38,10 @@ export type TransportFailure = 'unreachable' | 'timeout' | 'too-large' | 'aborte
 /** The request got no complete answer. `reason` is the socket error code or a short text. */
 export class TransportError extends Error {
   override readonly name = 'TransportError'
-  constructor(readonly kind: TransportFailure, readonly reason: string) {
+  constructor(
+    readonly kind: TransportFailure,
+    readonly reason: string,
+  ) {
     super(`${kind}: ${reason}`)
   }
 }
@@ -71,7 +74,14 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const { url, path, headers } = requestOptions(req)
   const client = url.protocol === 'https:' ? https : http
   return new Promise<HttpResponse>((resolve, reject) => {
-    const outgoing = client.request({ protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, method: req.method, path, headers })
+    const outgoing = client.request({
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port,
+      method: req.method,
+      path,
+      headers,
+    })
     const settle = (): void => {
       clearTimeout(timer)
       req.signal?.removeEventListener('abort', onAbort)
@@ -85,10 +95,12 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     const timer = setTimeout(() => fail(new TransportError('timeout', `no complete answer within ${Math.round(req.timeoutMs / 1000)} s`)), req.timeoutMs)
     const onAbort = (): void => fail(new TransportError('aborted', 'cancelled'))
     req.signal?.addEventListener('abort', onAbort, { once: true })
-    outgoing.on('response', (incoming) => readBody(incoming, req.maxResponseBytes ?? DEFAULT_MAX_BYTES, fail, (body) => {
-      settle()
-      resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body })
-    }))
+    outgoing.on('response', (incoming) =>
+      readBody(incoming, req.maxResponseBytes ?? DEFAULT_MAX_BYTES, fail, (body) => {
+        settle()
+        resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body })
+      }),
+    )
     outgoing.on('error', (error: NodeJS.ErrnoException) => fail(new TransportError('unreachable', error.code ?? error.message)))
     if (req.signal?.aborted === true) onAbort()
     outgoing.end(req.body)

@@ -57,13 +57,16 @@ export function capConnectionsPerSource(server: Server, max: number, onRefused: 
  */
 export function limitedServerFactory(limits: ConnectionLimits, onRefused: (source: string) => void = () => undefined) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
-    const server = createServer({
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: Math.min(limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, limits.requestTimeoutMs),
-      keepAliveTimeout: limits.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-      // Deadlines are checked this often; a shorter deadline needs a finer check.
-      connectionsCheckingInterval: Math.min(1_000, limits.requestTimeoutMs),
-    }, handler)
+    const server = createServer(
+      {
+        requestTimeout: limits.requestTimeoutMs,
+        headersTimeout: Math.min(limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, limits.requestTimeoutMs),
+        keepAliveTimeout: limits.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+        // Deadlines are checked this often; a shorter deadline needs a finer check.
+        connectionsCheckingInterval: Math.min(1_000, limits.requestTimeoutMs),
+      },
+      handler,
+    )
     capConnectionsPerSource(server, limits.maxPerAddress, onRefused)
     return server
   }

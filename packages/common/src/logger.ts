@@ -32,15 +32,17 @@ export function createServiceLogger(service: string, level: string, format: 'aut
 /** pino hooks that show every logged event to `tap` (see {@link LogTap}); the log lines are unchanged. */
 export function logTapHooks(tap: LogTap): NonNullable<LoggerOptions['hooks']> {
   // pino's hook sees the call's arguments (`{fields}, 'message'` or `'message'`) and the logger with its bindings.
-  return { logMethod: function (this: Logger, args, method, level) {
-    try {
-      const [first, second] = args as unknown[]
-      const own = typeof first === 'object' && first !== null ? (first instanceof Error ? { err: first } : first as Record<string, unknown>) : {}
-      const msg = typeof first === 'string' ? first : typeof second === 'string' ? second : undefined
-      tap(level, { ...this.bindings(), ...own }, msg)
-    } catch {
-      // The tap is a view of the log; the log line itself must never be lost to it.
-    }
-    method.apply(this, args)
-  } }
+  return {
+    logMethod: function (this: Logger, args, method, level) {
+      try {
+        const [first, second] = args as unknown[]
+        const own = typeof first === 'object' && first !== null ? (first instanceof Error ? { err: first } : (first as Record<string, unknown>)) : {}
+        const msg = typeof first === 'string' ? first : typeof second === 'string' ? second : undefined
+        tap(level, { ...this.bindings(), ...own }, msg)
+      } catch {
+        // The tap is a view of the log; the log line itself must never be lost to it.
+      }
+      method.apply(this, args)
+    },
+  }
 }

@@ -39,7 +39,10 @@ export function acceptRawJson(app: FastifyInstance, opts: RawJsonBodyOptions): v
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body
-    if (body.length === 0) { done(null, undefined); return }
+    if (body.length === 0) {
+      done(null, undefined)
+      return
+    }
     try {
       done(null, JSON.parse(utf8.decode(body), noPrototypeKeys))
     } catch (error) {

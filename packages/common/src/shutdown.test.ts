@@ -8,7 +8,11 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 // A stand-in process: signals are events, exits are recorded.
 function fakeProcess() {
   const exits: number[] = []
-  const proc = Object.assign(new EventEmitter(), { exit: (code = 0) => { exits.push(code) } })
+  const proc = Object.assign(new EventEmitter(), {
+    exit: (code = 0) => {
+      exits.push(code)
+    },
+  })
   return { proc, exits }
 }
 
@@ -16,7 +20,16 @@ test('the first signal stops once and exits 0; a second signal exits 1 at once',
   const { proc, exits } = fakeProcess()
   let stops = 0
   let finish = (): void => undefined
-  stopOnSignals({ logger: silent, process: proc, stop: () => { stops++; return new Promise<void>((resolve) => { finish = resolve }) } })
+  stopOnSignals({
+    logger: silent,
+    process: proc,
+    stop: () => {
+      stops++
+      return new Promise<void>((resolve) => {
+        finish = resolve
+      })
+    },
+  })
   proc.emit('SIGTERM', 'SIGTERM')
   assert.equal(stops, 1)
   proc.emit('SIGINT', 'SIGINT')

@@ -39,21 +39,29 @@ export function stopOnSignals(opts: ShutdownOptions): () => void {
     }
     stopping = true
     opts.logger.info({ event: 'stopping', signal }, 'stopping')
-    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-      opts.logger.error({ event: 'stop_timeout', timeoutMs: opts.timeoutMs }, 'stopping took too long: exiting')
-      target.exit(1)
-    }, opts.timeoutMs)
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            opts.logger.error({ event: 'stop_timeout', timeoutMs: opts.timeoutMs }, 'stopping took too long: exiting')
+            target.exit(1)
+          }, opts.timeoutMs)
     timer?.unref()
-    opts.stop().then(() => {
-      clearTimeout(timer)
-      opts.logger.info({ event: 'stopped' }, 'stopped')
-      target.exit(0)
-    }, (error: unknown) => {
-      clearTimeout(timer)
-      opts.logger.error({ err: error }, 'stopping failed')
-      target.exit(1)
-    })
+    opts.stop().then(
+      () => {
+        clearTimeout(timer)
+        opts.logger.info({ event: 'stopped' }, 'stopped')
+        target.exit(0)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        opts.logger.error({ err: error }, 'stopping failed')
+        target.exit(1)
+      },
+    )
   }
   for (const signal of signals) target.on(signal, onSignal)
-  return () => { for (const signal of signals) target.off(signal, onSignal) }
+  return () => {
+    for (const signal of signals) target.off(signal, onSignal)
+  }
 }

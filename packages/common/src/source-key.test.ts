@@ -10,7 +10,12 @@ test('an IPv4 address is its own key; an IPv4-mapped IPv6 address counts as the 
 
 test('IPv6 addresses of one /64 share a key, in any spelling', () => {
   const key = '2001:db8:1:2::/64'
-  for (const address of ['2001:db8:1:2::1', '2001:DB8:1:2:ffff:ffff:ffff:ffff', '2001:0db8:0001:0002:0:0:0:9', 'fe80::1%eth0'.replace('fe80::1', '2001:db8:1:2::7')]) {
+  for (const address of [
+    '2001:db8:1:2::1',
+    '2001:DB8:1:2:ffff:ffff:ffff:ffff',
+    '2001:0db8:0001:0002:0:0:0:9',
+    'fe80::1%eth0'.replace('fe80::1', '2001:db8:1:2::7'),
+  ]) {
     assert.equal(sourceKey(address), key, address)
   }
   assert.notEqual(sourceKey('2001:db8:1:3::1'), key)

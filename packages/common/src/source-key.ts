@@ -42,5 +42,8 @@ export function sourceKey(address: string | undefined): string {
     const [high = 0, low = 0] = groups.slice(6)
     return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`
 }

@@ -4,7 +4,10 @@ import Database from 'better-sqlite3'
 import { migrateSchema } from './sqlite-schema.js'
 
 const tables = (db: Database.Database) =>
-  db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name)
+  db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name)
 
 test('each migration runs once, in order, and the version follows', () => {
   const db = new Database(':memory:')

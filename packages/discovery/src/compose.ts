@@ -44,10 +44,14 @@ export async function compose(config: DiscoveryConfig, logger: Logger, version: 
   const store = await openStore(config, logger)
   try {
     const maxSkewMs = config.maxClockSkewSeconds * 1000
-    const service = new AdvertisementService(store, {
-      address: { check: config.addressCheck, allowPrivate: config.allowPrivateAddresses },
-      maxProvidersPerAddress: config.maxProvidersPerAddress,
-    }, now)
+    const service = new AdvertisementService(
+      store,
+      {
+        address: { check: config.addressCheck, allowPrivate: config.allowPrivateAddresses },
+        maxProvidersPerAddress: config.maxProvidersPerAddress,
+      },
+      now,
+    )
     const app = await buildServer({
       service,
       auth: { allowUnsigned: config.allowUnsigned, maxSkewMs, nonces: new NonceCache(2 * maxSkewMs), now },

@@ -57,7 +57,10 @@ export interface DiscoveryConfig {
 
 export { ConfigError }
 
-const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+const text = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 
 const whole = (min: number, max: number, fallback: number) =>
   text.transform((v, ctx) => {
@@ -96,19 +99,26 @@ const oneOf = <T extends string>(choices: readonly T[], fallback: T) =>
   })
 
 // A flag or a whole number whose default depends on another setting (the environment): undefined when unset.
-const flagOrUnset = z.string().optional().transform((v, ctx) => {
-  if (v === undefined) return undefined
-  if (/^(true|1|yes|on)$/i.test(v)) return true
-  if (/^(false|0|no|off)$/i.test(v)) return false
-  ctx.addIssue({ code: 'custom', message: `must be true or false (got "${v}")` })
-  return z.NEVER
-})
-const wholeOrUnset = (min: number, max: number) => z.string().optional().transform((v, ctx) => {
-  if (v === undefined) return undefined
-  if (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max) return Number(v)
-  ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` })
-  return z.NEVER
-})
+const flagOrUnset = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return undefined
+    if (/^(true|1|yes|on)$/i.test(v)) return true
+    if (/^(false|0|no|off)$/i.test(v)) return false
+    ctx.addIssue({ code: 'custom', message: `must be true or false (got "${v}")` })
+    return z.NEVER
+  })
+const wholeOrUnset = (min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined
+      if (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max) return Number(v)
+      ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` })
+      return z.NEVER
+    })
 
 /** Providers per address in production when not configured: a few machines behind one NAT, not a flood. */
 export const DEFAULT_MAX_PROVIDERS_PER_ADDRESS = 4
@@ -127,19 +137,32 @@ function isProxySpec(spec: string): boolean {
 const trustProxy = text.transform((v, ctx): boolean | string[] => {
   if (v === undefined || /^(false|0|no|off)$/i.test(v)) return false
   if (/^(true|yes|on)$/i.test(v)) return true
-  const specs = v.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const specs = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   const bad = specs.filter((s) => !isProxySpec(s))
   if (bad.length === 0 && specs.length > 0) return specs
-  ctx.addIssue({ code: 'custom', message: `must be false, true, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal); not understood: "${bad.join('", "') || v}"` })
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be false, true, or a comma-separated list of proxy addresses/CIDRs (or loopback, linklocal, uniquelocal); not understood: "${bad.join('", "') || v}"`,
+  })
   return z.NEVER
 })
 
 const databaseUrl = text.transform((v, ctx) => {
   if (v === undefined) return undefined
   let url: URL | undefined
-  try { url = new URL(v) } catch { url = undefined }
+  try {
+    url = new URL(v)
+  } catch {
+    url = undefined
+  }
   if (url !== undefined && (url.protocol === 'postgres:' || url.protocol === 'postgresql:')) return v
-  ctx.addIssue({ code: 'custom', message: 'must be a PostgreSQL URL such as postgres://user:password@db.example:5432/discovery (leave it unset for the embedded SQLite store)' })
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be a PostgreSQL URL such as postgres://user:password@db.example:5432/discovery (leave it unset for the embedded SQLite store)',
+  })
   return z.NEVER
 })
 
@@ -175,14 +198,19 @@ export const SETTING_NAMES: readonly string[] = Object.keys(settings('/').shape)
  * setting; returns warnings for `GOLEM_DISCOVERY_*` names it does not know.
  * `home` replaces a leading `~` and is the base of the default data dir.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>, home: string = env.HOME ?? homedir()): { config: DiscoveryConfig; warnings: string[] } {
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  home: string = env.HOME ?? homedir(),
+): { config: DiscoveryConfig; warnings: string[] } {
   const parsed = settings(home).safeParse(env)
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
   const s = parsed.data
   const dev = s.GOLEM_DISCOVERY_ENVIRONMENT === 'development'
   const minRetention = 2 * s.GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS
   if (s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS < minRetention) {
-    throw new ConfigError([`GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS: must be at least twice GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS (${minRetention}), or a replayed request could be accepted (got ${s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS})`])
+    throw new ConfigError([
+      `GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS: must be at least twice GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS (${minRetention}), or a replayed request could be accepted (got ${s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS})`,
+    ])
   }
   const warnings = Object.keys(env)
     .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))

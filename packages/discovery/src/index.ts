@@ -8,7 +8,14 @@ export { AdvertisementService, type Poster } from './app/advertisement-service.j
 export { startExpirySweeper } from './app/expiry-sweeper.js'
 export { compose, DATABASE_FILE, openStore, storeLimits } from './compose.js'
 export { ConfigError, loadConfig, SETTING_NAMES, type DiscoveryConfig } from './config.js'
-export { toAdvertisementInput, toWire, normaliseProviderId, type AdvertisementInput, type AdvertisementRecord, type SignedPost } from './domain/advertisement.js'
+export {
+  toAdvertisementInput,
+  toWire,
+  normaliseProviderId,
+  type AdvertisementInput,
+  type AdvertisementRecord,
+  type SignedPost,
+} from './domain/advertisement.js'
 export { DiscoveryError, ERROR_CODES, StoreUnavailableError, type ErrorCode } from './domain/errors.js'
 export type { AdvertisementFilter } from './domain/filter.js'
 export type { AdvertisementStore, Cursor, DeleteOutcome, Page, Pruned, StoreLimits, UpsertOutcome, WriteProof } from './app/ports/advertisement-store.js'

@@ -44,9 +44,12 @@ async function main(): Promise<void> {
   const { config, warnings } = settingsOrExit()
   const logger = createServiceLogger('golem-discovery', config.logLevel, config.logFormat, process.stdout.isTTY)
   for (const warning of warnings) logger.warn(warning)
-  if (config.environment === 'development') logger.warn('GOLEM_DISCOVERY_ENVIRONMENT=development: advertised addresses need not be public, and providers per address are not limited unless set')
-  else if (config.allowPrivateAddresses) logger.warn('GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES is on: loopback, private and link-local addresses are accepted in advertisements')
-  if (config.addressCheck === 'off') logger.warn('GOLEM_DISCOVERY_ADDRESS_CHECK=off: an advertisement may claim any address, so one machine can flood the listing')
+  if (config.environment === 'development')
+    logger.warn('GOLEM_DISCOVERY_ENVIRONMENT=development: advertised addresses need not be public, and providers per address are not limited unless set')
+  else if (config.allowPrivateAddresses)
+    logger.warn('GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES is on: loopback, private and link-local addresses are accepted in advertisements')
+  if (config.addressCheck === 'off')
+    logger.warn('GOLEM_DISCOVERY_ADDRESS_CHECK=off: an advertisement may claim any address, so one machine can flood the listing')
   if (config.allowUnsigned) logger.warn('GOLEM_DISCOVERY_ALLOW_UNSIGNED is on: unsigned advertisements are accepted (flagged signed: false)')
   let app: FastifyInstance | undefined
   try {
@@ -62,8 +65,19 @@ async function main(): Promise<void> {
   // Closes the server on the first signal (bounded in time); a second signal exits at once.
   stopOnSignals({ logger, stop: () => server.close(), timeoutMs: SHUTDOWN_TIMEOUT_MS })
   const address = app.server.address() as AddressInfo
-  logger.info({ event: 'listening', address: urlOf(address), host: address.address, port: address.port, version, dataDir: config.dataDir, environment: config.environment, store: storeName(config) },
-    `discovery service listening on ${urlOf(address)}`)
+  logger.info(
+    {
+      event: 'listening',
+      address: urlOf(address),
+      host: address.address,
+      port: address.port,
+      version,
+      dataDir: config.dataDir,
+      environment: config.environment,
+      store: storeName(config),
+    },
+    `discovery service listening on ${urlOf(address)}`,
+  )
 }
 
 await main()

@@ -22,13 +22,19 @@ test('providers post signed advertisements; requestors list, filter and get them
     assert.equal(ad.provider_id, alpha.address)
     assert.equal(ad.signed, true)
     assert.match(ad.updated_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-    const second = await send(service.url, await signedPost(beta, { ip_address: '2001:db8::9', country: 'de', resources: { cpu: 16, memory: 64, storage: 2000 } }))
+    const second = await send(
+      service.url,
+      await signedPost(beta, { ip_address: '2001:db8::9', country: 'de', resources: { cpu: 16, memory: 64, storage: 2000 } }),
+    )
     assert.equal(second.status, 200, JSON.stringify(second.json))
   })
 
   await t.test('list and filters', async () => {
     const all = AdvertisementList.parse((await get(service.url, ADVERTISEMENTS_PATH)).json)
-    assert.deepEqual(all.map((a) => a.provider_id), [alpha.address, beta.address])
+    assert.deepEqual(
+      all.map((a) => a.provider_id),
+      [alpha.address, beta.address],
+    )
     const ids = async (query: string) => AdvertisementList.parse((await get(service.url, `${ADVERTISEMENTS_PATH}?${query}`)).json).map((a) => a.provider_id)
     assert.deepEqual(await ids('cpu=8'), [beta.address])
     assert.deepEqual(await ids('memory=8&storage=100'), [alpha.address, beta.address])
@@ -47,7 +53,7 @@ test('providers post signed advertisements; requestors list, filter and get them
     assert.equal(Advertisement.parse(res.json).provider_name, 'alpha')
   })
 
-  await t.test('delete: not another provider\'s, then one\'s own', async () => {
+  await t.test("delete: not another provider's, then one's own", async () => {
     const foreign = await send(service.url, await signedDelete(beta, alpha.address))
     assert.equal(foreign.status, 401)
     assert.equal(codeOf(foreign.json), 'AUTH_004')

@@ -17,24 +17,43 @@ test('forged, altered, replayed, stale and unsigned posts are refused with 401 a
   const before = (await get(service.url, path)).json
 
   const attempts: [string, () => Promise<PreparedRequest>, string][] = [
-    ['signed by another key', async () => {
-      const req = await signedPost(attacker, EVIL)
-      return { ...req, headers: { ...req.headers, 'x-provider-id': victim.address } }
-    }, 'AUTH_001'],
-    ['body altered after signing', async () => {
-      const req = await signedPost(victim, AD)
-      return { ...req, body: JSON.stringify(EVIL) }
-    }, 'AUTH_001'],
+    [
+      'signed by another key',
+      async () => {
+        const req = await signedPost(attacker, EVIL)
+        return { ...req, headers: { ...req.headers, 'x-provider-id': victim.address } }
+      },
+      'AUTH_001',
+    ],
+    [
+      'body altered after signing',
+      async () => {
+        const req = await signedPost(victim, AD)
+        return { ...req, body: JSON.stringify(EVIL) }
+      },
+      'AUTH_001',
+    ],
     ['replayed', () => Promise.resolve(genuine), 'AUTH_005'],
     ['stale timestamp', () => signedPost(victim, EVIL, Date.now() - 10 * 60_000), 'AUTH_002'],
-    ['missing signature', async () => {
-      const req = await signedPost(victim, EVIL)
-      return { ...req, headers: { 'content-type': 'application/json', 'x-provider-id': victim.address } }
-    }, 'AUTH_003'],
-    ['the original\'s literal "signature"', () => Promise.resolve({
-      method: 'POST', path: ADVERTISEMENTS_PATH, body: JSON.stringify(EVIL),
-      headers: { 'content-type': 'application/json', 'x-provider-id': victim.address, 'x-provider-signature': 'signature' },
-    }), 'AUTH_008'],
+    [
+      'missing signature',
+      async () => {
+        const req = await signedPost(victim, EVIL)
+        return { ...req, headers: { 'content-type': 'application/json', 'x-provider-id': victim.address } }
+      },
+      'AUTH_003',
+    ],
+    [
+      'the original\'s literal "signature"',
+      () =>
+        Promise.resolve({
+          method: 'POST',
+          path: ADVERTISEMENTS_PATH,
+          body: JSON.stringify(EVIL),
+          headers: { 'content-type': 'application/json', 'x-provider-id': victim.address, 'x-provider-signature': 'signature' },
+        }),
+      'AUTH_008',
+    ],
   ]
   for (const [name, build, code] of attempts) {
     await t.test(name, async () => {

@@ -62,7 +62,8 @@ test('a bad setting stops the start with every problem listed and exit status 2'
   const dataDir = tempDir(t)
   const result = spawnSync(process.execPath, [bin], {
     env: { PATH: process.env.PATH ?? '', GOLEM_DISCOVERY_DATA_DIR: dataDir, GOLEM_DISCOVERY_PORT: 'x', GOLEM_DISCOVERY_ALLOW_UNSIGNED: 'maybe' },
-    encoding: 'utf8', timeout: 15_000,
+    encoding: 'utf8',
+    timeout: 15_000,
   })
   assert.equal(result.status, 2)
   assert.match(result.stderr, /GOLEM_DISCOVERY_PORT/)

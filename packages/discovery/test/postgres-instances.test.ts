@@ -22,10 +22,21 @@ function load(services: readonly DiscoveryProcess[], path: string) {
   const done = (async () => {
     for (let i = 0; state.running && i < 100_000; i++) {
       const service = services[i % services.length]!
-      statuses.push(await fetch(`${service.url}${path}`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0))
+      statuses.push(
+        await fetch(`${service.url}${path}`, { signal: AbortSignal.timeout(5_000) }).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      )
     }
   })()
-  return { statuses, stop: async () => { state.running = false; await done } }
+  return {
+    statuses,
+    stop: async () => {
+      state.running = false
+      await done
+    },
+  }
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -92,7 +103,10 @@ test('two instances on one PostgreSQL database', async (t) => {
     await sleep(500)
     await traffic.stop()
     assert.ok(traffic.statuses.length > 5)
-    assert.deepEqual(traffic.statuses.filter((s) => s !== 200), [])
+    assert.deepEqual(
+      traffic.statuses.filter((s) => s !== 200),
+      [],
+    )
     const again = await send(b.url, await signedPost(wallet, { ...AD, provider_name: 'after' }))
     assert.equal(again.status, 200, 'and takes writes')
   })

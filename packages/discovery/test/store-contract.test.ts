@@ -11,8 +11,12 @@ import { storeContract } from './helpers/store-contract.js'
 
 const cleanups: (() => unknown)[] = []
 let server: PostgresServer | undefined
-before(async () => { server = await startPostgres({ after: (fn) => cleanups.push(fn) }) })
-after(async () => { for (const fn of cleanups.reverse()) await fn() })
+before(async () => {
+  server = await startPostgres({ after: (fn) => cleanups.push(fn) })
+})
+after(async () => {
+  for (const fn of cleanups.reverse()) await fn()
+})
 
 storeContract('sqlite', (limits) => Promise.resolve(new SqliteAdvertisementStore(':memory:', limits)))
 

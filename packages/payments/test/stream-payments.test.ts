@@ -54,7 +54,12 @@ describe('StreamPayments on a local chain', () => {
   const balance = (address: string) => payer.tokenBalance(chain.info.token, address)
   const viewsAt = async (id: bigint, block: number) => {
     const view = (name: string) => reader.getFunction(name).staticCall(id, { blockTag: block }) as Promise<bigint>
-    return { vested: await view('vestedAmount'), withdrawable: await view('withdrawable'), refundable: await view('refundable'), paidUntil: Number(await view('paidUntil')) }
+    return {
+      vested: await view('vestedAmount'),
+      withdrawable: await view('withdrawable'),
+      refundable: await view('refundable'),
+      paidUntil: Number(await view('paidUntil')),
+    }
   }
   // The contract's views at block time `offset` equal the TypeScript mirror's.
   const assertMirror = async (stream: Stream, offset: number) => {
@@ -62,7 +67,12 @@ describe('StreamPayments on a local chain', () => {
     const block = latest.timestamp === clock + offset ? latest.number : await chain.mineAt(clock + offset)
     const onChain = await viewsAt(stream.id, block)
     const t = clock + offset
-    assert.deepEqual(onChain, { vested: vestedAt(stream, t), withdrawable: withdrawableAt(stream, t), refundable: refundableAt(stream, t), paidUntil: paidUntil(stream) })
+    assert.deepEqual(onChain, {
+      vested: vestedAt(stream, t),
+      withdrawable: withdrawableAt(stream, t),
+      refundable: refundableAt(stream, t),
+      paidUntil: paidUntil(stream),
+    })
     return onChain
   }
   const nextBase = async () => {
@@ -93,7 +103,10 @@ describe('StreamPayments on a local chain', () => {
     const again = await at(31, () => provider.withdraw([stream.id]))
     assert.equal(again.amounts.get(stream.id), RATE, 'only the second vested since')
     for (const who of [payer, stranger]) {
-      await assert.rejects(at(40, () => who.withdraw([stream.id])), (e: ChainError) => e.kind === 'reverted' && e.revert?.name === 'NotRecipient')
+      await assert.rejects(
+        at(40, () => who.withdraw([stream.id])),
+        (e: ChainError) => e.kind === 'reverted' && e.revert?.name === 'NotRecipient',
+      )
     }
     const read = (await provider.getStream(stream.id))!
     assert.equal(read.withdrawn, 31n * RATE)
@@ -115,15 +128,24 @@ describe('StreamPayments on a local chain', () => {
     assert.deepEqual([read.withdrawn, read.refunded], [40n * RATE, 60n * RATE])
     const later = await assertMirror(read, 500)
     assert.deepEqual([later.vested, later.withdrawable, later.refundable, later.paidUntil], [40n * RATE, 0n, 0n, clock + 40])
-    await assert.rejects(at(501, () => payer.topUp(stream.id, chain.info.token, RATE)), (e: ChainError) => e.revert?.name === 'StreamAlreadyEnded')
-    await assert.rejects(at(502, () => provider.end(stream.id)), (e: ChainError) => e.revert?.name === 'StreamAlreadyEnded')
+    await assert.rejects(
+      at(501, () => payer.topUp(stream.id, chain.info.token, RATE)),
+      (e: ChainError) => e.revert?.name === 'StreamAlreadyEnded',
+    )
+    await assert.rejects(
+      at(502, () => provider.end(stream.id)),
+      (e: ChainError) => e.revert?.name === 'StreamAlreadyEnded',
+    )
     assert.equal((await at(503, () => provider.withdraw([stream.id]))).amounts.size, 0, 'nothing left to withdraw')
   })
 
   test('end by the provider settles the same way; a stranger cannot end', async () => {
     await nextBase()
     const { stream } = await open(0, 50n * RATE)
-    await assert.rejects(at(5, () => stranger.end(stream.id)), (e: ChainError) => e.revert?.name === 'NotParty')
+    await assert.rejects(
+      at(5, () => stranger.end(stream.id)),
+      (e: ChainError) => e.revert?.name === 'NotParty',
+    )
     const payerBefore = await balance(payer.address)
     const ended = await at(20, () => provider.end(stream.id))
     assert.deepEqual([ended.paidToRecipient, ended.refunded], [20n * RATE, 30n * RATE])
@@ -138,7 +160,10 @@ describe('StreamPayments on a local chain', () => {
     assert.equal(paidUntil(read), clock + 150)
     assert.equal((await assertMirror(read, 120)).vested, 120n * RATE, 'vesting continues without a break')
     for (const [i, who] of [provider, stranger].entries()) {
-      await assert.rejects(at(121 + i, () => who.topUp(stream.id, chain.info.token, RATE)), (e: ChainError) => e.revert?.name === 'NotPayer')
+      await assert.rejects(
+        at(121 + i, () => who.topUp(stream.id, chain.info.token, RATE)),
+        (e: ChainError) => e.revert?.name === 'NotPayer',
+      )
     }
   })
 
@@ -166,10 +191,15 @@ describe('StreamPayments on a local chain', () => {
     await at(15, () => payer.end(stream.id))
     const head = (await payer.latestBlock()).number
     const events = await payer.eventsOf([stream.id], 0, head)
-    assert.deepEqual(events.map((e) => e.name), ['StreamOpened', 'StreamToppedUp', 'Withdrawn', 'StreamEnded'])
+    assert.deepEqual(
+      events.map((e) => e.name),
+      ['StreamOpened', 'StreamToppedUp', 'Withdrawn', 'StreamEnded'],
+    )
     const [opened, topped, withdrawn, ended] = events.map((e) => e.args)
-    assert.deepEqual([opened?.payer, opened?.recipient, opened?.token, opened?.vmId, opened?.deposit, opened?.ratePerSecond, opened?.paidUntil],
-      [payer.address, provider.address, chain.info.token, vmBinding('web-1'), 30n * RATE, RATE, BigInt(clock + 30)])
+    assert.deepEqual(
+      [opened?.payer, opened?.recipient, opened?.token, opened?.vmId, opened?.deposit, opened?.ratePerSecond, opened?.paidUntil],
+      [payer.address, provider.address, chain.info.token, vmBinding('web-1'), 30n * RATE, RATE, BigInt(clock + 30)],
+    )
     assert.deepEqual([topped?.amount, topped?.deposit, topped?.paidUntil], [10n * RATE, 40n * RATE, BigInt(clock + 40)])
     assert.equal(withdrawn?.amount, 10n * RATE)
     assert.deepEqual([ended?.endedBy, ended?.paidToRecipient, ended?.refunded], [payer.address, 5n * RATE, 25n * RATE])
@@ -179,8 +209,11 @@ describe('StreamPayments on a local chain', () => {
   test('opening refuses what would be a broken stream', async () => {
     await nextBase()
     const refuse = (req: Partial<Parameters<StreamPaymentsClient['open']>[0]>, reason: string) =>
-      assert.rejects(payer.open({ recipient: provider.address, token: chain.info.token, vmId: 'x', deposit: 10n * RATE, ratePerSecond: RATE, ...req }),
-        (e: ChainError) => e.kind === 'reverted' && (e.revert?.name === reason || e.revert?.args[0] === reason), reason)
+      assert.rejects(
+        payer.open({ recipient: provider.address, token: chain.info.token, vmId: 'x', deposit: 10n * RATE, ratePerSecond: RATE, ...req }),
+        (e: ChainError) => e.kind === 'reverted' && (e.revert?.name === reason || e.revert?.args[0] === reason),
+        reason,
+      )
     await refuse({ ratePerSecond: 0n }, 'rate is zero')
     await refuse({ deposit: RATE - 1n }, 'deposit does not pay for one second')
     await refuse({ recipient: payer.address }, 'payer and recipient are the same address')
@@ -199,7 +232,7 @@ describe('StreamPayments on a local chain', () => {
     assert.equal(await payer.getStream(count + 1n), undefined)
   })
 
-  test('the deployed code is this repository\'s contract; another address is not', async () => {
+  test("the deployed code is this repository's contract; another address is not", async () => {
     assert.equal(await payer.isStreamPaymentsContract(), true)
     const elsewhere = new StreamPaymentsClient({ rpcUrl: chain.info.rpc_url, chainId: BigInt(chain.info.chain_id), contract: chain.info.token })
     try {

@@ -94,9 +94,7 @@ test('duplicates are probed once and listed once, in first-seen order', async ()
 
 test('a connect that throws counts as a failed port, not a failed request', async () => {
   const throwing: Connect = () => Promise.reject(new Error('socket exploded'))
-  assert.deepEqual(await checkPorts('198.51.100.1', [5], options(throwing, { attempts: 1 })), [
-    { port: 5, accessible: false, error: 'socket exploded' },
-  ])
+  assert.deepEqual(await checkPorts('198.51.100.1', [5], options(throwing, { attempts: 1 })), [{ port: 5, accessible: false, error: 'socket exploded' }])
 })
 
 test('the deadline ends the check: undecided ports report "Check deadline exceeded"', async () => {
@@ -136,7 +134,11 @@ const gauge = () => {
 
 test('at most `concurrency` ports of one call are probed at once', async () => {
   const { state, connect } = gauge()
-  await checkPorts('198.51.100.1', Array.from({ length: 20 }, (_, i) => i + 1), options(connect, { concurrency: 3 }))
+  await checkPorts(
+    '198.51.100.1',
+    Array.from({ length: 20 }, (_, i) => i + 1),
+    options(connect, { concurrency: 3 }),
+  )
   assert.equal(state.most, 3)
 })
 

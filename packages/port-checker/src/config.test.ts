@@ -120,7 +120,5 @@ test('the result is frozen', () => {
 })
 
 test('unknown PORT_CHECKER_ variables are reported as likely typos; others are ignored', () => {
-  assert.deepEqual(unknownSettings({ PORT_CHECKER_PORT: '1', PORT_CHECKER_ALLOW_FOREIGN_ADRESS: 'true', PATH: '/bin' }), [
-    'PORT_CHECKER_ALLOW_FOREIGN_ADRESS',
-  ])
+  assert.deepEqual(unknownSettings({ PORT_CHECKER_PORT: '1', PORT_CHECKER_ALLOW_FOREIGN_ADRESS: 'true', PATH: '/bin' }), ['PORT_CHECKER_ALLOW_FOREIGN_ADRESS'])
 })

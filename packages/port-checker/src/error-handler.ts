@@ -35,11 +35,16 @@ function validationError(issues: readonly ErrorIssue[]): PortCheckError {
 // Fastify's own request failures in the port checker's codes.
 function fromFault(fault: RequestFault, message: string): PortCheckError {
   switch (fault) {
-    case 'too-large': return new PortCheckError('PAYLOAD_TOO_LARGE', 'the request body is too large; send at most the allowed number of ports')
-    case 'media-type': return new PortCheckError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
-    case 'rate-limited': return new PortCheckError('RATE_LIMITED', message)
-    case 'empty-body': return validationError([{ path: '', message: 'is empty; send a JSON object with provider_ip and ports' }])
-    default: return validationError([{ path: '', message: `is not valid JSON (${message})` }])
+    case 'too-large':
+      return new PortCheckError('PAYLOAD_TOO_LARGE', 'the request body is too large; send at most the allowed number of ports')
+    case 'media-type':
+      return new PortCheckError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
+    case 'rate-limited':
+      return new PortCheckError('RATE_LIMITED', message)
+    case 'empty-body':
+      return validationError([{ path: '', message: 'is empty; send a JSON object with provider_ip and ports' }])
+    default:
+      return validationError([{ path: '', message: `is not valid JSON (${message})` }])
   }
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { FairSemaphore } from './fair-semaphore.js'
 
-test('grants up to capacity at once; one caller\'s waiters are served first come, first served', async () => {
+test("grants up to capacity at once; one caller's waiters are served first come, first served", async () => {
   const slots = new FairSemaphore(2)
   const a = await slots.acquire('a')
   await slots.acquire('a')
@@ -22,8 +22,22 @@ test('a freed slot goes to the waiting caller that holds the fewest, however man
   const slots = new FairSemaphore(4)
   const held = await Promise.all([1, 2, 3, 4].map(() => slots.acquire('big')))
   const order: string[] = []
-  const queued = Array.from({ length: 20 }, () => slots.acquire('big').then((release) => { order.push('big'); return release }))
-  const small = [slots.acquire('small').then((r) => { order.push('small'); return r }), slots.acquire('small').then((r) => { order.push('small'); return r })]
+  const queued = Array.from({ length: 20 }, () =>
+    slots.acquire('big').then((release) => {
+      order.push('big')
+      return release
+    }),
+  )
+  const small = [
+    slots.acquire('small').then((r) => {
+      order.push('small')
+      return r
+    }),
+    slots.acquire('small').then((r) => {
+      order.push('small')
+      return r
+    }),
+  ]
   held[0]?.()
   await small[0]
   assert.deepEqual(order, ['small'], 'the newcomer gets the first free slot')
@@ -44,8 +58,14 @@ test('among callers holding as many, the one whose oldest waiter came first goes
   const slots = new FairSemaphore(1)
   const first = await slots.acquire('x')
   const order: string[] = []
-  const b = slots.acquire('b').then((r) => { order.push('b'); return r })
-  const c = slots.acquire('c').then((r) => { order.push('c'); return r })
+  const b = slots.acquire('b').then((r) => {
+    order.push('b')
+    return r
+  })
+  const c = slots.acquire('c').then((r) => {
+    order.push('c')
+    return r
+  })
   first()
   ;(await b)()
   ;(await c)()

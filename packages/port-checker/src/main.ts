@@ -31,8 +31,7 @@ function loadConfigOrExit(): Config {
   }
 }
 
-const urlOf = (address: AddressInfo): string =>
-  `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+const urlOf = (address: AddressInfo): string => `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
 
 async function listen(app: PortCheckServer, config: Config, logger: Logger): Promise<void> {
   try {

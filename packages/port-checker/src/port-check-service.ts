@@ -65,7 +65,10 @@ export class PortCheckService {
     const outcomes = await checkPorts(target, order, { ...this.#probeOptions(), caller: sourceKey(callerAddress), signal })
     const response = buildResponse(outcomes)
     log?.debug({ target, outcomes }, 'port outcomes')
-    log?.info({ event: 'ports_checked', caller: callerAddress, target, ports: order.length, message: response.message, ms: Math.round(performance.now() - started) }, 'ports checked')
+    log?.info(
+      { event: 'ports_checked', caller: callerAddress, target, ports: order.length, message: response.message, ms: Math.round(performance.now() - started) },
+      'ports checked',
+    )
     return { response, order }
   }
 

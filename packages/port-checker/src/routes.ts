@@ -5,13 +5,7 @@
  *
  * @module
  */
-import {
-  CheckPortsRequest,
-  CheckPortsResponse,
-  PortCheckErrorBody,
-  PortCheckHealth,
-  serializeCheckPortsResponse,
-} from '@golem-vm/protocol'
+import { CheckPortsRequest, CheckPortsResponse, PortCheckErrorBody, PortCheckHealth, serializeCheckPortsResponse } from '@golem-vm/protocol'
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod'
 import type { CheckReport, PortCheckService } from './port-check-service.js'
@@ -22,7 +16,15 @@ import type { CheckReport, PortCheckService } from './port-check-service.js'
 const sendInRequestOrder = (reply: FastifyReply, report: CheckReport): FastifyReply =>
   reply.type('application/json; charset=utf-8').send(serializeCheckPortsResponse(report.response, report.order))
 
-const ERROR_RESPONSES = { 400: PortCheckErrorBody, 403: PortCheckErrorBody, 413: PortCheckErrorBody, 415: PortCheckErrorBody, 429: PortCheckErrorBody, 500: PortCheckErrorBody, 503: PortCheckErrorBody }
+const ERROR_RESPONSES = {
+  400: PortCheckErrorBody,
+  403: PortCheckErrorBody,
+  413: PortCheckErrorBody,
+  415: PortCheckErrorBody,
+  429: PortCheckErrorBody,
+  500: PortCheckErrorBody,
+  503: PortCheckErrorBody,
+}
 
 /**
  * `GET /health` → `{"status":"ok"}` (not rate limited) and `POST /check-ports`

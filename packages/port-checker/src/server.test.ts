@@ -63,10 +63,7 @@ test("checks the caller's ports once each and answers in request order with dist
     '{"success":true,"all_accessible":false,"results":{"7466":{"accessible":true,"error":null},"1":{"accessible":false,"error":"Connection refused"},' +
       '"22":{"accessible":true,"error":null}},"message":"Successfully verified 2 out of 3 ports"}',
   )
-  assert.deepEqual(
-    network.probes.map((p) => `${p.ip}:${p.port}`).sort(),
-    ['203.0.113.7:1', '203.0.113.7:22', '203.0.113.7:7466'],
-  )
+  assert.deepEqual(network.probes.map((p) => `${p.ip}:${p.port}`).sort(), ['203.0.113.7:1', '203.0.113.7:22', '203.0.113.7:7466'])
 })
 
 test('an IPv4-mapped caller or provider_ip is the IPv4 address', async (t) => {
@@ -74,7 +71,10 @@ test('an IPv4-mapped caller or provider_ip is the IPv4 address', async (t) => {
   const app = build(t, {}, network.connect)
   assert.equal((await check(app, { provider_ip: '203.0.113.7', ports: [22] }, '::ffff:203.0.113.7')).statusCode, 200)
   assert.equal((await check(app, { provider_ip: '::ffff:203.0.113.7', ports: [22] })).statusCode, 200)
-  assert.deepEqual(network.probes.map((p) => p.ip), ['203.0.113.7', '203.0.113.7'])
+  assert.deepEqual(
+    network.probes.map((p) => p.ip),
+    ['203.0.113.7', '203.0.113.7'],
+  )
 })
 
 test('a foreign address is refused with 403 FOREIGN_ADDRESS and never probed', async (t) => {
@@ -142,8 +142,7 @@ test('hostnames are refused unless allowed, and then must resolve to the caller'
 })
 
 test('X-Forwarded-For is ignored unless the proxy is trusted', async (t) => {
-  const viaProxy = (app: ReturnType<typeof build>, ip: string) =>
-    check(app, { provider_ip: ip, ports: [22] }, '10.0.0.1', { 'x-forwarded-for': '203.0.113.7' })
+  const viaProxy = (app: ReturnType<typeof build>, ip: string) => check(app, { provider_ip: ip, ports: [22] }, '10.0.0.1', { 'x-forwarded-for': '203.0.113.7' })
   const untrusting = build(t)
   expectError(await viaProxy(untrusting, '203.0.113.7'), 403, 'FOREIGN_ADDRESS')
   assert.equal((await viaProxy(untrusting, '10.0.0.1')).statusCode, 200)
@@ -189,7 +188,12 @@ test('a fault inside the server is a JSON 500 INTERNAL, never plain text', async
 
 test('the request deadline bounds a check of filtered ports', async (t) => {
   const hanging: Connect = (_ip, port, { signal }) =>
-    port === 22 ? Promise.resolve({ kind: 'open' }) : sleep(60_000, undefined, { signal }).then(() => ({ kind: 'timeout' as const }), () => ({ kind: 'aborted' as const }))
+    port === 22
+      ? Promise.resolve({ kind: 'open' })
+      : sleep(60_000, undefined, { signal }).then(
+          () => ({ kind: 'timeout' as const }),
+          () => ({ kind: 'aborted' as const }),
+        )
   const env = { PORT_CHECKER_REQUEST_DEADLINE_MS: '150', PORT_CHECKER_CONNECT_TIMEOUT_MS: '60', PORT_CHECKER_RETRY_DELAY_MS: '10' }
   const started = performance.now()
   const response = await check(build(t, env, hanging), { provider_ip: '203.0.113.7', ports: [22, 50800] })

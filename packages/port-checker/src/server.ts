@@ -52,10 +52,18 @@ const notFound =
     const url = request.url.split('?')[0] ?? '/'
     const allowed = METHODS.filter((method) => app.hasRoute({ method, url }))
     if (allowed.length === 0) {
-      return portCheckErrors.handle(new PortCheckError('ROUTE_NOT_FOUND', `no route ${request.method} ${url}; the routes are POST /check-ports and GET /health`), request, reply)
+      return portCheckErrors.handle(
+        new PortCheckError('ROUTE_NOT_FOUND', `no route ${request.method} ${url}; the routes are POST /check-ports and GET /health`),
+        request,
+        reply,
+      )
     }
     reply.header('allow', allowed.join(', '))
-    return portCheckErrors.handle(new PortCheckError('METHOD_NOT_ALLOWED', `${url} does not accept ${request.method}; use ${allowed.join(' or ')}`), request, reply)
+    return portCheckErrors.handle(
+      new PortCheckError('METHOD_NOT_ALLOWED', `${url} does not accept ${request.method}; use ${allowed.join(' or ')}`),
+      request,
+      reply,
+    )
   }
 
 // While the server closes, new requests get a JSON 503 (not Fastify's own body) and every response asks the
@@ -106,9 +114,15 @@ export function buildServer(deps: ServerDeps) {
     bodyLimit: bodyLimitFor(config.maxPorts),
     return503OnClosing: false,
     // A request (headers and body, a few kB) must arrive within 10 s; one caller holds few connections.
-    serverFactory: limitedServerFactory({ requestTimeoutMs: REQUEST_ARRIVAL_MS, maxPerAddress: config.maxConnectionsPerAddress }, sampledRefusalLog((source, refused) => {
-      deps.logger.warn({ event: 'connection-refused', source, limit: config.maxConnectionsPerAddress, refused }, 'connection refused: too many open connections from one caller')
-    })),
+    serverFactory: limitedServerFactory(
+      { requestTimeoutMs: REQUEST_ARRIVAL_MS, maxPerAddress: config.maxConnectionsPerAddress },
+      sampledRefusalLog((source, refused) => {
+        deps.logger.warn(
+          { event: 'connection-refused', source, limit: config.maxConnectionsPerAddress, refused },
+          'connection refused: too many open connections from one caller',
+        )
+      }),
+    ),
   })
   // JSON only: without this, Fastify would hand a text/plain body to the schema as a string.
   base.removeContentTypeParser('text/plain')

@@ -42,7 +42,7 @@ export function addressScope(ip: string): AddressScope {
   const family = isIP(ip)
   if (family === 0) throw new Error(`not an IP address: ${ip}`)
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
-  const [address, type] = mapped !== null ? [mapped[1] ?? '', 'ipv4' as const] : [ip, family === 4 ? 'ipv4' as const : 'ipv6' as const]
+  const [address, type] = mapped !== null ? [mapped[1] ?? '', 'ipv4' as const] : [ip, family === 4 ? ('ipv4' as const) : ('ipv6' as const)]
   for (const [scope, list] of LISTS) if (list.check(address, type)) return scope
   return 'public'
 }

@@ -18,9 +18,7 @@ export const DEFAULT_MAX_ADVERTISEMENT_AGE_MS = 60 * 60_000
 const MAX_FUTURE_MS = 5 * 60_000
 
 /** The outcome: verified, unsigned (no proof at all), or a proof that does not hold, with why. */
-export type AdvertisementVerdict =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly kind: 'unsigned' | 'invalid'; readonly reason: string }
+export type AdvertisementVerdict = { readonly ok: true } | { readonly ok: false; readonly kind: 'unsigned' | 'invalid'; readonly reason: string }
 
 // Keys the discovery service adds; every other key of an advertisement must come from the signed body.
 const SERVICE_KEYS = new Set(['provider_id', 'created_at', 'updated_at', 'signed', 'proof'])
@@ -64,8 +62,13 @@ export function verifyAdvertisement(
   let signer: string
   try {
     const message = canonicalMessage({
-      audience: DISCOVERY_AUDIENCE, method: 'POST', path: proof.path, body: proof.body,
-      signer: ad.provider_id, timestamp: proof.timestamp, nonce: proof.nonce,
+      audience: DISCOVERY_AUDIENCE,
+      method: 'POST',
+      path: proof.path,
+      body: proof.body,
+      signer: ad.provider_id,
+      timestamp: proof.timestamp,
+      nonce: proof.nonce,
     })
     signer = recoverMessageSigner(message, proof.signature)
   } catch (error) {
@@ -88,7 +91,8 @@ export function verifyAdvertisement(
       return invalid(`its ${key} (${show(shown[key])}) differs from what the provider signed (${show(expected[key])})`)
     }
   }
-  if (now - proof.timestamp > maxAgeMs) return invalid(`it was signed ${Math.round((now - proof.timestamp) / 60_000)} minutes ago; a live provider re-posts every few minutes`)
-  if (proof.timestamp - now > MAX_FUTURE_MS) return invalid('it was signed in the future (check this computer\'s clock)')
+  if (now - proof.timestamp > maxAgeMs)
+    return invalid(`it was signed ${Math.round((now - proof.timestamp) / 60_000)} minutes ago; a live provider re-posts every few minutes`)
+  if (proof.timestamp - now > MAX_FUTURE_MS) return invalid("it was signed in the future (check this computer's clock)")
   return { ok: true }
 }

@@ -50,9 +50,7 @@ export async function signAnswer(signer: RequestSigner, answer: Omit<SignedAnswe
   return signer.signMessage(canonicalAnswer({ ...answer, provider }))
 }
 
-export type AnswerCheck =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: 'UNSIGNED' | 'MALFORMED' | 'WRONG_SIGNER'; readonly message: string }
+export type AnswerCheck = { readonly ok: true } | { readonly ok: false; readonly reason: 'UNSIGNED' | 'MALFORMED' | 'WRONG_SIGNER'; readonly message: string }
 
 /**
  * Checks an answer's signature (the header's value, or undefined when the
@@ -70,7 +68,11 @@ export function verifyAnswer(answer: SignedAnswerFields, signature: string | und
     return { ok: false, reason: 'MALFORMED', message: 'the answer signature cannot be recovered' }
   }
   if (recovered !== getAddress(answer.provider)) {
-    return { ok: false, reason: 'WRONG_SIGNER', message: 'the answer was not signed by this provider for this request: it was changed on the way, replayed, or comes from someone else' }
+    return {
+      ok: false,
+      reason: 'WRONG_SIGNER',
+      message: 'the answer was not signed by this provider for this request: it was changed on the way, replayed, or comes from someone else',
+    }
   }
   return { ok: true }
 }

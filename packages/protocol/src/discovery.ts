@@ -89,11 +89,24 @@ export const AdvertisementBody = z
     ip_address: IpAddress,
     country: CountryCode,
     resources: AdvertisedResources,
-    provider_name: z.string().min(1).max(64).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters').optional()
+    provider_name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+      .optional()
       .meta({ description: 'Human-readable name shown to requestors; defaults to the provider id.' }),
-    version: z.string().min(1).max(32).regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, 'must be a version such as "0.2.0"').optional()
+    version: z
+      .string()
+      .min(1)
+      .max(32)
+      .regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, 'must be a version such as "0.2.0"')
+      .optional()
       .meta({ description: 'Provider software version.' }),
-    arch: z.string().regex(/^[a-z0-9_]{1,16}$/, 'must be an architecture name such as "x86_64" or "aarch64"').optional()
+    arch: z
+      .string()
+      .regex(/^[a-z0-9_]{1,16}$/, 'must be an architecture name such as "x86_64" or "aarch64"')
+      .optional()
       .meta({ description: 'CPU architecture of the VMs offered.' }),
     api_port: z.int().min(1).max(65_535).optional().meta({ description: 'Port of the provider API (the original always used 7466).' }),
     ssh_ports_free: z.int().min(0).max(65_535).optional().meta({ description: 'How many verified SSH ports are free.' }),
@@ -168,17 +181,23 @@ export const DEFAULT_PAGE_SIZE = 100
  * original); when more match, a `Link: <…>; rel="next"` header gives the
  * next page's path, whose `after` is an opaque cursor.
  */
-export const AdvertisementQuery = z
-  .strictObject({
-    cpu: WholeNumberText.optional().meta({ description: 'At least this many CPU cores.' }),
-    memory: WholeNumberText.optional().meta({ description: 'At least this much memory (GB).' }),
-    storage: WholeNumberText.optional().meta({ description: 'At least this much storage (GB).' }),
-    country: CountryCode.optional().meta({ description: 'Only this country (case-insensitive).' }),
-    limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number').refine((v) => Number(v) >= 1 && Number(v) <= MAX_PAGE_SIZE, `must be from 1 to ${MAX_PAGE_SIZE}`).optional()
-      .meta({ description: `Page size (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).` }),
-    after: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a cursor from a Link header').optional()
-      .meta({ description: 'Cursor of the next page, from the previous page\'s Link header.' }),
-  })
+export const AdvertisementQuery = z.strictObject({
+  cpu: WholeNumberText.optional().meta({ description: 'At least this many CPU cores.' }),
+  memory: WholeNumberText.optional().meta({ description: 'At least this much memory (GB).' }),
+  storage: WholeNumberText.optional().meta({ description: 'At least this much storage (GB).' }),
+  country: CountryCode.optional().meta({ description: 'Only this country (case-insensitive).' }),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be a whole number')
+    .refine((v) => Number(v) >= 1 && Number(v) <= MAX_PAGE_SIZE, `must be from 1 to ${MAX_PAGE_SIZE}`)
+    .optional()
+    .meta({ description: `Page size (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).` }),
+  after: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a cursor from a Link header')
+    .optional()
+    .meta({ description: "Cursor of the next page, from the previous page's Link header." }),
+})
 export type AdvertisementQuery = z.infer<typeof AdvertisementQuery>
 
 /** Response of a successful DELETE (the original's). */

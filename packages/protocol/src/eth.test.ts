@@ -4,7 +4,14 @@ import { test } from 'node:test'
 import { Wallet, getAddress as ethersGetAddress, hashMessage as ethersHashMessage, hexlify, isAddress as ethersIsAddress, verifyMessage } from 'ethers'
 import { addressOfPrivateKey, getAddress, hashMessage, isAddress, recoverMessageSigner, signMessage, toChecksumAddress } from './eth.js'
 
-const MESSAGES: (string | Uint8Array)[] = ['', 'hello', 'golem-vm-request/1\naudience: discovery\nmethod: POST', 'żółć ✓ 🚀', 'x'.repeat(5000), new Uint8Array([0, 1, 2, 255])]
+const MESSAGES: (string | Uint8Array)[] = [
+  '',
+  'hello',
+  'golem-vm-request/1\naudience: discovery\nmethod: POST',
+  'żółć ✓ 🚀',
+  'x'.repeat(5000),
+  new Uint8Array([0, 1, 2, 255]),
+]
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
 
 test('addresses, digests and signatures are byte-for-byte those of ethers, for 50 random keys', () => {

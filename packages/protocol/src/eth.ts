@@ -51,8 +51,7 @@ export function hashMessage(message: string | Uint8Array): Uint8Array {
 }
 
 // The address of an uncompressed public key (65 bytes, 0x04 first): the last 20 bytes of its Keccak-256.
-const addressOfPublicKey = (uncompressed: Uint8Array): string =>
-  toChecksumAddress(`0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(-20))}`)
+const addressOfPublicKey = (uncompressed: Uint8Array): string => toChecksumAddress(`0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(-20))}`)
 
 function privateKeyBytes(privateKey: string): Uint8Array {
   const bytes = HEX_PRIVATE_KEY.test(privateKey) ? hexToBytes(privateKey.slice(2)) : undefined

@@ -6,7 +6,7 @@ test('a nonce is refused again within the window and accepted once the window ha
   const cache = new NonceCache(1000, 10)
   assert.equal(cache.remember('a', 0), true)
   assert.equal(cache.remember('a', 500), false, 'a replay inside the window')
-  assert.equal(cache.has('a', 1000), true, 'still remembered at the window\'s edge')
+  assert.equal(cache.has('a', 1000), true, "still remembered at the window's edge")
   assert.equal(cache.has('a', 1001), false, 'evicted once older than the window')
   assert.equal(cache.remember('a', 1001), true)
 })

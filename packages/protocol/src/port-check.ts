@@ -29,8 +29,7 @@ const IPV6 = z.ipv6()
 const HOSTNAME = z.hostname()
 
 // A hostname's last label is never all digits (RFC 3696 §2), so "999.1.1.1" is neither an IP nor a hostname.
-const looksLikeHostname = (text: string): boolean =>
-  HOSTNAME.safeParse(text).success && !/(^|\.)\d+\.?$/.test(text)
+const looksLikeHostname = (text: string): boolean => HOSTNAME.safeParse(text).success && !/(^|\.)\d+\.?$/.test(text)
 
 /** True when `text` is an IPv4 address in dotted-decimal form or an IPv6 address (no zone id, no brackets). */
 export const isIpLiteral = (text: string): boolean => IPV4.safeParse(text).success || IPV6.safeParse(text).success
@@ -74,8 +73,7 @@ export const PortResult = z
   .object({
     accessible: z.boolean().meta({ description: 'True when a TCP connection to the port was established.' }),
     error: z.string().nullable().meta({
-      description:
-        'Null when accessible; else "Connection refused", "Connection timed out", "Check deadline exceeded" or another system error text.',
+      description: 'Null when accessible; else "Connection refused", "Connection timed out", "Check deadline exceeded" or another system error text.',
       example: ERROR_CONNECTION_REFUSED,
     }),
   })
@@ -92,7 +90,9 @@ export const CheckPortsResponse = z
     success: z.boolean().meta({ description: 'True when at least one port is accessible (the original meaning).' }),
     all_accessible: z.boolean().meta({ description: 'True when every requested port is accessible (false for an empty list). Not sent by the original.' }),
     results: z.record(z.string().regex(/^[1-9]\d{0,4}$/), PortResult).meta({ description: 'Result per distinct port, keyed by the port as a decimal string.' }),
-    message: z.string().meta({ description: 'Summary, e.g. "Successfully verified 2 out of 3 ports" (distinct ports).', example: 'Successfully verified 2 out of 3 ports' }),
+    message: z
+      .string()
+      .meta({ description: 'Summary, e.g. "Successfully verified 2 out of 3 ports" (distinct ports).', example: 'Successfully verified 2 out of 3 ports' }),
   })
   .meta({ id: 'CheckPortsResponse' })
 export type CheckPortsResponse = z.infer<typeof CheckPortsResponse>

@@ -19,6 +19,10 @@ test('the rate a stream needs is the hourly cost over 3600, rounded up', () => {
   const prices = { perCpuHour: 360n, perGbMemoryHour: 36n, perGbStorageHour: 1n }
   assert.equal(hourlyCost(prices, { cpu: 2, memory: 4, storage: 20 }), 2n * 360n + 4n * 36n + 20n)
   assert.equal(requiredRatePerSecond(prices, { cpu: 1, memory: 1, storage: 10 }), 1n, '406 an hour needs 1 per second')
-  assert.equal(requiredRatePerSecond({ perCpuHour: 7200n, perGbMemoryHour: 0n, perGbStorageHour: 0n }, { cpu: 1, memory: 1, storage: 10 }), 2n, 'exact division is not rounded')
+  assert.equal(
+    requiredRatePerSecond({ perCpuHour: 7200n, perGbMemoryHour: 0n, perGbStorageHour: 0n }, { cpu: 1, memory: 1, storage: 10 }),
+    2n,
+    'exact division is not rounded',
+  )
   assert.equal(requiredRatePerSecond({ perCpuHour: 0n, perGbMemoryHour: 0n, perGbStorageHour: 0n }, { cpu: 1, memory: 1, storage: 10 }), 0n)
 })

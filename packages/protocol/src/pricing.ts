@@ -19,13 +19,13 @@ export const SECONDS_PER_HOUR = 3600n
 export const BaseUnits = z
   .string()
   .regex(/^(0|[1-9]\d{0,77})$/, 'must be a whole number of base units written as a decimal string, such as "250000000000000000"')
-  .meta({ description: 'An amount in the token\'s base units, as a decimal string.', example: '250000000000000000' })
+  .meta({ description: "An amount in the token's base units, as a decimal string.", example: '250000000000000000' })
 
 /** A payment stream's id on the contract (1, 2, …), as a decimal string. */
 export const StreamId = z
   .string()
   .regex(/^[1-9]\d{0,77}$/, 'must be a stream id: a positive whole number written as a decimal string, such as "12"')
-  .meta({ description: 'Id of the payment stream on the provider\'s StreamPayments contract.', example: '12' })
+  .meta({ description: "Id of the payment stream on the provider's StreamPayments contract.", example: '12' })
 
 const EthAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address')
 
@@ -39,7 +39,11 @@ export const OfferPricing = z
     chain_id: z.int().min(1).max(Number.MAX_SAFE_INTEGER).meta({ description: 'EVM chain id of the payment contract.' }),
     contract: EthAddress.meta({ description: 'Address of the StreamPayments contract.' }),
     token: EthAddress.meta({ description: 'Address of the ERC-20 token the provider is paid in.' }),
-    token_symbol: z.string().min(1).max(16).regex(/^[\p{L}\p{N}._-]+$/u, 'must be a token symbol such as "GLM"'),
+    token_symbol: z
+      .string()
+      .min(1)
+      .max(16)
+      .regex(/^[\p{L}\p{N}._-]+$/u, 'must be a token symbol such as "GLM"'),
     token_decimals: z.int().min(0).max(36),
     per_cpu_hour: BaseUnits.meta({ description: 'Base units per vCPU per hour.' }),
     per_gb_memory_hour: BaseUnits.meta({ description: 'Base units per GB of memory per hour.' }),
@@ -112,7 +116,10 @@ export const VmPayment = z
     rate_per_second: BaseUnits,
     paid_until: z.string().nullable().meta({ description: 'ISO 8601 UTC: the last second the deposit pays for; null before the first read of the stream.' }),
     runway_seconds: z.int().nullable().meta({ description: 'Seconds of paid time left; 0 once it ran out; null while unknown.' }),
-    state: VmPaymentState.meta({ description: '`paid`, `low` (runway below the warning threshold: top up or the VM stops), `expired-grace` (stopped; deleted at `delete_at` unless topped up), `unknown` (the chain does not answer; nothing is done to the VM meanwhile).' }),
+    state: VmPaymentState.meta({
+      description:
+        '`paid`, `low` (runway below the warning threshold: top up or the VM stops), `expired-grace` (stopped; deleted at `delete_at` unless topped up), `unknown` (the chain does not answer; nothing is done to the VM meanwhile).',
+    }),
     delete_at: z.string().nullable().meta({ description: 'ISO 8601 UTC: when an unpaid VM is deleted (state `expired-grace`); null otherwise.' }),
     notice: z.string().nullable().meta({ description: 'What the renter should do, in words; null when nothing.' }),
   })

@@ -87,7 +87,10 @@ export const SSH_GUEST_PORT = 22
 /** One port a renter asks for: a guest port and its protocol; the provider picks the public port. */
 export const PortRequest = z
   .strictObject({
-    guest: z.int('guest must be a whole number').min(1, 'guest must be at least 1').max(65_535, 'guest must be at most 65535')
+    guest: z
+      .int('guest must be a whole number')
+      .min(1, 'guest must be at least 1')
+      .max(65_535, 'guest must be at most 65535')
       .meta({ description: 'Port inside the VM.', example: 8080 }),
     protocol: PortProtocol.default('tcp'),
   })
@@ -99,7 +102,7 @@ export const PortMapping = z
   .object({
     guest: z.int(),
     protocol: PortProtocol,
-    public_port: z.int().meta({ description: 'Port on the provider\'s public address, held for the VM\'s whole life (until the mapping is removed).' }),
+    public_port: z.int().meta({ description: "Port on the provider's public address, held for the VM's whole life (until the mapping is removed)." }),
     host: z.string().meta({ description: 'Public address of the provider to connect to.' }),
   })
   .meta({ id: 'PortMapping' })
@@ -123,9 +126,15 @@ export const CreateVmRequest = z
     memory_gb: MemoryGb.optional(),
     storage_gb: StorageGb.optional(),
     image: ImageName.optional().meta({ description: 'Image from the provider catalogue; default "24.04" (Ubuntu 24.04).' }),
-    ports: z.array(PortRequest).max(MAX_PORT_REQUESTS, `ports may list at most ${MAX_PORT_REQUESTS} mappings`).optional()
+    ports: z
+      .array(PortRequest)
+      .max(MAX_PORT_REQUESTS, `ports may list at most ${MAX_PORT_REQUESTS} mappings`)
+      .optional()
       .meta({ description: 'Guest ports to make reachable from outside, each on a public port the provider picks (besides SSH).' }),
-    stream_id: StreamId.optional().meta({ description: 'The payment stream that pays for this VM (required by a priced provider): opened by the signer to this provider, in its token, bound to this VM name, at its rate or more.' }),
+    stream_id: StreamId.optional().meta({
+      description:
+        'The payment stream that pays for this VM (required by a priced provider): opened by the signer to this provider, in its token, bound to this VM name, at its rate or more.',
+    }),
   })
   .superRefine((body, ctx) => {
     const result = resolveResourceForms(body)
@@ -175,9 +184,7 @@ export function resolveResourceForms(body: ResourceFields): { resources: VmResou
   for (const other of others) {
     const same = (['cpu', 'memory', 'storage'] as const).every((k) => other.value[k] === first.value[k])
     if (!same) {
-      problems.push(
-        `${first.label} (${describe(first.value)}) conflicts with ${other.label} (${describe(other.value)}); give the resources in one form only`,
-      )
+      problems.push(`${first.label} (${describe(first.value)}) conflicts with ${other.label} (${describe(other.value)}); give the resources in one form only`)
     }
   }
   return { resources: first.value as VmResources, problems }
@@ -223,8 +230,7 @@ export const VmPortParams = z.strictObject({
 })
 
 /** The body of `POST /vms/{id}/ports`: more mappings for an existing VM. */
-export const AddPortsRequest = z
-  .strictObject({ ports: z.array(PortRequest).min(1, 'ports must list at least one mapping').max(MAX_PORT_REQUESTS) })
+export const AddPortsRequest = z.strictObject({ ports: z.array(PortRequest).min(1, 'ports must list at least one mapping').max(MAX_PORT_REQUESTS) })
 export type AddPortsRequest = z.infer<typeof AddPortsRequest>
 
 export const ErrorIssue = z.object({ path: z.string(), message: z.string() })
@@ -262,9 +268,12 @@ export const ProviderStatus = z.object({
     free: z.array(z.number().int()),
     report: PortVerificationReport.nullable().meta({ description: 'The latest port verification; null before the first one finished.' }),
   }),
-  vm_network: z.object({
-    isolated: z.boolean().meta({ description: 'True when VMs reach the internet only: not this host, its networks, the metadata service or each other.' }),
-    detail: z.string().meta({ description: 'The bridge, subnet and firewall table; or why VMs are not isolated.' }),
-  }).optional().meta({ description: 'Whether renters\' VMs are walled off from the host (absent from providers before this field).' }),
+  vm_network: z
+    .object({
+      isolated: z.boolean().meta({ description: 'True when VMs reach the internet only: not this host, its networks, the metadata service or each other.' }),
+      detail: z.string().meta({ description: 'The bridge, subnet and firewall table; or why VMs are not isolated.' }),
+    })
+    .optional()
+    .meta({ description: "Whether renters' VMs are walled off from the host (absent from providers before this field)." }),
 })
 export type ProviderStatus = z.infer<typeof ProviderStatus>

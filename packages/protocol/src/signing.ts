@@ -85,15 +85,14 @@ export async function signRequest(
   return { signer: address, signature: await signer.signMessage(message), timestamp: now, nonce }
 }
 
-export type VerifyFailure =
-  | 'MISSING_SIGNATURE'
-  | 'MALFORMED_SIGNATURE'
-  | 'STALE_SIGNATURE'
-  | 'BAD_SIGNATURE'
-  | 'REPLAYED_SIGNATURE'
+export type VerifyFailure = 'MISSING_SIGNATURE' | 'MALFORMED_SIGNATURE' | 'STALE_SIGNATURE' | 'BAD_SIGNATURE' | 'REPLAYED_SIGNATURE'
 
 /** Why a signed request was refused. */
-export interface VerifyRefusal { ok: false; reason: VerifyFailure; message: string }
+export interface VerifyRefusal {
+  ok: false
+  reason: VerifyFailure
+  message: string
+}
 export type VerifyResult = { ok: true; signer: string } | VerifyRefusal
 
 const fail = (reason: VerifyFailure, message: string): VerifyRefusal => ({ ok: false, reason, message })
@@ -187,12 +186,7 @@ export function precheckRequest(
 }
 
 /** Checks a signed request: well-formed, fresh, signed by the claimed address, never seen before. */
-export function verifyRequest(
-  input: VerifyInput,
-  nonces: NonceRegistry,
-  now: number = Date.now(),
-  maxSkewMs: number = DEFAULT_MAX_SKEW_MS,
-): VerifyResult {
+export function verifyRequest(input: VerifyInput, nonces: NonceRegistry, now: number = Date.now(), maxSkewMs: number = DEFAULT_MAX_SKEW_MS): VerifyResult {
   const refused = precheckRequest(input, nonces, now, maxSkewMs)
   if (refused !== undefined) return refused
   const { message, signature } = signedMessage(input)

@@ -5,7 +5,11 @@ import { parseSshPublicKey } from './ssh-key.js'
 
 // Encodes a key the way OpenSSH does, from Node's own key generator.
 function openSshLine(type: 'ed25519' | 'rsa', bits = 2048): string {
-  const str = (b: Buffer) => { const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]) }
+  const str = (b: Buffer) => {
+    const l = Buffer.alloc(4)
+    l.writeUInt32BE(b.length)
+    return Buffer.concat([l, b])
+  }
   const mpint = (b: Buffer) => str(b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b)
   if (type === 'ed25519') {
     const { publicKey } = generateKeyPairSync('ed25519')

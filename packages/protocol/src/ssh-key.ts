@@ -7,13 +7,7 @@
  */
 
 /** The key types a renter may upload. DSA and short RSA keys are refused. */
-export const ACCEPTED_SSH_KEY_TYPES = [
-  'ssh-ed25519',
-  'ssh-rsa',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-] as const
+export const ACCEPTED_SSH_KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'] as const
 
 export type SshKeyType = (typeof ACCEPTED_SSH_KEY_TYPES)[number]
 

@@ -16,7 +16,14 @@ function config(env: Record<string, string> = {}): Config {
 
 function captured(): { log: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = []
-  const log = pino({ level: 'warn' }, { write: (line: string) => { lines.push(JSON.parse(line) as Record<string, unknown>) } })
+  const log = pino(
+    { level: 'warn' },
+    {
+      write: (line: string) => {
+        lines.push(JSON.parse(line) as Record<string, unknown>)
+      },
+    },
+  )
   return { log, lines }
 }
 
@@ -27,8 +34,14 @@ const notRoot = () => Promise.resolve(['the provider does not run as root'])
 test('a production QEMU provider that cannot isolate VMs refuses to start, saying what is missing and how to accept the risk', async (t) => {
   const store = new SqliteVmStore(':memory:')
   t.after(() => store.close())
-  await assert.rejects(composeVmNetworking(config(), qemu, store, captured().log, notRoot), (e: unknown) =>
-    e instanceof VmIsolationError && e.code === 'VM_ISOLATION_UNAVAILABLE' && /does not run as root/.test(e.message) && /GOLEM_PROVIDER_ALLOW_UNISOLATED_VMS=true/.test(e.message))
+  await assert.rejects(
+    composeVmNetworking(config(), qemu, store, captured().log, notRoot),
+    (e: unknown) =>
+      e instanceof VmIsolationError &&
+      e.code === 'VM_ISOLATION_UNAVAILABLE' &&
+      /does not run as root/.test(e.message) &&
+      /GOLEM_PROVIDER_ALLOW_UNISOLATED_VMS=true/.test(e.message),
+  )
 })
 
 test('with ALLOW_UNISOLATED_VMS, or in development, it runs unisolated (user-space proxy) and warns', async (t) => {
@@ -40,7 +53,10 @@ test('with ALLOW_UNISOLATED_VMS, or in development, it runs unisolated (user-spa
     const networking = await composeVmNetworking(config(env), qemu, store, log, notRoot)
     assert.equal(networking.isolated, false)
     await networking.forwarder.closeAll()
-    assert.ok(lines.some((l) => String(l.msg).startsWith('VMS ARE NOT ISOLATED')), JSON.stringify(lines))
+    assert.ok(
+      lines.some((l) => String(l.msg).startsWith('VMS ARE NOT ISOLATED')),
+      JSON.stringify(lines),
+    )
   }
 })
 

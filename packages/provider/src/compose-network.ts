@@ -36,7 +36,11 @@ export type VmNetworking =
 /** A start-up problem of the VM network the operator must fix; compose turns it into a StartupError. */
 export class VmIsolationError extends Error {
   override readonly name = 'VmIsolationError'
-  constructor(readonly code: 'VM_ISOLATION_UNAVAILABLE' | 'VM_NETWORK_INVALID', message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: 'VM_ISOLATION_UNAVAILABLE' | 'VM_NETWORK_INVALID',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
@@ -47,16 +51,30 @@ export class VmIsolationError extends Error {
  * start unless the operator accepted the risk; development warns.
  * Nothing is created on the host here: `prepare` the network afterwards.
  */
-export async function composeVmNetworking(config: Config, driver: VmDriver, store: IsolatedNetworkStore, log: Logger, check: () => Promise<string[]> = isolationProblems): Promise<VmNetworking> {
+export async function composeVmNetworking(
+  config: Config,
+  driver: VmDriver,
+  store: IsolatedNetworkStore,
+  log: Logger,
+  check: () => Promise<string[]> = isolationProblems,
+): Promise<VmNetworking> {
   const problems = driver.name === 'qemu' ? await check() : [`the ${driver.name} backend manages its VMs' network itself; this provider does not filter it yet`]
   if (problems.length > 0) return unisolated(config, driver, problems, log)
   const plan = planVmNetwork({ dataDir: config.dataDir, bridge: config.vmNetwork.bridge, subnet: config.vmNetwork.subnet, dns: config.vmNetwork.dns })
   // The forwarder and the network refer to each other: the network reads the forwards, the forwarder asks it to re-apply.
   const late: { network?: IsolatedNetwork } = {}
-  const forwarder = new KernelForwarder({ hold: (port, protocol) => holdPort(config.host, port, protocol), refresh: () => late.network?.refresh() ?? Promise.resolve() })
+  const forwarder = new KernelForwarder({
+    hold: (port, protocol) => holdPort(config.host, port, protocol),
+    refresh: () => late.network?.refresh() ?? Promise.resolve(),
+  })
   const network = new IsolatedNetwork({
-    layout: { kind: 'own', plan }, devices: new LinuxNetworkDevices(config.dataDir), store, forwards: () => forwarder.forwards(),
-    policy: isolationPolicy(config), logger: log.child({ part: 'vm-network' }), checkIntervalMs: FIREWALL_CHECK_INTERVAL_MS,
+    layout: { kind: 'own', plan },
+    devices: new LinuxNetworkDevices(config.dataDir),
+    store,
+    forwards: () => forwarder.forwards(),
+    policy: isolationPolicy(config),
+    logger: log.child({ part: 'vm-network' }),
+    checkIntervalMs: FIREWALL_CHECK_INTERVAL_MS,
   })
   late.network = network
   return { isolated: true, network, forwarder }
@@ -66,12 +84,21 @@ type IsolatedNetworkStore = ConstructorParameters<typeof IsolatedNetwork>[0]['st
 
 function unisolated(config: Config, driver: VmDriver, problems: string[], log: Logger): VmNetworking {
   const reason = problems.join('; ')
-  const risk = 'renters\' VMs can reach every service on this host\'s 127.0.0.1 (the provider API among them), its LAN and, on a cloud server, the metadata service'
+  const risk =
+    "renters' VMs can reach every service on this host's 127.0.0.1 (the provider API among them), its LAN and, on a cloud server, the metadata service"
   if (driver.name === 'qemu' && config.environment === 'production' && !config.allowUnisolatedVms) {
-    throw new VmIsolationError('VM_ISOLATION_UNAVAILABLE', `VMs cannot be isolated from this host: ${reason}. Fix that, or set GOLEM_PROVIDER_ALLOW_UNISOLATED_VMS=true to run anyway, knowing that ${risk}`)
+    throw new VmIsolationError(
+      'VM_ISOLATION_UNAVAILABLE',
+      `VMs cannot be isolated from this host: ${reason}. Fix that, or set GOLEM_PROVIDER_ALLOW_UNISOLATED_VMS=true to run anyway, knowing that ${risk}`,
+    )
   }
   log.warn({ why: reason, allowed: config.allowUnisolatedVms }, `VMS ARE NOT ISOLATED: ${risk}`)
-  return { isolated: false, network: undefined, forwarder: new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy }), reason }
+  return {
+    isolated: false,
+    network: undefined,
+    forwarder: new SshProxy({ host: config.host, logger: log.child({ part: 'ssh-proxy' }), ...config.proxy }),
+    reason,
+  }
 }
 
 /** For the status: isolated or not, and the bridge, subnet and table (or why not). */

@@ -69,7 +69,11 @@ export interface RunningProvider {
 /** A start-up problem the operator must fix; main prints the message and the code and exits 1. */
 export class StartupError extends Error {
   override readonly name = 'StartupError'
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
@@ -115,7 +119,10 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   // The metrics read the status endpoint's figures and the forwarders' counts once start-up has them; until then a scrape leaves them out.
   const late: { status?: () => ProviderStatus; forwarding?: (vmId: string) => ForwardingStats | undefined } = {}
   const metrics = new ProviderMetrics({
-    status: () => { if (late.status === undefined) throw new Error('starting'); return late.status() },
+    status: () => {
+      if (late.status === undefined) throw new Error('starting')
+      return late.status()
+    },
     vms: () => store.list(),
     forwarding: (id) => late.forwarding?.(id),
   })
@@ -127,20 +134,33 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   late.forwarding = (id) => forwardingStats(networking, id)
   acquired.push(networking.isolated ? 'public ports (the kernel keeps forwarding)' : 'ssh proxies', () => proxy.closeAll())
   if (networking.isolated) {
-    acquired.push('vm network (its rules stay in force)', () => { networking.network.stop() })
+    acquired.push('vm network (its rules stay in force)', () => {
+      networking.network.stop()
+    })
     await networking.network.prepare()
   }
   // The backend's probe and reconcile wait on its CLI or QEMU; identity, images and the HTTP stack load meanwhile.
   const backend = startBackend(driver, config, store, networking, log)
-  acquired.push('backend start-up', () => backend.then(() => undefined, () => undefined)) // reconcile may still be opening proxies
+  acquired.push('backend start-up', () =>
+    backend.then(
+      () => undefined,
+      () => undefined,
+    ),
+  ) // reconcile may still be opening proxies
   const address = new PublicAddress({ detect: publicIpDetector(config), logger: log.child({ part: 'public-address' }) })
   acquired.push('public address', () => address.stop())
   const mode = portVerificationMode(config)
   // A verified start-up asks for the address in its port check; otherwise nothing else would.
-  const [identity, adminToken, images, { buildServer }] = await settleAll([
-    loadIdentity(config, log), loadOrCreateAdminToken(config.dataDir), loadImages(config), import('./http/server.js'),
-    mode === 'verified' ? Promise.resolve('') : address.refresh(),
-  ] as const, backend)
+  const [identity, adminToken, images, { buildServer }] = await settleAll(
+    [
+      loadIdentity(config, log),
+      loadOrCreateAdminToken(config.dataDir),
+      loadImages(config),
+      import('./http/server.js'),
+      mode === 'verified' ? Promise.resolve('') : address.refresh(),
+    ] as const,
+    backend,
+  )
   const driverInfo = await backend
   checkDefaultImage(images, config.defaultImage, driver)
   // Measured after reconcile: the storage of records it removed is no longer counted as allocated.
@@ -148,7 +168,9 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   await warnIfEphemeral(config, log)
   // Capacity, usable ports and the public address change while the provider runs; the advertiser listens.
   const changed = new EventTarget()
-  const signalChange = (): void => { changed.dispatchEvent(new Event('change')) }
+  const signalChange = (): void => {
+    changed.dispatchEvent(new Event('change'))
+  }
   const verifier = portVerifier(config, store, address, log, signalChange, telemetry)
   acquired.push('port verifier', () => verifier.stop())
   // Restored VMs' proxies listen by now (reconcile), so the check reaches their ports without re-binding them.
@@ -163,48 +185,88 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   const shutdown = new AbortController()
   const payments = await startPayments(config, identity, acquired, log)
   const vms = new VmService({
-    store, driver, proxy, forwarder: proxy, network: networking.network, portPolicy: () => config.ports, images, policy, renterQuota: config.renterQuota, defaultImage: config.defaultImage,
+    store,
+    driver,
+    proxy,
+    forwarder: proxy,
+    network: networking.network,
+    portPolicy: () => config.ports,
+    images,
+    policy,
+    renterQuota: config.renterQuota,
+    defaultImage: config.defaultImage,
     sshReady: (endpoint, signal) => waitForSsh(endpoint, signal),
     timeouts: { createMs: config.createTimeoutMs, startMs: config.createTimeoutMs, stopMs: config.commandTimeoutMs, deleteMs: config.commandTimeoutMs },
     logger: log.child({ part: 'vms' }),
     onCapacityChange: signalChange,
     shutdown: shutdown.signal,
-    ...(payments === undefined ? {} : {
-      checkPayment: async (req: GateRequest) => {
-        const accepted = await checkPayment(payments.pricing, payments.connected.chain, req, Math.floor(Date.now() / 1000))
-        if (accepted !== undefined) monitor?.monitor.remember(accepted.stream)
-        return accepted
-      },
-      checkStart: refuseUnpaidStart,
-    }),
+    ...(payments === undefined
+      ? {}
+      : {
+          checkPayment: async (req: GateRequest) => {
+            const accepted = await checkPayment(payments.pricing, payments.connected.chain, req, Math.floor(Date.now() / 1000))
+            if (accepted !== undefined) monitor?.monitor.remember(accepted.stream)
+            return accepted
+          },
+          checkStart: refuseUnpaidStart,
+        }),
     telemetry,
   })
   const monitor = payments === undefined ? undefined : watchPayments(config, payments, store, vms, log, acquired)
-  const status = () => providerStatus({
-    store, policy, capacity, version: VERSION, driver: driverInfo,
-    providerId: () => identity.address,
-    portRange: config.portRange,
-    portReport: () => verifier.report() ?? null,
-    portsChecking: () => verifier.checking(),
-    vmNetwork: () => vmNetworkStatus(networking),
-    pricing: payments?.pricing.wire ?? null,
-  })
+  const status = () =>
+    providerStatus({
+      store,
+      policy,
+      capacity,
+      version: VERSION,
+      driver: driverInfo,
+      providerId: () => identity.address,
+      portRange: config.portRange,
+      portReport: () => verifier.report() ?? null,
+      portsChecking: () => verifier.checking(),
+      vmNetwork: () => vmNetworkStatus(networking),
+      pricing: payments?.pricing.wire ?? null,
+    })
   late.status = status
-  const auth = createAuthenticator({ audience: () => identity.address, adminToken, allowUnsigned: config.allowUnsignedRequests, nonces: store.nonces(Date.now(), nonceNotKept(log)),
+  const auth = createAuthenticator({
+    audience: () => identity.address,
+    adminToken,
+    allowUnsigned: config.allowUnsignedRequests,
+    nonces: store.nonces(Date.now(), nonceNotKept(log)),
     // The signer's recovery (about 2 ms of CPU per request) runs on the background thread, never on the API's.
     recover: (message, signature) => background.call('recover', { message, signature }),
   })
-  if (config.allowUnsignedRequests) log.warn('unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM\'s name and SSH key are its only guard')
+  if (config.allowUnsignedRequests)
+    log.warn("unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM's name and SSH key are its only guard")
   await listenForMetrics(config, metrics, log, acquired)
   const app = await buildServer({
-    vms, status, sshHost: () => address.current(), logger: log, version: VERSION, rateLimitPerMinute: config.rateLimitPerMinute, auth,
+    vms,
+    status,
+    sshHost: () => address.current(),
+    logger: log,
+    version: VERSION,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    auth,
     connections: { requestTimeoutMs: config.api.requestTimeoutMs, maxPerAddress: config.api.maxConnectionsPerAddress },
-    paymentOf: (vm) => monitor?.monitor.view(vm), earnings: monitor?.earnings, pricing: payments?.pricing.wire ?? null,
-    metrics: { render: () => metrics.render(), contentType: metrics.contentType, public: config.metrics.public, observe: (o) => { metrics.httpRequest(o) } },
-    dashboard: () => dashboardState({
-      status, vms: () => store.list(), forwarding: (id) => late.forwarding?.(id), events: opts.recentLogs ?? (() => []),
-      portSummary: (s) => (s.ports.report === null ? null : renderSummary(s.ports.report, { color: false, vmLimit: s.vms.max })),
-    }),
+    paymentOf: (vm) => monitor?.monitor.view(vm),
+    earnings: monitor?.earnings,
+    pricing: payments?.pricing.wire ?? null,
+    metrics: {
+      render: () => metrics.render(),
+      contentType: metrics.contentType,
+      public: config.metrics.public,
+      observe: (o) => {
+        metrics.httpRequest(o)
+      },
+    },
+    dashboard: () =>
+      dashboardState({
+        status,
+        vms: () => store.list(),
+        forwarding: (id) => late.forwarding?.(id),
+        events: opts.recentLogs ?? (() => []),
+        portSummary: (s) => (s.ports.report === null ? null : renderSummary(s.ports.report, { color: false, vmLimit: s.vms.max })),
+      }),
   })
   acquired.push('http server', () => app.close())
   const listening = await app.listen({ host: config.host, port: config.port })
@@ -214,7 +276,18 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   verifier.start({ intervalMs: config.portRecheckIntervalMs, apiPort })
   if (config.publicIp === 'auto') address.start(config.publicIpCheckIntervalMs)
   log.info({ address: listening, sshHost: address.current(), ports: verifier.usable().length }, 'provider accepting VM requests')
-  const advertiser = createAdvertiser(config, identity, store, policy, () => vms.portPolicy(), () => address.current(), apiPort, log, payments?.pricing.wire, telemetry)
+  const advertiser = createAdvertiser(
+    config,
+    identity,
+    store,
+    policy,
+    () => vms.portPolicy(),
+    () => address.current(),
+    apiPort,
+    log,
+    payments?.pricing.wire,
+    telemetry,
+  )
   changed.addEventListener('change', () => advertiser.notify())
   advertiser.start()
   acquired.push('advertisement', () => advertiser.stop())
@@ -230,7 +303,16 @@ async function startBackend(driver: VmDriver, config: Config, store: SqliteVmSto
   instances.catch(() => undefined) // a backend that fails its probe fails this too; the probe's error is the one reported
   const info = await driver.probe(AbortSignal.timeout(config.commandTimeoutMs))
   log.info({ backend: info.name, detail: info.detail }, 'backend ready')
-  await reconcile({ store, driver, proxy, forwarder: proxy, network: networking.network, logger: log.child({ part: 'reconciler' }), commandTimeoutMs: config.commandTimeoutMs, instances })
+  await reconcile({
+    store,
+    driver,
+    proxy,
+    forwarder: proxy,
+    network: networking.network,
+    logger: log.child({ part: 'reconciler' }),
+    commandTimeoutMs: config.commandTimeoutMs,
+    instances,
+  })
   // The records are in line with the backend: their rules replace the last run's, atomically.
   await networking.network?.activate()
   return info
@@ -269,9 +351,8 @@ function asStartupError(error: unknown): unknown {
   return error
 }
 
-const publicIpDetector = (config: Config) => config.publicIp === 'auto'
-  ? (signal: AbortSignal) => detectPublicIp(config.publicIpServices, signal)
-  : () => Promise.resolve(config.publicIp)
+const publicIpDetector = (config: Config) =>
+  config.publicIp === 'auto' ? (signal: AbortSignal) => detectPublicIp(config.publicIpServices, signal) : () => Promise.resolve(config.publicIp)
 
 // Loads the built-in catalogue plus the operator's catalogue file, if any.
 async function loadImages(config: Config): Promise<ImageCatalog> {
@@ -287,8 +368,15 @@ async function loadImages(config: Config): Promise<ImageCatalog> {
 // The image a create gets when it names none must be one the backend can run.
 function checkDefaultImage(images: ImageCatalog, name: string, driver: VmDriver): void {
   if (images.has(name, driver.name)) return
-  const offered = images.available(driver.name).map((e) => e.name).join(', ') || 'none'
-  throw new StartupError('DEFAULT_IMAGE_UNAVAILABLE', `GOLEM_PROVIDER_DEFAULT_VM_IMAGE: "${name}" is not an image this provider offers with ${driver.name}; choose one of: ${offered}`)
+  const offered =
+    images
+      .available(driver.name)
+      .map((e) => e.name)
+      .join(', ') || 'none'
+  throw new StartupError(
+    'DEFAULT_IMAGE_UNAVAILABLE',
+    `GOLEM_PROVIDER_DEFAULT_VM_IMAGE: "${name}" is not an image this provider offers with ${driver.name}; choose one of: ${offered}`,
+  )
 }
 
 async function resolveCapacity(config: Config, store: SqliteVmStore, log: Logger): Promise<OfferedCapacity> {
@@ -308,7 +396,10 @@ function nonceNotKept(log: Logger): (error: unknown) => void {
   return (error) => {
     if (Date.now() - saidAt < 60_000) return
     saidAt = Date.now()
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'request nonces cannot be written to the database (is the disk full?); they are kept in memory, so a restart now reopens replays')
+    log.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'request nonces cannot be written to the database (is the disk full?); they are kept in memory, so a restart now reopens replays',
+    )
   }
 }
 
@@ -341,16 +432,37 @@ function portVerifier(config: Config, store: SqliteVmStore, address: PublicAddre
       logger: log.child({ part: 'ports' }),
     },
     onChange,
-    onReport: (report) => { telemetry.portsVerified(report) },
+    onReport: (report) => {
+      telemetry.portsVerified(report)
+    },
   })
 }
 
 // The advertiser reads the same ledger as admission and the status endpoint, and the one public address.
-function createAdvertiser(config: Config, identity: ProviderIdentity, store: SqliteVmStore, policy: () => AdmissionPolicy, ports: () => PortMappingPolicy, ip: () => string, apiPort: number, log: Logger, pricing: OfferPricing | undefined, telemetry: Telemetry): Advertiser {
+function createAdvertiser(
+  config: Config,
+  identity: ProviderIdentity,
+  store: SqliteVmStore,
+  policy: () => AdmissionPolicy,
+  ports: () => PortMappingPolicy,
+  ip: () => string,
+  apiPort: number,
+  log: Logger,
+  pricing: OfferPricing | undefined,
+  telemetry: Telemetry,
+): Advertiser {
   return new Advertiser({
     publisher: new DiscoveryClient({ baseUrl: config.discoveryUrl, signer: new BackgroundSigner(identity.key) }),
     providerId: identity.address,
-    facts: () => ({ ip_address: ip(), country: config.country, provider_name: config.providerName, version: VERSION, arch: advertisedArch(process.arch), api_port: apiPort, ...(pricing === undefined ? {} : { pricing }) }),
+    facts: () => ({
+      ip_address: ip(),
+      country: config.country,
+      provider_name: config.providerName,
+      version: VERSION,
+      arch: advertisedArch(process.arch),
+      api_port: apiPort,
+      ...(pricing === undefined ? {} : { pricing }),
+    }),
     freeCapacity: () => freeCapacity(policy().totals, store.snapshot().allocated),
     vmsThatFit: () => vmsThatFit(policy(), store.snapshot()),
     freeSshPorts: () => freePorts(policy(), store.snapshot().usedPorts).length,
@@ -381,11 +493,26 @@ async function startPayments(config: Config, identity: ProviderIdentity, acquire
 }
 
 // The monitor holds every paid VM to its stream; earnings are withdrawn periodically.
-function watchPayments(config: Config, payments: Payments, store: SqliteVmStore, vms: VmService, log: Logger, acquired: UndoStack): { monitor: PaymentMonitor; earnings: Earnings } {
+function watchPayments(
+  config: Config,
+  payments: Payments,
+  store: SqliteVmStore,
+  vms: VmService,
+  log: Logger,
+  acquired: UndoStack,
+): { monitor: PaymentMonitor; earnings: Earnings } {
   const cfg = config.payments
   if (cfg === null) throw new Error('payments are off')
   const { chain } = payments.connected
-  const monitor = new PaymentMonitor({ store, chain, vms, warningSeconds: cfg.warningSeconds, graceSeconds: cfg.graceSeconds, checkIntervalMs: cfg.checkIntervalMs, logger: log.child({ part: 'payments' }) })
+  const monitor = new PaymentMonitor({
+    store,
+    chain,
+    vms,
+    warningSeconds: cfg.warningSeconds,
+    graceSeconds: cfg.graceSeconds,
+    checkIntervalMs: cfg.checkIntervalMs,
+    logger: log.child({ part: 'payments' }),
+  })
   monitor.start()
   acquired.push('payment monitor', () => monitor.stop())
   const earnings = new Earnings({ store, chain, logger: log.child({ part: 'earnings' }) })
@@ -398,17 +525,28 @@ function watchPayments(config: Config, payments: Payments, store: SqliteVmStore,
 // A renter may not start a VM whose paid time ran out; a top-up starts it (the monitor).
 function refuseUnpaidStart(vm: VmRecord): void {
   if (vm.payment?.expiredAt == null) return
-  throw new ProviderError('PAYMENT_EXPIRED', `the paid time of VM "${vm.id}" ran out at ${vm.payment.expiredAt.toISOString()}; top up stream ${vm.payment.streamId} and the provider starts the VM again`)
+  throw new ProviderError(
+    'PAYMENT_EXPIRED',
+    `the paid time of VM "${vm.id}" ran out at ${vm.payment.expiredAt.toISOString()}; top up stream ${vm.payment.streamId} and the provider starts the VM again`,
+  )
 }
 
 // The token-less scrape listener on a loopback address (GOLEM_PROVIDER_METRICS_LISTEN), when the operator asked for one.
 async function listenForMetrics(config: Config, metrics: ProviderMetrics, log: Logger, acquired: UndoStack): Promise<void> {
   const at = config.metrics.listen
   if (at === undefined) return
-  const listener = await listenForScrapes({ ...at, render: () => metrics.render(), contentType: metrics.contentType, onError: (error) => log.error({ err: error }, 'metrics scrape failed') })
-    .catch((error: unknown) => {
-      throw new StartupError('METRICS_LISTEN_UNAVAILABLE', `GOLEM_PROVIDER_METRICS_LISTEN: cannot listen on ${at.host}:${at.port}: ${(error as Error).message}; choose a free port`, { cause: error })
-    })
+  const listener = await listenForScrapes({
+    ...at,
+    render: () => metrics.render(),
+    contentType: metrics.contentType,
+    onError: (error) => log.error({ err: error }, 'metrics scrape failed'),
+  }).catch((error: unknown) => {
+    throw new StartupError(
+      'METRICS_LISTEN_UNAVAILABLE',
+      `GOLEM_PROVIDER_METRICS_LISTEN: cannot listen on ${at.host}:${at.port}: ${(error as Error).message}; choose a free port`,
+      { cause: error },
+    )
+  })
   acquired.push('metrics listener', () => listener.close())
   log.info({ url: listener.url }, 'metrics listener ready')
 }
@@ -418,7 +556,9 @@ async function listenForMetrics(config: Config, metrics: ProviderMetrics, log: L
 function forwardingStats(networking: VmNetworking, vmId: string): ForwardingStats | undefined {
   if (networking.isolated) return undefined
   const s = networking.forwarder.stats(vmId)
-  return s === undefined ? undefined : { open: s.activeConnections, accepted: s.totalConnections, refused: s.refusedConnections, bytesIn: s.bytesIn, bytesOut: s.bytesOut }
+  return s === undefined
+    ? undefined
+    : { open: s.activeConnections, accepted: s.totalConnections, refused: s.refusedConnections, bytesIn: s.bytesIn, bytesOut: s.bytesOut }
 }
 
 async function loadIdentity(config: Config, log: Logger): Promise<ProviderIdentity> {

@@ -30,7 +30,14 @@ test('flags beat the environment, which beats .env; the seed README names are al
 })
 
 test('every problem is listed at once, by its full variable name', () => {
-  const result = loadConfig({ env: { GOLEM_PROVIDER_PORT: 'x', GOLEM_PROVIDER_BACKEND: 'docker', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'maybe', GOLEM_PROVIDER_PORT_CHECK_SERVERS: 'not a url' } })
+  const result = loadConfig({
+    env: {
+      GOLEM_PROVIDER_PORT: 'x',
+      GOLEM_PROVIDER_BACKEND: 'docker',
+      GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'maybe',
+      GOLEM_PROVIDER_PORT_CHECK_SERVERS: 'not a url',
+    },
+  })
   assert.ok(!result.ok)
   assert.equal(result.problems.length, 4)
   assert.ok(result.problems.some((p) => p.startsWith('GOLEM_PROVIDER_PORT:')))
@@ -77,7 +84,12 @@ test('metrics: token-less scrapes only on a loopback address; the API endpoint n
   const v6 = loadConfig({ env: { GOLEM_PROVIDER_METRICS_LISTEN: '[::1]:9466' } })
   assert.ok(v6.ok)
   assert.deepEqual(v6.config.metrics.listen, { host: '::1', port: 9466 })
-  for (const [value, why] of [['0.0.0.0:9466', /loopback/], ['192.0.2.1:9466', /loopback/], ['9466', /host:port/], ['127.0.0.1:70000', /host:port/]] as const) {
+  for (const [value, why] of [
+    ['0.0.0.0:9466', /loopback/],
+    ['192.0.2.1:9466', /loopback/],
+    ['9466', /host:port/],
+    ['127.0.0.1:70000', /host:port/],
+  ] as const) {
     const bad = loadConfig({ env: { GOLEM_PROVIDER_METRICS_LISTEN: value } })
     assert.ok(!bad.ok, value)
     assert.match(bad.problems.join('\n'), /^GOLEM_PROVIDER_METRICS_LISTEN: /)

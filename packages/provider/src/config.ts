@@ -220,7 +220,8 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   }
   const s = parsed.data
   const problems: string[] = []
-  if (s.PORT_RANGE_END < s.PORT_RANGE_START) problems.push(`${ENV_PREFIX}PORT_RANGE_END (${s.PORT_RANGE_END}) must not be below ${ENV_PREFIX}PORT_RANGE_START (${s.PORT_RANGE_START})`)
+  if (s.PORT_RANGE_END < s.PORT_RANGE_START)
+    problems.push(`${ENV_PREFIX}PORT_RANGE_END (${s.PORT_RANGE_END}) must not be below ${ENV_PREFIX}PORT_RANGE_START (${s.PORT_RANGE_START})`)
   if (s.PORT >= s.PORT_RANGE_START && s.PORT <= s.PORT_RANGE_END) problems.push(`${ENV_PREFIX}PORT (${s.PORT}) must lie outside the SSH port range`)
   problems.push(...paymentProblems(s))
   if (problems.length > 0) return { ok: false, problems }
@@ -293,7 +294,10 @@ function toConfig(s: Settings, home: string, warnings: string[]): Config {
       bridge: s.VM_BRIDGE,
       subnet: s.VM_SUBNET === undefined ? undefined : (parseIpv4Cidr(s.VM_SUBNET) as Ipv4Cidr),
       dns: s.VM_DNS.split(',').map((a) => a.trim()),
-      allowed: (s.VM_ALLOWED_DESTINATIONS ?? '').split(',').filter((d) => d.trim() !== '').map((d) => parseAllowedDestination(d) as AllowedDestination),
+      allowed: (s.VM_ALLOWED_DESTINATIONS ?? '')
+        .split(',')
+        .filter((d) => d.trim() !== '')
+        .map((d) => parseAllowedDestination(d) as AllowedDestination),
       blockSmtp: s.VM_BLOCK_SMTP,
       newConnectionsPerSecond: s.VM_MAX_NEW_CONNECTIONS_PER_SECOND,
       conntrackEntries: s.VM_MAX_CONNTRACK_ENTRIES,

@@ -46,9 +46,15 @@ async function start(opts: Record<string, string | undefined>): Promise<void> {
   const config = configFrom(opts)
   // The dashboard shows the last 100 log events; the logger's tap keeps them.
   const recent = new RecentLogs(100)
-  const log = createServiceLogger('golem-provider', config.logLevel, config.logFormat, process.stdout.isTTY, (level, fields, msg) => { recent.record(level, fields, msg) })
+  const log = createServiceLogger('golem-provider', config.logLevel, config.logFormat, process.stdout.isTTY, (level, fields, msg) => {
+    recent.record(level, fields, msg)
+  })
   // Without a terminal stdout carries the JSON log; the display's plain lines go to stderr.
-  const portDisplay = new PortStatusDisplay(process.stdout.isTTY ? process.stdout : process.stderr, { servers: config.portCheckServers, mode: portVerificationMode(config), vmLimit: config.maxVms })
+  const portDisplay = new PortStatusDisplay(process.stdout.isTTY ? process.stdout : process.stderr, {
+    servers: config.portCheckServers,
+    mode: portVerificationMode(config),
+    vmLimit: config.maxVms,
+  })
   let provider
   try {
     provider = await startProvider(config, log, { portDisplay, recentLogs: () => recent.list() })
@@ -80,7 +86,10 @@ async function earnings(opts: { json?: boolean }): Promise<void> {
   }
   const p = body.pricing
   const amount = (units: string): string => `${formatTokenAmount(BigInt(units), p.token_decimals)} ${p.token_symbol}`
-  for (const s of body.streams) console.log(`${s.vm_id.padEnd(40)} stream ${s.stream_id.padEnd(6)} earned ${amount(s.earned)}  withdrawn ${amount(s.withdrawn)}  pending ${amount(s.pending)}${s.vm_exists ? '' : '  (VM deleted)'}`)
+  for (const s of body.streams)
+    console.log(
+      `${s.vm_id.padEnd(40)} stream ${s.stream_id.padEnd(6)} earned ${amount(s.earned)}  withdrawn ${amount(s.withdrawn)}  pending ${amount(s.pending)}${s.vm_exists ? '' : '  (VM deleted)'}`,
+    )
   console.log(`total: earned ${amount(body.total.earned)}, withdrawn ${amount(body.total.withdrawn)}, pending ${amount(body.total.pending)}`)
 }
 
@@ -121,7 +130,9 @@ async function vms(opts: { json?: boolean }): Promise<void> {
   }
   if (list.length === 0) console.log('no VMs')
   for (const vm of list) {
-    console.log(`${vm.name.padEnd(24)} ${vm.status.padEnd(9)} ${vm.resources.cpu} CPU ${vm.resources.memory} GB ${vm.resources.storage} GB  ssh port ${vm.ssh_port ?? '-'}${vm.error_message === null ? '' : `  (${vm.error_message})`}`)
+    console.log(
+      `${vm.name.padEnd(24)} ${vm.status.padEnd(9)} ${vm.resources.cpu} CPU ${vm.resources.memory} GB ${vm.resources.storage} GB  ssh port ${vm.ssh_port ?? '-'}${vm.error_message === null ? '' : `  (${vm.error_message})`}`,
+    )
   }
 }
 
@@ -141,7 +152,10 @@ async function installServiceAction(opts: { print?: boolean; start?: boolean; en
   const current = process.env.GOLEM_PROVIDER_ENV_FILE ?? (existsSync('.env') ? '.env' : '/etc/golem-provider.env')
   const envFile = resolve(opts.environmentFile ?? current)
   const input = {
-    config: configFrom({}), envFile, envFileSettings: readDotenv(envFile), node: process.execPath,
+    config: configFrom({}),
+    envFile,
+    envFileSettings: readDotenv(envFile),
+    node: process.execPath,
     shellSettings: Object.keys(process.env).filter((name) => name.startsWith('GOLEM_PROVIDER_')),
   }
   await serviceAction(() => installServiceCommand(input, { print: opts.print === true, start: opts.start !== false }))
@@ -195,26 +209,51 @@ startCmd.action(command(start))
 program
   .command('status')
   .description('Show the running provider: capacity, VMs, ports.')
-  .option('--json', 'print the status endpoint\'s JSON')
+  .option('--json', "print the status endpoint's JSON")
   .option('--url <url>', 'provider base URL (default from the configuration)')
   .action(command(status))
-const earningsCmd = program.command('earnings').description('What paid VMs earned: per stream and in total, earned, withdrawn and pending (uses the admin token).').option('--json', 'print JSON').action(command(earnings))
-earningsCmd.command('withdraw').description('Withdraw every vested payment to the provider\'s address now.').option('--json', 'print JSON').action(command(withdrawEarnings))
+const earningsCmd = program
+  .command('earnings')
+  .description('What paid VMs earned: per stream and in total, earned, withdrawn and pending (uses the admin token).')
+  .option('--json', 'print JSON')
+  .action(command(earnings))
+earningsCmd
+  .command('withdraw')
+  .description("Withdraw every vested payment to the provider's address now.")
+  .option('--json', 'print JSON')
+  .action(command(withdrawEarnings))
 program.command('vms').description('List every VM of the running provider (uses the admin token).').option('--json', 'print JSON').action(command(vms))
-program.command('stop-vm <name>').description('Stop a VM as the operator.').action(command(vmAction('POST', '/stop')))
-program.command('start-vm <name>').description('Start a VM as the operator.').action(command(vmAction('POST', '/start')))
-program.command('delete-vm <name>').description('Delete a VM as the operator; frees everything it held.').action(command(vmAction('DELETE', '')))
+program
+  .command('stop-vm <name>')
+  .description('Stop a VM as the operator.')
+  .action(command(vmAction('POST', '/stop')))
+program
+  .command('start-vm <name>')
+  .description('Start a VM as the operator.')
+  .action(command(vmAction('POST', '/start')))
+program
+  .command('delete-vm <name>')
+  .description('Delete a VM as the operator; frees everything it held.')
+  .action(command(vmAction('DELETE', '')))
 program
   .command('install-service')
   .description('Run the provider at boot: write the systemd unit, enable and (re)start it. Running VMs are never stopped.')
   .option('--print', 'print the unit and change nothing')
   .option('--no-start', 'enable the unit but do not (re)start it now')
-  .option('--environment-file <path>', 'the settings file the service reads (default: GOLEM_PROVIDER_ENV_FILE, else ./.env if it exists, else /etc/golem-provider.env)')
+  .option(
+    '--environment-file <path>',
+    'the settings file the service reads (default: GOLEM_PROVIDER_ENV_FILE, else ./.env if it exists, else /etc/golem-provider.env)',
+  )
   .action(command(installServiceAction))
-program.command('uninstall-service').description('Stop and disable the systemd unit and remove it. VMs keep running; the data dir is kept.').action(command(uninstallServiceAction))
+program
+  .command('uninstall-service')
+  .description('Stop and disable the systemd unit and remove it. VMs keep running; the data dir is kept.')
+  .action(command(uninstallServiceAction))
 program
   .command('uninstall-network')
-  .description('Remove the isolated VM network from this host: the nftables tables, TAP devices and bridge, and the host settings the provider changed. The provider must be stopped.')
+  .description(
+    'Remove the isolated VM network from this host: the nftables tables, TAP devices and bridge, and the host settings the provider changed. The provider must be stopped.',
+  )
   .option('--force', 'also when VMs still use it (they lose their network)')
   .action(command(uninstallNetwork))
 program.command('identity').description('Print the provider id: the address of the provider key (created on first use).').action(command(identity))

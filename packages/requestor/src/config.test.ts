@@ -6,31 +6,48 @@ const sources = { home: '/home/renter', cwd: '/work' }
 
 test('defaults: ~/.golem/requestor, the public discovery service, 15 minutes to create, production', () => {
   const { config, warnings } = loadConfig({}, sources)
-  assert.deepEqual(config, { dataDir: '/home/renter/.golem/requestor', discoveryUrl: DEFAULT_DISCOVERY_URL, createTimeoutMs: 900_000, environment: 'production', allowPrivateAddresses: false })
+  assert.deepEqual(config, {
+    dataDir: '/home/renter/.golem/requestor',
+    discoveryUrl: DEFAULT_DISCOVERY_URL,
+    createTimeoutMs: 900_000,
+    environment: 'production',
+    allowPrivateAddresses: false,
+  })
   assert.deepEqual(warnings, [])
 })
 
 test('flags win over the environment; ~ and relative paths are resolved; trailing slashes dropped', () => {
   const env = { GOLEM_REQUESTOR_DATA_DIR: '~/rent', GOLEM_REQUESTOR_DISCOVERY_URL: 'http://10.0.0.1:9001/', GOLEM_REQUESTOR_CREATE_TIMEOUT: '60' }
-  assert.deepEqual(loadConfig(env, sources).config, { dataDir: '/home/renter/rent', discoveryUrl: 'http://10.0.0.1:9001', createTimeoutMs: 60_000, environment: 'production', allowPrivateAddresses: false })
+  assert.deepEqual(loadConfig(env, sources).config, {
+    dataDir: '/home/renter/rent',
+    discoveryUrl: 'http://10.0.0.1:9001',
+    createTimeoutMs: 60_000,
+    environment: 'production',
+    allowPrivateAddresses: false,
+  })
   const flagged = loadConfig(env, { ...sources, flags: { dataDir: 'state', discoveryUrl: 'https://d.example', allowPrivateAddresses: true } }).config
   assert.equal(flagged.dataDir, '/work/state')
   assert.equal(flagged.discoveryUrl, 'https://d.example')
   assert.equal(flagged.allowPrivateAddresses, true)
 })
 
-test('development mode (the original\'s setting) allows private addresses', () => {
+test("development mode (the original's setting) allows private addresses", () => {
   const { config, warnings } = loadConfig({ GOLEM_REQUESTOR_ENVIRONMENT: 'development' }, sources)
   assert.deepEqual([config.environment, config.allowPrivateAddresses, warnings], ['development', true, []])
-  assert.throws(() => loadConfig({ GOLEM_REQUESTOR_ENVIRONMENT: 'dev' }, sources), { message: /GOLEM_REQUESTOR_ENVIRONMENT: must be "production" or "development"/ })
+  assert.throws(() => loadConfig({ GOLEM_REQUESTOR_ENVIRONMENT: 'dev' }, sources), {
+    message: /GOLEM_REQUESTOR_ENVIRONMENT: must be "production" or "development"/,
+  })
 })
 
 test('every bad setting is listed at once', () => {
-  assert.throws(() => loadConfig({ GOLEM_REQUESTOR_DISCOVERY_URL: 'ftp://x', GOLEM_REQUESTOR_CREATE_TIMEOUT: 'soon', GOLEM_REQUESTOR_DATA_DIR: '/a"b' }, sources), (error: unknown) => {
-    assert.ok(error instanceof ConfigError)
-    assert.equal(error.problems.length, 3)
-    return true
-  })
+  assert.throws(
+    () => loadConfig({ GOLEM_REQUESTOR_DISCOVERY_URL: 'ftp://x', GOLEM_REQUESTOR_CREATE_TIMEOUT: 'soon', GOLEM_REQUESTOR_DATA_DIR: '/a"b' }, sources),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      assert.equal(error.problems.length, 3)
+      return true
+    },
+  )
 })
 
 test('unknown and retired GOLEM_REQUESTOR_ names are warned about', () => {

@@ -46,7 +46,10 @@ export interface ConfigSources {
   readonly cwd: string
 }
 
-const text = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+const text = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
 
 const RETIRED = ['FORCE_LOCALHOST', 'SSH_KEY_DIR', 'DB_PATH', 'BASE_DIR'].map((n) => ENV_PREFIX + n)
 
@@ -107,9 +110,11 @@ export const SETTING_NAMES: readonly string[] = Object.keys(settings('/', '/').s
 function warningsFor(env: Readonly<Record<string, string | undefined>>): string[] {
   return Object.keys(env)
     .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))
-    .map((name) => RETIRED.includes(name)
-      ? `${name} is a setting of the original requestor and is ignored here (a provider is reached at the address it advertises; GOLEM_REQUESTOR_ENVIRONMENT=development allows loopback and private addresses)`
-      : `${name} is not a setting of golem-vm and is ignored (settings: ${SETTING_NAMES.join(', ')})`)
+    .map((name) =>
+      RETIRED.includes(name)
+        ? `${name} is a setting of the original requestor and is ignored here (a provider is reached at the address it advertises; GOLEM_REQUESTOR_ENVIRONMENT=development allows loopback and private addresses)`
+        : `${name} is not a setting of golem-vm and is ignored (settings: ${SETTING_NAMES.join(', ')})`,
+    )
 }
 
 /**

@@ -29,14 +29,16 @@ async function contextOf(program: Command): Promise<CommandContext> {
 }
 
 // Runs a command body (loaded on demand); whatever it throws becomes a message and an exit code.
-const action: ActionFactory = (json, load) => async (...args) => {
-  try {
-    const [body, ctx] = await Promise.all([load(), contextOf(program)])
-    process.exitCode = await body(ctx, ...args)
-  } catch (error) {
-    process.exitCode = reportError(io, error, json(...args))
+const action: ActionFactory =
+  (json, load) =>
+  async (...args) => {
+    try {
+      const [body, ctx] = await Promise.all([load(), contextOf(program)])
+      process.exitCode = await body(ctx, ...args)
+    } catch (error) {
+      process.exitCode = reportError(io, error, json(...args))
+    }
   }
-}
 
 const program = buildProgram(action)
 

@@ -23,8 +23,17 @@ const PROVIDER = new Wallet(PROVIDER_KEY).address
 const ESCAPES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u
 
 const vm = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, name: id, status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.0.0.2', ssh_port: 50800,
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04', ...extra,
+  id,
+  name: id,
+  status: 'running',
+  resources: { cpu: 1, memory: 1, storage: 10 },
+  ip_address: '10.0.0.2',
+  ssh_port: 50800,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  error_message: null,
+  image: '24.04',
+  ...extra,
 })
 
 interface Hostile {
@@ -43,14 +52,34 @@ async function hostile(t: TestContext, handler: (req: IncomingMessage, res: Serv
     req.on('end', () => handler(req, res, h))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   h.port = (server.address() as AddressInfo).port
   return h
 }
 
 /** A discovery service (this project's format) advertising {@link PROVIDER} at 127.0.0.1:`port`, signed by it. */
 async function discoveryFor(t: TestContext, port: number, extra: Record<string, unknown> = {}): Promise<string> {
-  const ad = withProof({ provider_id: PROVIDER, ip_address: '127.0.0.1', api_port: port, country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 }, created_at: 'c', updated_at: 'u', provider_name: 'p', signed: true, ...extra }, PROVIDER_KEY)
+  const ad = withProof(
+    {
+      provider_id: PROVIDER,
+      ip_address: '127.0.0.1',
+      api_port: port,
+      country: 'SE',
+      resources: { cpu: 4, memory: 8, storage: 100 },
+      created_at: 'c',
+      updated_at: 'u',
+      provider_name: 'p',
+      signed: true,
+      ...extra,
+    },
+    PROVIDER_KEY,
+  )
   const server = await fakeServer(t, (req) => (req.url.endsWith(PROVIDER) ? { status: 200, json: ad } : { status: 200, json: [ad] }))
   return server.baseUrl
 }
@@ -70,7 +99,10 @@ function endless(res: ServerResponse, h: Hostile, chunk: Buffer): void {
 test('names that are paths: refused before any request, nothing outside the data dir touched', async (t) => {
   const dir = tempDir(t)
   const provider = await hostile(t, (req, res) => {
-    const body = req.method === 'GET' && req.url === '/api/v1/vms' ? [vm('web-1'), vm('../../victim'), vm('web-2', { name: '../../victim' })] : { vm_id: 'web-1', status: 'deleted' }
+    const body =
+      req.method === 'GET' && req.url === '/api/v1/vms'
+        ? [vm('web-1'), vm('../../victim'), vm('web-2', { name: '../../victim' })]
+        : { vm_id: 'web-1', status: 'deleted' }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   })
   const env: CliEnv = { dataDir: join(dir, 'data'), discoveryUrl: await discoveryFor(t, provider.port) }
@@ -103,16 +135,36 @@ test('terminal escapes from a provider or a discovery service reach the terminal
   const evil = '\u001b]0;pwned\u0007\u001b[2J\r\ngolem-vm: provider VERIFIED \u009b31m\u202e'
   const provider = await hostile(t, (req, res) => {
     if (req.url === '/api/v1/vms/web-1') res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'VM_NOT_FOUND', message: evil }))
-    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.url === '/api/v1/vms' ? [vm('web-2', { error_message: evil, status: 'error', created_at: evil })] : vm('web-2', { error_message: evil, name: evil })))
+    else
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify(
+            req.url === '/api/v1/vms'
+              ? [vm('web-2', { error_message: evil, status: 'error', created_at: evil })]
+              : vm('web-2', { error_message: evil, name: evil }),
+          ),
+        )
   })
   const env: CliEnv = { dataDir: join(tempDir(t), 'data'), discoveryUrl: await discoveryFor(t, provider.port) }
   // A provider's own signed body cannot carry control characters (the advertisement schema refuses them); a discovery service's listing can.
-  const unsignedEvil = { provider_id: PROVIDER, ip_address: '127.0.0.1', api_port: provider.port, country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 }, created_at: evil, updated_at: evil, provider_name: evil, signed: false }
+  const unsignedEvil = {
+    provider_id: PROVIDER,
+    ip_address: '127.0.0.1',
+    api_port: provider.port,
+    country: 'SE',
+    resources: { cpu: 4, memory: 8, storage: 100 },
+    created_at: evil,
+    updated_at: evil,
+    provider_name: evil,
+    signed: false,
+  }
   const evilDiscovery = (await fakeServer(t, () => ({ status: 200, json: [unsignedEvil] }))).baseUrl
   const refused = await cli(['info', 'web-1', '--provider-id', PROVIDER], env)
   const infoJson = await cli(['info', 'web-2', '--provider-id', PROVIDER, '--json'], env)
   const runs = [
-    refused, infoJson,
+    refused,
+    infoJson,
     await cli(['info', 'web-2', '--provider-id', PROVIDER], env),
     await cli(['list', '--provider-id', PROVIDER], env),
     await cli(['providers', '--include-unverified'], { ...env, discoveryUrl: evilDiscovery }),
@@ -130,17 +182,26 @@ test('terminal escapes from a provider or a discovery service reach the terminal
 test('in production, providers and SSH hosts at private addresses (169.254.169.254 too) are refused; the flag allows them', async (t) => {
   const dir = tempDir(t)
   const provider = await hostile(t, (req, res) => {
-    const body = req.url === '/api/v1/vms' ? vm('web-1') : { vm_id: 'web-1', ssh_port: 2222, ssh_host: '169.254.169.254', ssh_user: 'ubuntu', multipass_name: 'x' }
+    const body =
+      req.url === '/api/v1/vms' ? vm('web-1') : { vm_id: 'web-1', ssh_port: 2222, ssh_host: '169.254.169.254', ssh_user: 'ubuntu', multipass_name: 'x' }
     res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   })
   const fakeSshDir = join(dir, 'bin')
   mkdirSync(fakeSshDir)
   writeFileSync(join(fakeSshDir, 'ssh'), `#!/bin/sh\necho "$@" > '${join(dir, 'ssh-ran')}'\n`, { mode: 0o755 })
-  const env: CliEnv = { dataDir: join(dir, 'data'), discoveryUrl: await discoveryFor(t, provider.port), environment: 'production', extra: { PATH: `${fakeSshDir}:${process.env.PATH ?? ''}` } }
+  const env: CliEnv = {
+    dataDir: join(dir, 'data'),
+    discoveryUrl: await discoveryFor(t, provider.port),
+    environment: 'production',
+    extra: { PATH: `${fakeSshDir}:${process.env.PATH ?? ''}` },
+  }
 
   const refused = await cli(['create', 'web-1', '--provider-id', PROVIDER, '--size', 'small', '--json'], env)
   assert.equal(refused.code, 6, refused.stdout)
-  assert.match(json<{ error: { code: string; message: string } }>(refused).error.message, /is at 127\.0\.0\.1, a loopback address; golem-vm connects only to public addresses .*--allow-private-addresses/)
+  assert.match(
+    json<{ error: { code: string; message: string } }>(refused).error.message,
+    /is at 127\.0\.0\.1, a loopback address; golem-vm connects only to public addresses .*--allow-private-addresses/,
+  )
   assert.deepEqual(provider.seen, [], 'the provider was never contacted')
   assert.deepEqual(json<{ rentals: unknown[] }>(await cli(['list', '--json'], env)).rentals, [], 'nothing recorded')
 
@@ -166,7 +227,10 @@ test('answers that never end are cut off at the size cap; answers that never fin
   assert.ok((flood.written[0] ?? Infinity) < 16 * 1024 * 1024, `the CLI stopped reading: ${flood.written[0] ?? 'never closed'} bytes were sent`)
 
   const floodingDiscovery = await hostile(t, (_req, res, h) => endless(res, h, chunk))
-  const viaDiscovery = await cli(['create', 'web-1', '--provider-id', PROVIDER, '--size', 'small'], { ...env, discoveryUrl: `http://127.0.0.1:${floodingDiscovery.port}` })
+  const viaDiscovery = await cli(['create', 'web-1', '--provider-id', PROVIDER, '--size', 'small'], {
+    ...env,
+    discoveryUrl: `http://127.0.0.1:${floodingDiscovery.port}`,
+  })
   assert.notEqual(viaDiscovery.code, 0)
   assert.ok((floodingDiscovery.written[0] ?? Infinity) < 16 * 1024 * 1024, 'the CLI stopped reading the discovery service')
 

@@ -16,8 +16,13 @@ import type { Rental } from '../src/domain/rental.js'
 import { cli, json, startDiscovery, startPortChecker, startProvider, tempDir, waitFor, type CliEnv } from './helpers/network.js'
 import { startOriginalDiscovery, startOriginalProvider } from './helpers/original-provider.js'
 
-interface ErrorJson { error: { code: string; message: string; exit_code: number } }
-interface VmJson { vm: { name: string; status: string; image: string | null }; rental: Rental | null }
+interface ErrorJson {
+  error: { code: string; message: string; exit_code: number }
+}
+interface VmJson {
+  vm: { name: string; status: string; image: string | null }
+  rental: Rental | null
+}
 
 /** How the provider under test differs. */
 interface Flavour {
@@ -33,12 +38,18 @@ async function renterScenario(t: TestContext, env: CliEnv, providerId: string, f
     const result = await cli(['create', name, '--provider-id', providerId, '--size', 'small', ...flavour.lookup, '--json'], env)
     assert.equal(result.code, 0, `${result.stdout}${result.stderr}`)
     const { rental } = json<{ rental: Rental }>(result)
-    assert.deepEqual([rental.status, rental.vm_id, rental.image, rental.ssh_user, rental.resources], ['running', name, '24.04', 'ubuntu', { cpu: 1, memory: 1, storage: 10 }])
+    assert.deepEqual(
+      [rental.status, rental.vm_id, rental.image, rental.ssh_user, rental.resources],
+      ['running', name, '24.04', 'ubuntu', { cpu: 1, memory: 1, storage: 10 }],
+    )
     assert.ok(rental.ssh_port !== null && rental.ssh_port > 0)
   })
 
   await t.test('list shows it locally; list --provider-id asks the provider', async () => {
-    assert.deepEqual(json<{ rentals: Rental[] }>(await cli(['list', '--json'], env)).rentals.map((r) => [r.name, r.status]), [[name, 'running']])
+    assert.deepEqual(
+      json<{ rentals: Rental[] }>(await cli(['list', '--json'], env)).rentals.map((r) => [r.name, r.status]),
+      [[name, 'running']],
+    )
     const remote = await cli(['list', '--provider-id', providerId, ...flavour.lookup], env)
     assert.equal(remote.code, 0, remote.stderr)
     assert.match(remote.stdout, new RegExp(`^${name} +running `, 'm'))
@@ -63,7 +74,10 @@ async function renterScenario(t: TestContext, env: CliEnv, providerId: string, f
   })
 
   await t.test(flavour.original ? 'stop and start are not supported: said plainly, exit 8, the VM untouched' : 'stop and start work, exit 0', async () => {
-    for (const [command, doing] of [['stop', 'stopping'], ['start', 'starting']] as const) {
+    for (const [command, doing] of [
+      ['stop', 'stopping'],
+      ['start', 'starting'],
+    ] as const) {
       const result = await cli([command, name, '--json'], env)
       if (!flavour.original) {
         assert.equal(result.code, 0, result.stderr)
@@ -74,7 +88,10 @@ async function renterScenario(t: TestContext, env: CliEnv, providerId: string, f
       assert.equal(error.code, 'NOT_SUPPORTED')
       assert.match(error.message, new RegExp(`does not support ${doing} VMs; the VM "${name}" is untouched$`))
       const human = await cli([command, name], env)
-      assert.match(human.stderr, new RegExp(`^golem-vm: error: the provider at http://[\\d.]+:7466 does not support ${doing} VMs; the VM "${name}" is untouched$`, 'm'))
+      assert.match(
+        human.stderr,
+        new RegExp(`^golem-vm: error: the provider at http://[\\d.]+:7466 does not support ${doing} VMs; the VM "${name}" is untouched$`, 'm'),
+      )
     }
     assert.equal((await cli(['ssh', name, '--', 'hostname'], env)).stdout.trim(), name, 'still running')
     assert.equal(json<{ rentals: Rental[] }>(await cli(['list', '--json'], env)).rentals[0]?.status, 'running')
@@ -104,7 +121,10 @@ test('every command against a provider that answers like the original 0.1.21', {
       assert.equal(result.code, 6, `${args[0] ?? ''}: ${result.stdout}`)
       const { error } = json<ErrorJson>(result)
       assert.equal(error.code, 'PROVIDER_UNVERIFIED')
-      assert.match(error.message, /carries no signature of the provider \(.*served by a discovery service that does not keep signatures\).*pass --allow-unverified/)
+      assert.match(
+        error.message,
+        /carries no signature of the provider \(.*served by a discovery service that does not keep signatures\).*pass --allow-unverified/,
+      )
       const help = await cli([args[0] ?? '', '--help'], env)
       assert.match(help.stdout, /--allow-unverified/, `${args[0] ?? ''} has the flag it is told to use`)
     }
@@ -116,14 +136,19 @@ test('every command against a provider that answers like the original 0.1.21', {
   await t.test('the provider saw only its five routes (and the missing start and stop), every request signed', () => {
     const routes = new Set(provider.requests.map((r) => `${r.method} ${r.url.replace(/web-1/, 'NAME')}`))
     assert.deepEqual([...routes].sort(), [
-      'DELETE /api/v1/vms/NAME', 'GET /api/v1/vms', 'GET /api/v1/vms/NAME', 'GET /api/v1/vms/NAME/access',
-      'POST /api/v1/vms', 'POST /api/v1/vms/NAME/start', 'POST /api/v1/vms/NAME/stop',
+      'DELETE /api/v1/vms/NAME',
+      'GET /api/v1/vms',
+      'GET /api/v1/vms/NAME',
+      'GET /api/v1/vms/NAME/access',
+      'POST /api/v1/vms',
+      'POST /api/v1/vms/NAME/start',
+      'POST /api/v1/vms/NAME/stop',
     ])
     assert.ok(provider.requests.every((r) => r.signed))
   })
 })
 
-test('every command against this project\'s provider', { timeout: 600_000 }, async (t) => {
+test("every command against this project's provider", { timeout: 600_000 }, async (t) => {
   const [discoveryUrl, portCheckerUrl] = await Promise.all([startDiscovery(t), startPortChecker(t)])
   const provider = await startProvider(t, discoveryUrl, portCheckerUrl)
   const env = { dataDir: join(tempDir(t), 'renter'), discoveryUrl }

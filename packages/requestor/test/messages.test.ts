@@ -75,7 +75,10 @@ test('every flag a message names exists, on the command the message names', () =
       for (const part of quotedCommands(text)) {
         const allowed = part.command === undefined ? anyFlag : new Set(commandFlags.get(part.command))
         for (const flag of part.text.match(FLAG) ?? []) {
-          if (!allowed.has(flag)) problems.push(`${file}: ${flag}${part.command === undefined ? ' is no option of any command' : ` is not an option of golem-vm ${part.command}`}: ${text}`)
+          if (!allowed.has(flag))
+            problems.push(
+              `${file}: ${flag}${part.command === undefined ? ' is no option of any command' : ` is not an option of golem-vm ${part.command}`}: ${text}`,
+            )
         }
       }
     }
@@ -85,16 +88,28 @@ test('every flag a message names exists, on the command the message names', () =
 
 test('the walk catches a flag that does not exist, or one given to the wrong command', () => {
   const flagsOf = (text: string) => quotedCommands(text).map((p) => [p.command, p.text.match(FLAG) ?? []])
-  assert.deepEqual(flagsOf('golem-vm info web-1 --provider-id X; or pass --allow-unverified'), [[undefined, ['--allow-unverified']], ['info', ['--provider-id']]])
-  assert.deepEqual(flagsOf('(golem-vm providers), then golem-vm create NAME --size small.'), [[undefined, []], ['providers', []], ['create', ['--size']]])
+  assert.deepEqual(flagsOf('golem-vm info web-1 --provider-id X; or pass --allow-unverified'), [
+    [undefined, ['--allow-unverified']],
+    ['info', ['--provider-id']],
+  ])
+  assert.deepEqual(flagsOf('(golem-vm providers), then golem-vm create NAME --size small.'), [
+    [undefined, []],
+    ['providers', []],
+    ['create', ['--size']],
+  ])
   assert.ok(!anyFlag.has('--force'))
   assert.ok(!new Set(commandFlags.get('ssh')).has('--provider-id'))
 })
 
 test('every setting a message names exists', () => {
-  const named = sourceFiles(SRC).flatMap(strings).flatMap((s) => s.match(/GOLEM_REQUESTOR_[A-Z_]+/g) ?? [])
+  const named = sourceFiles(SRC)
+    .flatMap(strings)
+    .flatMap((s) => s.match(/GOLEM_REQUESTOR_[A-Z_]+/g) ?? [])
   assert.ok(named.length > 0)
-  assert.deepEqual(named.filter((n) => !SETTING_NAMES.includes(n)), [])
+  assert.deepEqual(
+    named.filter((n) => !SETTING_NAMES.includes(n)),
+    [],
+  )
 })
 
 test('every command that looks a provider up can be told to trust an unverified one', () => {

@@ -18,16 +18,25 @@ import { ProviderClient } from '../src/infra/provider-client.js'
 import { generateEd25519KeyPair } from '../src/infra/openssh-key.js'
 import { cli, json, startDiscovery, startPortChecker, startProvider, tempDir, waitFor } from './helpers/network.js'
 
-interface VmJson { vm: { status: string; ssh_port: number | null }; rental: Rental | null }
-interface ErrorJson { error: { code: string; message: string; exit_code: number } }
+interface VmJson {
+  vm: { status: string; ssh_port: number | null }
+  rental: Rental | null
+}
+interface ErrorJson {
+  error: { code: string; message: string; exit_code: number }
+}
 
 // Sends raw bytes with the given headers; resolves with the status.
 function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method, headers: { ...headers, ...(body.length > 0 ? { 'content-length': String(body.length) } : {}) } }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-    })
+    const req = request(
+      `${baseUrl}${path}`,
+      { method, headers: { ...headers, ...(body.length > 0 ? { 'content-length': String(body.length) } : {}) } },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -46,7 +55,7 @@ test('a renter rents, uses and returns a VM through the whole network; another r
       return json<{ providers: ProviderOffer[] }>(result).providers.find((p) => p.provider_id === provider.providerId)
     })
     assert.equal(offer.verified, true)
-    const status = await (await fetch(`${provider.apiUrl}/api/v1/provider/status`)).json() as { ports: { verification: string; usable: number } }
+    const status = (await (await fetch(`${provider.apiUrl}/api/v1/provider/status`)).json()) as { ports: { verification: string; usable: number } }
     assert.deepEqual([status.ports.verification, status.ports.usable], ['verified', 4], 'the port checker verified every SSH port')
     assert.equal(offer.provider_url, provider.apiUrl)
     assert.equal(offer.ip_address, '127.0.0.1')
@@ -64,7 +73,12 @@ test('a renter rents, uses and returns a VM through the whole network; another r
     assert.equal(rental.status, 'running')
     assert.equal(rental.ssh_host, '127.0.0.1')
     assert.ok(rental.ssh_port !== null && rental.ssh_port > 0)
-    assert.match(ssh_command, new RegExp(`^ssh -i ${alice.dataDir}/ssh/id_ed25519 -p ${rental.ssh_port} .*UserKnownHostsFile=${alice.dataDir}/known_hosts/web-1 .*ubuntu@127\\.0\\.0\\.1$`))
+    assert.match(
+      ssh_command,
+      new RegExp(
+        `^ssh -i ${alice.dataDir}/ssh/id_ed25519 -p ${rental.ssh_port} .*UserKnownHostsFile=${alice.dataDir}/known_hosts/web-1 .*ubuntu@127\\.0\\.0\\.1$`,
+      ),
+    )
     assert.match(result.stderr, /creating "web-1" on http:\/\/127\.0\.0\.1:\d+…/)
     assert.equal(statSync(alice.dataDir).mode & 0o777, 0o700)
     assert.equal(statSync(join(alice.dataDir, 'ssh', 'id_ed25519')).mode & 0o777, 0o600)
@@ -72,7 +86,7 @@ test('a renter rents, uses and returns a VM through the whole network; another r
     // Names are the renter's own (issue 15 item 10): bob could make his own "web-1"; packages/provider's renter-scopes test shows it.
   })
 
-  await t.test('ssh NAME -- hostname prints the VM\'s hostname, records its host key, and passes exit statuses through', async () => {
+  await t.test("ssh NAME -- hostname prints the VM's hostname, records its host key, and passes exit statuses through", async () => {
     const login = await cli(['ssh', 'web-1', '--', 'hostname'], alice)
     assert.equal(login.code, 0, login.stderr)
     assert.equal(login.stdout.trim(), 'web-1')
@@ -118,7 +132,10 @@ test('a renter rents, uses and returns a VM through the whole network; another r
       assert.equal(json<ErrorJson>(result).error.code, 'VM_NOT_FOUND', command)
     }
     const mine = await cli(['list', '--provider-id', provider.providerId, '--json'], alice)
-    assert.deepEqual(json<{ vms: { name: string; status: string }[] }>(mine).vms.map((v) => [v.name, v.status]), [['web-1', 'running']])
+    assert.deepEqual(
+      json<{ vms: { name: string; status: string }[] }>(mine).vms.map((v) => [v.name, v.status]),
+      [['web-1', 'running']],
+    )
     const info = await cli(['info', 'web-1'], alice)
     assert.equal(info.code, 0, info.stderr)
     assert.match(info.stdout, /^status: +running$/m)

@@ -33,7 +33,13 @@ async function lyingProxy(t: { after(fn: () => unknown): void }, upstream: strin
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
@@ -46,16 +52,36 @@ test('a renter fed an altered advertisement drops that provider with a clear mes
   const env = { dataDir: join(tempDir(t), 'data'), discoveryUrl }
 
   const direct = json<{ providers: { provider_id: string; verified: boolean }[] }>(await cli(['providers', '--json'], env))
-  assert.deepEqual(direct.providers.map((p) => [p.provider_id, p.verified]).sort(), [[honest.address, true], [victim.address, true]].sort())
+  assert.deepEqual(
+    direct.providers.map((p) => [p.provider_id, p.verified]).sort(),
+    [
+      [honest.address, true],
+      [victim.address, true],
+    ].sort(),
+  )
 
   const proxied = { ...env, discoveryUrl: await lyingProxy(t, discoveryUrl, victim.address) }
   const human = await cli(['providers'], proxied)
   assert.equal(human.code, 0, human.stderr)
   assert.match(human.stdout, new RegExp(honest.address))
   assert.doesNotMatch(human.stdout, new RegExp(victim.address))
-  assert.match(human.stderr, new RegExp(`dropped provider ${victim.address}: its advertisement does not verify \\(its ip_address \\("127\\.0\\.0\\.66"\\) differs from what the provider signed \\("127\\.0\\.0\\.1"\\)\\); the discovery service altered it or it is forged`))
+  assert.match(
+    human.stderr,
+    new RegExp(
+      `dropped provider ${victim.address}: its advertisement does not verify \\(its ip_address \\("127\\.0\\.0\\.66"\\) differs from what the provider signed \\("127\\.0\\.0\\.1"\\)\\); the discovery service altered it or it is forged`,
+    ),
+  )
 
-  const machine = json<{ providers: { provider_id: string }[]; rejected: { provider_id: string; reason: string }[] }>(await cli(['providers', '--json', '--include-unverified'], proxied))
-  assert.deepEqual(machine.providers.map((p) => p.provider_id), [honest.address], 'an altered advertisement is never shown, not even with --include-unverified')
-  assert.deepEqual(machine.rejected.map((r) => r.provider_id), [victim.address])
+  const machine = json<{ providers: { provider_id: string }[]; rejected: { provider_id: string; reason: string }[] }>(
+    await cli(['providers', '--json', '--include-unverified'], proxied),
+  )
+  assert.deepEqual(
+    machine.providers.map((p) => p.provider_id),
+    [honest.address],
+    'an altered advertisement is never shown, not even with --include-unverified',
+  )
+  assert.deepEqual(
+    machine.rejected.map((r) => r.provider_id),
+    [victim.address],
+  )
 })

@@ -41,7 +41,10 @@ function refusalError(refusal: WriteRefusal, poster: Poster, lastSignedAt: numbe
     return new DiscoveryError('AUTH_005', 'Signature refused: this signed request was already used; sign each request anew')
   }
   if (refusal === 'ADDRESS_FULL') {
-    return new DiscoveryError('ADV_011', `${maxPerAddress} other providers already advertise this address (the limit per address); withdraw one of them, or wait until its advertisement expires`)
+    return new DiscoveryError(
+      'ADV_011',
+      `${maxPerAddress} other providers already advertise this address (the limit per address); withdraw one of them, or wait until its advertisement expires`,
+    )
   }
   const signedAt = poster.proof.signed ? iso(poster.proof.signedAt) : 'unknown'
   const newest = lastSignedAt === null ? 'unknown' : iso(lastSignedAt)
@@ -100,7 +103,10 @@ export class AdvertisementService {
   /** One page of fresh advertisements matching the query; throws ADV_002 for a resource minimum below 1. */
   async list(query: AdvertisementQuery): Promise<ListingPage> {
     const filter = toFilter(query)
-    const page = { limit: query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit), after: query.after === undefined ? undefined : decodeCursor(query.after) }
+    const page = {
+      limit: query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit),
+      after: query.after === undefined ? undefined : decodeCursor(query.after),
+    }
     const found = await guarded('ADV_003', 'list advertisements', () => this.store.list(filter, page, this.now()))
     return { records: found.records, next: found.next === undefined ? undefined : encodeCursor(found.next) }
   }
@@ -125,6 +131,9 @@ export class AdvertisementService {
 
   /** True when the database answers. */
   async healthy(): Promise<boolean> {
-    return this.store.ping().then(() => true, () => false)
+    return this.store.ping().then(
+      () => true,
+      () => false,
+    )
   }
 }

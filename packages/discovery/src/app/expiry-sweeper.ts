@@ -17,14 +17,20 @@ export type StopSweeper = () => Promise<void>
  * the process alive; a failing sweep is logged and retried at the next
  * interval; sweeps never overlap.
  */
-export function startExpirySweeper(store: Pick<AdvertisementStore, 'prune'>, intervalMs: number, logger: Pick<Logger, 'info' | 'warn'>, now: () => number = Date.now): StopSweeper {
+export function startExpirySweeper(
+  store: Pick<AdvertisementStore, 'prune'>,
+  intervalMs: number,
+  logger: Pick<Logger, 'info' | 'warn'>,
+  now: () => number = Date.now,
+): StopSweeper {
   let running: Promise<void> = Promise.resolve()
   let stopped = false
   const sweep = async (): Promise<void> => {
     try {
       const removed = await store.prune(now())
       if (removed.advertisements > 0) logger.info({ event: 'expired-removed', removed: removed.advertisements }, 'removed expired advertisements')
-      if (removed.signers > 0) logger.info({ event: 'signers-pruned', removed: removed.signers }, 'forgot the signing state of providers gone longer than the retention')
+      if (removed.signers > 0)
+        logger.info({ event: 'signers-pruned', removed: removed.signers }, 'forgot the signing state of providers gone longer than the retention')
     } catch (error) {
       logger.warn({ err: error }, 'removing expired advertisements failed; retrying at the next interval')
     }

@@ -24,11 +24,16 @@ export interface AddressPolicy {
 export function checkAdvertisedAddress(ip: string, source: string, policy: AddressPolicy): void {
   const scope = addressScope(ip)
   if (scope !== 'public' && !policy.allowPrivate) {
-    throw new DiscoveryError('ADV_010', `ip_address ${ip} is a ${scope} address, which renters on the public network cannot reach; advertise the provider's public address (a development or private network sets GOLEM_DISCOVERY_ENVIRONMENT=development or GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES=true)`, [
-      { loc: ['body', 'ip_address'], msg: `a ${scope} address is not accepted`, type: 'address_scope' },
-    ])
+    throw new DiscoveryError(
+      'ADV_010',
+      `ip_address ${ip} is a ${scope} address, which renters on the public network cannot reach; advertise the provider's public address (a development or private network sets GOLEM_DISCOVERY_ENVIRONMENT=development or GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES=true)`,
+      [{ loc: ['body', 'ip_address'], msg: `a ${scope} address is not accepted`, type: 'address_scope' }],
+    )
   }
   if (policy.check === 'source' && sourceKey(ip) !== sourceKey(source)) {
-    throw new DiscoveryError('ADV_009', `ip_address ${ip} is not the address this advertisement was posted from (${source}); post from the address you advertise (an IPv6 address must be in the same /64)`)
+    throw new DiscoveryError(
+      'ADV_009',
+      `ip_address ${ip} is not the address this advertisement was posted from (${source}); post from the address you advertise (an IPv6 address must be in the same /64)`,
+    )
   }
 }

@@ -20,17 +20,29 @@ test('provider ids are accepted in any letter case and returned checksummed', ()
   }
 })
 
-test('the body schema accepts the original advertiser\'s post and the optional additions', () => {
+test("the body schema accepts the original advertiser's post and the optional additions", () => {
   assert.ok(AdvertisementBody.safeParse(VALID).success)
-  assert.ok(AdvertisementBody.safeParse({
-    ...VALID, ip_address: '2001:DB8::7', resources: { cpu: 1, memory: 1, storage: 1, gpu: 0 },
-    provider_name: 'Ada\'s rack', version: '0.2.0', arch: 'x86_64', api_port: 7466, ssh_ports_free: 40,
-  }).success)
+  assert.ok(
+    AdvertisementBody.safeParse({
+      ...VALID,
+      ip_address: '2001:DB8::7',
+      resources: { cpu: 1, memory: 1, storage: 1, gpu: 0 },
+      provider_name: "Ada's rack",
+      version: '0.2.0',
+      arch: 'x86_64',
+      api_port: 7466,
+      ssh_ports_free: 40,
+    }).success,
+  )
 })
 
 test('the body schema lists every problem, unknown keys included', () => {
   const result = AdvertisementBody.safeParse({
-    ip_address: '999.1.1.1', country: 'xx', resources: { cpu: 0, memory: 1.5, Storage: 3 }, api_port: 0, extra: true,
+    ip_address: '999.1.1.1',
+    country: 'xx',
+    resources: { cpu: 0, memory: 1.5, Storage: 3 },
+    api_port: 0,
+    extra: true,
   })
   assert.ok(!result.success)
   const paths = result.error.issues.map((i) => i.path.join('.'))
@@ -70,4 +82,3 @@ test('optional additions appear only when posted', () => {
     { name: 'rack', port: 7466, version: '0.2.0', arch: 'aarch64', free: 3, signed: false },
   )
 })
-

@@ -9,10 +9,13 @@ test('a query becomes a filter with numbers and an upper-case country', () => {
 })
 
 test('a minimum below 1 is ADV_002, naming every offender', () => {
-  assert.throws(() => toFilter({ cpu: '0', storage: '-3' }), (error: unknown) => {
-    assert.ok(error instanceof DiscoveryError)
-    assert.equal(error.code, 'ADV_002')
-    assert.match(error.message, /cpu=0, storage=-3/)
-    return true
-  })
+  assert.throws(
+    () => toFilter({ cpu: '0', storage: '-3' }),
+    (error: unknown) => {
+      assert.ok(error instanceof DiscoveryError)
+      assert.equal(error.code, 'ADV_002')
+      assert.match(error.message, /cpu=0, storage=-3/)
+      return true
+    },
+  )
 })

@@ -22,7 +22,10 @@ export type OrderRefusal = 'SIGNED_ONLY' | 'OUTDATED' | 'REPLAYED'
  * (undefined when it never signed): unsigned writes of a signing provider are
  * `SIGNED_ONLY`, the same signed write again is `REPLAYED`, an earlier one `OUTDATED`.
  */
-export function orderRefusal(write: { readonly signed: true; readonly signedAt: number; readonly nonce: string } | { readonly signed: false }, last: LastSigned | undefined): OrderRefusal | null {
+export function orderRefusal(
+  write: { readonly signed: true; readonly signedAt: number; readonly nonce: string } | { readonly signed: false },
+  last: LastSigned | undefined,
+): OrderRefusal | null {
   if (last === undefined) return null
   if (!write.signed) return 'SIGNED_ONLY'
   if (write.signedAt !== last.signedAt) return write.signedAt < last.signedAt ? 'OUTDATED' : null

@@ -12,7 +12,11 @@ const wallet = Wallet.createRandom()
 const other = Wallet.createRandom()
 
 const options = (over: Partial<AuthOptions> = {}): AuthOptions => ({
-  allowUnsigned: false, maxSkewMs: 120_000, nonces: new NonceCache(240_000), now: () => NOW, ...over,
+  allowUnsigned: false,
+  maxSkewMs: 120_000,
+  nonces: new NonceCache(240_000),
+  now: () => NOW,
+  ...over,
 })
 
 async function signed(body = BODY, at = NOW, signer: Signer = wallet): Promise<AuthRequest> {
@@ -33,7 +37,8 @@ test('a correctly signed request yields the checksummed signer and the signing t
   const poster = authenticate({ ...req, headers: { ...req.headers, 'x-provider-id': wallet.address.toLowerCase() } }, options())
   const nonce = req.headers['x-golem-nonce'] ?? ''
   assert.deepEqual(poster, {
-    providerId: wallet.address, proof: { signed: true, signedAt: NOW, nonce },
+    providerId: wallet.address,
+    proof: { signed: true, signedAt: NOW, nonce },
     post: { path: PATH, timestamp: NOW, nonce, signature: req.headers['x-provider-signature'] },
   })
 })
@@ -46,7 +51,10 @@ test('the headers alone refuse what cannot be authentic, before any body is read
   assert.throws(() => preAuthenticate({ headers: { ...headers, 'x-golem-timestamp': 'soon' } }, options()), refusedWith('AUTH_006'))
   assert.throws(() => preAuthenticate({ headers: { ...headers, 'x-provider-id': 'me' } }, options()), refusedWith('AUTH_006'))
   assert.throws(() => preAuthenticate({ headers }, options({ now: () => NOW + 200_000 })), refusedWith('AUTH_002'))
-  assert.throws(() => preAuthenticate({ headers: { 'x-provider-id': wallet.address, 'x-provider-signature': 'signature' } }, options()), refusedWith('AUTH_008'))
+  assert.throws(
+    () => preAuthenticate({ headers: { 'x-provider-id': wallet.address, 'x-provider-signature': 'signature' } }, options()),
+    refusedWith('AUTH_008'),
+  )
   const used = options()
   authenticate(req, used)
   assert.throws(() => preAuthenticate({ headers }, used), refusedWith('AUTH_005'))
@@ -91,9 +99,11 @@ test('missing credentials are AUTH_003; malformed ones AUTH_006', async () => {
   assert.throws(() => authenticate({ ...req, headers: { ...req.headers, 'x-provider-id': 'provider-1' } }, options()), refusedWith('AUTH_006'))
 })
 
-test('the original\'s unsigned request is AUTH_008 unless the transition mode allows it', () => {
+test("the original's unsigned request is AUTH_008 unless the transition mode allows it", () => {
   const legacy: AuthRequest = {
-    method: 'POST', url: PATH, rawBody: Buffer.from(BODY),
+    method: 'POST',
+    url: PATH,
+    rawBody: Buffer.from(BODY),
     headers: { 'x-provider-id': wallet.address.toLowerCase(), 'x-provider-signature': 'signature' },
   }
   assert.throws(() => authenticate(legacy, options()), refusedWith('AUTH_008'))

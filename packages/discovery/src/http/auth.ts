@@ -128,8 +128,14 @@ export function authenticate(req: AuthRequest, options: AuthOptions): Poster {
   if (isUnsignedLegacy(signature, timestamp, nonce)) return legacyPoster(claimed, options)
   if (normaliseProviderId(claimed) === undefined) throw new DiscoveryError('AUTH_006', 'X-Provider-ID must be an Ethereum address: 0x and 40 hex digits')
   const input = {
-    audience: DISCOVERY_AUDIENCE, method: req.method, path: req.url, body: req.rawBody ?? '',
-    claimedSigner: claimed.toLowerCase(), signature, timestamp, nonce,
+    audience: DISCOVERY_AUDIENCE,
+    method: req.method,
+    path: req.url,
+    body: req.rawBody ?? '',
+    claimedSigner: claimed.toLowerCase(),
+    signature,
+    timestamp,
+    nonce,
   }
   const now = options.now()
   const result = verifyRequest(input, options.nonces, now, options.maxSkewMs)

@@ -55,11 +55,16 @@ function validationError(problems: readonly SchemaIssue[]): DiscoveryError {
 // Fastify's own request failures in the original's codes.
 function fromFault(fault: RequestFault, message: string): DiscoveryError {
   switch (fault) {
-    case 'media-type': return new DiscoveryError('ADV_007', 'Unsupported content type: send the body as application/json')
-    case 'too-large': return new DiscoveryError('ADV_008', 'The request body is too large; an advertisement is a few hundred bytes')
-    case 'content-length': return new DiscoveryError('ADV_006', 'The Content-Length header does not match the body')
-    case 'rate-limited': return new DiscoveryError('RATE_001', message)
-    default: return new DiscoveryError('ADV_006', `Malformed request: ${message}`)
+    case 'media-type':
+      return new DiscoveryError('ADV_007', 'Unsupported content type: send the body as application/json')
+    case 'too-large':
+      return new DiscoveryError('ADV_008', 'The request body is too large; an advertisement is a few hundred bytes')
+    case 'content-length':
+      return new DiscoveryError('ADV_006', 'The Content-Length header does not match the body')
+    case 'rate-limited':
+      return new DiscoveryError('RATE_001', message)
+    default:
+      return new DiscoveryError('ADV_006', `Malformed request: ${message}`)
   }
 }
 
@@ -69,7 +74,8 @@ function logError(mapped: DiscoveryError, status: number, request: FastifyReques
     request.log.debug({ code: mapped.code, url: request.url }, mapped.message)
     void reply.header('retry-after', '5')
   } else if (status >= 500) request.log.error({ err: mapped.cause ?? thrown, code: mapped.code }, mapped.message)
-  else if (status === 401) request.log.info({ code: mapped.code, url: request.url, provider: request.headers['x-provider-id'] }, 'request refused: %s', mapped.message)
+  else if (status === 401)
+    request.log.info({ code: mapped.code, url: request.url, provider: request.headers['x-provider-id'] }, 'request refused: %s', mapped.message)
   else request.log.debug({ code: mapped.code, url: request.url }, mapped.message)
 }
 
@@ -81,7 +87,8 @@ export const discoveryErrors = errorHandling<ErrorCode, DiscoveryError>({
   fault: fromFault,
   internal: (cause) => new DiscoveryError('SERVER_001', 'Unexpected server error; the service log has the details', [], { cause }),
   body: (error) => errorBody(error.code, error.message, error.issues),
-  notFound: (request) => new DiscoveryError('ROUTE_001', `Not Found: no route ${request.method} ${request.url.split('?')[0] ?? ''}; see ${API_PREFIX}/openapi.json`),
+  notFound: (request) =>
+    new DiscoveryError('ROUTE_001', `Not Found: no route ${request.method} ${request.url.split('?')[0] ?? ''}; see ${API_PREFIX}/openapi.json`),
   onError: logError,
 })
 

@@ -54,7 +54,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   return {
     app,
     now,
-    advance: (ms) => { clock += ms },
+    advance: (ms) => {
+      clock += ms
+    },
     async post(signer, body, headers = {}) {
       const payload = typeof body === 'string' ? body : JSON.stringify(body)
       const signed = await signDiscoveryRequest(signer, { method: 'POST', path: ADVERTISEMENTS_PATH, body: payload }, clock)

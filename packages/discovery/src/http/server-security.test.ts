@@ -21,7 +21,7 @@ test('writes are authenticated before the body is validated: no signature is 401
   assert.equal(codeOf(res.body), 'AUTH_003')
 })
 
-test('a post signed by another key for someone else\'s id changes nothing', async (t) => {
+test("a post signed by another key for someone else's id changes nothing", async (t) => {
   const h = await harness(t)
   const [victim, attacker] = [Wallet.createRandom(), Wallet.createRandom()]
   const original = Advertisement.parse((await h.post(victim, AD)).json())
@@ -44,7 +44,12 @@ test('transition mode: unsigned posts accepted as signed:false until the provide
   const signed = await h.post(wallet, AD)
   assert.equal(Advertisement.parse(signed.json()).signed, true)
   h.advance(1000)
-  const hijack = await h.app.inject({ method: 'POST', url: ADVERTISEMENTS_PATH, headers: legacy, payload: JSON.stringify({ ...AD, ip_address: '198.51.100.66' }) })
+  const hijack = await h.app.inject({
+    method: 'POST',
+    url: ADVERTISEMENTS_PATH,
+    headers: legacy,
+    payload: JSON.stringify({ ...AD, ip_address: '198.51.100.66' }),
+  })
   assert.equal(hijack.statusCode, 401)
   assert.equal(codeOf(hijack.body), 'AUTH_007')
   const unsignedDelete = await h.app.inject({ method: 'DELETE', url: `${ADVERTISEMENTS_PATH}/${wallet.address}`, headers: legacy })
@@ -54,7 +59,7 @@ test('transition mode: unsigned posts accepted as signed:false until the provide
   assert.equal(stored.signed, true)
 })
 
-test('without transition mode the original\'s unsigned post is 401 AUTH_008', async (t) => {
+test("without transition mode the original's unsigned post is 401 AUTH_008", async (t) => {
   const h = await harness(t)
   const headers = { 'content-type': 'application/json', 'x-provider-id': Wallet.createRandom().address, 'x-provider-signature': 'signature' }
   const res = await h.app.inject({ method: 'POST', url: ADVERTISEMENTS_PATH, headers, payload: JSON.stringify(AD) })
@@ -91,7 +96,8 @@ test('CORS allows any origin without credentials and answers preflights', async 
   assert.equal(res.headers['access-control-allow-origin'], '*')
   assert.equal(res.headers['access-control-allow-credentials'], undefined)
   const preflight = await h.app.inject({
-    method: 'OPTIONS', url: ADVERTISEMENTS_PATH,
+    method: 'OPTIONS',
+    url: ADVERTISEMENTS_PATH,
     headers: { origin: 'https://dash.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-provider-id' },
   })
   assert.equal(preflight.statusCode, 204)

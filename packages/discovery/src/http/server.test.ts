@@ -59,8 +59,7 @@ test('list filters on minimum resources and on country in any case', async (t) =
   await h.post(big, { ...AD, resources: { cpu: 16, memory: 64, storage: 1000, gpu: 2 } })
   h.advance(1)
   await h.post(german, { ...AD, country: 'DE' })
-  const ids = async (query: string) =>
-    (await h.app.inject(`${ADVERTISEMENTS_PATH}${query}`)).json<{ provider_id: string }[]>().map((a) => a.provider_id)
+  const ids = async (query: string) => (await h.app.inject(`${ADVERTISEMENTS_PATH}${query}`)).json<{ provider_id: string }[]>().map((a) => a.provider_id)
   assert.deepEqual(await ids(''), [small.address, big.address, german.address])
   assert.deepEqual(await ids('?cpu=4'), [big.address, german.address])
   assert.deepEqual(await ids('?cpu=4&memory=16&storage=500'), [big.address])

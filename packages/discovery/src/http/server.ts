@@ -35,9 +35,13 @@ export interface ServerDeps {
 export type { ConnectionLimits }
 
 // The Node server with request and body deadlines and a cap per source; one log line per 1,000 refusals.
-const serverFactory = (limits: ConnectionLimits, logger: Logger) => limitedServerFactory(limits, sampledRefusalLog((address) => {
-  logger.warn({ event: 'connection-refused', address, limit: limits.maxPerAddress }, 'connection refused: too many open connections from one address')
-}))
+const serverFactory = (limits: ConnectionLimits, logger: Logger) =>
+  limitedServerFactory(
+    limits,
+    sampledRefusalLog((address) => {
+      logger.warn({ event: 'connection-refused', address, limit: limits.maxPerAddress }, 'connection refused: too many open connections from one address')
+    }),
+  )
 
 /** An advertisement is a few hundred bytes; anything far larger is refused (ADV_008). */
 export const BODY_LIMIT_BYTES = 16 * 1024

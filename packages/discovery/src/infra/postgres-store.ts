@@ -29,8 +29,16 @@ import { StoreUnavailableError } from '../domain/errors.js'
 import type { AdvertisementFilter } from '../domain/filter.js'
 import { orderRefusal } from '../domain/write-order.js'
 import {
-  pageOf, type AdvertisementStore, type Cursor, type DeleteOutcome, type Page, type Pruned, type StoreLimits, type UpsertOutcome,
-  type WriteProof, type WriteRefusal,
+  pageOf,
+  type AdvertisementStore,
+  type Cursor,
+  type DeleteOutcome,
+  type Page,
+  type Pruned,
+  type StoreLimits,
+  type UpsertOutcome,
+  type WriteProof,
+  type WriteRefusal,
 } from '../app/ports/advertisement-store.js'
 
 /** Advisory lock keys (one namespace per purpose). */
@@ -109,11 +117,23 @@ interface Row {
 }
 
 const toRecord = (r: Row): AdvertisementRecord => ({
-  providerId: r.provider_id, ipAddress: r.ip_address, country: r.country, resources: r.resources,
-  providerName: r.provider_name, version: r.version, arch: r.arch, apiPort: r.api_port, sshPortsFree: r.ssh_ports_free,
-  pricing: r.pricing, signed: r.signed,
-  proof: r.signature === null ? null : { path: r.signed_path ?? '', body: r.signed_body ?? '', timestamp: r.signed_at ?? 0, nonce: r.signed_nonce ?? '', signature: r.signature },
-  createdAt: r.created_at, updatedAt: r.updated_at,
+  providerId: r.provider_id,
+  ipAddress: r.ip_address,
+  country: r.country,
+  resources: r.resources,
+  providerName: r.provider_name,
+  version: r.version,
+  arch: r.arch,
+  apiPort: r.api_port,
+  sshPortsFree: r.ssh_ports_free,
+  pricing: r.pricing,
+  signed: r.signed,
+  proof:
+    r.signature === null
+      ? null
+      : { path: r.signed_path ?? '', body: r.signed_body ?? '', timestamp: r.signed_at ?? 0, nonce: r.signed_nonce ?? '', signature: r.signature },
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 })
 
 const UPSERT = `
@@ -186,7 +206,6 @@ export interface PostgresOptions {
   readonly reconnectMs?: { readonly initial: number; readonly max: number }
 }
 
-
 /** The URL with its password hidden, for logs and messages. */
 export function redactUrl(url: string): string {
   try {
@@ -224,7 +243,9 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
       application_name: 'golem-discovery',
     })
     // An idle connection that the server closes (restart, failover) is reported here; the next call reconnects.
-    this.#pool.on('error', (error) => { this.#markDown(error) })
+    this.#pool.on('error', (error) => {
+      this.#markDown(error)
+    })
   }
 
   /**
@@ -236,7 +257,8 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
     const store = new PostgresAdvertisementStore(options, limits, logger)
     try {
       const applied = await store.#migrate()
-      if (applied.length > 0) logger.info({ event: 'schema-migrated', versions: applied }, `database schema migrated to version ${applied[applied.length - 1] ?? 0}`)
+      if (applied.length > 0)
+        logger.info({ event: 'schema-migrated', versions: applied }, `database schema migrated to version ${applied[applied.length - 1] ?? 0}`)
       return store
     } catch (error) {
       await store.close()
@@ -253,7 +275,9 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
       const current = (await client.query<{ v: number }>('SELECT coalesce(max(version), 0) AS v FROM discovery_schema')).rows[0]?.v ?? 0
       const latest = POSTGRES_MIGRATIONS.length
       if (current > latest) {
-        throw new Error(`the discovery database has schema ${current}, newer than this discovery service understands (${latest}); upgrade the discovery service`)
+        throw new Error(
+          `the discovery database has schema ${current}, newer than this discovery service understands (${latest}); upgrade the discovery service`,
+        )
       }
       const applied: number[] = []
       for (let version = current + 1; version <= latest; version++) {
@@ -275,7 +299,10 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
   #markDown(error: unknown): void {
     if (this.#closed || this.#down !== undefined) return
     this.#down = error instanceof Error ? error : new Error(String(error))
-    this.#logger.warn({ event: 'database-down', err: this.#down, database: this.#where }, 'the database does not answer; answering 503 and reconnecting with backoff')
+    this.#logger.warn(
+      { event: 'database-down', err: this.#down, database: this.#where },
+      'the database does not answer; answering 503 and reconnecting with backoff',
+    )
     this.#scheduleProbe(this.#reconnect.initial)
   }
 
@@ -287,7 +314,9 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
           this.#down = undefined
           this.#logger.info({ event: 'database-up', database: this.#where }, 'the database answers again')
         },
-        () => { this.#scheduleProbe(Math.min(delayMs * 2, this.#reconnect.max)) },
+        () => {
+          this.#scheduleProbe(Math.min(delayMs * 2, this.#reconnect.max))
+        },
       )
     }, delayMs)
     this.#probe.unref()
@@ -333,9 +362,12 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
   // Checks and records the write's order; returns the refusal, if any. Inside the write's transaction.
   async #admit(client: pg.PoolClient, providerId: string, proof: WriteProof): Promise<{ refusal: WriteRefusal; lastSignedAt: number | null } | null> {
     if (proof.signed && (await client.query(ADMIT_SIGNED, [providerId, proof.signedAt, proof.nonce])).rowCount === 1) return null
-    const last = (await client.query<{ last_signed_at: number; last_nonce: string }>(
-      'SELECT last_signed_at::float8 AS last_signed_at, last_nonce FROM signers WHERE provider_id = $1 FOR SHARE', [providerId],
-    )).rows[0]
+    const last = (
+      await client.query<{ last_signed_at: number; last_nonce: string }>(
+        'SELECT last_signed_at::float8 AS last_signed_at, last_nonce FROM signers WHERE provider_id = $1 FOR SHARE',
+        [providerId],
+      )
+    ).rows[0]
     const refusal = orderRefusal(proof, last === undefined ? undefined : { signedAt: last.last_signed_at, nonce: last.last_nonce })
     return refusal === null ? null : { refusal, lastSignedAt: last?.last_signed_at ?? null }
   }
@@ -349,18 +381,41 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
       const refused = await this.#admit(client, input.providerId, proof)
       if (refused !== null) return { ok: false, ...refused }
       if (max > 0) {
-        const others = (await client.query<{ n: number }>(
-          'SELECT count(*)::integer AS n FROM advertisements WHERE address_key = $1 AND updated_at >= $2 AND provider_id <> $3',
-          [key, freshSince, input.providerId],
-        )).rows[0]?.n ?? 0
+        const others =
+          (
+            await client.query<{ n: number }>(
+              'SELECT count(*)::integer AS n FROM advertisements WHERE address_key = $1 AND updated_at >= $2 AND provider_id <> $3',
+              [key, freshSince, input.providerId],
+            )
+          ).rows[0]?.n ?? 0
         if (others >= max) throw new AddressFull()
       }
-      const row = (await client.query<Row>(UPSERT, [
-        input.providerId, input.ipAddress, key, input.country, input.resources.cpu, input.resources.memory, input.resources.storage,
-        JSON.stringify(input.resources), input.providerName, input.version, input.arch, input.apiPort, input.sshPortsFree, input.signed,
-        input.proof?.path ?? null, input.proof?.body ?? null, input.proof?.timestamp ?? null, input.proof?.nonce ?? null,
-        input.proof?.signature ?? null, now, freshSince, input.pricing === null ? null : JSON.stringify(input.pricing),
-      ])).rows[0]
+      const row = (
+        await client.query<Row>(UPSERT, [
+          input.providerId,
+          input.ipAddress,
+          key,
+          input.country,
+          input.resources.cpu,
+          input.resources.memory,
+          input.resources.storage,
+          JSON.stringify(input.resources),
+          input.providerName,
+          input.version,
+          input.arch,
+          input.apiPort,
+          input.sshPortsFree,
+          input.signed,
+          input.proof?.path ?? null,
+          input.proof?.body ?? null,
+          input.proof?.timestamp ?? null,
+          input.proof?.nonce ?? null,
+          input.proof?.signature ?? null,
+          now,
+          freshSince,
+          input.pricing === null ? null : JSON.stringify(input.pricing),
+        ])
+      ).rows[0]
       if (row === undefined) throw new Error('the upserted advertisement was not returned')
       return { ok: true, record: toRecord(row) }
     }, true).catch((error: unknown) => {
@@ -371,10 +426,13 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
 
   get(providerId: string, now: number): Promise<AdvertisementRecord | undefined> {
     return this.#run(async (client) => {
-      const row = (await client.query<Row>({
-        name: 'get', text: `SELECT ${COLUMNS} FROM advertisements WHERE provider_id = $1 AND updated_at >= $2`,
-        values: [providerId, now - this.#limits.expiryMs],
-      })).rows[0]
+      const row = (
+        await client.query<Row>({
+          name: 'get',
+          text: `SELECT ${COLUMNS} FROM advertisements WHERE provider_id = $1 AND updated_at >= $2`,
+          values: [providerId, now - this.#limits.expiryMs],
+        })
+      ).rows[0]
       return row === undefined ? undefined : toRecord(row)
     })
   }
@@ -400,11 +458,14 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
       const locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SWEEP_LOCK])).rows[0]?.ok === true
       if (!locked) return { advertisements: 0, signers: 0 } // another instance is sweeping
       const advertisements = (await client.query('DELETE FROM advertisements WHERE updated_at < $1', [now - this.#limits.expiryMs])).rowCount ?? 0
-      const signers = (await client.query(
-        `DELETE FROM signers s WHERE last_signed_at < $1
+      const signers =
+        (
+          await client.query(
+            `DELETE FROM signers s WHERE last_signed_at < $1
            AND NOT EXISTS (SELECT 1 FROM advertisements a WHERE a.provider_id = s.provider_id)`,
-        [now - this.#limits.signerRetentionMs],
-      )).rowCount ?? 0
+            [now - this.#limits.signerRetentionMs],
+          )
+        ).rowCount ?? 0
       return { advertisements, signers }
     }, true)
   }

@@ -13,8 +13,17 @@ const LIMITS = { expiryMs: 300_000, maxProvidersPerAddress: 0, signerRetentionMs
 const T0 = Date.parse('2026-11-24T10:00:00.000Z')
 const ID = `0x${'1'.padStart(40, '0')}`
 const AD = {
-  providerId: ID, ipAddress: '198.51.100.1', country: 'SE', resources: { cpu: 2, memory: 4, storage: 50 },
-  providerName: 'kept', version: '0.2.0', arch: 'x86_64', apiPort: 7466, sshPortsFree: 12, pricing: null, signed: true,
+  providerId: ID,
+  ipAddress: '198.51.100.1',
+  country: 'SE',
+  resources: { cpu: 2, memory: 4, storage: 50 },
+  providerName: 'kept',
+  version: '0.2.0',
+  arch: 'x86_64',
+  apiPort: 7466,
+  sshPortsFree: 12,
+  pricing: null,
+  signed: true,
   proof: { path: '/api/v1/advertisements', body: '{}', timestamp: T0, nonce: 'ab'.repeat(8), signature: `0x${'1'.repeat(130)}` },
 }
 

@@ -12,8 +12,16 @@ import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertis
 import type { AdvertisementFilter } from '../domain/filter.js'
 import { orderRefusal } from '../domain/write-order.js'
 import {
-  pageOf, type AdvertisementStore, type Cursor, type DeleteOutcome, type Page, type Pruned, type StoreLimits, type UpsertOutcome,
-  type WriteProof, type WriteRefusal,
+  pageOf,
+  type AdvertisementStore,
+  type Cursor,
+  type DeleteOutcome,
+  type Page,
+  type Pruned,
+  type StoreLimits,
+  type UpsertOutcome,
+  type WriteProof,
+  type WriteRefusal,
 } from '../app/ports/advertisement-store.js'
 
 /** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
@@ -137,9 +145,9 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
         `DELETE FROM signed_providers WHERE last_signed_at < ?
            AND NOT EXISTS (SELECT 1 FROM advertisements a WHERE a.provider_id = signed_providers.provider_id)`,
       ),
-      othersAtAddress: this.#db.prepare<[string, number, string], number>(
-        'SELECT count(*) FROM advertisements WHERE address_key = ? AND updated_at >= ? AND provider_id <> ?',
-      ).pluck(),
+      othersAtAddress: this.#db
+        .prepare<[string, number, string], number>('SELECT count(*) FROM advertisements WHERE address_key = ? AND updated_at >= ? AND provider_id <> ?')
+        .pluck(),
       lastSigned: this.#db.prepare<[string], LastSignedRow>('SELECT last_signed_at, last_nonce FROM signed_providers WHERE provider_id = ?'),
       recordSigned: this.#db.prepare<[string, number, string]>(
         `INSERT INTO signed_providers (provider_id, last_signed_at, last_nonce) VALUES (?, ?, ?)
@@ -189,10 +197,12 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
       if (row === undefined) throw new Error('the upserted advertisement was not returned')
       return { ok: true, record: toRecord(row) }
     })
-    return Promise.resolve().then(() => write.immediate()).catch((error: unknown) => {
-      if (error instanceof AddressFull) return { ok: false, refusal: 'ADDRESS_FULL', lastSignedAt: null }
-      throw error
-    })
+    return Promise.resolve()
+      .then(() => write.immediate())
+      .catch((error: unknown) => {
+        if (error instanceof AddressFull) return { ok: false, refusal: 'ADDRESS_FULL', lastSignedAt: null }
+        throw error
+      })
   }
 
   get(providerId: string, now: number): Promise<AdvertisementRecord | undefined> {
@@ -223,22 +233,32 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
   }
 
   delete(providerId: string, proof: WriteProof): Promise<DeleteOutcome> {
-    return Promise.resolve().then(() => this.#db.transaction((): DeleteOutcome => {
-      const refused = this.#admit(providerId, proof)
-      if (refused !== null) return { ok: false, ...refused }
-      return { ok: true, deleted: this.#stmt.remove.run(providerId).changes > 0 }
-    }).immediate())
+    return Promise.resolve().then(() =>
+      this.#db
+        .transaction((): DeleteOutcome => {
+          const refused = this.#admit(providerId, proof)
+          if (refused !== null) return { ok: false, ...refused }
+          return { ok: true, deleted: this.#stmt.remove.run(providerId).changes > 0 }
+        })
+        .immediate(),
+    )
   }
 
   prune(now: number): Promise<Pruned> {
-    return Promise.resolve().then(() => this.#db.transaction((): Pruned => ({
-      advertisements: this.#stmt.removeExpired.run(now - this.#limits.expiryMs).changes,
-      signers: this.#stmt.removeSigners.run(now - this.#limits.signerRetentionMs).changes,
-    })).immediate())
+    return Promise.resolve().then(() =>
+      this.#db
+        .transaction((): Pruned => ({
+          advertisements: this.#stmt.removeExpired.run(now - this.#limits.expiryMs).changes,
+          signers: this.#stmt.removeSigners.run(now - this.#limits.signerRetentionMs).changes,
+        }))
+        .immediate(),
+    )
   }
 
   ping(): Promise<void> {
-    return Promise.resolve().then(() => { this.#stmt.ping.get() })
+    return Promise.resolve().then(() => {
+      this.#stmt.ping.get()
+    })
   }
 
   close(): Promise<void> {

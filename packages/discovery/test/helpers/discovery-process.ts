@@ -40,7 +40,9 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>
 }
 
-interface Cleanup { after(fn: () => unknown): void }
+interface Cleanup {
+  after(fn: () => unknown): void
+}
 
 /** Creates a temp dir removed when the test ends. */
 export function tempDir(t: Cleanup, prefix = 'golem-discovery-'): string {
@@ -56,7 +58,11 @@ function baseEnv(): Record<string, string> {
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)
-  return new Promise((resolve) => child.once('exit', (code) => { resolve(code) }))
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code)
+    }),
+  )
 }
 
 // Follows the JSON log lines of the child and lets callers wait for one.
@@ -65,7 +71,11 @@ function logFollower(child: ChildProcess) {
   const waiters = new Set<(line: LogLine) => void>()
   createInterface({ input: child.stdout! }).on('line', (text) => {
     let line: LogLine
-    try { line = JSON.parse(text) as LogLine } catch { line = { msg: text } }
+    try {
+      line = JSON.parse(text) as LogLine
+    } catch {
+      line = { msg: text }
+    }
     logs.push(line)
     for (const waiter of waiters) waiter(line)
   })
@@ -73,11 +83,27 @@ function logFollower(child: ChildProcess) {
     const seen = logs.find(match)
     if (seen !== undefined) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
-      const waiter = (line: LogLine): void => { if (match(line)) { finish(); resolve(line) } }
-      const timer = setTimeout(() => { finish(); reject(new Error(`no matching log line within ${timeoutMs} ms; logs:\n${JSON.stringify(logs)}`)) }, timeoutMs)
-      const finish = (): void => { clearTimeout(timer); waiters.delete(waiter) }
+      const waiter = (line: LogLine): void => {
+        if (match(line)) {
+          finish()
+          resolve(line)
+        }
+      }
+      const timer = setTimeout(() => {
+        finish()
+        reject(new Error(`no matching log line within ${timeoutMs} ms; logs:\n${JSON.stringify(logs)}`))
+      }, timeoutMs)
+      const finish = (): void => {
+        clearTimeout(timer)
+        waiters.delete(waiter)
+      }
       waiters.add(waiter)
-      void exited(child).then(() => { if (waiters.has(waiter)) { finish(); reject(new Error(`the service exited; logs:\n${JSON.stringify(logs)}`)) } })
+      void exited(child).then(() => {
+        if (waiters.has(waiter)) {
+          finish()
+          reject(new Error(`the service exited; logs:\n${JSON.stringify(logs)}`))
+        }
+      })
     })
   }
   return { logs, waitForLog }
@@ -99,17 +125,28 @@ export const TEST_DEFAULTS: Readonly<Record<string, string>> = {
 export async function startDiscovery(t: Cleanup, options: StartOptions = {}): Promise<DiscoveryProcess> {
   const dataDir = options.dataDir ?? tempDir(t)
   const env = {
-    ...baseEnv(), GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: '0', GOLEM_DISCOVERY_DATA_DIR: dataDir,
-    GOLEM_DISCOVERY_LOG_FORMAT: 'json', ...TEST_DEFAULTS, ...options.env,
+    ...baseEnv(),
+    GOLEM_DISCOVERY_HOST: '127.0.0.1',
+    GOLEM_DISCOVERY_PORT: '0',
+    GOLEM_DISCOVERY_DATA_DIR: dataDir,
+    GOLEM_DISCOVERY_LOG_FORMAT: 'json',
+    ...TEST_DEFAULTS,
+    ...options.env,
   }
   const child = spawn(process.execPath, [BIN], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const { logs, waitForLog } = logFollower(child)
   const stop = async (): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-    try { return await exited(child) } finally { clearTimeout(kill) }
+    try {
+      return await exited(child)
+    } finally {
+      clearTimeout(kill)
+    }
   }
   t.after(stop)
   const listening = await waitForLog((l) => l.event === 'listening', START_TIMEOUT_MS).catch((error: unknown) => {

@@ -35,13 +35,20 @@ export function postgresBinDir(): string {
   const configured = process.env.GOLEM_TEST_PG_BIN
   if (configured !== undefined && configured !== '') return configured
   const root = '/usr/lib/postgresql'
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : []
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : []
   const found = versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')))
-  if (found === undefined) throw new Error('PostgreSQL server binaries not found: apt-get install postgresql (or set GOLEM_TEST_PG_BIN to the directory of initdb and pg_ctl)')
+  if (found === undefined)
+    throw new Error('PostgreSQL server binaries not found: apt-get install postgresql (or set GOLEM_TEST_PG_BIN to the directory of initdb and pg_ctl)')
   return found
 }
 
-interface Cleanup { after(fn: () => unknown): void }
+interface Cleanup {
+  after(fn: () => unknown): void
+}
 
 /** Starts a server; it is stopped and its files removed when the test ends. */
 export async function startPostgres(t: Cleanup): Promise<PostgresServer> {
@@ -61,29 +68,54 @@ export async function startPostgres(t: Cleanup): Promise<PostgresServer> {
   const run = (tool: string, args: string[]): void => {
     const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args]
     const result = spawnSync(command, argv, { encoding: 'utf8', timeout: 60_000 })
-    if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${result.status ?? result.signal ?? 'no status'}):\n${result.stdout}${result.stderr}`)
+    if (result.status !== 0)
+      throw new Error(`${tool} ${args.join(' ')} failed (${result.status ?? result.signal ?? 'no status'}):\n${result.stdout}${result.stderr}`)
   }
   let port = 0
   const logFile = join(dir, 'server.log')
   const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '')
   const start = (): void => {
-    run('pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '30', '-o',
-      `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200`, 'start'])
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      logFile,
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200`,
+      'start',
+    ])
   }
-  const stop = (): void => { run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']) }
+  const stop = (): void => {
+    run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop'])
+  }
   t.after(() => {
-    try { if (existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']) } finally { rmSync(dir, { recursive: true, force: true }) }
+    try {
+      if (existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'golem', '-E', 'UTF8', '--locale=C', '--no-sync'])
   port = (await freePortRange(1)).start
   start()
   const url = (name = 'postgres'): string => `postgres://golem@127.0.0.1:${port}/${name}`
   return {
-    port, url, stop, start, log,
+    port,
+    url,
+    stop,
+    start,
+    log,
     async createDatabase(name) {
       const client = new pg.Client({ connectionString: url() })
       await client.connect()
-      try { await client.query(`CREATE DATABASE "${name}"`) } finally { await client.end() }
+      try {
+        await client.query(`CREATE DATABASE "${name}"`)
+      } finally {
+        await client.end()
+      }
       return url(name)
     },
   }

@@ -38,7 +38,10 @@ export async function signedDelete(signer: Signer, providerId: string): Promise<
 /** Sends a prepared request to the service at `baseUrl`. */
 export async function send(baseUrl: string, req: PreparedRequest): Promise<Response> {
   const res = await fetch(`${baseUrl}${req.path}`, {
-    method: req.method, headers: req.headers, ...(req.body === '' ? {} : { body: req.body }), signal: AbortSignal.timeout(10_000),
+    method: req.method,
+    headers: req.headers,
+    ...(req.body === '' ? {} : { body: req.body }),
+    signal: AbortSignal.timeout(10_000),
   })
   return { status: res.status, headers: res.headers, json: await res.json() }
 }

@@ -22,8 +22,17 @@ export const id = (n: number): string => `0x${n.toString(16).padStart(40, '0')}`
 
 export function ad(n: number, over: Partial<AdvertisementInput> = {}): AdvertisementInput {
   return {
-    providerId: id(n), ipAddress: `198.51.100.${n % 250}`, country: 'SE', resources: { cpu: 2, memory: 4, storage: 50 },
-    providerName: null, version: null, arch: null, apiPort: null, sshPortsFree: null, pricing: null, signed: true,
+    providerId: id(n),
+    ipAddress: `198.51.100.${n % 250}`,
+    country: 'SE',
+    resources: { cpu: 2, memory: 4, storage: 50 },
+    providerName: null,
+    version: null,
+    arch: null,
+    apiPort: null,
+    sshPortsFree: null,
+    pricing: null,
+    signed: true,
     proof: { path: '/api/v1/advertisements', body: `{"n":${n}}`, timestamp: T0, nonce: 'ab'.repeat(8), signature: `0x${'1'.repeat(130)}` },
     ...over,
   }
@@ -51,9 +60,25 @@ export function storeContract(name: string, open: OpenStore): void {
     assert.deepEqual(Object.keys(first.record.resources), ['cpu', 'memory', 'storage', 'gpu'], 'resource order is kept')
     assert.equal(first.record.createdAt, T0)
     assert.equal(first.record.updatedAt, T0)
-    const input = ad(1, { ipAddress: '2001:db8::9', country: 'DE', providerName: 'n', version: '0.2.0', arch: 'x86_64', apiPort: 7466, sshPortsFree: 3,
-      pricing: { chain_id: 31337, contract: `0x${'c'.repeat(40)}`, token: `0x${'d'.repeat(40)}`, token_symbol: 'tGLM', token_decimals: 18,
-        per_cpu_hour: '100000000000000000', per_gb_memory_hour: '20000000000000000', per_gb_storage_hour: '1000000000000000' } })
+    const input = ad(1, {
+      ipAddress: '2001:db8::9',
+      country: 'DE',
+      providerName: 'n',
+      version: '0.2.0',
+      arch: 'x86_64',
+      apiPort: 7466,
+      sshPortsFree: 3,
+      pricing: {
+        chain_id: 31337,
+        contract: `0x${'c'.repeat(40)}`,
+        token: `0x${'d'.repeat(40)}`,
+        token_symbol: 'tGLM',
+        token_decimals: 18,
+        per_cpu_hour: '100000000000000000',
+        per_gb_memory_hour: '20000000000000000',
+        per_gb_storage_hour: '1000000000000000',
+      },
+    })
     const second = await ok(store.upsert(input, SIGNED(T0 + 1000), T0 + 1000))
     assert.deepEqual(second.record, { ...input, createdAt: T0, updatedAt: T0 + 1000 })
     assert.deepEqual(await store.get(id(1), T0 + 1000), second.record)
@@ -137,7 +162,11 @@ export function storeContract(name: string, open: OpenStore): void {
     await ok(store.upsert(ad(1), SIGNED(T0 + 100, '00000000000000b0'), T0))
     await ok(store.upsert(ad(1), SIGNED(T0 + 100, '00000000000000c0'), T0 + 1))
     assert.deepEqual(await store.upsert(ad(1), SIGNED(T0 + 100, '00000000000000c0'), T0 + 1), { ok: false, refusal: 'REPLAYED', lastSignedAt: T0 + 100 })
-    assert.deepEqual(await store.upsert(ad(1), SIGNED(T0 + 100, '00000000000000b0'), T0 + 1), { ok: false, refusal: 'OUTDATED', lastSignedAt: T0 + 100 }, 'an earlier write of the same millisecond is a replay too')
+    assert.deepEqual(
+      await store.upsert(ad(1), SIGNED(T0 + 100, '00000000000000b0'), T0 + 1),
+      { ok: false, refusal: 'OUTDATED', lastSignedAt: T0 + 100 },
+      'an earlier write of the same millisecond is a replay too',
+    )
     assert.deepEqual(await store.upsert(ad(1), SIGNED(T0 + 99), T0 + 2), { ok: false, refusal: 'OUTDATED', lastSignedAt: T0 + 100 })
     assert.deepEqual(await store.delete(id(1), SIGNED(T0 + 50)), { ok: false, refusal: 'OUTDATED', lastSignedAt: T0 + 100 })
     assert.deepEqual(await store.delete(id(2), SIGNED(T0)), { ok: true, deleted: false })
@@ -169,7 +198,11 @@ export function storeContract(name: string, open: OpenStore): void {
     assert.deepEqual(await store.prune(T0 + EXPIRY + 1), { advertisements: 1, signers: 0 })
     assert.deepEqual(await store.prune(T0 + EXPIRY + 1), { advertisements: 0, signers: 0 })
     assert.ok(await store.get(id(2), T0 + EXPIRY + 1))
-    assert.deepEqual(await store.prune(T0 + 1_000_002), { advertisements: 1, signers: 3 }, 'provider 2 loses its advertisement and its signing state in the same sweep')
+    assert.deepEqual(
+      await store.prune(T0 + 1_000_002),
+      { advertisements: 1, signers: 3 },
+      'provider 2 loses its advertisement and its signing state in the same sweep',
+    )
     await ok(store.upsert(ad(1, { signed: false, proof: null }), UNSIGNED, T0 + 1_000_003))
   })
 

@@ -103,21 +103,23 @@ export function renderArtifactsModule(compilation: Compilation): string {
   const header = [
     '// Generated from contracts/*.sol by `npm run -w @golem-vm/payments build:contracts`. Do not edit:',
     '// test/artifacts.test.ts compiles the sources again and fails when this file differs.',
-    'import type { ContractArtifact } from \'./artifact.js\'',
+    "import type { ContractArtifact } from './artifact.js'",
     '',
     `/** The compiler and settings these artifacts were built with. */`,
     `export const COMPILER = ${JSON.stringify({ version: compilation.compiler, settings: COMPILER_SETTINGS })} as const`,
     '',
   ]
-  const bodies = compilation.contracts.map((c) => [
-    `/** ${c.name}: ABI, creation code and deployed code. */`,
-    `export const ${c.exportName}: ContractArtifact = {`,
-    `  contractName: ${JSON.stringify(c.name)},`,
-    `  abi: ${JSON.stringify(c.abi, null, 2).replace(/\n/g, '\n  ')},`,
-    `  bytecode: ${JSON.stringify(c.bytecode)},`,
-    `  deployedBytecode: ${JSON.stringify(c.deployedBytecode)},`,
-    '}',
-    '',
-  ].join('\n'))
+  const bodies = compilation.contracts.map((c) =>
+    [
+      `/** ${c.name}: ABI, creation code and deployed code. */`,
+      `export const ${c.exportName}: ContractArtifact = {`,
+      `  contractName: ${JSON.stringify(c.name)},`,
+      `  abi: ${JSON.stringify(c.abi, null, 2).replace(/\n/g, '\n  ')},`,
+      `  bytecode: ${JSON.stringify(c.bytecode)},`,
+      `  deployedBytecode: ${JSON.stringify(c.deployedBytecode)},`,
+      '}',
+      '',
+    ].join('\n'),
+  )
   return `${header.join('\n')}\n${bodies.join('\n')}`
 }

@@ -111,10 +111,9 @@ export class StreamPaymentsClient {
   /** Symbol and decimals of an ERC-20 token. */
   async tokenInfo(token: string): Promise<TokenInfo> {
     const erc20 = new Contract(token, ERC20_ABI, this.provider)
-    const [symbol, decimals] = await call('read token', () => Promise.all([
-      erc20.getFunction('symbol').staticCall() as Promise<string>,
-      erc20.getFunction('decimals').staticCall() as Promise<bigint>,
-    ]))
+    const [symbol, decimals] = await call('read token', () =>
+      Promise.all([erc20.getFunction('symbol').staticCall() as Promise<string>, erc20.getFunction('decimals').staticCall() as Promise<bigint>]),
+    )
     return { address: token, symbol, decimals: Number(decimals) }
   }
 
@@ -199,7 +198,10 @@ export class StreamPaymentsClient {
 
   async #ensureAllowance(token: string, amount: bigint): Promise<void> {
     const erc20 = new Contract(token, ERC20_ABI, this.#signer())
-    const allowance = await call('read allowance', () => erc20.getFunction('allowance').staticCall(this.#signer().address, this.contractAddress) as Promise<bigint>)
+    const allowance = await call(
+      'read allowance',
+      () => erc20.getFunction('allowance').staticCall(this.#signer().address, this.contractAddress) as Promise<bigint>,
+    )
     if (allowance >= amount) return
     await this.#mine('approve token', () => erc20.getFunction('approve').send(this.contractAddress, amount))
   }
@@ -208,7 +210,10 @@ export class StreamPaymentsClient {
     return this.#mine(what, () => this.#contract.getFunction(method).send(...args))
   }
 
-  async #mine(what: string, send: () => Promise<{ wait(confirms?: number, timeout?: number): Promise<TransactionReceipt | null> }>): Promise<TransactionReceipt> {
+  async #mine(
+    what: string,
+    send: () => Promise<{ wait(confirms?: number, timeout?: number): Promise<TransactionReceipt | null> }>,
+  ): Promise<TransactionReceipt> {
     const tx = await call(what, send)
     const receipt = await call(`${what} (waiting to be mined)`, () => tx.wait(1, this.#confirmTimeoutMs))
     if (receipt === null) throw new ChainError('unavailable', `${what}: the transaction was not mined`)
@@ -230,7 +235,13 @@ export function parseEvents(logs: readonly Log[]): StreamEvent[] {
     const parsed = streamsInterface.parseLog({ topics: [...log.topics], data: log.data })
     if (parsed === null || !EVENT_NAMES.includes(parsed.name as StreamEventName)) continue
     const args = Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, parsed.args[i] as unknown]))
-    events.push({ name: parsed.name as StreamEventName, streamId: asBigInt(args.streamId), blockNumber: log.blockNumber, transactionHash: log.transactionHash, args })
+    events.push({
+      name: parsed.name as StreamEventName,
+      streamId: asBigInt(args.streamId),
+      blockNumber: log.blockNumber,
+      transactionHash: log.transactionHash,
+      args,
+    })
   }
   return events
 }

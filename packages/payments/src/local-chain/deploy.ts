@@ -84,7 +84,10 @@ export async function fundAddress(rpcUrl: string, token: string, address: string
     const minter = new NonceManager(developmentAccount(0).connect(provider))
     const contract = tokenOf(token, minter)
     await fundWith(provider, minter, contract.target as string, address, amount)
-    const [tokenBalance, ethBalance] = await Promise.all([contract.getFunction('balanceOf').staticCall(address) as Promise<bigint>, provider.getBalance(address)])
+    const [tokenBalance, ethBalance] = await Promise.all([
+      contract.getFunction('balanceOf').staticCall(address) as Promise<bigint>,
+      provider.getBalance(address),
+    ])
     return { tokenBalance, ethBalance }
   } finally {
     provider.destroy()

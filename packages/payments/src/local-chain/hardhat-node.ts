@@ -45,7 +45,16 @@ const LISTENING = /JSON-RPC server at (http:\/\/\S+?)\/?$/
 /** Starts the node and resolves once it listens; rejects with its output if it exits or does not listen in time. */
 export async function startHardhatNode(opts: HardhatNodeOptions = {}): Promise<HardhatNode> {
   const cli = join(require.resolve('hardhat/package.json'), '..', 'internal/cli/bootstrap.js')
-  const args = [cli, '--config', join(PACKAGE_ROOT, 'chain/hardhat.config.cjs'), 'node', '--hostname', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0)]
+  const args = [
+    cli,
+    '--config',
+    join(PACKAGE_ROOT, 'chain/hardhat.config.cjs'),
+    'node',
+    '--hostname',
+    opts.host ?? '127.0.0.1',
+    '--port',
+    String(opts.port ?? 0),
+  ]
   const child = spawn(process.execPath, args, {
     cwd: PACKAGE_ROOT,
     env: {

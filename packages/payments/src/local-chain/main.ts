@@ -24,13 +24,14 @@ const program = new Command('golem-chain')
   .description('A local EVM chain with the test token and the StreamPayments contract, for tests and the local network.')
   .exitOverride()
 
-program.command('start')
+program
+  .command('start')
   .description('Start the chain, deploy, fund test accounts, print one JSON line, and run until Ctrl-C.')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0: any free port)', '8545')
   .option('--block-interval-ms <ms>', 'also mine an empty block this often (0: only for transactions)', '1000')
   .option('--state-file <path>', 'where to record the chain for golem-chain fund', DEFAULT_STATE_FILE)
-  .option('--log-file <path>', 'write the node\'s own output (every RPC call) here')
+  .option('--log-file <path>', "write the node's own output (every RPC call) here")
   .action(async (opts: { host: string; port: string; blockIntervalMs: string; stateFile: string; logFile?: string }) => {
     const node = await startHardhatNode({ host: opts.host, port: Number(opts.port), blockIntervalMs: Number(opts.blockIntervalMs), logFile: opts.logFile })
     let info: LocalChainInfo
@@ -52,7 +53,8 @@ program.command('start')
     if (code !== 0 && code !== null) throw new Error(`the Hardhat node exited with ${code}`)
   })
 
-program.command('fund')
+program
+  .command('fund')
   .description('Give an address gas and test tokens on the local chain.')
   .argument('<address>', 'the address to fund')
   .argument('[amount]', 'test tokens, in token units (decimals allowed)', '1000')
@@ -66,7 +68,9 @@ program.command('fund')
     const decimals = recorded?.token_decimals ?? 18
     const to = getAddress(address)
     const result = await fundAddress(rpcUrl, token, to, parseUnits(amount, decimals))
-    process.stdout.write(`${JSON.stringify({ address: to, token, token_balance: formatUnits(result.tokenBalance, decimals), eth_balance: formatUnits(result.ethBalance, 18) })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ address: to, token, token_balance: formatUnits(result.tokenBalance, decimals), eth_balance: formatUnits(result.ethBalance, 18) })}\n`,
+    )
   })
 
 function readState(path: string): LocalChainInfo {

@@ -42,7 +42,11 @@ export async function startTestChain(opts: { blockIntervalMs?: number } = {}): P
   }
   let id = 0
   const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const response = await fetch(info.rpc_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }) })
+    const response = await fetch(info.rpc_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
+    })
     const body = (await response.json()) as { result?: unknown; error?: { message: string } }
     if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`)
     return body.result
@@ -54,7 +58,12 @@ export async function startTestChain(opts: { blockIntervalMs?: number } = {}): P
     client(index) {
       const account = info.accounts[index]
       if (account === undefined) throw new Error(`no test account ${index}`)
-      const client = new StreamPaymentsClient({ rpcUrl: info.rpc_url, chainId: BigInt(info.chain_id), contract: info.contract, privateKey: account.private_key })
+      const client = new StreamPaymentsClient({
+        rpcUrl: info.rpc_url,
+        chainId: BigInt(info.chain_id),
+        contract: info.contract,
+        privateKey: account.private_key,
+      })
       clients.push(client)
       return client
     },

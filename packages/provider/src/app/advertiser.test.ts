@@ -15,13 +15,17 @@ class FakeClock implements AdvertiserTimers {
   #now = 1_700_000_000_000
   #seq = 0
   readonly timers = new Map<number, { due: number; callback: () => void }>()
-  now(): number { return this.#now }
+  now(): number {
+    return this.#now
+  }
   setTimeout(callback: () => void, ms: number): unknown {
     this.#seq++
     this.timers.set(this.#seq, { due: this.#now + ms, callback })
     return this.#seq
   }
-  clearTimeout(handle: unknown): void { this.timers.delete(handle as number) }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number)
+  }
   async advance(ms: number): Promise<void> {
     const target = this.#now + ms
     await settle()
@@ -59,8 +63,12 @@ class FakePublisher implements AdvertisementPublisher {
     this.calls.push({ method: 'delete', id, at: this.clock.now() })
     return this.#answer(signal)
   }
-  posts() { return this.calls.filter((c) => c.method === 'post') }
-  deletes() { return this.calls.filter((c) => c.method === 'delete') }
+  posts() {
+    return this.calls.filter((c) => c.method === 'post')
+  }
+  deletes() {
+    return this.calls.filter((c) => c.method === 'delete')
+  }
   async #answer(signal: AbortSignal | undefined): Promise<unknown> {
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
@@ -68,7 +76,8 @@ class FakePublisher implements AdvertisementPublisher {
       if (this.gate !== undefined) await this.gate
       if (this.mode === 'hang') await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))))
       if (this.mode === 'down') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'DISCOVERY_UNREACHABLE', retryable: true })
-      if (this.mode === 'refuse') throw Object.assign(new Error('answered 401 AUTH_001'), { code: 'DISCOVERY_REFUSED', serverCode: 'AUTH_001', retryable: false })
+      if (this.mode === 'refuse')
+        throw Object.assign(new Error('answered 401 AUTH_001'), { code: 'DISCOVERY_REFUSED', serverCode: 'AUTH_001', retryable: false })
       return {}
     } finally {
       this.inFlight--
@@ -92,7 +101,13 @@ function rig(t: TestContext, overrides: Partial<AdvertiserDeps> = {}): Rig {
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) })
   const state = { free: { cpu: 4, memory: 8, storage: 100 }, fits: 4 }
   const advertiser = new Advertiser({
-    publisher, providerId: PROVIDER, logger, timers: clock, random: () => 0.5, minimums: MINIMUMS, intervalMs: INTERVAL,
+    publisher,
+    providerId: PROVIDER,
+    logger,
+    timers: clock,
+    random: () => 0.5,
+    minimums: MINIMUMS,
+    intervalMs: INTERVAL,
     facts: () => ({ ip_address: '203.0.113.7', country: 'SE', provider_name: 'test', version: '0.2.0', arch: 'x86_64', api_port: 7466 }),
     freeCapacity: () => state.free,
     vmsThatFit: () => state.fits,
@@ -113,13 +128,22 @@ test('start posts the advertisement at once, in the background, with the legacy 
   r.advertiser.start()
   assert.equal(r.publisher.calls.length, 0, 'start does no I/O itself')
   await r.clock.advance(0)
-  assert.deepEqual(r.publisher.calls, [{
-    method: 'post', at: r.clock.now(),
-    body: {
-      ip_address: '203.0.113.7', country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 },
-      provider_name: 'test', version: '0.2.0', arch: 'x86_64', api_port: 7466, ssh_ports_free: 7,
+  assert.deepEqual(r.publisher.calls, [
+    {
+      method: 'post',
+      at: r.clock.now(),
+      body: {
+        ip_address: '203.0.113.7',
+        country: 'SE',
+        resources: { cpu: 4, memory: 8, storage: 100 },
+        provider_name: 'test',
+        version: '0.2.0',
+        arch: 'x86_64',
+        api_port: 7466,
+        ssh_ports_free: 7,
+      },
     },
-  }])
+  ])
   assert.equal(lines(r, INFO, /advertisement published/).length, 1)
 })
 
@@ -158,7 +182,10 @@ test('a notification that changes nothing sends nothing; the periodic refresh al
   assert.equal(r.publisher.posts().length, 2)
   await r.clock.advance(INTERVAL * 3)
   assert.equal(r.publisher.posts().length, 5)
-  const gaps = r.publisher.posts().slice(1).map((p, i) => p.at - r.publisher.posts()[i]!.at)
+  const gaps = r.publisher
+    .posts()
+    .slice(1)
+    .map((p, i) => p.at - r.publisher.posts()[i]!.at)
   assert.deepEqual(gaps, [INTERVAL, INTERVAL, INTERVAL, INTERVAL])
 })
 
@@ -169,16 +196,26 @@ test('below the minimums the advertisement is withdrawn once, and posted again w
   r.free = { cpu: 3, memory: 7, storage: 5 }
   r.advertiser.notify()
   await r.clock.advance(500)
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['post', 'delete'])
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['post', 'delete'],
+  )
   assert.deepEqual(r.publisher.deletes()[0], { method: 'delete', id: PROVIDER, at: r.clock.now() })
   r.advertiser.notify()
   await r.clock.advance(INTERVAL * 2)
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['post', 'delete'], 'no repeated DELETE, no post while withdrawn')
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['post', 'delete'],
+    'no repeated DELETE, no post while withdrawn',
+  )
   assert.equal(lines(r, INFO, /withdrawn/).length, 1)
   r.free = { cpu: 3, memory: 7, storage: 50 }
   r.advertiser.notify()
   await r.clock.advance(500)
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['post', 'delete', 'post'])
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['post', 'delete', 'post'],
+  )
   assert.equal(lines(r, INFO, /advertisement published/).length, 2)
 })
 
@@ -187,11 +224,18 @@ test('when no VM fits (VM limit or ports exhausted) the advertisement is withdra
   r.fits = 0
   r.advertiser.start()
   await r.clock.advance(0)
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['delete'], 'at start too: an old advertisement may exist')
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['delete'],
+    'at start too: an old advertisement may exist',
+  )
   r.fits = 1
   r.advertiser.notify()
   await r.clock.advance(500)
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['delete', 'post'])
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['delete', 'post'],
+  )
 })
 
 test('an outage is retried with growing, bounded delays, logged once, and recovery is logged once', async (t) => {
@@ -240,7 +284,9 @@ test('a refused advertisement is logged once and retried only at the interval', 
 test('never two requests at once: a change during a slow post is sent after it, with the latest figures', async (t) => {
   const r = rig(t)
   let open: () => void = () => undefined
-  r.publisher.gate = new Promise((resolve) => { open = resolve })
+  r.publisher.gate = new Promise((resolve) => {
+    open = resolve
+  })
   r.advertiser.start()
   await r.clock.advance(0)
   for (let i = 1; i <= 3; i++) {
@@ -261,7 +307,12 @@ test('never two requests at once: a change during a slow post is sent after it, 
 
 test('notify is cheap and safe: no I/O, no throw, before start and after stop', async (t) => {
   let reads = 0
-  const r = rig(t, { freeCapacity: () => { reads++; throw new Error('store closed') } })
+  const r = rig(t, {
+    freeCapacity: () => {
+      reads++
+      throw new Error('store closed')
+    },
+  })
   r.advertiser.notify()
   r.advertiser.start()
   r.advertiser.notify()
@@ -287,7 +338,10 @@ test('stop deletes the advertisement and leaves no timer behind', async (t) => {
   r.advertiser.start()
   await r.clock.advance(0)
   await r.advertiser.stop()
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['post', 'delete'])
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['post', 'delete'],
+  )
   assert.equal(r.clock.timers.size, 0)
   await r.advertiser.stop()
   assert.equal(r.publisher.calls.length, 2, 'stop is idempotent')
@@ -299,12 +353,17 @@ test('stop cancels a hanging post, and its DELETE gives up after the budget', as
   r.advertiser.start()
   await r.clock.advance(0)
   let done = false
-  const stopping = r.advertiser.stop().then(() => { done = true })
+  const stopping = r.advertiser.stop().then(() => {
+    done = true
+  })
   await r.clock.advance(2999)
   assert.equal(done, false)
   await r.clock.advance(1)
   await stopping
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['post', 'delete'])
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['post', 'delete'],
+  )
   assert.equal(r.publisher.maxInFlight, 1, 'the DELETE waited for the post to be cancelled')
   assert.equal(lines(r, WARN, /could not delete/).length, 1)
 })
@@ -315,7 +374,10 @@ test('stop sends nothing when the advertisement is already withdrawn, or was nev
   r.advertiser.start()
   await r.clock.advance(0)
   await r.advertiser.stop()
-  assert.deepEqual(r.publisher.calls.map((c) => c.method), ['delete'])
+  assert.deepEqual(
+    r.publisher.calls.map((c) => c.method),
+    ['delete'],
+  )
   const idle = rig(t)
   await idle.advertiser.stop()
   assert.equal(idle.publisher.calls.length, 0)

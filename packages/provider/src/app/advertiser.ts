@@ -98,7 +98,13 @@ const RESOURCES = ['cpu', 'memory', 'storage'] as const
 /** Node's `process.arch` as the architecture name requestors know ("x86_64", "aarch64"). */
 export function advertisedArch(nodeArch: string): string {
   const names: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', arm: 'armv7l' }
-  return names[nodeArch] ?? nodeArch.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 16)
+  return (
+    names[nodeArch] ??
+    nodeArch
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 16)
+  )
 }
 
 /** Keeps the advertisement current in the background; see the module comment for the contract. */
@@ -199,15 +205,17 @@ export class Advertiser {
       return
     }
     this.#abort = new AbortController()
-    this.#inFlight = this.#cycle(refresh, this.#abort.signal).catch((error: unknown) => {
-      this.#d.logger.error({ err: message(error) }, 'advertiser: unexpected failure; retrying at the next interval')
-      this.#arm(this.#d.intervalMs, true)
-    }).finally(() => {
-      this.#inFlight = undefined
-      this.#abort = undefined
-      if (this.#again && this.#state === 'running') this.#arm(0, false)
-      this.#again = false
-    })
+    this.#inFlight = this.#cycle(refresh, this.#abort.signal)
+      .catch((error: unknown) => {
+        this.#d.logger.error({ err: message(error) }, 'advertiser: unexpected failure; retrying at the next interval')
+        this.#arm(this.#d.intervalMs, true)
+      })
+      .finally(() => {
+        this.#inFlight = undefined
+        this.#abort = undefined
+        if (this.#again && this.#state === 'running') this.#arm(0, false)
+        this.#again = false
+      })
   }
 
   // One synchronisation: read the ledger, send what differs (or what is due), schedule the next one.

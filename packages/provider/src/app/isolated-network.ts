@@ -12,10 +12,27 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { firewallScript, removalScript, SPECIAL_PURPOSE_RANGES, type AllowedDestination, type FirewallSpec, type KernelForward, type VmLimits } from '../domain/firewall.js'
+import {
+  firewallScript,
+  removalScript,
+  SPECIAL_PURPOSE_RANGES,
+  type AllowedDestination,
+  type FirewallSpec,
+  type KernelForward,
+  type VmLimits,
+} from '../domain/firewall.js'
 import { attachedNetworks, clashingRoutes, type HostRoute } from '../domain/host-routes.js'
 import { cidrContains, cidrText, type Ipv4Cidr } from '../domain/ipv4.js'
-import { allocateAttachment, guestNetwork, macOf, subnetSuggestions, vmSlots, type GuestNetwork, type VmAttachment, type VmNetworkPlan } from '../domain/vm-network.js'
+import {
+  allocateAttachment,
+  guestNetwork,
+  macOf,
+  subnetSuggestions,
+  vmSlots,
+  type GuestNetwork,
+  type VmAttachment,
+  type VmNetworkPlan,
+} from '../domain/vm-network.js'
 import type { VmRecord } from '../domain/vm.js'
 import type { VmStore } from './ports/vm-store.js'
 
@@ -56,8 +73,7 @@ export interface NetworkDevices {
 }
 
 export type NetworkLayout =
-  | { readonly kind: 'own'; readonly plan: VmNetworkPlan }
-  | { readonly kind: 'foreign'; readonly bridge: string; readonly table: string }
+  { readonly kind: 'own'; readonly plan: VmNetworkPlan } | { readonly kind: 'foreign'; readonly bridge: string; readonly table: string }
 
 export interface IsolationPolicy {
   /** Where renters connect: every local address, or these. */
@@ -93,7 +109,12 @@ export interface NetworkDescription {
   readonly table: string
 }
 
-interface Resolved { readonly bridge: string; readonly table: string; readonly subnet: Ipv4Cidr; readonly gateway: string }
+interface Resolved {
+  readonly bridge: string
+  readonly table: string
+  readonly subnet: Ipv4Cidr
+  readonly gateway: string
+}
 
 export class IsolatedNetwork {
   readonly #d: IsolatedNetworkDeps
@@ -126,7 +147,10 @@ export class IsolatedNetwork {
     const changes: string[] = []
     if (layout.kind === 'foreign') {
       const found = await devices.bridgeNetwork(layout.bridge)
-      if (found === undefined) throw new NetworkSetupError(`the bridge ${layout.bridge} does not exist or has no IPv4 address; start Multipass (its QEMU driver makes it) or set GOLEM_PROVIDER_MULTIPASS_BRIDGE`)
+      if (found === undefined)
+        throw new NetworkSetupError(
+          `the bridge ${layout.bridge} does not exist or has no IPv4 address; start Multipass (its QEMU driver makes it) or set GOLEM_PROVIDER_MULTIPASS_BRIDGE`,
+        )
       this.#net = { bridge: layout.bridge, table: layout.table, ...found }
       changes.push(...(await devices.enableForwarding(layout.bridge, false)))
       await devices.isolatePorts(layout.bridge)
@@ -165,7 +189,9 @@ export class IsolatedNetwork {
   refresh(): Promise<void> {
     if (!this.#active) return Promise.resolve()
     this.#dirty = true
-    this.#applying ??= this.#applyWhileDirty().finally(() => { this.#applying = undefined })
+    this.#applying ??= this.#applyWhileDirty().finally(() => {
+      this.#applying = undefined
+    })
     return this.#applying
   }
 
@@ -206,14 +232,20 @@ export class IsolatedNetwork {
     const clashes = clashingRoutes(await this.#d.devices.routes(), plan.subnet, plan.bridge)
     if (clashes.length > 0) {
       const free = await this.#freeSubnet(plan)
-      throw new NetworkSetupError(`the VM subnet ${cidrText(plan.subnet)} clashes with the host's routes (${clashes.join('; ')}); set GOLEM_PROVIDER_VM_SUBNET to a network the host does not use${free === undefined ? '' : `, e.g. ${free}`}`)
+      throw new NetworkSetupError(
+        `the VM subnet ${cidrText(plan.subnet)} clashes with the host's routes (${clashes.join('; ')}); set GOLEM_PROVIDER_VM_SUBNET to a network the host does not use${free === undefined ? '' : `, e.g. ${free}`}`,
+      )
     }
     if (vmSlots(plan.subnet) < this.#d.policy.maxVms) {
-      throw new NetworkSetupError(`the VM subnet ${cidrText(plan.subnet)} holds ${vmSlots(plan.subnet)} VMs but GOLEM_PROVIDER_MAX_VMS is ${this.#d.policy.maxVms}; choose a larger GOLEM_PROVIDER_VM_SUBNET`)
+      throw new NetworkSetupError(
+        `the VM subnet ${cidrText(plan.subnet)} holds ${vmSlots(plan.subnet)} VMs but GOLEM_PROVIDER_MAX_VMS is ${this.#d.policy.maxVms}; choose a larger GOLEM_PROVIDER_VM_SUBNET`,
+      )
     }
     const outside = this.#d.store.list().filter((vm) => vm.attachment !== null && !cidrContains(plan.subnet, vm.attachment.address))
     if (outside.length > 0) {
-      throw new NetworkSetupError(`VMs ${outside.map((vm) => `${vm.id} (${vm.attachment?.address ?? ''})`).join(', ')} have addresses outside GOLEM_PROVIDER_VM_SUBNET ${cidrText(plan.subnet)}; restore the subnet they were created in, or delete them first`)
+      throw new NetworkSetupError(
+        `VMs ${outside.map((vm) => `${vm.id} (${vm.attachment?.address ?? ''})`).join(', ')} have addresses outside GOLEM_PROVIDER_VM_SUBNET ${cidrText(plan.subnet)}; restore the subnet they were created in, or delete them first`,
+      )
     }
   }
 
@@ -258,11 +290,18 @@ export class IsolatedNetwork {
     for (const id of this.#detached) if (!records.some((vm) => vm.id === id)) this.#detached.delete(id)
     const vms = this.#d.layout.kind === 'own' ? attachmentsOf(records.filter((vm) => !this.#detached.has(vm.id))) : []
     return {
-      table: net.table, bridge: net.bridge, subnet: net.subnet, gateway: net.gateway, bridgeKind: this.#d.layout.kind, vms,
+      table: net.table,
+      bridge: net.bridge,
+      subnet: net.subnet,
+      gateway: net.gateway,
+      bridgeKind: this.#d.layout.kind,
+      vms,
       forwards: this.#d.forwards(),
       publicAddresses: policy.publicAddresses,
       blocked: [...SPECIAL_PURPOSE_RANGES, ...attachedNetworks(await this.#d.devices.routes(), net.bridge)],
-      allowed: policy.allowed, blockSmtp: policy.blockSmtp, limits: policy.limits,
+      allowed: policy.allowed,
+      blockSmtp: policy.blockSmtp,
+      limits: policy.limits,
     }
   }
 
@@ -274,7 +313,7 @@ export class IsolatedNetwork {
       const current = firewallScript(await this.#spec())
       if (present && current === this.#lastScript) return
       if (!present) this.#d.logger.error({ table: this.#resolved().table }, 'the VM firewall was removed from the kernel; restoring it')
-      else this.#d.logger.info('the host\'s networks changed; VM firewall updated')
+      else this.#d.logger.info("the host's networks changed; VM firewall updated")
       await this.refresh()
     } catch (error) {
       this.#d.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'the VM firewall check failed')

@@ -51,7 +51,8 @@ export class KernelForwarder implements SshForwarder, PortForwarder {
   /** Every running VM's public ports and guest endpoints, for the firewall. */
   forwards(): KernelForward[] {
     return [...this.#entries.values()].flatMap(({ protocol, port, target }) =>
-      (target === null ? [] : [{ protocol, publicPort: port, address: target.host, port: target.port }]))
+      target === null ? [] : [{ protocol, publicPort: port, address: target.host, port: target.port }],
+    )
   }
 
   open(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {

@@ -75,10 +75,16 @@ function criticalProblems(f: Findings): string[] {
   else if (!serversAnswered(f) && f.keptFrom === null) {
     const why = f.servers.map((s) => `${s.url}: ${s.error ?? 'failed'}`).join('; ')
     if (f.servers.length === 0) problems.push('No port-check server is configured')
-    else if (f.servers.some(isForeignRefusal)) problems.push(`The port-check servers refused to check ${f.publicIp ?? 'the public address'}: it is not the address this host's requests come from, so the public address setting does not match this host (${why})`)
+    else if (f.servers.some(isForeignRefusal))
+      problems.push(
+        `The port-check servers refused to check ${f.publicIp ?? 'the public address'}: it is not the address this host's requests come from, so the public address setting does not match this host (${why})`,
+      )
     else problems.push(`No port-check server could be reached (${why})`)
   }
-  if (f.apiExternal === false) problems.push(`Provider port ${f.apiPort} is not reachable from the internet (${f.apiExternalError ?? 'no connection'}), so renters cannot reach the provider`)
+  if (f.apiExternal === false)
+    problems.push(
+      `Provider port ${f.apiPort} is not reachable from the internet (${f.apiExternalError ?? 'no connection'}), so renters cannot reach the provider`,
+    )
   if (f.usable.length === 0) problems.push(...noSshPort(f))
   return problems
 }
@@ -92,13 +98,19 @@ function noSshPort(f: Findings): string[] {
 
 function warningsOf(f: Findings): string[] {
   const warnings: string[] = []
-  if (f.mode === 'skipped') warnings.push('Port verification is skipped (GOLEM_PROVIDER_SKIP_PORT_VERIFICATION=true): every locally free port is offered, unchecked from outside; renters may be unable to reach them')
+  if (f.mode === 'skipped')
+    warnings.push(
+      'Port verification is skipped (GOLEM_PROVIDER_SKIP_PORT_VERIFICATION=true): every locally free port is offered, unchecked from outside; renters may be unable to reach them',
+    )
   if (f.mode === 'development') warnings.push('Development mode: ports are not verified from outside; every locally free port is offered')
   const failed = f.servers.filter((s) => !s.ok)
-  if (serversAnswered(f)) for (const s of failed) warnings.push(`Port-check server ${s.url} failed: ${s.error ?? 'no answer'}; the other servers' results are used`)
+  if (serversAnswered(f))
+    for (const s of failed) warnings.push(`Port-check server ${s.url} failed: ${s.error ?? 'no answer'}; the other servers' results are used`)
   if (f.keptFrom !== null && !serversAnswered(f)) warnings.push(`No port-check server answered; the results of ${f.keptFrom} are kept until the next check`)
-  if (f.heldByOthers.length > 0) warnings.push(`${plural(f.heldByOthers.length, 'SSH port')} held by other processes and not offered: ${formatPorts(f.heldByOthers)}`)
-  if (f.unreachable.length > 0 && f.usable.length > 0) warnings.push(`${plural(f.unreachable.length, 'SSH port')} not reachable from the internet and not offered: ${formatPorts(f.unreachable)}`)
+  if (f.heldByOthers.length > 0)
+    warnings.push(`${plural(f.heldByOthers.length, 'SSH port')} held by other processes and not offered: ${formatPorts(f.heldByOthers)}`)
+  if (f.unreachable.length > 0 && f.usable.length > 0)
+    warnings.push(`${plural(f.unreachable.length, 'SSH port')} not reachable from the internet and not offered: ${formatPorts(f.unreachable)}`)
   return warnings
 }
 
@@ -115,17 +127,28 @@ function reachabilityFixes(f: Findings): string[] {
 
 function fixesOf(f: Findings): string[] {
   const fixes: string[] = []
-  if (f.apiLocalError !== null) fixes.push(`Stop the process that holds port ${f.apiPort} (\`ss -ltnp 'sport = :${f.apiPort}'\`), or choose another with GOLEM_PROVIDER_PORT`)
-  if (f.mode === 'verified' && f.publicIpError !== null) fixes.push('Set GOLEM_PROVIDER_PUBLIC_IP to the address renters connect to, or let this host reach the address services in GOLEM_PROVIDER_PUBLIC_IP_SERVICES')
+  if (f.apiLocalError !== null)
+    fixes.push(`Stop the process that holds port ${f.apiPort} (\`ss -ltnp 'sport = :${f.apiPort}'\`), or choose another with GOLEM_PROVIDER_PORT`)
+  if (f.mode === 'verified' && f.publicIpError !== null)
+    fixes.push(
+      'Set GOLEM_PROVIDER_PUBLIC_IP to the address renters connect to, or let this host reach the address services in GOLEM_PROVIDER_PUBLIC_IP_SERVICES',
+    )
   const noServer = f.mode === 'verified' && f.publicIpError === null && !serversAnswered(f)
   const foreign = noServer && f.servers.some(isForeignRefusal)
   if (foreign) {
-    fixes.push(`Set GOLEM_PROVIDER_PUBLIC_IP to the address this host's connections leave from (the checker's message names it), or unset it so the address services in GOLEM_PROVIDER_PUBLIC_IP_SERVICES find it; if outgoing traffic leaves through another address than renters reach (a VPN, a second uplink), route it through the public one`)
+    fixes.push(
+      `Set GOLEM_PROVIDER_PUBLIC_IP to the address this host's connections leave from (the checker's message names it), or unset it so the address services in GOLEM_PROVIDER_PUBLIC_IP_SERVICES find it; if outgoing traffic leaves through another address than renters reach (a VPN, a second uplink), route it through the public one`,
+    )
   } else if (noServer) {
-    fixes.push(`Check that this host can reach the port-check servers (${f.servers.map((s) => s.url).join(', ') || 'none listed'}), or list others in GOLEM_PROVIDER_PORT_CHECK_SERVERS`)
+    fixes.push(
+      `Check that this host can reach the port-check servers (${f.servers.map((s) => s.url).join(', ') || 'none listed'}), or list others in GOLEM_PROVIDER_PORT_CHECK_SERVERS`,
+    )
   }
   if (f.apiExternal === false || (f.unreachable.length > 0 && f.mode === 'verified')) fixes.push(...reachabilityFixes(f))
-  if (f.heldByOthers.length > 0) fixes.push(`Free the SSH ports other processes hold (\`ss -ltnp 'sport = :${f.heldByOthers[0] ?? f.range.start}'\`), or move the range with GOLEM_PROVIDER_PORT_RANGE_START/END`)
+  if (f.heldByOthers.length > 0)
+    fixes.push(
+      `Free the SSH ports other processes hold (\`ss -ltnp 'sport = :${f.heldByOthers[0] ?? f.range.start}'\`), or move the range with GOLEM_PROVIDER_PORT_RANGE_START/END`,
+    )
   if (noServer) fixes.push('Only for a local test: GOLEM_PROVIDER_SKIP_PORT_VERIFICATION=true offers every free port without checking')
   return fixes
 }
@@ -154,13 +177,15 @@ export class PortVerificationError extends Error {
 function failureMessage(r: PortVerificationReport): string {
   const problems = r.problems.map((p) => `  - ${p}`).join('\n')
   const fixes = r.fixes.map((x, i) => `  ${i + 1}. ${x}`).join('\n')
-  const causes = r.mode !== 'verified' || r.servers.some((s) => s.ok)
-    ? 'Likely causes: the router does not forward the ports to this machine, a firewall blocks them, or the ISP uses carrier-grade NAT (CGNAT).'
-    : r.servers.some(isForeignRefusal)
-      ? 'Likely cause: the public address this provider was given (GOLEM_PROVIDER_PUBLIC_IP) differs from the address its requests leave from, and a port checker only checks the address a request comes from.'
-      : 'Likely causes: this host cannot reach the port-check servers (no internet access, an outbound firewall, or the servers are down), or its public address is unknown.'
-  return `port verification failed; renters could not use this provider:\n${problems}\n${causes}\nQuick fixes:\n${fixes}\n` +
-    `See ${PORT_TROUBLESHOOTING_ANCHOR}`
+  const causes =
+    r.mode !== 'verified' || r.servers.some((s) => s.ok)
+      ? 'Likely causes: the router does not forward the ports to this machine, a firewall blocks them, or the ISP uses carrier-grade NAT (CGNAT).'
+      : r.servers.some(isForeignRefusal)
+        ? 'Likely cause: the public address this provider was given (GOLEM_PROVIDER_PUBLIC_IP) differs from the address its requests leave from, and a port checker only checks the address a request comes from.'
+        : 'Likely causes: this host cannot reach the port-check servers (no internet access, an outbound firewall, or the servers are down), or its public address is unknown.'
+  return (
+    `port verification failed; renters could not use this provider:\n${problems}\n${causes}\nQuick fixes:\n${fixes}\n` + `See ${PORT_TROUBLESHOOTING_ANCHOR}`
+  )
 }
 
 /** Throws {@link PortVerificationError} unless `report` says the provider is ready. */

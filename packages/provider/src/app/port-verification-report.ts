@@ -53,8 +53,7 @@ const NOT_HELD: LocalVerdict = { internal: false, reason: 'not checked on this h
 const UNKNOWN_API_PORT: PortProbe = { port: 0, internal: true, external: null, error: 'not checked: the port is chosen when the API server listens (PORT=0)' }
 
 // The distinct reasons the servers that answered gave for a port, e.g. "Connection refused".
-const reasons = (answers: readonly PortAnswer[]): string =>
-  [...new Set(answers.map((a) => a.error ?? 'no connection'))].join(' / ')
+const reasons = (answers: readonly PortAnswer[]): string => [...new Set(answers.map((a) => a.error ?? 'no connection'))].join(' / ')
 
 // True when the earlier report had established that `port` is reachable from outside.
 function reachedBefore(previous: PortVerificationReport | undefined, port: number): boolean {
@@ -81,8 +80,7 @@ function probe(o: Observations, port: number): PortProbe {
   return { port, internal: true, external: null, error: `not checked: ${why}` }
 }
 
-const isUsable = (mode: PortVerificationMode, p: PortProbe): boolean =>
-  p.internal && (mode !== 'verified' || p.external === true)
+const isUsable = (mode: PortVerificationMode, p: PortProbe): boolean => p.internal && (mode !== 'verified' || p.external === true)
 
 function findings(o: Observations, api: PortProbe, ports: readonly PortProbe[], usable: readonly number[]): Findings {
   return {

@@ -35,7 +35,9 @@ test('while a re-check holds ports, admission is not offered them; own ports sta
   await v.reverify()
   world.own.add(50801)
   let during: number[] = []
-  world.duringCheck = () => { during = v.usable() }
+  world.duringCheck = () => {
+    during = v.usable()
+  }
   await v.reverify()
   assert.deepEqual(during, [50801])
   assert.equal(v.checking(), false)
@@ -52,7 +54,14 @@ test('newly closed ports stop being offered, newly open ones are added, and the 
   await v.reverify()
   assert.deepEqual(v.usable(), [50801, 50802, 50803])
   await v.reverify()
-  assert.deepEqual(changes.map((r) => r.ssh_ports.usable), [[50800, 50801, 50802], [50801, 50802, 50803]], 'an unchanged result is not announced')
+  assert.deepEqual(
+    changes.map((r) => r.ssh_ports.usable),
+    [
+      [50800, 50801, 50802],
+      [50801, 50802, 50803],
+    ],
+    'an unchanged result is not announced',
+  )
 })
 
 test('calls during a run join it', async (t) => {
@@ -73,7 +82,6 @@ test('start() re-verifies periodically; stop() ends it', async () => {
   assert.equal(world.requests.length, seen)
   await assert.rejects(v.reverify(), /stopped/)
 })
-
 
 test('every finished run is reported, changed or not', async (t) => {
   const reports: PortVerificationReport[] = []

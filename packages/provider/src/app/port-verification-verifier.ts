@@ -26,8 +26,7 @@ export interface StartOptions {
   readonly apiPort: number
 }
 
-const usableKey = (r: PortVerificationReport | undefined): string =>
-  r === undefined ? '' : `${r.ready}:${r.ssh_ports.usable.join(',')}`
+const usableKey = (r: PortVerificationReport | undefined): string => (r === undefined ? '' : `${r.ready}:${r.ssh_ports.usable.join(',')}`)
 
 const diff = (a: readonly number[], b: readonly number[]): number[] => {
   const other = new Set(b)
@@ -83,12 +82,18 @@ export class PortVerifier {
 
   async #run(onProgress: ((event: VerificationProgress) => void) | undefined): Promise<PortVerificationReport> {
     const previous = this.#report
-    const report = await verifyPorts(this.#o.settings, { ...this.#o.deps, apiListener: () => this.#apiPort }, {
-      signal: this.#stopped.signal,
-      ...(previous === undefined ? {} : { previous }),
-      ...(onProgress === undefined ? {} : { onProgress }),
-      onHold: (ports) => { for (const p of ports) this.#checking.add(p) },
-    })
+    const report = await verifyPorts(
+      this.#o.settings,
+      { ...this.#o.deps, apiListener: () => this.#apiPort },
+      {
+        signal: this.#stopped.signal,
+        ...(previous === undefined ? {} : { previous }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+        onHold: (ports) => {
+          for (const p of ports) this.#checking.add(p)
+        },
+      },
+    )
     if (this.#stopped.signal.aborted) return report
     this.#report = report
     this.#o.onReport?.(report)
@@ -104,7 +109,8 @@ export class PortVerifier {
     if (closed.length > 0) log.warn({ ports: closed }, 'SSH ports no longer verified; they are not offered any more')
     if (opened.length > 0) log.info({ ports: opened }, 'SSH ports newly verified; they are offered now')
     if (!report.ready) log.error({ problems: report.problems }, 'port verification: renters cannot use this provider')
-    else log.info({ mode: report.mode, usable: report.ssh_ports.usable.length, publicIp: report.public_ip, warnings: report.warnings }, 'port verification done')
+    else
+      log.info({ mode: report.mode, usable: report.ssh_ports.usable.length, publicIp: report.public_ip, warnings: report.warnings }, 'port verification done')
   }
 
   /** Notes where the API listens, then re-verifies every `intervalMs`. The timer never keeps the process alive. */

@@ -24,9 +24,15 @@ test('all ports open: every port is verified while held, then released', async (
   assert.deepEqual(report.ssh_ports.closed, [])
   assert.deepEqual(report.servers, [{ url: 'http://checker-a:9000', ok: true, error: null }])
   assert.deepEqual([report.problems, report.warnings, report.fixes], [[], [], []])
-  assert.deepEqual(world.requests.map((r) => [r.ip, r.ports, r.heldDuring]), [['203.0.113.7', [7466, ...RANGE], [7466, ...RANGE]]])
+  assert.deepEqual(
+    world.requests.map((r) => [r.ip, r.ports, r.heldDuring]),
+    [['203.0.113.7', [7466, ...RANGE], [7466, ...RANGE]]],
+  )
   assert.equal(world.holding.size, 0, 'temporary listeners are closed afterwards')
-  assert.deepEqual(events.map((e) => `${e.phase}:${e.status}`), ['bind:running', 'bind:done', 'public-ip:running', 'public-ip:done', 'server:running', 'server:done'])
+  assert.deepEqual(
+    events.map((e) => `${e.phase}:${e.status}`),
+    ['bind:running', 'bind:done', 'public-ip:running', 'public-ip:done', 'server:running', 'server:done'],
+  )
 })
 
 test('SSH ports another process holds are reported, never sent to a checker, never usable', async () => {
@@ -35,7 +41,10 @@ test('SSH ports another process holds are reported, never sent to a checker, nev
   const report = valid(await verifyPorts(SETTINGS, world.deps))
   assert.equal(report.ready, true)
   assert.deepEqual(report.ssh_ports.usable, [50800, 50802])
-  assert.deepEqual(report.ssh_ports.closed, [{ port: 50801, reason: 'in use by another process' }, { port: 50803, reason: 'in use by another process' }])
+  assert.deepEqual(report.ssh_ports.closed, [
+    { port: 50801, reason: 'in use by another process' },
+    { port: 50803, reason: 'in use by another process' },
+  ])
   assert.deepEqual(report.ssh_ports.ports[1], { port: 50801, internal: false, external: null, error: 'in use by another process' })
   assert.deepEqual(world.requests[0]?.ports, [7466, 50800, 50802])
   assert.match(report.warnings.join('\n'), /2 SSH ports held by other processes and not offered: 50801, 50803/)
@@ -53,14 +62,17 @@ test('checker down: start-up must stop with the causes, the fixes and the README
   assert.equal(report.ssh_ports.closed[0]?.reason, 'not checked: no port-check server answered')
   assert.match(report.fixes[0] ?? '', /GOLEM_PROVIDER_PORT_CHECK_SERVERS/)
   assert.match(report.fixes.at(-1) ?? '', /GOLEM_PROVIDER_SKIP_PORT_VERIFICATION=true/)
-  assert.throws(() => assertPortsReady(report), (error: unknown) => {
-    assert.ok(error instanceof PortVerificationError)
-    assert.equal(error.code, 'PORT_VERIFICATION_FAILED')
-    assert.equal(error.report, report)
-    assert.match(error.message, /cannot reach the port-check servers/)
-    assert.match(error.message, /README\.md#troubleshooting-port-verification$/)
-    return true
-  })
+  assert.throws(
+    () => assertPortsReady(report),
+    (error: unknown) => {
+      assert.ok(error instanceof PortVerificationError)
+      assert.equal(error.code, 'PORT_VERIFICATION_FAILED')
+      assert.equal(error.report, report)
+      assert.match(error.message, /cannot reach the port-check servers/)
+      assert.match(error.message, /README\.md#troubleshooting-port-verification$/)
+      return true
+    },
+  )
 })
 
 test('one of two checkers down: the other decides, the failure is a warning', async () => {
@@ -69,7 +81,13 @@ test('one of two checkers down: the other decides, the failure is a warning', as
   const report = valid(await verifyPorts({ ...SETTINGS, servers: TWO }, world.deps))
   assert.equal(report.ready, true)
   assert.deepEqual(report.ssh_ports.usable, RANGE)
-  assert.deepEqual(report.servers.map((s) => [s.url, s.ok, s.error]), [[TWO[0], true, null], [TWO[1], false, 'HTTP 503: busy']])
+  assert.deepEqual(
+    report.servers.map((s) => [s.url, s.ok, s.error]),
+    [
+      [TWO[0], true, null],
+      [TWO[1], false, 'HTTP 503: busy'],
+    ],
+  )
   assert.deepEqual(report.warnings, [`Port-check server ${TWO[1]} failed: HTTP 503: busy; the other servers' results are used`])
   assert.doesNotThrow(() => assertPortsReady(report))
 })
@@ -100,7 +118,10 @@ test('API port unreachable from outside: a critical problem with router, firewal
   assert.equal(report.ready, false)
   assert.deepEqual(report.api_port, { port: 7466, internal: true, external: false, error: 'not reachable from outside: Connection timed out' })
   assert.deepEqual(report.problems, ['Provider port 7466 is not reachable from the internet (Connection timed out), so renters cannot reach the provider'])
-  assert.deepEqual(report.fixes.map((f) => f.split(':')[0]), ['Router', 'Firewall', 'CGNAT'])
+  assert.deepEqual(
+    report.fixes.map((f) => f.split(':')[0]),
+    ['Router', 'Firewall', 'CGNAT'],
+  )
   assert.match(report.fixes[2] ?? '', /is not 203\.0\.113\.7/)
 })
 
@@ -142,10 +163,16 @@ test('own listeners (restored VMs, the running API) are checked from outside but
   assert.equal(report.api_port.internal, true)
 })
 
-test('a port a VM took between the look-up and the bind is ours, not another process\'s', async () => {
+test("a port a VM took between the look-up and the bind is ours, not another process's", async () => {
   const world = fakeWorld()
   world.taken.add(50801)
-  const deps = { ...world.deps, ownPorts: (() => { let calls = 0; return () => (calls++ === 0 ? new Set<number>() : new Set([50801])) })() }
+  const deps = {
+    ...world.deps,
+    ownPorts: (() => {
+      let calls = 0
+      return () => (calls++ === 0 ? new Set<number>() : new Set([50801]))
+    })(),
+  }
   const report = valid(await verifyPorts(SETTINGS, deps))
   assert.equal(report.ssh_ports.ports[1]?.internal, true)
   assert.deepEqual(report.ssh_ports.usable, RANGE)
@@ -164,7 +191,10 @@ test('an unknown public address is a critical problem and no checker is asked', 
 test('more ports than one request may hold go in sequential batches', async () => {
   const world = fakeWorld()
   const report = valid(await verifyPorts({ ...SETTINGS, batchSize: 2 }, world.deps))
-  assert.deepEqual(world.requests.map((r) => r.ports), [[7466, 50800], [50801, 50802], [50803]])
+  assert.deepEqual(
+    world.requests.map((r) => r.ports),
+    [[7466, 50800], [50801, 50802], [50803]],
+  )
   assert.deepEqual(report.ssh_ports.usable, RANGE)
 })
 

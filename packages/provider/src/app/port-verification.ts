@@ -91,7 +91,15 @@ function batches(ports: readonly number[], size: number): number[][] {
 }
 
 // Asks one server about every port, batch after batch; the first failed batch ends it.
-async function askServer(url: string, ip: string, ports: readonly number[], size: number, d: PortVerificationDeps, o: VerifyOptions, signal: AbortSignal): Promise<ServerAnswer> {
+async function askServer(
+  url: string,
+  ip: string,
+  ports: readonly number[],
+  size: number,
+  d: PortVerificationDeps,
+  o: VerifyOptions,
+  signal: AbortSignal,
+): Promise<ServerAnswer> {
   o.onProgress?.({ phase: 'server', url, status: 'running', ports: ports.length })
   const results = new Map<number, PortAnswer>()
   for (const batch of batches(ports, size)) {
@@ -112,7 +120,13 @@ async function askServer(url: string, ip: string, ports: readonly number[], size
   return { url, ok: true, error: null, results }
 }
 
-async function checkFromOutside(s: PortVerificationSettings, d: PortVerificationDeps, o: VerifyOptions, ports: readonly number[], signal: AbortSignal): Promise<External> {
+async function checkFromOutside(
+  s: PortVerificationSettings,
+  d: PortVerificationDeps,
+  o: VerifyOptions,
+  ports: readonly number[],
+  signal: AbortSignal,
+): Promise<External> {
   o.onProgress?.({ phase: 'public-ip', status: 'running' })
   let ip: string
   try {

@@ -13,7 +13,10 @@ export class UndoStack {
   readonly #steps: { what: string; step: UndoStep }[] = []
 
   /** `done` is what the log says after each step ("undone" for a failed operation, "released" for a shutdown). */
-  constructor(private readonly logger: Logger, private readonly done = 'undone') {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly done = 'undone',
+  ) {}
 
   push(what: string, step: UndoStep): void {
     this.#steps.push({ what, step })

@@ -11,7 +11,10 @@ test('VM_BUSY: a stop, start or delete while the VM is being created is refused 
   const vm = h.service.get('busy', anyone)
   assert.equal(vm.status, 'creating')
   for (const step of [() => h.service.stop('busy', anyone), () => h.service.start('busy', anyone), () => h.service.delete('busy', anyone)]) {
-    await assert.rejects(step(), (e: unknown) => (e as { code?: string }).code === 'VM_BUSY' && /is creating; try again when that has finished/.test((e as Error).message))
+    await assert.rejects(
+      step(),
+      (e: unknown) => (e as { code?: string }).code === 'VM_BUSY' && /is creating; try again when that has finished/.test((e as Error).message),
+    )
   }
   assert.equal(h.service.get('busy', anyone).status, 'creating', 'the refused calls changed nothing')
   await assert.rejects(creating, { code: 'BACKEND_TIMEOUT' })

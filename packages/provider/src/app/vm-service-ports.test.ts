@@ -18,7 +18,10 @@ test('create maps the asked ports on verified public ports after the SSH port, e
   const h = harness()
   const vm = await h.service.create(command('web', anyone, { ports: [tcp(8080), udp(27015)] }))
   assert.equal(vm.sshPort, 50800)
-  assert.deepEqual(vm.ports, [{ guest: 8080, protocol: 'tcp', publicPort: 50801 }, { guest: 27015, protocol: 'udp', publicPort: 50802 }])
+  assert.deepEqual(vm.ports, [
+    { guest: 8080, protocol: 'tcp', publicPort: 50801 },
+    { guest: 27015, protocol: 'udp', publicPort: 50802 },
+  ])
   assert.deepEqual(h.proxy.open.get(`${vm.id}#50801`), { port: 50801, target: { host: '127.0.0.1', port: 8080 } })
   assert.deepEqual(h.proxy.open.get(`${vm.id}#50802`), { port: 50802, target: { host: '127.0.0.1', port: 27015 } })
   assert.deepEqual([...h.store.snapshot().usedPorts].sort(), [50800, 50801, 50802])
@@ -39,7 +42,10 @@ test('a create that needs more public ports than are free is refused with 409 NO
   assertNothingLeft(h)
   assert.equal(h.driver.calls.length, 0)
   const fits = await h.service.create(command('fits', anyone, { ports: [tcp(80), tcp(443)] }))
-  assert.deepEqual(fits.ports.map((p) => p.publicPort), [50801, 50802])
+  assert.deepEqual(
+    fits.ports.map((p) => p.publicPort),
+    [50801, 50802],
+  )
 })
 
 test('a failure half-way through create releases every port and reservation', async (t) => {
@@ -51,7 +57,10 @@ test('a failure half-way through create releases every port and reservation', as
     await t.test(name, async () => {
       const h = harness()
       inject(h)
-      await assert.rejects(h.service.create(command('doomed', anyone, { ports: [tcp(80), tcp(443)] })), (e: unknown) => e instanceof ProviderError && e.code !== 'INTERNAL')
+      await assert.rejects(
+        h.service.create(command('doomed', anyone, { ports: [tcp(80), tcp(443)] })),
+        (e: unknown) => e instanceof ProviderError && e.code !== 'INTERNAL',
+      )
       assertNothingLeft(h)
       assert.deepEqual([...h.store.snapshot().usedPorts], [])
     })
@@ -62,7 +71,10 @@ test('ports added to a running VM are open at once; stop points them at nothing,
   const h = harness()
   const { id } = await h.service.create(command('game', alice))
   const added = await h.service.addPorts('game', alice, [udp(27015), tcp(8080)])
-  assert.deepEqual(added.ports, [{ guest: 27015, protocol: 'udp', publicPort: 50801 }, { guest: 8080, protocol: 'tcp', publicPort: 50802 }])
+  assert.deepEqual(added.ports, [
+    { guest: 27015, protocol: 'udp', publicPort: 50801 },
+    { guest: 8080, protocol: 'tcp', publicPort: 50802 },
+  ])
   assert.deepEqual(h.proxy.open.get(`${id}#50801`)?.target, { host: '127.0.0.1', port: 27015 })
   await h.service.stop('game', alice)
   assert.equal(h.proxy.open.get(`${id}#50802`)?.target, null)
@@ -105,10 +117,14 @@ test('an added port that cannot be bound is released again and nothing else chan
 test('100 concurrent port additions never give one public port to two mappings', async () => {
   const h = harness({ usablePorts: Array.from({ length: 40 }, (_, i) => 50800 + i), maxVms: 10 })
   for (const name of ['vm-a', 'vm-b', 'vm-c', 'vm-d']) await h.service.create(command(name, anyone))
-  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) =>
-    h.service.addPorts(['vm-a', 'vm-b', 'vm-c', 'vm-d'][i % 4] as string, anyone, [tcp(1000 + i)])))
+  const results = await Promise.allSettled(
+    Array.from({ length: 100 }, (_, i) => h.service.addPorts(['vm-a', 'vm-b', 'vm-c', 'vm-d'][i % 4] as string, anyone, [tcp(1000 + i)])),
+  )
   const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as ProviderError] : []))
-  assert.ok(refused.every((e) => e.code === 'TOO_MANY_PORTS' || e.code === 'NO_FREE_PORT'), refused.map((e) => e.code).join())
+  assert.ok(
+    refused.every((e) => e.code === 'TOO_MANY_PORTS' || e.code === 'NO_FREE_PORT'),
+    refused.map((e) => e.code).join(),
+  )
   const mapped = h.store.list().flatMap((vm) => vm.ports.map((p) => p.publicPort))
   const all = [...mapped, ...h.store.list().map((vm) => vm.sshPort)]
   assert.equal(new Set(all).size, all.length, 'no public port is held twice')

@@ -28,7 +28,10 @@ test('100 parallel creates against room for 3 VMs: exactly 3 succeed and the led
   const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as ProviderError] : []))
   assert.equal(ok.length, 3)
   assert.equal(refused.length, 97)
-  assert.ok(refused.every((e) => e instanceof ProviderError && e.code === 'INSUFFICIENT_RESOURCES'), 'all refusals are capacity errors')
+  assert.ok(
+    refused.every((e) => e instanceof ProviderError && e.code === 'INSUFFICIENT_RESOURCES'),
+    'all refusals are capacity errors',
+  )
   assert.deepEqual(h.store.snapshot().allocated, { cpu: 3, memory: 3, storage: 30 })
   assert.equal(h.driver.instances.size, 3)
   assert.equal(h.store.list().length, 3)
@@ -38,8 +41,18 @@ test('a failure at each step of create leaves nothing behind', async (t) => {
   const steps: [string, (h: Harness) => void][] = [
     ['launch fails', (h) => h.driver.failing.add('launch')],
     ['launch hangs past the deadline', (h) => h.driver.hanging.add('launch')],
-    ['ssh never answers', (h) => { h.sshFails.value = true }],
-    ['the port cannot be bound', (h) => { h.proxy.failOpen = true }],
+    [
+      'ssh never answers',
+      (h) => {
+        h.sshFails.value = true
+      },
+    ],
+    [
+      'the port cannot be bound',
+      (h) => {
+        h.proxy.failOpen = true
+      },
+    ],
   ]
   for (const [name, inject] of steps) {
     await t.test(name, async () => {
@@ -110,28 +123,49 @@ test('a create without an image gets the default image, and the login user is st
   assert.equal(h.store.get(vm.id)?.sshUser, 'ubuntu')
 })
 
-test('driver errors become the client\'s BACKEND_* codes; a port that cannot be bound is PORT_UNAVAILABLE', async () => {
+test("driver errors become the client's BACKEND_* codes; a port that cannot be bound is PORT_UNAVAILABLE", async () => {
   const h = harness()
   h.driver.failing.add('launch')
-  await assert.rejects(h.service.create(command('broken')), (e: unknown) => e instanceof ProviderError && e.code === 'BACKEND_FAILED' && /launch failed as the test asked/.test(e.message))
+  await assert.rejects(
+    h.service.create(command('broken')),
+    (e: unknown) => e instanceof ProviderError && e.code === 'BACKEND_FAILED' && /launch failed as the test asked/.test(e.message),
+  )
   h.driver.failing.clear()
   h.proxy.failOpen = true
-  await assert.rejects(h.service.create(command('no-port')), (e: unknown) => e instanceof ProviderError && e.code === 'PORT_UNAVAILABLE' && /another process holds it/.test(e.message))
+  await assert.rejects(
+    h.service.create(command('no-port')),
+    (e: unknown) => e instanceof ProviderError && e.code === 'PORT_UNAVAILABLE' && /another process holds it/.test(e.message),
+  )
 })
 
 test('an SSH server that never answers is a BACKEND_TIMEOUT that carries what the backend knows of the boot', async () => {
   const h = harness({}, { createMs: 200, startMs: 200, stopMs: 200, deleteMs: 200 })
   h.sshFails.value = true
   Object.assign(h.driver, { bootReport: () => Promise.resolve('last console lines:\nKernel panic') })
-  await assert.rejects(h.service.create(command('silent')), (e: unknown) =>
-    e instanceof ProviderError && e.code === 'BACKEND_TIMEOUT' && /did not bring SSH up on 127\.0\.0\.1:22; last console lines:\nKernel panic/.test(e.message))
+  await assert.rejects(
+    h.service.create(command('silent')),
+    (e: unknown) =>
+      e instanceof ProviderError &&
+      e.code === 'BACKEND_TIMEOUT' &&
+      /did not bring SSH up on 127\.0\.0\.1:22; last console lines:\nKernel panic/.test(e.message),
+  )
   assertNothingLeft(h)
 })
 
 test('a VM that stops or vanishes while its guest boots fails the create at once with BACKEND_FAILED and the boot report, not at the deadline', async (t) => {
   const ends: [string, (driver: FakeDriver, instance: string) => void][] = [
-    ['the guest powers off', (driver, instance) => { driver.instances.get(instance)!.state = 'stopped' }],
-    ['the backend loses the instance', (driver, instance) => { driver.instances.delete(instance) }],
+    [
+      'the guest powers off',
+      (driver, instance) => {
+        driver.instances.get(instance)!.state = 'stopped'
+      },
+    ],
+    [
+      'the backend loses the instance',
+      (driver, instance) => {
+        driver.instances.delete(instance)
+      },
+    ],
   ]
   for (const [name, end] of ends) {
     await t.test(name, async () => {
@@ -145,8 +179,11 @@ test('a VM that stops or vanishes while its guest boots fails the create at once
         return running
       }
       Object.assign(h.driver, { bootReport: () => Promise.resolve('last console lines:\nreboot: Power down') })
-      await assert.rejects(h.service.create(command('dies')), (e: unknown) =>
-        e instanceof ProviderError && e.code === 'BACKEND_FAILED' && /while its guest was booting; last console lines:\nreboot: Power down/.test(e.message))
+      await assert.rejects(
+        h.service.create(command('dies')),
+        (e: unknown) =>
+          e instanceof ProviderError && e.code === 'BACKEND_FAILED' && /while its guest was booting; last console lines:\nreboot: Power down/.test(e.message),
+      )
       assertNothingLeft(h)
     })
   }
@@ -200,7 +237,7 @@ test('names are scoped per owner: two renters, the operator and the unsigned cal
   assert.equal(h.store.list().length, 3)
 })
 
-test('unsigned callers are listed nothing and never see the operator\'s VMs', async () => {
+test("unsigned callers are listed nothing and never see the operator's VMs", async () => {
   const h = harness()
   await h.service.create(command('ops', { kind: 'operator' }))
   await h.service.create(command('legacy', anyone))
@@ -222,8 +259,17 @@ test('telemetry hears every operation once: its result, its code and the phases 
   await assert.rejects(h.service.create(command('t-2')), { code: 'VM_LIMIT_REACHED' })
   await assert.rejects(h.service.stop('nope', anyone), { code: 'VM_NOT_FOUND' })
   await h.service.delete('t-1', anyone)
-  assert.deepEqual(started.map((e) => `${e.operation} ${e.vmId}`), ['create t-1', 'stop t-1', 'start t-1', 'create t-2', 'stop nope', 'delete t-1'])
-  assert.deepEqual(finished.map((e) => `${e.operation} ${e.vmId} ${e.code ?? 'ok'}`), ['create t-1 ok', 'stop t-1 ok', 'start t-1 ok', 'create t-2 VM_LIMIT_REACHED', 'stop nope VM_NOT_FOUND', 'delete t-1 ok'])
-  assert.deepEqual(finished.map((e) => Object.keys(e.phasesMs).sort().join(',')), ['launch,proxy,ssh', 'stop', 'ssh,start', '', '', 'destroy,proxy'])
+  assert.deepEqual(
+    started.map((e) => `${e.operation} ${e.vmId}`),
+    ['create t-1', 'stop t-1', 'start t-1', 'create t-2', 'stop nope', 'delete t-1'],
+  )
+  assert.deepEqual(
+    finished.map((e) => `${e.operation} ${e.vmId} ${e.code ?? 'ok'}`),
+    ['create t-1 ok', 'stop t-1 ok', 'start t-1 ok', 'create t-2 VM_LIMIT_REACHED', 'stop nope VM_NOT_FOUND', 'delete t-1 ok'],
+  )
+  assert.deepEqual(
+    finished.map((e) => Object.keys(e.phasesMs).sort().join(',')),
+    ['launch,proxy,ssh', 'stop', 'ssh,start', '', '', 'destroy,proxy'],
+  )
   for (const e of finished) assert.ok(e.durationMs >= 0 && Object.values(e.phasesMs).every((ms) => ms >= 0 && ms <= e.durationMs + 1))
 })

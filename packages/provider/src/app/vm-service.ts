@@ -145,7 +145,19 @@ export class VmService {
     const instance = this.#freeInstanceName(cmd.name, createdAt)
     checkPortRequests(cmd.ports, [], this.portPolicy())
     const vm = store.reserve(
-      { id: instance, name: cmd.name, scope: cmd.scope, instance, owner, resources, image: image.name, sshUser: image.defaultUser, sshKey: cmd.sshKey, createdAt, payment },
+      {
+        id: instance,
+        name: cmd.name,
+        scope: cmd.scope,
+        instance,
+        owner,
+        resources,
+        image: image.name,
+        sshUser: image.defaultUser,
+        sshKey: cmd.sshKey,
+        createdAt,
+        payment,
+      },
       (snapshot) => {
         if (cmd.scope !== OPERATOR_SCOPE && this.#d.renterQuota !== undefined) checkQuota(resources, this.#usageOf(cmd.scope), this.#d.renterQuota)
         return admit(resources, snapshot, this.#d.policy(), cmd.ports)
@@ -203,7 +215,10 @@ export class VmService {
     if (exact !== undefined) return exact
     const named = all.filter((vm) => vm.name === ref)
     if (named.length > 1) {
-      throw new ProviderError('VM_NAME_AMBIGUOUS', `${named.length} VMs of different owners are named "${ref}"; name one by its instance: ${named.map((vm) => vm.instance).join(', ')}`)
+      throw new ProviderError(
+        'VM_NAME_AMBIGUOUS',
+        `${named.length} VMs of different owners are named "${ref}"; name one by its instance: ${named.map((vm) => vm.instance).join(', ')}`,
+      )
     }
     return named[0]
   }
@@ -294,13 +309,16 @@ export class VmService {
     const policy = this.portPolicy()
     const found = this.get(id, caller)
     checkPortRequests(ports, found.ports, policy)
-    const vm = this.#require(this.#d.store.addPorts(found.id, (current, snapshot) => {
-      if (current.status !== 'running' && current.status !== 'stopped') {
-        throw new ProviderError('VM_BUSY', `VM "${id}" is ${current.status}; ports can be added while it is running or stopped`)
-      }
-      checkPortRequests(ports, current.ports, policy)
-      return assignPublicPorts(ports, freePorts(this.#d.policy(), snapshot.usedPorts))
-    }), id)
+    const vm = this.#require(
+      this.#d.store.addPorts(found.id, (current, snapshot) => {
+        if (current.status !== 'running' && current.status !== 'stopped') {
+          throw new ProviderError('VM_BUSY', `VM "${id}" is ${current.status}; ports can be added while it is running or stopped`)
+        }
+        checkPortRequests(ports, current.ports, policy)
+        return assignPublicPorts(ports, freePorts(this.#d.policy(), snapshot.usedPorts))
+      }),
+      id,
+    )
     const added = vm.ports.filter((m) => ports.some((p) => p.guest === m.guest && p.protocol === m.protocol))
     this.#d.onCapacityChange()
     const signal = this.#deadline(this.#d.timeouts.startMs)
@@ -355,9 +373,12 @@ export class VmService {
     const current = moved.vm ?? vm
     if (current.status === already) return current
     const busy = TRANSITIONAL_STATUSES.includes(current.status)
-    throw new ProviderError('VM_BUSY', busy
-      ? `VM "${id}" is ${current.status}; try again when that has finished`
-      : `VM "${id}" is ${current.status} and cannot be ${to === 'deleting' ? 'deleted' : to.replace(/ing$/, 'ed')} from there`)
+    throw new ProviderError(
+      'VM_BUSY',
+      busy
+        ? `VM "${id}" is ${current.status}; try again when that has finished`
+        : `VM "${id}" is ${current.status} and cannot be ${to === 'deleting' ? 'deleted' : to.replace(/ing$/, 'ed')} from there`,
+    )
   }
 
   // Runs a lifecycle step under its deadline; on failure the VM is marked `error` with the reason.
@@ -409,14 +430,21 @@ export class VmService {
     const waiting = AbortSignal.any([signal, waitDone.signal])
     try {
       const failed = await Promise.race([
-        this.#booted(instance, waiting).then(() => this.#d.sshReady(endpoint, waiting)).then(() => undefined),
+        this.#booted(instance, waiting)
+          .then(() => this.#d.sshReady(endpoint, waiting))
+          .then(() => undefined),
         bootFailure(this.#d.driver, instance, waiting, this.#d.bootCheckMs),
       ])
       signal.throwIfAborted() // the watch also ends (undefined) when the deadline aborts the wait
       if (failed !== undefined) throw new ProviderError('BACKEND_FAILED', `${failed}; ${await this.#bootReport(instance)}`)
     } catch (error) {
       if (error instanceof ProviderError || !signal.aborted || this.#d.shutdown.aborted) throw error
-      throw new ProviderError('BACKEND_TIMEOUT', `the guest did not bring SSH up on ${endpoint.host}:${endpoint.port}; ${await this.#bootReport(instance)}`, [], { cause: error })
+      throw new ProviderError(
+        'BACKEND_TIMEOUT',
+        `the guest did not bring SSH up on ${endpoint.host}:${endpoint.port}; ${await this.#bootReport(instance)}`,
+        [],
+        { cause: error },
+      )
     } finally {
       waitDone.abort()
     }
@@ -438,9 +466,17 @@ export class VmService {
     if (this.#d.shutdown.aborted) return new ProviderError('SHUTTING_DOWN', `the provider is shutting down; the ${what} was undone, retry later`)
     const known = error instanceof ProviderError ? error : fromPort(error)
     if (signal.aborted) {
-      return new ProviderError('BACKEND_TIMEOUT', `the VM ${what} did not finish within ${Math.round(timeoutMs / 1000)} s${known === undefined ? '' : `: ${known.message}`}`, [], { cause: error })
+      return new ProviderError(
+        'BACKEND_TIMEOUT',
+        `the VM ${what} did not finish within ${Math.round(timeoutMs / 1000)} s${known === undefined ? '' : `: ${known.message}`}`,
+        [],
+        { cause: error },
+      )
     }
-    return known ?? new ProviderError('INTERNAL', `the VM ${what} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error })
+    return (
+      known ??
+      new ProviderError('INTERNAL', `the VM ${what} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error })
+    )
   }
 }
 
@@ -457,8 +493,7 @@ function fromPort(error: unknown): ProviderError | undefined {
  * The operator sees every VM; a renter only those in its own name space: a signing renter its own,
  * unsigned callers the unsigned VMs (never the operator's).
  */
-export const visibleTo = (vm: VmRecord, caller: Caller): boolean =>
-  caller.kind === 'operator' || vm.scope === ownerScope(caller)
+export const visibleTo = (vm: VmRecord, caller: Caller): boolean => caller.kind === 'operator' || vm.scope === ownerScope(caller)
 
 async function timed<T>(phases: Phases, name: OperationPhase, fn: () => Promise<T>): Promise<T> {
   const started = performance.now()

@@ -22,7 +22,10 @@ export const ADMIN_TIMEOUT_MS = 15 * 60_000
 /** A CLI failure the operator can act on: a stable code and a message that says what to do. */
 export class CliError extends Error {
   override readonly name = 'CliError'
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -47,7 +50,8 @@ export async function apiRequest(baseUrl: string, method: string, path: string, 
     response = await httpRequest({ method, baseUrl, path: `/api/v1${path}`, headers, timeoutMs: opts.timeoutMs })
   } catch (error) {
     if (!(error instanceof TransportError)) throw error
-    if (error.kind === 'timeout') throw new CliError('PROVIDER_TIMEOUT', `the provider at ${baseUrl} did not answer ${method} ${path} in time (${error.reason})`)
+    if (error.kind === 'timeout')
+      throw new CliError('PROVIDER_TIMEOUT', `the provider at ${baseUrl} did not answer ${method} ${path} in time (${error.reason})`)
     throw new CliError('PROVIDER_UNREACHABLE', `no provider answers at ${baseUrl} (${error.reason}); is it running?`)
   }
   const body = parseJsonOrUndefined(response.body)
@@ -63,7 +67,11 @@ export function answerError(answer: ApiAnswer): CliError {
 }
 
 export class AdminClient {
-  constructor(private readonly baseUrl: string, private readonly token: string, private readonly timeoutMs = ADMIN_TIMEOUT_MS) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+    private readonly timeoutMs = ADMIN_TIMEOUT_MS,
+  ) {}
 
   /** Reads the token the provider created at its first start. */
   static async fromConfig(config: Config, baseUrl = localBaseUrl(config)): Promise<AdminClient> {

@@ -17,10 +17,14 @@ import { CliError } from './admin-client.js'
 
 /** Removes the VM network of the provider whose settings are `config`; resolves with one line per thing removed. */
 export async function uninstallNetworkCommand(config: Config, opts: { force: boolean }): Promise<string[]> {
-  if (process.getuid?.() !== 0) throw new CliError('NOT_ROOT', 'removing the VM network needs root (it changes bridges, TAP devices and nftables): run it with sudo')
+  if (process.getuid?.() !== 0)
+    throw new CliError('NOT_ROOT', 'removing the VM network needs root (it changes bridges, TAP devices and nftables): run it with sudo')
   const attached = existsSync(config.dbPath) ? attachedVms(config.dbPath) : []
   if (attached.length > 0 && !opts.force) {
-    throw new CliError('VMS_ATTACHED', `VMs still use the network: ${attached.join(', ')}; delete them first (golem-provider delete-vm NAME while the provider runs), or pass --force to cut them off`)
+    throw new CliError(
+      'VMS_ATTACHED',
+      `VMs still use the network: ${attached.join(', ')}; delete them first (golem-provider delete-vm NAME while the provider runs), or pass --force to cut them off`,
+    )
   }
   const plan = planVmNetwork({ dataDir: config.dataDir, bridge: config.vmNetwork.bridge, subnet: config.vmNetwork.subnet, dns: config.vmNetwork.dns })
   return uninstallVmNetwork(plan, new LinuxNetworkDevices(config.dataDir))
@@ -32,11 +36,15 @@ function attachedVms(dbPath: string): string[] {
   try {
     store = new SqliteVmStore(dbPath)
   } catch (error) {
-    if (error instanceof StoreInUseError) throw new CliError('PROVIDER_RUNNING', 'the provider is running and would restore its rules: stop it first (systemctl stop golem-provider, or Ctrl-C)')
+    if (error instanceof StoreInUseError)
+      throw new CliError('PROVIDER_RUNNING', 'the provider is running and would restore its rules: stop it first (systemctl stop golem-provider, or Ctrl-C)')
     throw error
   }
   try {
-    return store.list().filter((vm) => vm.attachment !== null).map((vm) => vm.id)
+    return store
+      .list()
+      .filter((vm) => vm.attachment !== null)
+      .map((vm) => vm.id)
   } finally {
     store.close()
   }

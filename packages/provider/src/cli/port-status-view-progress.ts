@@ -37,8 +37,11 @@ const PUBLIC_IP = 'Public address'
 const serverLabel = (url: string): string => `Port checker ${url}`
 
 const pending = (label: string): PhaseState => ({ label, status: 'pending', detail: 'waiting' })
-const skipped = (label: string, mode: PortVerificationMode): PhaseState =>
-  ({ label, status: 'skipped', detail: `not checked (${mode === 'development' ? 'development mode' : 'verification skipped'})` })
+const skipped = (label: string, mode: PortVerificationMode): PhaseState => ({
+  label,
+  status: 'skipped',
+  detail: `not checked (${mode === 'development' ? 'development mode' : 'verification skipped'})`,
+})
 
 /** The state before a run: everything waiting, or skipped when the mode checks nothing from outside. */
 export function initialProgress(servers: readonly string[], mode: PortVerificationMode): ProgressState {
@@ -61,9 +64,7 @@ function phaseOf(event: VerificationProgress): PhaseState {
         : { label: BIND, status: 'done', detail: `${plural(event.held, 'port')} held${event.failed > 0 ? `, ${event.failed} in use by other processes` : ''}` }
     case 'public-ip':
       if (event.status === 'running') return { label: PUBLIC_IP, status: 'running', detail: 'asking' }
-      return event.status === 'done'
-        ? { label: PUBLIC_IP, status: 'done', detail: event.ip }
-        : { label: PUBLIC_IP, status: 'failed', detail: event.error }
+      return event.status === 'done' ? { label: PUBLIC_IP, status: 'done', detail: event.ip } : { label: PUBLIC_IP, status: 'failed', detail: event.error }
     case 'server': {
       const label = serverLabel(event.url)
       if (event.status === 'running') return { label, status: 'running', detail: `checking ${plural(event.ports, 'port')}` }
@@ -80,24 +81,26 @@ export function applyProgress(state: ProgressState, event: VerificationProgress)
   if (event.phase === 'bind') return { ...state, bind: phase }
   if (event.phase === 'public-ip') return { ...state, publicIp: phase }
   const known = state.servers.some((s) => s.url === event.url)
-  const servers = known
-    ? state.servers.map((s) => (s.url === event.url ? { url: s.url, ...phase } : s))
-    : [...state.servers, { url: event.url, ...phase }]
+  const servers = known ? state.servers.map((s) => (s.url === event.url ? { url: s.url, ...phase } : s)) : [...state.servers, { url: event.url, ...phase }]
   return { ...state, servers }
 }
 
 /** True while some phase is still running. */
-export const isRunning = (state: ProgressState): boolean =>
-  [state.bind, state.publicIp, ...state.servers].some((p) => p.status === 'running')
+export const isRunning = (state: ProgressState): boolean => [state.bind, state.publicIp, ...state.servers].some((p) => p.status === 'running')
 
 function symbol(status: PhaseStatus, frame: number, color: boolean): string {
   const paint = (code: string, text: string) => (color ? `${code}${text}${ANSI.reset}` : text)
   switch (status) {
-    case 'pending': return paint(ANSI.dim, '·')
-    case 'running': return paint(ANSI.yellow, SPINNER[((frame % SPINNER.length) + SPINNER.length) % SPINNER.length] ?? '·')
-    case 'done': return paint(ANSI.green, '✓')
-    case 'failed': return paint(ANSI.red, '✗')
-    case 'skipped': return paint(ANSI.dim, '–')
+    case 'pending':
+      return paint(ANSI.dim, '·')
+    case 'running':
+      return paint(ANSI.yellow, SPINNER[((frame % SPINNER.length) + SPINNER.length) % SPINNER.length] ?? '·')
+    case 'done':
+      return paint(ANSI.green, '✓')
+    case 'failed':
+      return paint(ANSI.red, '✗')
+    case 'skipped':
+      return paint(ANSI.dim, '–')
   }
 }
 

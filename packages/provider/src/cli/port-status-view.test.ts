@@ -12,18 +12,24 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
 
 function ready(): PortVerificationReport {
   return {
-    mode: 'verified', checked_at: '2026-01-02T03:04:05.000Z', public_ip: '203.0.113.7', ready: true,
+    mode: 'verified',
+    checked_at: '2026-01-02T03:04:05.000Z',
+    public_ip: '203.0.113.7',
+    ready: true,
     api_port: open(7466),
     ssh_ports: { range: { start: 50800, end: 50802 }, ports: [open(50800), open(50801), open(50802)], usable: [50800, 50801, 50802], closed: [] },
     servers: [{ url: 'http://checker-a:9000', ok: true, error: null }],
-    problems: [], warnings: [], fixes: [],
+    problems: [],
+    warnings: [],
+    fixes: [],
   }
 }
 
 function failing(): PortVerificationReport {
   const r = ready()
   return {
-    ...r, ready: false,
+    ...r,
+    ready: false,
     api_port: { port: 7466, internal: true, external: false, error: 'not reachable from outside: Connection timed out' },
     ssh_ports: { ...r.ssh_ports, usable: [50800, 50802], closed: [{ port: 50801, reason: 'in use by another process' }] },
     servers: [...r.servers, { url: 'http://checker-b:9000', ok: false, error: 'cannot connect (ECONNREFUSED)' }],
@@ -34,57 +40,69 @@ function failing(): PortVerificationReport {
 }
 
 const skipped = (): PortVerificationReport => ({
-  ...ready(), mode: 'skipped', public_ip: null, servers: [],
+  ...ready(),
+  mode: 'skipped',
+  public_ip: null,
+  servers: [],
   api_port: { port: 7466, internal: true, external: null, error: null },
   warnings: ['Port verification is skipped'],
 })
 
-test('all open: exactly the seed\'s summary', () => {
-  assert.equal(renderSummary(ready()), [
-    '🌟 Port Verification Status',
-    '==========================',
-    '[✅] Provider Port 7466: External ✓ | Internal ✓',
-    '[✅] VM Access Ports: 3 ports available (50800-50802)',
-    '[✅] Overall Status: Provider Ready',
-    '└─ Can handle up to 3 concurrent VMs',
-  ].join('\n'))
+test("all open: exactly the seed's summary", () => {
+  assert.equal(
+    renderSummary(ready()),
+    [
+      '🌟 Port Verification Status',
+      '==========================',
+      '[✅] Provider Port 7466: External ✓ | Internal ✓',
+      '[✅] VM Access Ports: 3 ports available (50800-50802)',
+      '[✅] Overall Status: Provider Ready',
+      '└─ Can handle up to 3 concurrent VMs',
+    ].join('\n'),
+  )
 })
 
 test('failures: ❌/⚠️ lines, critical issues, warnings, quick fixes and the README pointer', () => {
-  assert.equal(renderSummary(failing()), [
-    '🌟 Port Verification Status',
-    '==========================',
-    '[❌] Provider Port 7466: External ✗ | Internal ✓',
-    '[⚠️] VM Access Ports: 2 ports available (50800, 50802); 1 not usable (50801)',
-    '[❌] Overall Status: Provider Not Ready',
-    '└─ Renters cannot use this provider until the critical issues below are fixed',
-    '',
-    '❌ Critical Issues:',
-    '  • Provider port 7466 is not reachable from the internet',
-    '',
-    '⚠️ Warnings:',
-    '  • Port-check server http://checker-b:9000 failed',
-    '',
-    '💡 Quick Fixes:',
-    '  1. Router: forward TCP ports',
-    '  2. Firewall: allow them',
-    '',
-    '📖 Troubleshooting: README.md#troubleshooting-port-verification',
-  ].join('\n'))
+  assert.equal(
+    renderSummary(failing()),
+    [
+      '🌟 Port Verification Status',
+      '==========================',
+      '[❌] Provider Port 7466: External ✗ | Internal ✓',
+      '[⚠️] VM Access Ports: 2 ports available (50800, 50802); 1 not usable (50801)',
+      '[❌] Overall Status: Provider Not Ready',
+      '└─ Renters cannot use this provider until the critical issues below are fixed',
+      '',
+      '❌ Critical Issues:',
+      '  • Provider port 7466 is not reachable from the internet',
+      '',
+      '⚠️ Warnings:',
+      '  • Port-check server http://checker-b:9000 failed',
+      '',
+      '💡 Quick Fixes:',
+      '  1. Router: forward TCP ports',
+      '  2. Firewall: allow them',
+      '',
+      '📖 Troubleshooting: README.md#troubleshooting-port-verification',
+    ].join('\n'),
+  )
 })
 
 test('skip mode says plainly that nothing was verified', () => {
-  assert.equal(renderSummary(skipped(), { vmLimit: 2 }), [
-    '🌟 Port Verification Status',
-    '==========================',
-    '[⚠️] Provider Port 7466: External – (not checked) | Internal ✓',
-    '[⚠️] VM Access Ports: 3 ports available (50800-50802), not verified from outside',
-    '[⚠️] Overall Status: Provider Ready (ports not verified: verification skipped)',
-    '└─ Can handle up to 2 concurrent VMs',
-    '',
-    '⚠️ Warnings:',
-    '  • Port verification is skipped',
-  ].join('\n'))
+  assert.equal(
+    renderSummary(skipped(), { vmLimit: 2 }),
+    [
+      '🌟 Port Verification Status',
+      '==========================',
+      '[⚠️] Provider Port 7466: External – (not checked) | Internal ✓',
+      '[⚠️] VM Access Ports: 3 ports available (50800-50802), not verified from outside',
+      '[⚠️] Overall Status: Provider Ready (ports not verified: verification skipped)',
+      '└─ Can handle up to 2 concurrent VMs',
+      '',
+      '⚠️ Warnings:',
+      '  • Port verification is skipped',
+    ].join('\n'),
+  )
 })
 
 test('no usable SSH port at all', () => {
@@ -101,26 +119,32 @@ test('colour only adds ANSI codes around the same text', () => {
 })
 
 test('plain summary: log lines without ANSI codes or emoji', () => {
-  assert.equal(renderPlainSummary(ready()), [
-    'port verification: mode verified, public address 203.0.113.7, checked at 2026-01-02T03:04:05.000Z',
-    'port verification: provider port 7466: external ok, internal ok',
-    'port verification: VM access ports: 3 available (50800-50802)',
-    'port verification: server http://checker-a:9000: ok',
-    'port verification: overall: provider ready, up to 3 concurrent VMs',
-  ].join('\n'))
-  assert.equal(renderPlainSummary(failing()), [
-    'port verification: mode verified, public address 203.0.113.7, checked at 2026-01-02T03:04:05.000Z',
-    'port verification: provider port 7466: external failed, internal ok',
-    'port verification: VM access ports: 2 available (50800, 50802), 1 not usable (50801)',
-    'port verification: server http://checker-a:9000: ok',
-    'port verification: server http://checker-b:9000: failed: cannot connect (ECONNREFUSED)',
-    'port verification: overall: provider NOT ready',
-    'port verification: critical: Provider port 7466 is not reachable from the internet',
-    'port verification: warning: Port-check server http://checker-b:9000 failed',
-    'port verification: fix: Router: forward TCP ports',
-    'port verification: fix: Firewall: allow them',
-    'port verification: see README.md#troubleshooting-port-verification',
-  ].join('\n'))
+  assert.equal(
+    renderPlainSummary(ready()),
+    [
+      'port verification: mode verified, public address 203.0.113.7, checked at 2026-01-02T03:04:05.000Z',
+      'port verification: provider port 7466: external ok, internal ok',
+      'port verification: VM access ports: 3 available (50800-50802)',
+      'port verification: server http://checker-a:9000: ok',
+      'port verification: overall: provider ready, up to 3 concurrent VMs',
+    ].join('\n'),
+  )
+  assert.equal(
+    renderPlainSummary(failing()),
+    [
+      'port verification: mode verified, public address 203.0.113.7, checked at 2026-01-02T03:04:05.000Z',
+      'port verification: provider port 7466: external failed, internal ok',
+      'port verification: VM access ports: 2 available (50800, 50802), 1 not usable (50801)',
+      'port verification: server http://checker-a:9000: ok',
+      'port verification: server http://checker-b:9000: failed: cannot connect (ECONNREFUSED)',
+      'port verification: overall: provider NOT ready',
+      'port verification: critical: Provider port 7466 is not reachable from the internet',
+      'port verification: warning: Port-check server http://checker-b:9000 failed',
+      'port verification: fix: Router: forward TCP ports',
+      'port verification: fix: Firewall: allow them',
+      'port verification: see README.md#troubleshooting-port-verification',
+    ].join('\n'),
+  )
   assert.match(renderPlainSummary(skipped()), /overall: provider ready \(ports not verified: verification skipped\), up to 3 concurrent VMs/)
 })
 
@@ -136,21 +160,27 @@ const SERVERS = ['http://checker-a:9000', 'http://checker-b:9000']
 
 test('progress: one line per phase, with a spinner for running phases', () => {
   let state = initialProgress(SERVERS, 'verified')
-  assert.equal(renderProgress(state), [
-    '🔍 Verifying ports…',
-    '  · Local bind: waiting',
-    '  · Public address: waiting',
-    '  · Port checker http://checker-a:9000: waiting',
-    '  · Port checker http://checker-b:9000: waiting',
-  ].join('\n'))
+  assert.equal(
+    renderProgress(state),
+    [
+      '🔍 Verifying ports…',
+      '  · Local bind: waiting',
+      '  · Public address: waiting',
+      '  · Port checker http://checker-a:9000: waiting',
+      '  · Port checker http://checker-b:9000: waiting',
+    ].join('\n'),
+  )
   for (const e of EVENTS) state = applyProgress(state, e)
-  assert.equal(renderProgress(state, { frame: 1 }), [
-    '🔍 Verifying ports…',
-    '  ✓ Local bind: 3 ports held, 1 in use by other processes',
-    '  ✓ Public address: 203.0.113.7',
-    '  ⠙ Port checker http://checker-a:9000: checking 3 ports',
-    '  ✗ Port checker http://checker-b:9000: cannot connect (ECONNREFUSED)',
-  ].join('\n'))
+  assert.equal(
+    renderProgress(state, { frame: 1 }),
+    [
+      '🔍 Verifying ports…',
+      '  ✓ Local bind: 3 ports held, 1 in use by other processes',
+      '  ✓ Public address: 203.0.113.7',
+      '  ⠙ Port checker http://checker-a:9000: checking 3 ports',
+      '  ✗ Port checker http://checker-b:9000: cannot connect (ECONNREFUSED)',
+    ].join('\n'),
+  )
   assert.equal(renderProgress(initialProgress(SERVERS, 'development')).split('\n')[2], '  – Public address: not checked (development mode)')
 })
 

@@ -26,8 +26,7 @@ const checksOutside = (r: PortVerificationReport): boolean => r.mode === 'verifi
 const notVerifiedWhy = (r: PortVerificationReport): string => (r.mode === 'development' ? 'development mode' : 'verification skipped')
 
 /** How many VMs the verified ports allow at once, capped by `vmLimit`. */
-export const concurrentVms = (r: PortVerificationReport, vmLimit?: number): number =>
-  Math.min(r.ssh_ports.usable.length, vmLimit ?? Number.POSITIVE_INFINITY)
+export const concurrentVms = (r: PortVerificationReport, vmLimit?: number): number => Math.min(r.ssh_ports.usable.length, vmLimit ?? Number.POSITIVE_INFINITY)
 
 function apiLevel(r: PortVerificationReport): Level {
   const api = r.api_port
@@ -59,10 +58,14 @@ function sshLine(r: PortVerificationReport): string {
 function overallLines(r: PortVerificationReport, o: SummaryOptions): string[] {
   const color = o.color ?? false
   if (!r.ready) {
-    return [`[${ICON.fail}] Overall Status: ${paint(color, ANSI.fail, 'Provider Not Ready')}`, '└─ Renters cannot use this provider until the critical issues below are fixed']
+    return [
+      `[${ICON.fail}] Overall Status: ${paint(color, ANSI.fail, 'Provider Not Ready')}`,
+      '└─ Renters cannot use this provider until the critical issues below are fixed',
+    ]
   }
   const capacity = `└─ Can handle up to ${plural(concurrentVms(r, o.vmLimit), 'concurrent VM')}`
-  if (!checksOutside(r)) return [`[${ICON.warn}] Overall Status: ${paint(color, ANSI.warn, `Provider Ready (ports not verified: ${notVerifiedWhy(r)})`)}`, capacity]
+  if (!checksOutside(r))
+    return [`[${ICON.warn}] Overall Status: ${paint(color, ANSI.warn, `Provider Ready (ports not verified: ${notVerifiedWhy(r)})`)}`, capacity]
   return [`[${ICON.ok}] Overall Status: ${paint(color, ANSI.ok, 'Provider Ready')}`, capacity]
 }
 

@@ -71,14 +71,25 @@ test('MAX_VMS, free ports and minimums bound admission', () => {
   const fewPorts = { ...policyFor({ ...defaults, offer: { cpu: 8 } }), usablePorts: [50800] }
   assert.deepEqual(fillUp(fewPorts), { admitted: 1, refusal: 'NO_FREE_PORT' })
   assert.equal(vmsThatFit(fewPorts, empty), 1)
-  assert.throws(() => admit({ cpu: 1, memory: 1, storage: 10 }, empty, { ...roomy, minimums: { cpu: 2, memory: 1, storage: 10 } }), { code: 'VALIDATION_FAILED' })
+  assert.throws(() => admit({ cpu: 1, memory: 1, storage: 10 }, empty, { ...roomy, minimums: { cpu: 2, memory: 1, storage: 10 } }), {
+    code: 'VALIDATION_FAILED',
+  })
 })
 
 test('mapped ports come from the same verified ports as SSH, and count against room for more VMs', () => {
   const policy = { ...policyFor({ ...defaults, offer: { cpu: 8 } }), usablePorts: [50800, 50801, 50802, 50803, 50804] }
-  const web = [{ guest: 8080, protocol: 'tcp' as const }, { guest: 5353, protocol: 'udp' as const }]
+  const web = [
+    { guest: 8080, protocol: 'tcp' as const },
+    { guest: 5353, protocol: 'udp' as const },
+  ]
   const first = admit(small, empty, policy, web)
-  assert.deepEqual(first, { sshPort: 50800, ports: [{ guest: 8080, protocol: 'tcp', publicPort: 50801 }, { guest: 5353, protocol: 'udp', publicPort: 50802 }] })
+  assert.deepEqual(first, {
+    sshPort: 50800,
+    ports: [
+      { guest: 8080, protocol: 'tcp', publicPort: 50801 },
+      { guest: 5353, protocol: 'udp', publicPort: 50802 },
+    ],
+  })
   const after = { allocated: small, vmCount: 1, usedPorts: new Set([50800, 50801, 50802]) }
   assert.equal(vmsThatFit(policy, after), 2, 'two ports left: room for two VMs with SSH only')
   assert.throws(() => admit(small, after, policy, web), { code: 'NO_FREE_PORT', message: /2 public ports are needed but 1 verified port is free/ })

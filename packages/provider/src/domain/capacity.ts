@@ -57,13 +57,19 @@ export function offeredCapacity(host: HostFacts, s: CapacitySettings): OfferedCa
   }
   const cpuLimit = Math.floor(host.cpuCores * s.cpuOvercommit)
   if (s.offer.cpu !== undefined && s.offer.cpu > cpuLimit) {
-    problems.push(`the CPU offer of ${s.offer.cpu} cores exceeds ${cpuLimit} (${host.cpuCores} host cores × over-commit ${s.cpuOvercommit}); lower the offer or raise GOLEM_PROVIDER_CPU_OVERCOMMIT`)
+    problems.push(
+      `the CPU offer of ${s.offer.cpu} cores exceeds ${cpuLimit} (${host.cpuCores} host cores × over-commit ${s.cpuOvercommit}); lower the offer or raise GOLEM_PROVIDER_CPU_OVERCOMMIT`,
+    )
   }
   if (s.offer.memory !== undefined && s.offer.memory > hostTotals.memory) {
-    problems.push(`the memory offer of ${s.offer.memory} GB exceeds what this host can give (${hostTotals.memory} GB: ${host.memoryGb} GB × ${s.thresholds.memory}%); memory cannot be over-committed`)
+    problems.push(
+      `the memory offer of ${s.offer.memory} GB exceeds what this host can give (${hostTotals.memory} GB: ${host.memoryGb} GB × ${s.thresholds.memory}%); memory cannot be over-committed`,
+    )
   }
   if (s.offer.storage !== undefined && s.offer.storage > hostTotals.storage) {
-    problems.push(`the storage offer of ${s.offer.storage} GB exceeds the free space for VM disks (${hostTotals.storage} GB: ${host.storageGb} GB × ${s.thresholds.storage}%)`)
+    problems.push(
+      `the storage offer of ${s.offer.storage} GB exceeds the free space for VM disks (${hostTotals.storage} GB: ${host.storageGb} GB × ${s.thresholds.storage}%)`,
+    )
   }
   if (problems.length > 0) return { problems }
   const totals = {
@@ -110,15 +116,12 @@ export const freeCapacity = (totals: ResourceAmounts, allocated: ResourceAmounts
   storage: Math.max(0, totals.storage - allocated.storage),
 })
 
-export const freePorts = (policy: AdmissionPolicy, used: ReadonlySet<number>): number[] =>
-  policy.usablePorts.filter((p) => !used.has(p))
+export const freePorts = (policy: AdmissionPolicy, used: ReadonlySet<number>): number[] => policy.usablePorts.filter((p) => !used.has(p))
 
 /** How many more VMs of the minimum size still fit (bounded by MAX_VMS and free ports). */
 export function vmsThatFit(policy: AdmissionPolicy, snap: LedgerSnapshot): number {
   const free = freeCapacity(policy.totals, snap.allocated)
-  const byResource = (['cpu', 'memory', 'storage'] as const).map((k) =>
-    Math.floor(free[k] / Math.max(1, policy.minimums[k])),
-  )
+  const byResource = (['cpu', 'memory', 'storage'] as const).map((k) => Math.floor(free[k] / Math.max(1, policy.minimums[k])))
   return Math.max(0, Math.min(policy.maxVms - snap.vmCount, freePorts(policy, snap.usedPorts).length, ...byResource))
 }
 
@@ -139,7 +142,10 @@ export function admit(request: VmResources, snap: LedgerSnapshot, policy: Admiss
   const short = (['cpu', 'memory', 'storage'] as const).filter((k) => request[k] > free[k])
   if (short.length > 0) {
     const have = `${free.cpu} CPU, ${free.memory} GB memory, ${free.storage} GB storage`
-    throw new ProviderError('INSUFFICIENT_RESOURCES', `Insufficient resources available on provider: ${short.join(', ')} requested exceeds what is free (${have}); ask for less or try another provider`)
+    throw new ProviderError(
+      'INSUFFICIENT_RESOURCES',
+      `Insufficient resources available on provider: ${short.join(', ')} requested exceeds what is free (${have}); ask for less or try another provider`,
+    )
   }
   const [sshPort, ...rest] = freePorts(policy, snap.usedPorts)
   if (sshPort === undefined) {

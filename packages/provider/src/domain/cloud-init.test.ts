@@ -14,7 +14,7 @@ test('user-data is a cloud-config document with the key for the default user and
   assert.deepEqual(parse(docs.metaData), { 'instance-id': 'golem-web-1-20261124-101010', 'local-hostname': 'web-1' })
 })
 
-test('the documents read the same as YAML 1.2 and as YAML 1.1 (cloud-init\'s PyYAML)', () => {
+test("the documents read the same as YAML 1.2 and as YAML 1.1 (cloud-init's PyYAML)", () => {
   const key = 'ssh-ed25519 AAAAC3Nza ünïcode "quoted" \\ \t: # [x] yes'
   const docs = buildCloudInit({ hostname: 'h-1', instanceId: 'golem-h-1-x', sshKey: key })
   for (const version of ['1.1', '1.2'] as const) {
@@ -35,7 +35,14 @@ test('hostile text stays a scalar and cannot add keys', () => {
 })
 
 test('cloud-init announces its end on the console; a fixed address comes as network-config v2, matched by MAC', () => {
-  const network = { tap: 'gt1234567-1', mac: '52:54:00:8b:56:02', address: '10.139.86.2', prefixLength: 24, gateway: '10.139.86.1', dns: ['1.1.1.1', '9.9.9.9'] }
+  const network = {
+    tap: 'gt1234567-1',
+    mac: '52:54:00:8b:56:02',
+    address: '10.139.86.2',
+    prefixLength: 24,
+    gateway: '10.139.86.1',
+    dns: ['1.1.1.1', '9.9.9.9'],
+  }
   const docs = buildCloudInit({ hostname: 'web-1', instanceId: 'golem-web-1-x', sshKey: 'ssh-ed25519 AAAA', network })
   assert.equal((parse(docs.userData) as Record<string, unknown>).final_message, readyMarker('golem-web-1-x'))
   assert.equal(readyMarker('golem-web-1-x'), 'golem-provider: golem-web-1-x is ready')
@@ -44,17 +51,45 @@ test('cloud-init announces its end on the console; a fixed address comes as netw
       version: 2,
       ethernets: {
         eth0: {
-          match: { macaddress: '52:54:00:8b:56:02' }, 'set-name': 'eth0', dhcp4: false, dhcp6: false,
-          addresses: ['10.139.86.2/24'], routes: [{ to: '0.0.0.0/0', via: '10.139.86.1' }], nameservers: { addresses: ['1.1.1.1', '9.9.9.9'] },
+          match: { macaddress: '52:54:00:8b:56:02' },
+          'set-name': 'eth0',
+          dhcp4: false,
+          dhcp6: false,
+          addresses: ['10.139.86.2/24'],
+          routes: [{ to: '0.0.0.0/0', via: '10.139.86.1' }],
+          nameservers: { addresses: ['1.1.1.1', '9.9.9.9'] },
         },
       },
     })
   }
-  assert.equal(buildCloudInit({ hostname: 'web-1', instanceId: 'i', sshKey: 'ssh-ed25519 AAAA' }).networkConfig, undefined, 'no network-config: the backend\'s DHCP')
+  assert.equal(
+    buildCloudInit({ hostname: 'web-1', instanceId: 'i', sshKey: 'ssh-ed25519 AAAA' }).networkConfig,
+    undefined,
+    "no network-config: the backend's DHCP",
+  )
 })
 
 // What YAML 1.1 (cloud-init's PyYAML) reads as a boolean, null or number when it is not quoted.
-const YAML_1_1_NON_STRINGS = ['yes', 'no', 'on', 'off', 'true', 'false', 'null', '~', '0b101', '0x1F', '1e3', '0o17', 'y', 'n', '1_000', '12:30', '.inf', '.nan']
+const YAML_1_1_NON_STRINGS = [
+  'yes',
+  'no',
+  'on',
+  'off',
+  'true',
+  'false',
+  'null',
+  '~',
+  '0b101',
+  '0x1F',
+  '1e3',
+  '0o17',
+  'y',
+  'n',
+  '1_000',
+  '12:30',
+  '.inf',
+  '.nan',
+]
 
 test('every name stays a string in YAML 1.1 and 1.2, however a plain scalar would be read', () => {
   for (const name of YAML_1_1_NON_STRINGS) {
@@ -71,6 +106,8 @@ test('every name stays a string in YAML 1.1 and 1.2, however a plain scalar woul
 
 test('a MAC address of digits only stays a string in YAML 1.1 (plain, it is a base-60 number there)', () => {
   const network = { tap: 'gt1-1', mac: '52:54:00:12:34:56', address: '10.139.86.2', prefixLength: 24, gateway: '10.139.86.1', dns: ['1.1.1.1'] }
-  const config = parse(buildCloudInit({ hostname: 'web-1', instanceId: 'i', sshKey: 'ssh-ed25519 AAAA', network }).networkConfig ?? '', { version: '1.1' }) as { ethernets: { eth0: { match: { macaddress: unknown } } } }
+  const config = parse(buildCloudInit({ hostname: 'web-1', instanceId: 'i', sshKey: 'ssh-ed25519 AAAA', network }).networkConfig ?? '', { version: '1.1' }) as {
+    ethernets: { eth0: { match: { macaddress: unknown } } }
+  }
   assert.equal(config.ethernets.eth0.match.macaddress, '52:54:00:12:34:56')
 })

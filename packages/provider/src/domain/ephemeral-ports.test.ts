@@ -10,14 +10,20 @@ test('reads the kernel files as Linux writes them', () => {
   assert.equal(parseLocalPortRange('garbage'), undefined)
   assert.equal(parseLocalPortRange('60999 32768'), undefined)
   assert.deepEqual(parseReservedPorts('\n'), [])
-  assert.deepEqual(parseReservedPorts('50800-50900,60000\n'), [{ start: 50800, end: 50900 }, { start: 60000, end: 60000 }])
+  assert.deepEqual(parseReservedPorts('50800-50900,60000\n'), [
+    { start: 50800, end: 50900 },
+    { start: 60000, end: 60000 },
+  ])
 })
 
 test('the default range inside the default ephemeral range is exposed; reserving it, or a range below, is not', () => {
   assert.deepEqual(unreservedEphemeralPorts(DEFAULT, LINUX, []), [DEFAULT])
   assert.deepEqual(unreservedEphemeralPorts(DEFAULT, LINUX, parseReservedPorts('50800-50900')), [])
   assert.deepEqual(unreservedEphemeralPorts({ start: 20000, end: 20100 }, LINUX, []), [])
-  assert.deepEqual(unreservedEphemeralPorts(DEFAULT, LINUX, parseReservedPorts('50810-50890')), [{ start: 50800, end: 50809 }, { start: 50891, end: 50900 }])
+  assert.deepEqual(unreservedEphemeralPorts(DEFAULT, LINUX, parseReservedPorts('50810-50890')), [
+    { start: 50800, end: 50809 },
+    { start: 50891, end: 50900 },
+  ])
   assert.deepEqual(unreservedEphemeralPorts(DEFAULT, { start: 50850, end: 60999 }, []), [{ start: 50850, end: 50900 }])
 })
 

@@ -58,7 +58,9 @@ export function ephemeralOverlapWarning(range: PortRange, ephemeral: PortRange, 
   if (exposed.length === 0) return undefined
   const count = exposed.reduce((n, r) => n + r.end - r.start + 1, 0)
   const wanted = show([...reserved, ...exposed])
-  return `${count} SSH port(s) of ${range.start}-${range.end} (${show(exposed)}) lie in the kernel's ephemeral range ${ephemeral.start}-${ephemeral.end}: ` +
-    'any outgoing connection on this host may take one, and a renter\'s VM then cannot get (or, after a restart, keep) its port. ' +
+  return (
+    `${count} SSH port(s) of ${range.start}-${range.end} (${show(exposed)}) lie in the kernel's ephemeral range ${ephemeral.start}-${ephemeral.end}: ` +
+    "any outgoing connection on this host may take one, and a renter's VM then cannot get (or, after a restart, keep) its port. " +
     `Reserve them: sysctl -w net.ipv4.ip_local_reserved_ports=${wanted} (and persist it in /etc/sysctl.d/), or move GOLEM_PROVIDER_PORT_RANGE_START/END below ${ephemeral.start}`
+  )
 }

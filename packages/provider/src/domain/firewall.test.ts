@@ -6,7 +6,12 @@ import { attachmentAt, planVmNetwork } from './vm-network.js'
 const plan = planVmNetwork({ dataDir: '/srv/provider', dns: ['1.1.1.1'] })
 const [a, b] = [attachmentAt(plan, 1), attachmentAt(plan, 2)]
 const spec: FirewallSpec = {
-  table: plan.table, bridge: plan.bridge, subnet: plan.subnet, gateway: plan.gateway, bridgeKind: 'own', vms: [b, a],
+  table: plan.table,
+  bridge: plan.bridge,
+  subnet: plan.subnet,
+  gateway: plan.gateway,
+  bridgeKind: 'own',
+  vms: [b, a],
   forwards: [
     { protocol: 'tcp', publicPort: 50802, address: b.address, port: 22 },
     { protocol: 'tcp', publicPort: 50800, address: a.address, port: 22 },
@@ -34,12 +39,17 @@ test('both tables are replaced in one script: created if missing, deleted, defin
 
 test('forwards: one map per protocol, sorted by public port, guest address and port', () => {
   const l = lines(firewallScript(spec))
-  assert.ok(l.includes(`map tcp_forwards { type inet_service : ipv4_addr . inet_service; elements = { 50800 : ${a.address} . 22, 50802 : ${b.address} . 22 }; }`))
+  assert.ok(
+    l.includes(`map tcp_forwards { type inet_service : ipv4_addr . inet_service; elements = { 50800 : ${a.address} . 22, 50802 : ${b.address} . 22 }; }`),
+  )
   assert.ok(l.includes(`map udp_forwards { type inet_service : ipv4_addr . inet_service; elements = { 50801 : ${a.address} . 5353 }; }`))
   assert.ok(l.includes('fib daddr type local dnat ip to tcp dport map @tcp_forwards'))
   const listed = lines(firewallScript({ ...spec, publicAddresses: ['203.0.113.7', '127.0.0.1'] }))
   assert.ok(listed.includes('ip daddr { 127.0.0.1, 203.0.113.7 } dnat ip to tcp dport map @tcp_forwards'))
-  assert.throws(() => firewallScript({ ...spec, forwards: [...spec.forwards, { protocol: 'tcp', publicPort: 50800, address: b.address, port: 80 }] }), /forwarded twice/)
+  assert.throws(
+    () => firewallScript({ ...spec, forwards: [...spec.forwards, { protocol: 'tcp', publicPort: 50800, address: b.address, port: 80 }] }),
+    /forwarded twice/,
+  )
 })
 
 test('what VMs may reach: allowed destinations before the blocked ranges, SMTP off, no VM-to-VM, limits per VM', () => {
@@ -58,9 +68,13 @@ test('what VMs may reach: allowed destinations before the blocked ranges, SMTP o
   }
 })
 
-test('the own bridge checks each TAP\'s MAC and address; a foreign bridge keeps its manager\'s DHCP and DNS', () => {
+test("the own bridge checks each TAP's MAC and address; a foreign bridge keeps its manager's DHCP and DNS", () => {
   const own = lines(firewallScript(spec))
-  assert.ok(own.includes(`set vm_arp { type ifname . ether_addr . ipv4_addr; elements = { "${a.tap}" . ${a.mac} . ${a.address}, "${b.tap}" . ${b.mac} . ${b.address} }; }`))
+  assert.ok(
+    own.includes(
+      `set vm_arp { type ifname . ether_addr . ipv4_addr; elements = { "${a.tap}" . ${a.mac} . ${a.address}, "${b.tap}" . ${b.mac} . ${b.address} }; }`,
+    ),
+  )
   assert.ok(own.includes('iifname @vm_ports drop'))
   assert.ok(!own.some((line) => line.includes('dport 67')))
   const foreign = lines(firewallScript({ ...spec, bridgeKind: 'foreign', vms: [] }))
@@ -72,13 +86,19 @@ test('the own bridge checks each TAP\'s MAC and address; a foreign bridge keeps 
 
 test('nothing from outside can add a rule: names, addresses and numbers are checked', () => {
   const bad: Partial<FirewallSpec>[] = [
-    { bridge: 'br0" accept; #' }, { table: 'golem; flush ruleset' }, { gateway: '10.0.0.1 } accept' },
-    { vms: [{ ...a, tap: 'x y' }] }, { vms: [{ ...a, mac: '52:54:00:00:00:0g' }] },
+    { bridge: 'br0" accept; #' },
+    { table: 'golem; flush ruleset' },
+    { gateway: '10.0.0.1 } accept' },
+    { vms: [{ ...a, tap: 'x y' }] },
+    { vms: [{ ...a, mac: '52:54:00:00:00:0g' }] },
     { forwards: [{ protocol: 'tcp', publicPort: 70000, address: a.address, port: 22 }] },
     { publicAddresses: ['0.0.0.0; drop'] },
     { limits: { ...spec.limits, connectionsPerVm: 0 } },
   ]
   for (const change of bad) assert.throws(() => firewallScript({ ...spec, ...change }), /firewall:/, JSON.stringify(change))
-  assert.equal(removalScript(plan.table), `table inet ${plan.table} {}\ndelete table inet ${plan.table}\ntable bridge ${plan.table} {}\ndelete table bridge ${plan.table}\n`)
+  assert.equal(
+    removalScript(plan.table),
+    `table inet ${plan.table} {}\ndelete table inet ${plan.table}\ntable bridge ${plan.table} {}\ndelete table bridge ${plan.table}\n`,
+  )
   assert.throws(() => removalScript('x;y'), /firewall:/)
 })

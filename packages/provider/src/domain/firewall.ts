@@ -84,8 +84,16 @@ const cidr = (network: string, prefixLength: number): Ipv4Cidr => ({ network, pr
  * (TEST-NET-1/2/3) are left out: nothing routes them.
  */
 export const SPECIAL_PURPOSE_RANGES: readonly Ipv4Cidr[] = [
-  cidr('0.0.0.0', 8), cidr('10.0.0.0', 8), cidr('100.64.0.0', 10), cidr('127.0.0.0', 8), cidr('169.254.0.0', 16),
-  cidr('172.16.0.0', 12), cidr('192.0.0.0', 24), cidr('192.168.0.0', 16), cidr('198.18.0.0', 15), cidr('224.0.0.0', 4),
+  cidr('0.0.0.0', 8),
+  cidr('10.0.0.0', 8),
+  cidr('100.64.0.0', 10),
+  cidr('127.0.0.0', 8),
+  cidr('169.254.0.0', 16),
+  cidr('172.16.0.0', 12),
+  cidr('192.0.0.0', 24),
+  cidr('192.168.0.0', 16),
+  cidr('198.18.0.0', 15),
+  cidr('224.0.0.0', 4),
   cidr('240.0.0.0', 4),
 ]
 
@@ -93,11 +101,20 @@ const TABLE_NAME = /^[a-z][a-z0-9_]{0,30}$/
 
 // Everything that goes into the script is checked: no input can add a rule.
 function validate(spec: FirewallSpec): void {
-  const fail = (what: string) => { throw new Error(`firewall: ${what}`) }
+  const fail = (what: string) => {
+    throw new Error(`firewall: ${what}`)
+  }
   if (!TABLE_NAME.test(spec.table)) fail(`bad table name ${JSON.stringify(spec.table)}`)
   if (!INTERFACE_NAME.test(spec.bridge)) fail(`bad bridge name ${JSON.stringify(spec.bridge)}`)
-  const addresses = [spec.gateway, spec.subnet.network, ...spec.vms.map((v) => v.address), ...spec.forwards.map((f) => f.address),
-    ...spec.blocked.map((b) => b.network), ...spec.allowed.map((a) => a.network.network), ...(spec.publicAddresses === 'local' ? [] : spec.publicAddresses)]
+  const addresses = [
+    spec.gateway,
+    spec.subnet.network,
+    ...spec.vms.map((v) => v.address),
+    ...spec.forwards.map((f) => f.address),
+    ...spec.blocked.map((b) => b.network),
+    ...spec.allowed.map((a) => a.network.network),
+    ...(spec.publicAddresses === 'local' ? [] : spec.publicAddresses),
+  ]
   for (const a of addresses) if (!isIpv4(a)) fail(`bad IPv4 address ${JSON.stringify(a)}`)
   for (const v of spec.vms) {
     if (!INTERFACE_NAME.test(v.tap)) fail(`bad TAP name ${JSON.stringify(v.tap)}`)
@@ -118,8 +135,13 @@ const q = (name: string) => `"${name}"`
 const elements = (items: readonly string[]) => (items.length === 0 ? '' : ` elements = { ${items.join(', ')} };`)
 
 // Replaces a table in the same transaction: create it if missing (so the delete cannot fail), delete, define.
-const replace = (family: string, table: string, body: readonly string[]): string[] =>
-  [`table ${family} ${table} {}`, `delete table ${family} ${table}`, `table ${family} ${table} {`, ...body.map((l) => (l === '' ? l : `  ${l}`)), '}']
+const replace = (family: string, table: string, body: readonly string[]): string[] => [
+  `table ${family} ${table} {}`,
+  `delete table ${family} ${table}`,
+  `table ${family} ${table} {`,
+  ...body.map((l) => (l === '' ? l : `  ${l}`)),
+  '}',
+]
 
 /** The script that removes the provider's tables (and succeeds when they do not exist). */
 export function removalScript(table: string): string {
@@ -140,9 +162,16 @@ function natChains(spec: FirewallSpec): string[] {
   const toHost = spec.publicAddresses === 'local' ? 'fib daddr type local' : `ip daddr { ${[...new Set(['127.0.0.1', ...spec.publicAddresses])].join(', ')} }`
   const dnat = [`${toHost} dnat ip to tcp dport map @tcp_forwards`, `${toHost} dnat ip to udp dport map @udp_forwards`]
   return [
-    'chain renters_in {', '  type nat hook prerouting priority dstnat; policy accept;', ...dnat.map((l) => `  ${l}`), '}',
-    'chain renters_on_host {', '  type nat hook output priority -100; policy accept;', ...dnat.map((l) => `  ${l}`), '}',
-    'chain source_nat {', '  type nat hook postrouting priority srcnat; policy accept;',
+    'chain renters_in {',
+    '  type nat hook prerouting priority dstnat; policy accept;',
+    ...dnat.map((l) => `  ${l}`),
+    '}',
+    'chain renters_on_host {',
+    '  type nat hook output priority -100; policy accept;',
+    ...dnat.map((l) => `  ${l}`),
+    '}',
+    'chain source_nat {',
+    '  type nat hook postrouting priority srcnat; policy accept;',
     `  oifname ${q(spec.bridge)} ct status dnat ip saddr 127.0.0.0/8 masquerade comment "the host's own clients: a loopback source cannot leave the host"`,
     `  ip saddr ${cidrText(spec.subnet)} oifname != ${q(spec.bridge)} masquerade comment "VMs reach the internet through the host's address"`,
     '}',
@@ -152,12 +181,23 @@ function natChains(spec: FirewallSpec): string[] {
 function filterChains(spec: FirewallSpec): string[] {
   const br = q(spec.bridge)
   const { limits } = spec
-  const guestServices = spec.bridgeKind === 'foreign'
-    ? ['udp sport 68 udp dport 67 accept comment "DHCP of the bridge\'s manager"', `ip daddr ${spec.gateway} meta l4proto { tcp, udp } th dport 53 accept comment "DNS of the bridge's manager"`]
-    : []
+  const guestServices =
+    spec.bridgeKind === 'foreign'
+      ? [
+          'udp sport 68 udp dport 67 accept comment "DHCP of the bridge\'s manager"',
+          `ip daddr ${spec.gateway} meta l4proto { tcp, udp } th dport 53 accept comment "DNS of the bridge's manager"`,
+        ]
+      : []
   return [
-    'chain forward {', '  type filter hook forward priority filter; policy accept;', `  iifname ${br} jump from_vms`, `  oifname ${br} jump to_vms`, '}',
-    'chain input {', '  type filter hook input priority filter; policy accept;', `  iifname ${br} jump vm_to_host`, '}',
+    'chain forward {',
+    '  type filter hook forward priority filter; policy accept;',
+    `  iifname ${br} jump from_vms`,
+    `  oifname ${br} jump to_vms`,
+    '}',
+    'chain input {',
+    '  type filter hook input priority filter; policy accept;',
+    `  iifname ${br} jump vm_to_host`,
+    '}',
     'chain from_vms {',
     '  ct state established,related accept',
     '  ct state invalid drop',
@@ -191,8 +231,11 @@ function filterChains(spec: FirewallSpec): string[] {
 }
 
 function inetTable(spec: FirewallSpec): string[] {
-  const forwards = (p: Protocol) => spec.forwards.filter((f) => f.protocol === p).sort((a, b) => a.publicPort - b.publicPort)
-    .map((f) => `${f.publicPort} : ${f.address} . ${f.port}`)
+  const forwards = (p: Protocol) =>
+    spec.forwards
+      .filter((f) => f.protocol === p)
+      .sort((a, b) => a.publicPort - b.publicPort)
+      .map((f) => `${f.publicPort} : ${f.address} . ${f.port}`)
   const dynamic = 'size 65535; flags dynamic;'
   return [
     `comment "golem-provider: VMs on ${spec.bridge} (${cidrText(spec.subnet)}); generated, replaced as a whole on every change"`,
@@ -218,14 +261,20 @@ function bridgeTable(spec: FirewallSpec): string[] {
     `set vm_addresses { type ifname . ipv4_addr;${elements(vms.map((v) => `${q(v.tap)} . ${v.address}`))} }`,
     `set vm_arp { type ifname . ether_addr . ipv4_addr;${elements(vms.map((v) => `${q(v.tap)} . ${v.mac} . ${v.address}`))} }`,
     '',
-    'chain from_vms {', '  type filter hook prerouting priority -200; policy accept;', '  iifname @vm_ports jump vm_frame', '}',
+    'chain from_vms {',
+    '  type filter hook prerouting priority -200; policy accept;',
+    '  iifname @vm_ports jump vm_frame',
+    '}',
     'chain vm_frame {',
     '  iifname . ether saddr != @vm_macs drop',
     '  ether type ip iifname . ip saddr @vm_addresses ip daddr != 127.0.0.0/8 accept',
     '  ether type arp iifname . arp saddr ether . arp saddr ip @vm_arp accept',
     '  drop comment "a spoofed address, IPv6 or another protocol"',
     '}',
-    'chain between_vms {', '  type filter hook forward priority -200; policy accept;', '  iifname @vm_ports drop', '}',
+    'chain between_vms {',
+    '  type filter hook forward priority -200; policy accept;',
+    '  iifname @vm_ports drop',
+    '}',
   ]
 }
 

@@ -18,7 +18,8 @@ export interface HostRoute {
   readonly table: string
 }
 
-const describe = (r: HostRoute) => `${r.destination === 'default' ? 'default' : cidrText(r.destination)}${r.device === undefined ? '' : ` dev ${r.device}`}${r.table === 'main' ? '' : ` table ${r.table}`}`
+const describe = (r: HostRoute) =>
+  `${r.destination === 'default' ? 'default' : cidrText(r.destination)}${r.device === undefined ? '' : ` dev ${r.device}`}${r.table === 'main' ? '' : ` table ${r.table}`}`
 
 /**
  * Routes that send some of `subnet` elsewhere than `bridge` (the default
@@ -26,9 +27,7 @@ const describe = (r: HostRoute) => `${r.destination === 'default' ? 'default' : 
  * network) already uses those addresses. One line each, as `ip route` shows them.
  */
 export function clashingRoutes(routes: readonly HostRoute[], subnet: Ipv4Cidr, bridge: string): string[] {
-  return routes
-    .filter((r) => r.destination !== 'default' && r.device !== bridge && cidrsOverlap(r.destination, subnet))
-    .map(describe)
+  return routes.filter((r) => r.destination !== 'default' && r.device !== bridge && cidrsOverlap(r.destination, subnet)).map(describe)
 }
 
 /** The networks the host is directly attached to, other than `bridge` and loopback: its LANs. */

@@ -48,11 +48,19 @@ const ubuntuCloudImage = (version: string, codename: string, release: string, sh
 /** Ubuntu LTS releases, the images renters expect, for Multipass and for QEMU. */
 export const BUILTIN_IMAGES: readonly ImageEntry[] = [
   {
-    name: '24.04', aliases: ['ubuntu:24.04', 'noble', 'lts', 'ubuntu-24.04'], description: 'Ubuntu 24.04 LTS', defaultUser: 'ubuntu', multipass: '24.04',
+    name: '24.04',
+    aliases: ['ubuntu:24.04', 'noble', 'lts', 'ubuntu-24.04'],
+    description: 'Ubuntu 24.04 LTS',
+    defaultUser: 'ubuntu',
+    multipass: '24.04',
     qemu: ubuntuCloudImage('24.04', 'noble', '20260826', 'd0fe84bb5f80853425fa6be28e2c106f30104c3cfe8611933f2e65c9b63f0e30'),
   },
   {
-    name: '22.04', aliases: ['ubuntu:22.04', 'jammy', 'ubuntu-22.04'], description: 'Ubuntu 22.04 LTS', defaultUser: 'ubuntu', multipass: '22.04',
+    name: '22.04',
+    aliases: ['ubuntu:22.04', 'jammy', 'ubuntu-22.04'],
+    description: 'Ubuntu 22.04 LTS',
+    defaultUser: 'ubuntu',
+    multipass: '22.04',
     qemu: ubuntuCloudImage('22.04', 'jammy', '20260807', 'ff271290a23279ce764561dbe2e9c3ec29da899535b571a987c37b47970c2ad9'),
   },
 ]
@@ -85,7 +93,10 @@ export class ImageCatalog {
   resolve(name: string, backend: BackendName): ImageEntry {
     const entry = this.#byName.get(name)
     if (entry !== undefined && this.has(name, backend)) return entry
-    const offered = this.available(backend).map((e) => e.name).join(', ') || 'none'
+    const offered =
+      this.available(backend)
+        .map((e) => e.name)
+        .join(', ') || 'none'
     throw new ProviderError('IMAGE_NOT_AVAILABLE', `image "${name}" is not offered by this provider; choose one of: ${offered}`)
   }
 }

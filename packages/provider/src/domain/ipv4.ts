@@ -12,7 +12,10 @@ export interface Ipv4Cidr {
   readonly prefixLength: number
 }
 
-const toInt = (address: string): number => ipaddr.IPv4.parse(address).toByteArray().reduce((n, b) => n * 256 + b, 0)
+const toInt = (address: string): number =>
+  ipaddr.IPv4.parse(address)
+    .toByteArray()
+    .reduce((n, b) => n * 256 + b, 0)
 const fromInt = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.')
 const size = (c: Ipv4Cidr): number => 2 ** (32 - c.prefixLength)
 

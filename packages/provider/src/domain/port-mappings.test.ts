@@ -13,7 +13,10 @@ test('port 22, duplicates, UDP when not offered and more than the per-VM limit a
   assert.throws(() => checkPortRequests([tcp(80), tcp(80)], [], policy), { code: 'PORT_DUPLICATE', message: /^80\/tcp is asked for twice/ })
   assert.throws(() => checkPortRequests([tcp(80)], [tcp(80)], policy), { code: 'PORT_DUPLICATE' })
   assert.throws(() => checkPortRequests([udp(53)], [], { ...policy, udp: false }), { code: 'UDP_NOT_OFFERED' })
-  assert.throws(() => checkPortRequests([tcp(1), tcp(2)], [tcp(3), tcp(4)], policy), { code: 'TOO_MANY_PORTS', message: /at most 3 .* 4 asked for \(the VM holds 2\)/ })
+  assert.throws(() => checkPortRequests([tcp(1), tcp(2)], [tcp(3), tcp(4)], policy), {
+    code: 'TOO_MANY_PORTS',
+    message: /at most 3 .* 4 asked for \(the VM holds 2\)/,
+  })
   assert.throws(() => checkPortRequests([tcp(1)], [], { ...policy, maxPerVm: 0 }), { code: 'PORTS_NOT_OFFERED' })
 })
 

@@ -38,7 +38,10 @@ export const describePort = (p: GuestPort): string => `${p.guest}/${p.protocol}`
  */
 export function checkPortRequests(requested: readonly GuestPort[], existing: readonly GuestPort[], policy: PortMappingPolicy): void {
   if (requested.length > 0 && policy.maxPerVm === 0) {
-    throw new ProviderError('PORTS_NOT_OFFERED', 'this provider maps no ports besides SSH; ask for none or choose a provider whose advertisement offers ports (resources.ports_per_vm)')
+    throw new ProviderError(
+      'PORTS_NOT_OFFERED',
+      'this provider maps no ports besides SSH; ask for none or choose a provider whose advertisement offers ports (resources.ports_per_vm)',
+    )
   }
   const ssh = requested.filter((p) => p.guest === SSH_GUEST_PORT)
   if (ssh.length > 0) {
@@ -52,7 +55,10 @@ export function checkPortRequests(requested: readonly GuestPort[], existing: rea
     seen.add(key)
   }
   if (twice.length > 0) {
-    throw new ProviderError('PORT_DUPLICATE', `${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} asked for twice or already mapped; each guest port and protocol has one mapping`)
+    throw new ProviderError(
+      'PORT_DUPLICATE',
+      `${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} asked for twice or already mapped; each guest port and protocol has one mapping`,
+    )
   }
   if (!policy.udp && requested.some((p) => p.protocol === 'udp')) {
     throw new ProviderError('UDP_NOT_OFFERED', 'this provider does not forward UDP ports; ask for TCP ports only or choose another provider')
@@ -70,7 +76,10 @@ export function checkPortRequests(requested: readonly GuestPort[], existing: rea
  */
 export function assignPublicPorts(requested: readonly GuestPort[], free: readonly number[]): PortMapping[] {
   if (requested.length > free.length) {
-    throw new ProviderError('NO_FREE_PORT', `${requested.length} public port${requested.length === 1 ? ' is' : 's are'} needed but ${free.length} verified port${free.length === 1 ? ' is' : 's are'} free on this provider; ask for fewer ports or try another provider`)
+    throw new ProviderError(
+      'NO_FREE_PORT',
+      `${requested.length} public port${requested.length === 1 ? ' is' : 's are'} needed but ${free.length} verified port${free.length === 1 ? ' is' : 's are'} free on this provider; ask for fewer ports or try another provider`,
+    )
   }
   return requested.map((p, i) => ({ guest: p.guest, protocol: p.protocol, publicPort: free[i] as number }))
 }

@@ -34,7 +34,10 @@ export function checkQuota(request: VmResources, usage: RenterUsage, quota: Rent
   }
   for (const k of ['cpu', 'memory', 'storage'] as const) {
     if (quota[k] > 0 && usage[k] + request[k] > quota[k]) {
-      throw new ProviderError('RENTER_QUOTA_EXCEEDED', `this provider lets one renter hold at most ${quota[k]} ${UNITS[k]} and your VMs hold ${usage[k]}; ask for at most ${Math.max(0, quota[k] - usage[k])} or delete a VM first`)
+      throw new ProviderError(
+        'RENTER_QUOTA_EXCEEDED',
+        `this provider lets one renter hold at most ${quota[k]} ${UNITS[k]} and your VMs hold ${usage[k]}; ask for at most ${Math.max(0, quota[k] - usage[k])} or delete a VM first`,
+      )
     }
   }
 }

@@ -58,13 +58,13 @@ export const tableName = (dataDir: string): string => `golem_${networkId(dataDir
  */
 export function defaultSubnet(id: string): Ipv4Cidr {
   const n = Number.parseInt(id.slice(0, 4), 16)
-  return { network: `10.${128 + (n >> 10) % 64}.${n % 256}.0`, prefixLength: 24 }
+  return { network: `10.${128 + ((n >> 10) % 64)}.${n % 256}.0`, prefixLength: 24 }
 }
 
 /** Other /24s of the same range, in order, to suggest when the default one clashes. */
 export function subnetSuggestions(id: string, count = 64): Ipv4Cidr[] {
   const n = Number.parseInt(id.slice(0, 4), 16)
-  return Array.from({ length: count }, (_, i) => ({ network: `10.${128 + ((n >> 10) + i + 1) % 64}.${n % 256}.0`, prefixLength: 24 }))
+  return Array.from({ length: count }, (_, i) => ({ network: `10.${128 + (((n >> 10) + i + 1) % 64)}.${n % 256}.0`, prefixLength: 24 }))
 }
 
 /** A guest's MAC: QEMU's prefix `52:54:00` and the last three bytes of its address (unique on one bridge). */
@@ -119,5 +119,9 @@ export interface GuestNetwork extends VmAttachment {
   readonly dns: readonly string[]
 }
 
-export const guestNetwork = (plan: VmNetworkPlan, attachment: VmAttachment): GuestNetwork =>
-  ({ ...attachment, prefixLength: plan.subnet.prefixLength, gateway: plan.gateway, dns: plan.dns })
+export const guestNetwork = (plan: VmNetworkPlan, attachment: VmAttachment): GuestNetwork => ({
+  ...attachment,
+  prefixLength: plan.subnet.prefixLength,
+  gateway: plan.gateway,
+  dns: plan.dns,
+})

@@ -21,7 +21,11 @@ export type DriverErrorCode = 'UNAVAILABLE' | 'FAILED' | 'TIMEOUT'
 /** The only error a driver rejects with; the message says what happened and, where it can, what to do. */
 export class DriverError extends Error {
   override readonly name = 'DriverError'
-  constructor(readonly code: DriverErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: DriverErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }

@@ -33,13 +33,25 @@ function logs(): { log: pino.Logger; lines: Record<string, unknown>[] } {
 // `auto` also looks for multipass in the usual install folders, which a test cannot hide.
 const multipassInstalled = ['/snap/bin', '/usr/local/bin', '/usr/bin', '/opt/homebrew/bin'].some((d) => existsSync(join(d, 'multipass')))
 
-test('auto picks qemu when multipass is absent and qemu is installed, and says why', { skip: multipassInstalled ? 'multipass is installed here' : false }, async (t) => {
-  const path = bin(t, ['qemu-system-x86_64', 'qemu-img', 'genisoimage'])
-  const { log, lines } = logs()
-  const driver = await selectDriver(config({}), log, path)
-  assert.equal(driver.name, 'qemu')
-  assert.deepEqual(lines.find((l) => l.msg === 'backend chosen'), { ...lines.find((l) => l.msg === 'backend chosen'), backend: 'qemu', why: 'auto: multipass is not installed, qemu is', binary: join(path, 'qemu-system-x86_64') })
-})
+test(
+  'auto picks qemu when multipass is absent and qemu is installed, and says why',
+  { skip: multipassInstalled ? 'multipass is installed here' : false },
+  async (t) => {
+    const path = bin(t, ['qemu-system-x86_64', 'qemu-img', 'genisoimage'])
+    const { log, lines } = logs()
+    const driver = await selectDriver(config({}), log, path)
+    assert.equal(driver.name, 'qemu')
+    assert.deepEqual(
+      lines.find((l) => l.msg === 'backend chosen'),
+      {
+        ...lines.find((l) => l.msg === 'backend chosen'),
+        backend: 'qemu',
+        why: 'auto: multipass is not installed, qemu is',
+        binary: join(path, 'qemu-system-x86_64'),
+      },
+    )
+  },
+)
 
 test('auto still prefers multipass; qemu can be chosen explicitly', async (t) => {
   const path = bin(t, ['multipass', 'qemu-system-x86_64'])
@@ -51,9 +63,15 @@ test('qemu chosen but missing is BACKEND_UNAVAILABLE saying what to install', as
   const path = bin(t, [])
   const unavailable = (e: unknown) => e instanceof DriverError && e.code === 'UNAVAILABLE'
   const missing = { GOLEM_PROVIDER_QEMU_BINARY: 'golem-no-such-qemu' }
-  await assert.rejects(selectDriver(config({ ...missing, GOLEM_PROVIDER_BACKEND: 'qemu' }), logs().log, path), (e: unknown) => unavailable(e) && /apt install qemu-system-x86/.test((e as Error).message))
+  await assert.rejects(
+    selectDriver(config({ ...missing, GOLEM_PROVIDER_BACKEND: 'qemu' }), logs().log, path),
+    (e: unknown) => unavailable(e) && /apt install qemu-system-x86/.test((e as Error).message),
+  )
   await assert.rejects(selectDriver(config({ GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_BINARY: '/nonexistent/qemu' }), logs().log, path), unavailable)
   if (!multipassInstalled) {
-    await assert.rejects(selectDriver(config(missing), logs().log, path), (e: unknown) => unavailable(e) && /neither multipass nor golem-no-such-qemu/.test((e as Error).message))
+    await assert.rejects(
+      selectDriver(config(missing), logs().log, path),
+      (e: unknown) => unavailable(e) && /neither multipass nor golem-no-such-qemu/.test((e as Error).message),
+    )
   }
 })

@@ -68,9 +68,19 @@ export async function selectDriver(config: Config, log: Logger, pathEnv: string 
   }
   const useMultipass = config.backend === 'multipass' || (config.backend === 'auto' && multipass !== undefined)
   if (useMultipass) {
-    if (multipass === undefined) throw new DriverError('UNAVAILABLE', 'multipass is not installed (not on PATH nor in /snap/bin, /usr/local/bin, /usr/bin); install it or set GOLEM_PROVIDER_MULTIPASS_BINARY_PATH')
+    if (multipass === undefined)
+      throw new DriverError(
+        'UNAVAILABLE',
+        'multipass is not installed (not on PATH nor in /snap/bin, /usr/local/bin, /usr/bin); install it or set GOLEM_PROVIDER_MULTIPASS_BINARY_PATH',
+      )
     log.info({ backend: 'multipass', binary: multipass, why: config.backend === 'auto' ? 'auto: multipass is installed' : 'configured' }, 'backend chosen')
-    return new MultipassDriver({ binary: multipass, logger: log.child({ part: 'multipass' }), launchTimeoutMs: config.createTimeoutMs, commandTimeoutMs: config.commandTimeoutMs, network: config.multipassNetwork })
+    return new MultipassDriver({
+      binary: multipass,
+      logger: log.child({ part: 'multipass' }),
+      launchTimeoutMs: config.createTimeoutMs,
+      commandTimeoutMs: config.commandTimeoutMs,
+      network: config.multipassNetwork,
+    })
   }
   const qemu = await resolveBinary(config.qemuBinary, pathEnv)
   if (qemu !== undefined) {
@@ -78,7 +88,13 @@ export async function selectDriver(config: Config, log: Logger, pathEnv: string 
     return qemuDriver(config, log, pathEnv, qemu)
   }
   if (config.backend === 'qemu') {
-    throw new DriverError('UNAVAILABLE', `${config.qemuBinary} is not installed or not executable; install QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage) or set GOLEM_PROVIDER_QEMU_BINARY`)
+    throw new DriverError(
+      'UNAVAILABLE',
+      `${config.qemuBinary} is not installed or not executable; install QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage) or set GOLEM_PROVIDER_QEMU_BINARY`,
+    )
   }
-  throw new DriverError('UNAVAILABLE', `no VM backend: neither multipass nor ${config.qemuBinary} is installed; install Multipass, or QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage)`)
+  throw new DriverError(
+    'UNAVAILABLE',
+    `no VM backend: neither multipass nor ${config.qemuBinary} is installed; install Multipass, or QEMU (Debian: apt install qemu-system-x86 qemu-utils genisoimage)`,
+  )
 }

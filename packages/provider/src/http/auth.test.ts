@@ -13,7 +13,12 @@ const KEY = `0x${'3'.repeat(64)}`
 async function signedRequest(address: string): Promise<FastifyRequest> {
   const signer = { getAddress: async () => addressOfPrivateKey(KEY), signMessage: async (m: string) => signMessage(KEY, m) }
   const s = await signRequest(signer, { audience: PROVIDER, method: 'GET', path: '/api/v1/vms', body: '' })
-  const headers = { [SIGNATURE_HEADERS.requestor]: s.signer, [SIGNATURE_HEADERS.signature]: s.signature, [SIGNATURE_HEADERS.timestamp]: String(s.timestamp), [SIGNATURE_HEADERS.nonce]: s.nonce }
+  const headers = {
+    [SIGNATURE_HEADERS.requestor]: s.signer,
+    [SIGNATURE_HEADERS.signature]: s.signature,
+    [SIGNATURE_HEADERS.timestamp]: String(s.timestamp),
+    [SIGNATURE_HEADERS.nonce]: s.nonce,
+  }
   return { method: 'GET', url: '/api/v1/vms', headers, rawBody: undefined, socket: { remoteAddress: address } } as unknown as FastifyRequest
 }
 
@@ -22,11 +27,12 @@ test('signatures are recovered by the given function, and at most N checks per a
   let calls = 0
   let hold = true
   // Holds every recovery until released: all checks are in flight together.
-  const recover = (message: string, signature: string) => new Promise<string>((resolve) => {
-    calls++
-    if (hold) waiting.push(() => resolve(recoverMessageSigner(message, signature)))
-    else resolve(recoverMessageSigner(message, signature))
-  })
+  const recover = (message: string, signature: string) =>
+    new Promise<string>((resolve) => {
+      calls++
+      if (hold) waiting.push(() => resolve(recoverMessageSigner(message, signature)))
+      else resolve(recoverMessageSigner(message, signature))
+    })
   const auth = createAuthenticator({ audience: () => PROVIDER, adminToken: 'x'.repeat(32), allowUnsigned: false, recover, maxVerificationsPerAddress: 2 })
   const first = [auth.authenticate(await signedRequest('198.51.100.7')), auth.authenticate(await signedRequest('198.51.100.7'))]
   await assert.rejects(auth.authenticate(await signedRequest('198.51.100.7')), (e: ProviderError) => e.code === 'RATE_LIMITED')
@@ -35,6 +41,9 @@ test('signatures are recovered by the given function, and at most N checks per a
   hold = false
   for (const release of waiting) release()
   const callers = await Promise.all([...first, other])
-  assert.deepEqual(callers.map((c) => (c.kind === 'renter' ? c.address : null)), Array(3).fill(addressOfPrivateKey(KEY)))
+  assert.deepEqual(
+    callers.map((c) => (c.kind === 'renter' ? c.address : null)),
+    Array(3).fill(addressOfPrivateKey(KEY)),
+  )
   assert.equal((await auth.authenticate(await signedRequest('198.51.100.7'))).kind, 'renter', 'the address may check again once its checks ended')
 })

@@ -85,7 +85,11 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
       // One address cannot queue unbounded signature work: its checks in flight are capped.
       const source = sourceKey(req.socket.remoteAddress)
       const running = inFlight.get(source) ?? 0
-      if (running >= maxInFlight) throw new ProviderError('RATE_LIMITED', `too many signed requests from this address are being checked at once (at most ${maxInFlight}); retry in a moment`)
+      if (running >= maxInFlight)
+        throw new ProviderError(
+          'RATE_LIMITED',
+          `too many signed requests from this address are being checked at once (at most ${maxInFlight}); retry in a moment`,
+        )
       inFlight.set(source, running + 1)
       try {
         const input = { audience: opts.audience(), method: req.method, path: req.url, body: req.rawBody ?? '', ...signatureHeaders(req) }
@@ -109,6 +113,9 @@ export function createAuthenticator(opts: AuthOptions): Authenticator {
 export function operatorOnly(authenticate: (req: FastifyRequest) => Promise<Caller>, what: string): (req: FastifyRequest) => Promise<void> {
   return async (req) => {
     if (header(req, 'authorization') !== undefined && (await authenticate(req)).kind === 'operator') return
-    throw new ProviderError('UNAUTHORIZED', `${what} need the admin token: send Authorization: Bearer <token>; the operator finds it in the provider data dir (admin-token)`)
+    throw new ProviderError(
+      'UNAUTHORIZED',
+      `${what} need the admin token: send Authorization: Bearer <token>; the operator finds it in the provider data dir (admin-token)`,
+    )
   }
 }

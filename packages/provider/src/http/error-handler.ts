@@ -61,11 +61,16 @@ export function errorBody(code: ErrorCode, message: string, issues: readonly Err
 // Fastify's own request failures in the provider's codes.
 function fromFault(fault: RequestFault, message: string): ProviderError {
   switch (fault) {
-    case 'media-type': return new ProviderError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
-    case 'too-large': return new ProviderError('PAYLOAD_TOO_LARGE', 'the request body is too large')
-    case 'rate-limited': return new ProviderError('RATE_LIMITED', message)
-    case 'malformed': return new ProviderError('VALIDATION_FAILED', `the request is invalid: ${message}`)
-    default: return new ProviderError('VALIDATION_FAILED', `the request body is not valid JSON: ${message}`)
+    case 'media-type':
+      return new ProviderError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
+    case 'too-large':
+      return new ProviderError('PAYLOAD_TOO_LARGE', 'the request body is too large')
+    case 'rate-limited':
+      return new ProviderError('RATE_LIMITED', message)
+    case 'malformed':
+      return new ProviderError('VALIDATION_FAILED', `the request is invalid: ${message}`)
+    default:
+      return new ProviderError('VALIDATION_FAILED', `the request body is not valid JSON: ${message}`)
   }
 }
 

@@ -22,23 +22,63 @@ const ADMIN = 'a'.repeat(64)
 async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, allowUnsigned = true, metrics?: MetricsEndpoint, withDashboard = false) {
   const store = new SqliteVmStore(':memory:')
   const driver = new FakeDriver()
-  const full: AdmissionPolicy = { totals: { cpu: 4, memory: 8, storage: 100 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 }, usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807], ...policy }
+  const full: AdmissionPolicy = {
+    totals: { cpu: 4, memory: 8, storage: 100 },
+    maxVms: 10,
+    minimums: { cpu: 1, memory: 1, storage: 10 },
+    usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807],
+    ...policy,
+  }
   const noop = () => Promise.resolve()
   const vms = new VmService({
-    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), defaultImage: '24.04', policy: () => full,
+    store,
+    driver,
+    images: new ImageCatalog(BUILTIN_IMAGES),
+    defaultImage: '24.04',
+    policy: () => full,
     proxy: { open: noop, close: noop, setTarget: () => undefined },
-    forwarder: { openPort: noop, closePort: noop, setPortTarget: () => undefined }, portPolicy: () => ({ maxPerVm: 3, udp: true }),
-    sshReady: noop, timeouts: { createMs: 1000, startMs: 1000, stopMs: 1000, deleteMs: 1000 },
-    logger: pino({ level: 'silent' }), onCapacityChange: () => undefined, shutdown: new AbortController().signal,
+    forwarder: { openPort: noop, closePort: noop, setPortTarget: () => undefined },
+    portPolicy: () => ({ maxPerVm: 3, udp: true }),
+    sshReady: noop,
+    timeouts: { createMs: 1000, startMs: 1000, stopMs: 1000, deleteMs: 1000 },
+    logger: pino({ level: 'silent' }),
+    onCapacityChange: () => undefined,
+    shutdown: new AbortController().signal,
   })
-  const status = () => providerStatus({
-    store, policy: () => full, capacity: { totals: full.totals, source: 'host', overcommittedCpu: false },
-    driver: { name: 'fake', version: '1', detail: 'fake' }, version: '0.0.0-test', providerId: () => null,
-    portRange: { start: 50800, end: 50802 }, portReport: () => null, portsChecking: () => false,
-  })
+  const status = () =>
+    providerStatus({
+      store,
+      policy: () => full,
+      capacity: { totals: full.totals, source: 'host', overcommittedCpu: false },
+      driver: { name: 'fake', version: '1', detail: 'fake' },
+      version: '0.0.0-test',
+      providerId: () => null,
+      portRange: { start: 50800, end: 50802 },
+      portReport: () => null,
+      portsChecking: () => false,
+    })
   const auth = createAuthenticator({ audience: () => PROVIDER.address, adminToken: ADMIN, allowUnsigned })
-  const app = await buildServer({ vms, status, sshHost: () => '203.0.113.7', logger: pino({ level: 'silent' }), version: '0.0.0-test', rateLimitPerMinute: 10_000, auth, ...(metrics === undefined ? {} : { metrics }),
-    ...(withDashboard ? { dashboard: () => dashboardState({ status, vms: () => store.list(), forwarding: () => undefined, portSummary: () => 'ports fine', events: () => [{ time: new Date(0).toISOString(), level: 'info', msg: 'hello', fields: {} }] }) } : {}),
+  const app = await buildServer({
+    vms,
+    status,
+    sshHost: () => '203.0.113.7',
+    logger: pino({ level: 'silent' }),
+    version: '0.0.0-test',
+    rateLimitPerMinute: 10_000,
+    auth,
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(withDashboard
+      ? {
+          dashboard: () =>
+            dashboardState({
+              status,
+              vms: () => store.list(),
+              forwarding: () => undefined,
+              portSummary: () => 'ports fine',
+              events: () => [{ time: new Date(0).toISOString(), level: 'info', msg: 'hello', fields: {} }],
+            }),
+        }
+      : {}),
   })
   t.after(() => app.close())
   return { app, store, driver }
@@ -133,7 +173,15 @@ test('status, health and the OpenAPI document', async (t) => {
   assert.equal(status.vms.can_create, 4)
   assert.deepEqual(status.ports.free, [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807])
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>()
-  for (const path of ['/api/v1/vms', '/api/v1/vms/{id}', '/api/v1/vms/{id}/access', '/api/v1/vms/{id}/start', '/api/v1/vms/{id}/stop', '/api/v1/provider/status', '/health']) {
+  for (const path of [
+    '/api/v1/vms',
+    '/api/v1/vms/{id}',
+    '/api/v1/vms/{id}/access',
+    '/api/v1/vms/{id}/start',
+    '/api/v1/vms/{id}/stop',
+    '/api/v1/provider/status',
+    '/health',
+  ]) {
     assert.ok(path in spec.paths, `${path} documented`)
   }
   assert.equal((await app.inject({ method: 'GET', url: '/docs' })).statusCode < 400, true)
@@ -144,8 +192,10 @@ async function signed(wallet: Signer, method: 'GET' | 'POST' | 'DELETE', url: st
   const payload = body === undefined ? '' : JSON.stringify(body)
   const sig = await signRequest(wallet, { audience: PROVIDER.address, method, path: url, body: payload })
   const headers: Record<string, string> = {
-    [SIGNATURE_HEADERS.requestor]: sig.signer, [SIGNATURE_HEADERS.signature]: sig.signature,
-    [SIGNATURE_HEADERS.timestamp]: String(sig.timestamp), [SIGNATURE_HEADERS.nonce]: sig.nonce,
+    [SIGNATURE_HEADERS.requestor]: sig.signer,
+    [SIGNATURE_HEADERS.signature]: sig.signature,
+    [SIGNATURE_HEADERS.timestamp]: String(sig.timestamp),
+    [SIGNATURE_HEADERS.nonce]: sig.nonce,
   }
   if (body !== undefined) headers['content-type'] = 'application/json'
   return { method, url, headers, payload }
@@ -161,7 +211,12 @@ test('ownership: only the signer sees and manages its VM; forged, replayed and u
   assert.equal(store.findByName(alice.address, 'alice-vm')?.owner, alice.address)
   assert.equal((await app.inject(create)).json<{ code: string }>().code, 'UNAUTHORIZED', 'a replay is refused')
   assert.equal((await app.inject(await signed(alice, 'GET', '/api/v1/vms/alice-vm/access'))).statusCode, 200)
-  for (const [method, url] of [['GET', '/api/v1/vms/alice-vm'], ['GET', '/api/v1/vms/alice-vm/access'], ['POST', '/api/v1/vms/alice-vm/stop'], ['DELETE', '/api/v1/vms/alice-vm']] as const) {
+  for (const [method, url] of [
+    ['GET', '/api/v1/vms/alice-vm'],
+    ['GET', '/api/v1/vms/alice-vm/access'],
+    ['POST', '/api/v1/vms/alice-vm/stop'],
+    ['DELETE', '/api/v1/vms/alice-vm'],
+  ] as const) {
     const res = await app.inject(await signed(bob, method, url))
     assert.equal(res.statusCode, 404, `${method} ${url} by someone else`)
   }
@@ -173,7 +228,16 @@ test('ownership: only the signer sees and manages its VM; forged, replayed and u
   assert.equal(unsigned.statusCode, 401)
   assert.equal(unsigned.json<{ code: string }>().code, 'UNAUTHORIZED')
   const wrongProvider = await signRequest(alice, { audience: Wallet.createRandom().address, method: 'GET', path: '/api/v1/vms', body: '' })
-  const misdirected = await app.inject({ method: 'GET', url: '/api/v1/vms', headers: { [SIGNATURE_HEADERS.requestor]: wrongProvider.signer, [SIGNATURE_HEADERS.signature]: wrongProvider.signature, [SIGNATURE_HEADERS.timestamp]: String(wrongProvider.timestamp), [SIGNATURE_HEADERS.nonce]: wrongProvider.nonce } })
+  const misdirected = await app.inject({
+    method: 'GET',
+    url: '/api/v1/vms',
+    headers: {
+      [SIGNATURE_HEADERS.requestor]: wrongProvider.signer,
+      [SIGNATURE_HEADERS.signature]: wrongProvider.signature,
+      [SIGNATURE_HEADERS.timestamp]: String(wrongProvider.timestamp),
+      [SIGNATURE_HEADERS.nonce]: wrongProvider.nonce,
+    },
+  })
   assert.equal(misdirected.statusCode, 401, 'a signature for another provider is refused')
   const admin = await app.inject({ method: 'GET', url: '/api/v1/vms', headers: { authorization: `Bearer ${ADMIN}` } })
   assert.equal(admin.json<unknown[]>().length, 1)
@@ -208,12 +272,18 @@ test('ports: asked for at create, shown by the VM and /access next to ssh_port, 
   assert.deepEqual([access.ssh_port, access.ports], [50800, mapped])
   const added = await app.inject({ method: 'POST', url: '/api/v1/vms/web/ports', payload: { ports: [{ guest: 9000 }] } })
   assert.equal(added.statusCode, 200)
-  assert.deepEqual(added.json<{ ports: { public_port: number }[] }>().ports.map((p) => p.public_port), [50801, 50802, 50803])
+  assert.deepEqual(
+    added.json<{ ports: { public_port: number }[] }>().ports.map((p) => p.public_port),
+    [50801, 50802, 50803],
+  )
   const full = await app.inject({ method: 'POST', url: '/api/v1/vms/web/ports', payload: { ports: [{ guest: 9001 }] } })
   assert.deepEqual([full.statusCode, full.json<{ code: string }>().code], [400, 'TOO_MANY_PORTS'])
   const removed = await app.inject({ method: 'DELETE', url: '/api/v1/vms/web/ports/50802' })
   assert.equal(removed.statusCode, 200)
-  assert.deepEqual(removed.json<{ ports: { public_port: number }[] }>().ports.map((p) => p.public_port), [50801, 50803])
+  assert.deepEqual(
+    removed.json<{ ports: { public_port: number }[] }>().ports.map((p) => p.public_port),
+    [50801, 50803],
+  )
   const gone = await app.inject({ method: 'DELETE', url: '/api/v1/vms/web/ports/50802' })
   assert.deepEqual([gone.statusCode, gone.json<{ code: string }>().code], [404, 'PORT_NOT_FOUND'])
   const noVm = await app.inject({ method: 'POST', url: '/api/v1/vms/nope/ports', payload: { ports: [{ guest: 9000 }] } })
@@ -225,7 +295,12 @@ test('ports: asked for at create, shown by the VM and /access next to ssh_port, 
 
 function fakeMetrics(isPublic: boolean) {
   const seen: HttpObservation[] = []
-  const endpoint: MetricsEndpoint = { render: () => Promise.resolve('up 1\n'), contentType: 'text/plain; version=0.0.4; charset=utf-8', public: isPublic, observe: (o) => seen.push(o) }
+  const endpoint: MetricsEndpoint = {
+    render: () => Promise.resolve('up 1\n'),
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    public: isPublic,
+    observe: (o) => seen.push(o),
+  }
   return { endpoint, seen }
 }
 
@@ -252,7 +327,10 @@ test('GET /metrics is open when made public; every answer is recorded by route p
   assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).body, 'up 1\n')
   await app.inject({ method: 'GET', url: '/api/v1/vms/some-renter-chosen-name' })
   await app.inject({ method: 'GET', url: '/no/such/path?x=1' })
-  assert.deepEqual(seen.map((o) => `${o.method} ${o.route} ${o.status}`), ['GET /metrics 200', 'GET /api/v1/vms/:id 404', 'GET unmatched 404'])
+  assert.deepEqual(
+    seen.map((o) => `${o.method} ${o.route} ${o.status}`),
+    ['GET /metrics 200', 'GET /api/v1/vms/:id 404', 'GET unmatched 404'],
+  )
   assert.ok(seen.every((o) => o.durationMs >= 0))
 })
 
@@ -263,7 +341,10 @@ test('the dashboard page is open and holds no data; its data needs the admin tok
   assert.match(String(page.headers['content-type']), /^text\/html/)
   assert.match(String(page.headers['content-security-policy']), /script-src 'self'/)
   assert.doesNotMatch(page.body, /<script>/, 'no inline script: the CSP forbids it')
-  for (const [url, type] of [['/ui/app.js', /^text\/javascript/], ['/ui/app.css', /^text\/css/]] as const) {
+  for (const [url, type] of [
+    ['/ui/app.js', /^text\/javascript/],
+    ['/ui/app.css', /^text\/css/],
+  ] as const) {
     const res = await app.inject({ method: 'GET', url })
     assert.equal(res.statusCode, 200)
     assert.match(String(res.headers['content-type']), type)
@@ -276,10 +357,21 @@ test('the dashboard page is open and holds no data; its data needs the admin tok
   assert.equal((await app.inject(create({ name: 'seen', ssh_key: ed25519Key() }))).statusCode, 201)
   const ok = await app.inject({ method: 'GET', url: '/ui/api/state', headers: { authorization: `Bearer ${ADMIN}` } })
   assert.equal(ok.statusCode, 200)
-  const state = ok.json<{ vms: { id: string; name: string; status: string; owner: string | null; network: string }[]; events: { msg: string }[]; port_summary: string; status: { vms: { count: number } } }>()
-  assert.deepEqual(state.vms.map((vm) => [vm.name, vm.status, vm.owner, vm.network]), [['seen', 'running', null, 'backend']])
+  const state = ok.json<{
+    vms: { id: string; name: string; status: string; owner: string | null; network: string }[]
+    events: { msg: string }[]
+    port_summary: string
+    status: { vms: { count: number } }
+  }>()
+  assert.deepEqual(
+    state.vms.map((vm) => [vm.name, vm.status, vm.owner, vm.network]),
+    [['seen', 'running', null, 'backend']],
+  )
   assert.match(state.vms[0]?.id ?? '', /^golem-seen-/)
   assert.equal(state.status.vms.count, 1)
   assert.equal(state.port_summary, 'ports fine')
-  assert.deepEqual(state.events.map((e) => e.msg), ['hello'])
+  assert.deepEqual(
+    state.events.map((e) => e.msg),
+    ['hello'],
+  )
 })

@@ -58,20 +58,30 @@ declare module 'fastify' {
 export const BODY_LIMIT_BYTES = 64 * 1024
 
 const zodOnly = (): never => {
-  throw new Error('a route schema reached Fastify\'s JSON-schema compilers; every schema here must be zod')
+  throw new Error("a route schema reached Fastify's JSON-schema compilers; every schema here must be zod")
 }
 
 // Request and body deadlines and a cap per address (IPv6: /64): a body that never finishes, or one address's pile of connections, cannot take the descriptors.
-const limitedServer = (limits: ConnectionLimits, logger: Logger) => limitedServerFactory(limits, sampledRefusalLog((source, refused) => {
-  logger.warn({ source, limit: limits.maxPerAddress, refused }, 'API connection refused: too many open connections from one address')
-}))
+const limitedServer = (limits: ConnectionLimits, logger: Logger) =>
+  limitedServerFactory(
+    limits,
+    sampledRefusalLog((source, refused) => {
+      logger.warn({ source, limit: limits.maxPerAddress, refused }, 'API connection refused: too many open connections from one address')
+    }),
+  )
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger
-  const app = Fastify({ loggerInstance: logger, bodyLimit: BODY_LIMIT_BYTES, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
     // Long ids reach the schema (a clear 400) instead of the router's own 414 body.
     routerOptions: { maxParamLength: 2048 },
-    frameworkErrors: (error, req, reply) => { void providerErrors.handle(error, req, reply) },
+    frameworkErrors: (error, req, reply) => {
+      void providerErrors.handle(error, req, reply)
+    },
     // Every schema is zod, compiled by the compilers set below. Without these factories Fastify
     // loads Ajv and fast-json-stringify at start (~0.1 s, ~5 MiB) only to never use them.
     schemaController: { compilersFactory: { buildValidator: zodOnly, buildSerializer: zodOnly } },
@@ -112,7 +122,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const typed = app.withTypeProvider<ZodTypeProvider>()
   await typed.register(healthRoutes())
   await typed.register(vmRoutes({ vms: deps.vms, sshHost: deps.sshHost, auth: deps.auth, paymentOf: deps.paymentOf }), { prefix: API_PREFIX })
-  await typed.register(earningsRoutes({ earnings: deps.earnings, pricing: deps.pricing ?? null, authenticate: (req) => deps.auth.authenticate(req) }), { prefix: API_PREFIX })
+  await typed.register(earningsRoutes({ earnings: deps.earnings, pricing: deps.pricing ?? null, authenticate: (req) => deps.auth.authenticate(req) }), {
+    prefix: API_PREFIX,
+  })
   await typed.register(statusRoutes(deps.status), { prefix: API_PREFIX })
   if (metrics !== undefined) await typed.register(metricsRoutes(metrics, deps.auth.authenticate))
   if (deps.dashboard !== undefined) await typed.register(dashboardRoutes(deps.dashboard, deps.auth.authenticate))

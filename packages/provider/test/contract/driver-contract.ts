@@ -33,7 +33,13 @@ export function runDriverContract(name: string, make: () => Promise<ContractSubj
     before(async () => {
       s = await make()
       const instance = instanceName(`contract-${Math.floor(Math.random() * 1e6)}`, new Date())
-      spec = { instance, hostname: 'contract-vm', resources: s.resources, image: s.image, cloudInit: buildCloudInit({ hostname: 'contract-vm', instanceId: instance, sshKey: s.sshKey }) }
+      spec = {
+        instance,
+        hostname: 'contract-vm',
+        resources: s.resources,
+        image: s.image,
+        cloudInit: buildCloudInit({ hostname: 'contract-vm', instanceId: instance, sshKey: s.sshKey }),
+      }
     })
     after(async () => {
       await s.driver.destroy(spec.instance, AbortSignal.timeout(60_000)).catch(() => undefined)
@@ -57,7 +63,10 @@ export function runDriverContract(name: string, make: () => Promise<ContractSubj
       const state = await s.driver.inspect(spec.instance, signal())
       assert.equal(state.kind, 'running')
       const listed = await s.driver.list(signal())
-      assert.deepEqual(listed.find((i) => i.instance === spec.instance), { instance: spec.instance, state: 'running' })
+      assert.deepEqual(
+        listed.find((i) => i.instance === spec.instance),
+        { instance: spec.instance, state: 'running' },
+      )
       assert.ok(listed.every((i) => i.instance.startsWith('golem-')))
     })
 
@@ -78,7 +87,10 @@ export function runDriverContract(name: string, make: () => Promise<ContractSubj
     test('destroy removes the instance; destroying again succeeds', async () => {
       await s.driver.destroy(spec.instance, signal())
       assert.deepEqual(await s.driver.inspect(spec.instance, signal()), { kind: 'absent' })
-      assert.equal((await s.driver.list(signal())).some((i) => i.instance === spec.instance), false)
+      assert.equal(
+        (await s.driver.list(signal())).some((i) => i.instance === spec.instance),
+        false,
+      )
       await s.driver.destroy(spec.instance, signal())
     })
   })

@@ -14,7 +14,14 @@ import { runDriverContract } from './driver-contract.js'
 
 const binary = join(REPO_ROOT, 'packages/provider/test/fixtures/multipass/multipass')
 const logged: Record<string, unknown>[] = []
-const logger = pino({ level: 'info' }, { write: (line: string) => { logged.push(JSON.parse(line) as Record<string, unknown>) } })
+const logger = pino(
+  { level: 'info' },
+  {
+    write: (line: string) => {
+      logged.push(JSON.parse(line) as Record<string, unknown>)
+    },
+  },
+)
 
 runDriverContract('multipass (fake CLI)', async () => {
   const state = mkdtempSync(join(tmpdir(), 'fake-multipass-'))

@@ -21,9 +21,16 @@ runDriverContract('qemu (tiny test guest, TCG)', async () => {
   const vmsDir = join(dataDir, 'vms')
   return {
     driver: new QemuDriver({
-      binary: 'qemu-system-x86_64', qemuImg: 'qemu-img', isoTool: 'genisoimage', vmsDir,
-      images: new ImageCache({ dir: join(dataDir, 'images'), logger }), logger,
-      accel: 'tcg', commandTimeoutMs: 30_000, powerdownTimeoutMs: 30_000, bootTimeoutMs: 120_000,
+      binary: 'qemu-system-x86_64',
+      qemuImg: 'qemu-img',
+      isoTool: 'genisoimage',
+      vmsDir,
+      images: new ImageCache({ dir: join(dataDir, 'images'), logger }),
+      logger,
+      accel: 'tcg',
+      commandTimeoutMs: 30_000,
+      powerdownTimeoutMs: 30_000,
+      bootTimeoutMs: 120_000,
     }),
     image,
     resources: { cpu: 1, memory: 1, storage: 10 },

@@ -39,7 +39,9 @@ export async function startChain(t: TestContext): Promise<TestChain> {
   return {
     info,
     client,
-    fund: async (address, tokens) => { await fundAddress(info.rpc_url, info.token, address, tokens) },
+    fund: async (address, tokens) => {
+      await fundAddress(info.rpc_url, info.token, address, tokens)
+    },
     balance: (address) => reader.tokenBalance(info.token, address),
     providerEnv: { GOLEM_PROVIDER_PAYMENT_RPC_URL: info.rpc_url, GOLEM_PROVIDER_PAYMENT_CONTRACT: info.contract, GOLEM_PROVIDER_PAYMENT_TOKEN: info.token },
   }

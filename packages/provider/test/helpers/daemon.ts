@@ -11,7 +11,6 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
 
-
 /** How long a start may take: a QEMU provider probes its accelerator and sets up its VM network, slow on a loaded machine. */
 const START_LIMIT_MS = 90_000
 export const REPO_ROOT = new URL('../../../../../', import.meta.url).pathname
@@ -55,7 +54,18 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<
   const command = launcher ?? process.execPath
   const args = [...launcherArgs, ...(launcher === undefined ? [] : [process.execPath]), PROVIDER_BIN, 'start']
   const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_LOG_FORMAT: 'json', GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1', GOLEM_PROVIDER_ENV_FILE: '/nonexistent', GOLEM_PROVIDER_DISCOVERY_URL: 'http://127.0.0.1:9', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true', ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      GOLEM_PROVIDER_HOST: '127.0.0.1',
+      GOLEM_PROVIDER_PORT: '0',
+      GOLEM_PROVIDER_LOG_FORMAT: 'json',
+      GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1',
+      GOLEM_PROVIDER_ENV_FILE: '/nonexistent',
+      GOLEM_PROVIDER_DISCOVERY_URL: 'http://127.0.0.1:9',
+      GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   t.after(async () => {
@@ -66,7 +76,9 @@ export async function startDaemon(t: TestContext, opts: DaemonOptions): Promise<
   })
   const logs: Record<string, unknown>[] = []
   let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const ready = opts.readyMessage ?? 'provider accepting VM requests'
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon not ready in time; stderr: ${stderr}`)), opts.timeoutMs ?? START_LIMIT_MS)
@@ -115,7 +127,10 @@ export { freePortRange, isListening } from '@golem-vm/common'
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type is the caller's claim about the response
 export async function bootRequest<T>(base: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<{ status: number; body: T }> {
   const answer = await httpRequest({
-    method, baseUrl: base, path, timeoutMs,
+    method,
+    baseUrl: base,
+    path,
+    timeoutMs,
     ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/json' } }),
   })
   return { status: answer.status, body: JSON.parse(answer.body) as T }
@@ -142,11 +157,18 @@ export const FAKE_MULTIPASS_DIR = join(REPO_ROOT, 'packages/provider/test/fixtur
  */
 export async function fakeMultipassEnv(t: TestContext, dir: string, ports: number): Promise<Record<string, string>> {
   const fakeState = join(dir, 'fake')
-  t.after(() => { execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  t.after(() => {
+    execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } })
+  })
   const range = await freePortRange(ports)
   return {
-    PATH: `${FAKE_MULTIPASS_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-    GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
-    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+    PATH: `${FAKE_MULTIPASS_DIR}:${process.env.PATH ?? ''}`,
+    FAKE_MULTIPASS_STATE: fakeState,
+    GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+    GOLEM_PROVIDER_BACKEND: 'multipass',
+    GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
+    GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
+    GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
   }
 }

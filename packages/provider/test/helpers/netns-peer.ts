@@ -12,8 +12,16 @@
  */
 import net from 'node:net'
 
-interface Target { readonly host: string; readonly port: number; readonly timeoutMs: number }
-export interface ProbeResult { readonly ok: boolean; readonly data?: string; readonly error?: string }
+interface Target {
+  readonly host: string
+  readonly port: number
+  readonly timeoutMs: number
+}
+export interface ProbeResult {
+  readonly ok: boolean
+  readonly data?: string
+  readonly error?: string
+}
 
 function listen(address: string, port: number, banner: string): void {
   const server = net.createServer((socket) => {

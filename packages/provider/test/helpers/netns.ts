@@ -50,7 +50,13 @@ export class Lab {
   /** A veth pair: `hostName` on the host, `eth0` in `ns`, both up (the host end may be configured further). */
   veth(hostName: string, ns: string): void {
     ip('link', 'add', hostName, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns)
-    this.#undo.push(() => { try { ip('link', 'del', hostName) } catch { /* gone with its namespace or its owner */ } })
+    this.#undo.push(() => {
+      try {
+        ip('link', 'del', hostName)
+      } catch {
+        /* gone with its namespace or its owner */
+      }
+    })
     ip('link', 'set', hostName, 'up')
     ip('-n', ns, 'link', 'set', 'eth0', 'up')
   }
@@ -58,7 +64,13 @@ export class Lab {
   /** `ip route replace` on the host, removed at the end if it is still this lab's. */
   route(destination: string, ...rest: string[]): void {
     ip('route', 'replace', destination, ...rest)
-    this.#undo.push(() => { try { ip('route', 'del', destination, ...rest) } catch { /* replaced by another run */ } })
+    this.#undo.push(() => {
+      try {
+        ip('route', 'del', destination, ...rest)
+      } catch {
+        /* replaced by another run */
+      }
+    })
   }
 
   /** Runs `fn` at cleanup (awaited), in reverse order of registration like everything else. */
@@ -78,9 +90,15 @@ export class Lab {
    * outcome (the first bytes received, or why not). With `holdMs`, the
    * connections stay open that long; `closed` resolves when they are closed.
    */
-  async connect(ns: string, targets: readonly { host: string; port: number }[], opts: { timeoutMs?: number; holdMs?: number } = {}): Promise<{ results: ProbeResult[]; closed: Promise<void> }> {
+  async connect(
+    ns: string,
+    targets: readonly { host: string; port: number }[],
+    opts: { timeoutMs?: number; holdMs?: number } = {},
+  ): Promise<{ results: ProbeResult[]; closed: Promise<void> }> {
     const list = targets.map((x) => ({ ...x, timeoutMs: opts.timeoutMs ?? 3000 }))
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, PEER, 'connect', JSON.stringify(list), String(opts.holdMs ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, PEER, 'connect', JSON.stringify(list), String(opts.holdMs ?? 0)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     this.#children.push(child)
     const closed = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     const results = JSON.parse(await firstLine(child, (opts.timeoutMs ?? 3000) + 10_000)) as ProbeResult[]
@@ -96,7 +114,11 @@ export class Lab {
   async cleanup(): Promise<void> {
     for (const child of this.#children) child.kill('SIGKILL')
     for (const undo of this.#undo.reverse()) {
-      try { await undo() } catch { /* best effort: the rest must still go */ }
+      try {
+        await undo()
+      } catch {
+        /* best effort: the rest must still go */
+      }
     }
     this.#undo.length = 0
   }
@@ -104,10 +126,19 @@ export class Lab {
 
 function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (child.stdout === null) { reject(new Error('no stdout')); return }
+    if (child.stdout === null) {
+      reject(new Error('no stdout'))
+      return
+    }
     const timer = setTimeout(() => reject(new Error('the peer in the namespace did not answer in time')), timeoutMs)
     const lines = createInterface({ input: child.stdout })
-    lines.once('line', (line) => { clearTimeout(timer); resolve(line) })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the peer in the namespace exited with ${code ?? 'a signal'}`)) })
+    lines.once('line', (line) => {
+      clearTimeout(timer)
+      resolve(line)
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the peer in the namespace exited with ${code ?? 'a signal'}`))
+    })
   })
 }

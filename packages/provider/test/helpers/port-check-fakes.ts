@@ -10,9 +10,7 @@ import type { PortVerificationDeps, PortVerificationSettings } from '../../src/a
 import type { HeldPorts, PortCheckResult } from '../../src/app/ports/port-check.js'
 
 /** How a scripted server answers one request: `reach(port)` decides each port. */
-export type ServerScript =
-  | { readonly kind: 'answer'; readonly reach: (port: number) => boolean }
-  | { readonly kind: 'fail'; readonly reason: string }
+export type ServerScript = { readonly kind: 'answer'; readonly reach: (port: number) => boolean } | { readonly kind: 'fail'; readonly reason: string }
 
 export interface FakeWorld extends WorldState {
   readonly deps: PortVerificationDeps
@@ -44,9 +42,14 @@ export const SETTINGS: PortVerificationSettings = {
 }
 
 const answer = (ports: readonly number[], reach: (port: number) => boolean): PortCheckResult => {
-  const results = Object.fromEntries(ports.map((p) => [String(p), reach(p) ? { accessible: true, error: null } : { accessible: false, error: 'Connection timed out' }]))
+  const results = Object.fromEntries(
+    ports.map((p) => [String(p), reach(p) ? { accessible: true, error: null } : { accessible: false, error: 'Connection timed out' }]),
+  )
   const ok = ports.filter(reach).length
-  return { ok: true, response: { success: ok > 0, all_accessible: ok === ports.length, results, message: `Successfully verified ${ok} out of ${ports.length} ports` } }
+  return {
+    ok: true,
+    response: { success: ok > 0, all_accessible: ok === ports.length, results, message: `Successfully verified ${ok} out of ${ports.length} ports` },
+  }
 }
 
 function fakeHold(world: WorldState, ports: readonly number[]): HeldPorts {
@@ -67,7 +70,11 @@ function fakeHold(world: WorldState, ports: readonly number[]): HeldPorts {
 /** A world where every server reaches every port unless a test changes it. */
 export function fakeWorld(servers: readonly string[] = SETTINGS.servers): FakeWorld {
   const world: WorldState = {
-    holding: new Set(), taken: new Set(), own: new Set(), requests: [], bindCalls: [],
+    holding: new Set(),
+    taken: new Set(),
+    own: new Set(),
+    requests: [],
+    bindCalls: [],
     servers: new Map(servers.map((url) => [url, { kind: 'answer', reach: () => true }])),
     api: { listening: false },
     ip: { value: '203.0.113.7' },

@@ -13,7 +13,9 @@ const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g
 
 /** The key of a series, as {@link parseSamples} stores it. */
 export function seriesKey(name: string, labels: Record<string, string> = {}): string {
-  const parts = Object.keys(labels).sort().map((k) => `${k}="${labels[k] ?? ''}"`)
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${labels[k] ?? ''}"`)
   return parts.length === 0 ? name : `${name}{${parts.join(',')}}`
 }
 

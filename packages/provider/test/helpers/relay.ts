@@ -16,8 +16,16 @@ export const VM_ID = 'vm-1'
 
 /** Limits that stay out of the way: no SSH checks, no caps a test reaches by accident. */
 export const LOOSE: RelayConfig = {
-  host: '127.0.0.1', connectTimeoutMs: 5000, idleTimeoutMs: 0, handshakeTimeoutMs: 0, halfCloseTimeoutMs: 60_000,
-  maxConnectionsPerVm: 100, maxConnectionsPerSource: 100, maxHandshakesPerSource: 100, udpMaxFlows: 100, udpIdleTimeoutMs: 60_000,
+  host: '127.0.0.1',
+  connectTimeoutMs: 5000,
+  idleTimeoutMs: 0,
+  handshakeTimeoutMs: 0,
+  halfCloseTimeoutMs: 60_000,
+  maxConnectionsPerVm: 100,
+  maxConnectionsPerSource: 100,
+  maxHandshakesPerSource: 100,
+  udpMaxFlows: 100,
+  udpIdleTimeoutMs: 60_000,
 }
 
 export interface RelayUnderTest {
@@ -39,18 +47,26 @@ export async function relayUnderTest(t: TestContext, config: Partial<RelayConfig
   const stats: RelayStats[] = []
   const logs: { msg: string; fields: Record<string, unknown> }[] = []
   const reported = new EventEmitter()
-  const relay = new Relay({ ...LOOSE, ...config }, {
-    log: (_level, fields, msg) => logs.push({ msg, fields }),
-    stats: (_vm, s) => {
-      stats.push(s)
-      reported.emit('stats', s)
+  const relay = new Relay(
+    { ...LOOSE, ...config },
+    {
+      log: (_level, fields, msg) => logs.push({ msg, fields }),
+      stats: (_vm, s) => {
+        stats.push(s)
+        reported.emit('stats', s)
+      },
     },
-  }, connect)
+    connect,
+  )
   t.after(() => relay.closeAll())
   const { start: port } = await freePortRange(1)
   await relay.open(VM_ID, port, vm.endpoint)
   return {
-    relay, vm, port, stats, logs,
+    relay,
+    vm,
+    port,
+    stats,
+    logs,
     untilStats: async (probe) => {
       for (;;) {
         const latest = stats.at(-1)

@@ -28,7 +28,12 @@ export interface Renter {
 
 /** Sends a signed request exactly as it was signed (again, for a replay): its status and parsed JSON body. */
 export async function send(daemon: Daemon, req: SignedRequest): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${daemon.baseUrl}${req.path}`, { method: req.method, headers: req.headers, ...(req.body === '' ? {} : { body: req.body }), signal: AbortSignal.timeout(120_000) })
+  const res = await fetch(`${daemon.baseUrl}${req.path}`, {
+    method: req.method,
+    headers: req.headers,
+    ...(req.body === '' ? {} : { body: req.body }),
+    signal: AbortSignal.timeout(120_000),
+  })
   return { status: res.status, body: await res.json() }
 }
 

@@ -28,10 +28,15 @@ const BINS = {
 /** The discovery service with its data in `dataDir`; `port` 0 lets the system choose. */
 export function startDiscovery(t: TestContext, dataDir: string, port = 0, env: Record<string, string> = {}): Promise<Service> {
   return startService(t, BINS.discovery, {
-    GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: String(port), GOLEM_DISCOVERY_DATA_DIR: dataDir,
-    GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0', GOLEM_DISCOVERY_LOG_FORMAT: 'json', GOLEM_DISCOVERY_ENVIRONMENT: 'development',
+    GOLEM_DISCOVERY_HOST: '127.0.0.1',
+    GOLEM_DISCOVERY_PORT: String(port),
+    GOLEM_DISCOVERY_DATA_DIR: dataDir,
+    GOLEM_DISCOVERY_RATE_LIMIT_PER_MINUTE: '0',
+    GOLEM_DISCOVERY_LOG_FORMAT: 'json',
+    GOLEM_DISCOVERY_ENVIRONMENT: 'development',
     // Providers here advertise fake public addresses (198.51.100.7) from 127.0.0.1.
-    GOLEM_DISCOVERY_ADDRESS_CHECK: 'off', ...env,
+    GOLEM_DISCOVERY_ADDRESS_CHECK: 'off',
+    ...env,
   })
 }
 
@@ -57,7 +62,11 @@ function listeningPort(child: ChildProcess): Promise<number> {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       output.push(line)
       let parsed: { event?: string; port?: number } = {}
-      try { parsed = JSON.parse(line) as typeof parsed } catch { return }
+      try {
+        parsed = JSON.parse(line) as typeof parsed
+      } catch {
+        return
+      }
       if (parsed.event === 'listening' && typeof parsed.port === 'number') {
         clearTimeout(timer)
         resolve(parsed.port)

@@ -48,7 +48,12 @@ export async function fakeVm(t: TestContext, onConnection?: (socket: net.Socket)
 
 /** A renter's connection to `port` (half-open allowed, so a test can end one direction only); destroyed after the test. */
 export async function connectTo(t: TestContext, port: number, options: { host?: string; localAddress?: string } = {}): Promise<net.Socket> {
-  const socket = net.connect({ host: options.host ?? '127.0.0.1', port, allowHalfOpen: true, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) })
+  const socket = net.connect({
+    host: options.host ?? '127.0.0.1',
+    port,
+    allowHalfOpen: true,
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+  })
   socket.on('error', () => undefined)
   t.after(() => socket.destroy())
   await once(socket, 'connect')
@@ -111,6 +116,8 @@ export async function pump(socket: net.Socket, total: number, chunkSize = 64 * 1
 /** Counts the bytes a socket delivers. */
 export function countBytes(socket: net.Socket): { readonly bytes: number } {
   const counter = { bytes: 0 }
-  socket.on('data', (chunk: Buffer) => { counter.bytes += chunk.length })
+  socket.on('data', (chunk: Buffer) => {
+    counter.bytes += chunk.length
+  })
   return counter
 }

@@ -37,7 +37,8 @@ export function testGuestCatalog(only?: GuestName): Promise<string> {
       const args = [join(REPO_ROOT, 'scripts/test-guest/build.sh'), ...(only === undefined ? [] : ['--only', only === 'tiny-test' ? 'tiny' : only])]
       execFile('bash', args, { timeout: 20 * 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
         const last = stdout.trim().split('\n').at(-1) ?? ''
-        if (error !== null || !last.endsWith('.json')) reject(new Error(`build.sh failed: ${error?.message ?? 'no catalogue path printed'}\n${stderr.slice(-3000)}`))
+        if (error !== null || !last.endsWith('.json'))
+          reject(new Error(`build.sh failed: ${error?.message ?? 'no catalogue path printed'}\n${stderr.slice(-3000)}`))
         else resolve(last)
       })
     })
@@ -97,7 +98,9 @@ export function cleanUpVmHost(t: TestContext): (dataDir: string) => void {
     if (process.getuid?.() !== 0) return
     await uninstallVmNetwork(planVmNetwork({ dataDir, dns: [] }), new LinuxNetworkDevices(dataDir)).catch(() => undefined)
   })
-  return (dir) => { dataDir = dir }
+  return (dir) => {
+    dataDir = dir
+  }
 }
 
 /** A throw-away QEMU provider: data dir, environment for `startDaemon`, a renter key pair. */
@@ -119,10 +122,16 @@ export async function qemuWorld(t: TestContext, guest: GuestName, extra: Record<
   cleanUp(dataDir)
   const range = await freePortRange(2)
   const env = {
-    GOLEM_PROVIDER_DATA_DIR: dataDir, GOLEM_PROVIDER_BACKEND: 'qemu', GOLEM_PROVIDER_QEMU_ACCEL: 'tcg',
-    GOLEM_PROVIDER_IMAGE_CATALOG: await testGuestCatalog(guest), GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
-    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-    GOLEM_PROVIDER_OFFER_CPU_CORES: '2', GOLEM_PROVIDER_OFFER_MEMORY_GB: '2', GOLEM_PROVIDER_OFFER_STORAGE_GB: '20',
+    GOLEM_PROVIDER_DATA_DIR: dataDir,
+    GOLEM_PROVIDER_BACKEND: 'qemu',
+    GOLEM_PROVIDER_QEMU_ACCEL: 'tcg',
+    GOLEM_PROVIDER_IMAGE_CATALOG: await testGuestCatalog(guest),
+    GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
+    GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+    GOLEM_PROVIDER_OFFER_CPU_CORES: '2',
+    GOLEM_PROVIDER_OFFER_MEMORY_GB: '2',
+    GOLEM_PROVIDER_OFFER_STORAGE_GB: '20',
     // Isolated where the host allows it (root); elsewhere the test still runs, unisolated.
     GOLEM_PROVIDER_ALLOW_UNISOLATED_VMS: 'true',
     ...extra,

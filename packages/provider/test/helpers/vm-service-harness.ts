@@ -32,7 +32,10 @@ export class FakeProxy {
 export function neverUntilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((_, reject) => {
     const keepAlive = setTimeout(() => undefined, 60_000)
-    signal.addEventListener('abort', () => { clearTimeout(keepAlive); reject(signal.reason as Error) })
+    signal.addEventListener('abort', () => {
+      clearTimeout(keepAlive)
+      reject(signal.reason as Error)
+    })
   })
 }
 
@@ -45,31 +48,58 @@ export interface Harness {
   capacityChanges: { count: number }
 }
 
-export function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { createMs: 2000, startMs: 2000, stopMs: 2000, deleteMs: 2000 }, telemetry?: VmServiceDeps['telemetry']): Harness {
+export function harness(
+  policy: Partial<AdmissionPolicy> = {},
+  timeouts = { createMs: 2000, startMs: 2000, stopMs: 2000, deleteMs: 2000 },
+  telemetry?: VmServiceDeps['telemetry'],
+): Harness {
   const store = new SqliteVmStore(':memory:')
   const driver = new FakeDriver()
   const proxy = new FakeProxy()
   const sshFails = { value: false }
   const capacityChanges = { count: 0 }
   const full: AdmissionPolicy = {
-    totals: { cpu: 8, memory: 16, storage: 200 }, maxVms: 10, minimums: { cpu: 1, memory: 1, storage: 10 },
-    usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807, 50808, 50809], ...policy,
+    totals: { cpu: 8, memory: 16, storage: 200 },
+    maxVms: 10,
+    minimums: { cpu: 1, memory: 1, storage: 10 },
+    usablePorts: [50800, 50801, 50802, 50803, 50804, 50805, 50806, 50807, 50808, 50809],
+    ...policy,
   }
   const service = new VmService({
-    store, driver, images: new ImageCatalog(BUILTIN_IMAGES), defaultImage: '24.04', policy: () => full,
+    store,
+    driver,
+    images: new ImageCatalog(BUILTIN_IMAGES),
+    defaultImage: '24.04',
+    policy: () => full,
     proxy: {
       open: (id, port, target) => proxy.openVm(id, port, target),
-      close: (id) => { proxy.open.delete(id); return Promise.resolve() },
-      setTarget: (id, target) => { const p = proxy.open.get(id); if (p) p.target = target },
+      close: (id) => {
+        proxy.open.delete(id)
+        return Promise.resolve()
+      },
+      setTarget: (id, target) => {
+        const p = proxy.open.get(id)
+        if (p) p.target = target
+      },
     },
     forwarder: {
       openPort: (id, mapping, target) => proxy.openVm(`${id}#${mapping.publicPort}`, mapping.publicPort, target),
-      closePort: (id, port) => { proxy.open.delete(`${id}#${port}`); return Promise.resolve() },
-      setPortTarget: (id, port, target) => { const p = proxy.open.get(`${id}#${port}`); if (p) p.target = target },
+      closePort: (id, port) => {
+        proxy.open.delete(`${id}#${port}`)
+        return Promise.resolve()
+      },
+      setPortTarget: (id, port, target) => {
+        const p = proxy.open.get(`${id}#${port}`)
+        if (p) p.target = target
+      },
     },
     portPolicy: () => ({ maxPerVm: 3, udp: true }),
-    sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()), bootCheckMs: 20,
-    timeouts, logger: pino({ level: 'silent' }), onCapacityChange: () => capacityChanges.count++, shutdown: new AbortController().signal,
+    sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()),
+    bootCheckMs: 20,
+    timeouts,
+    logger: pino({ level: 'silent' }),
+    onCapacityChange: () => capacityChanges.count++,
+    shutdown: new AbortController().signal,
     ...(telemetry === undefined ? {} : { telemetry }),
   })
   return { service, store, driver, proxy, sshFails, capacityChanges }
@@ -77,7 +107,14 @@ export function harness(policy: Partial<AdmissionPolicy> = {}, timeouts = { crea
 
 export const anyone: Caller = { kind: 'renter', address: null }
 export const command = (name: string, caller: Caller = anyone, extra: Partial<CreateVmCommand> = {}): CreateVmCommand => ({
-  name, resources: { cpu: 1, memory: 1, storage: 10 }, image: undefined, sshKey: ed25519Key(), owner: caller.kind === 'renter' ? caller.address : null, scope: ownerScope(caller), ports: [], ...extra,
+  name,
+  resources: { cpu: 1, memory: 1, storage: 10 },
+  image: undefined,
+  sshKey: ed25519Key(),
+  owner: caller.kind === 'renter' ? caller.address : null,
+  scope: ownerScope(caller),
+  ports: [],
+  ...extra,
 })
 
 export function assertNothingLeft(h: Harness): void {
@@ -86,4 +123,3 @@ export function assertNothingLeft(h: Harness): void {
   assert.deepEqual([...h.proxy.open.keys()], [], 'no proxy')
   assert.deepEqual(h.store.snapshot().allocated, { cpu: 0, memory: 0, storage: 0 }, 'no reservation')
 }
-

@@ -38,7 +38,12 @@ async function fetchAd(discovery: Discovery, providerId: string): Promise<Advert
 }
 
 // Polls every 50 ms until `check` holds for the advertisement (or its absence); bounded by `timeoutMs`.
-async function eventually(discovery: Discovery, providerId: string, check: (ad: Advertisement | undefined) => boolean, timeoutMs = 5000): Promise<Advertisement | undefined> {
+async function eventually(
+  discovery: Discovery,
+  providerId: string,
+  check: (ad: Advertisement | undefined) => boolean,
+  timeoutMs = 5000,
+): Promise<Advertisement | undefined> {
   let last: Advertisement | undefined
   for (let waited = 0; waited <= timeoutMs; waited += 50) {
     last = await fetchAd(discovery, providerId).catch(() => last)
@@ -80,7 +85,7 @@ test('the signed advertisement appears, follows capacity within a second, is wit
   const p = await provider(t, discovery.url)
   p.advertiser.start()
   const ad = await eventually(discovery, p.identity.address, (a) => a !== undefined)
-  assert.equal(ad?.provider_id, p.identity.address, 'the id recovered from the signature is the key\'s address')
+  assert.equal(ad?.provider_id, p.identity.address, "the id recovered from the signature is the key's address")
   assert.equal(ad.signed, true)
   assert.deepEqual(ad.resources, { cpu: 4, memory: 8, storage: 100 })
   assert.deepEqual([ad.provider_name, ad.version, ad.arch, ad.api_port, ad.ssh_ports_free], ['integration', '0.2.0', 'x86_64', 7466, 5])

@@ -30,7 +30,9 @@ async function rawRequest(t: TestContext, daemon: Daemon, head: string, localAdd
   await once(socket, 'connect')
   const started = performance.now()
   let text = ''
-  socket.on('data', (chunk: Buffer) => { text += chunk.toString() })
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString()
+  })
   const answer = new Promise<{ text: string; closedAfterMs: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the daemon kept the connection open; it sent: ${text}`)), 60_000)
     socket.once('close', () => {
@@ -82,10 +84,16 @@ test('signed mode: a request whose signature headers cannot be authentic is refu
 })
 
 test('one address holds at most its share of API connections; another address still gets in', async (t) => {
-  const w = await multipassWorld(t, { GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: '4', GOLEM_PROVIDER_REQUEST_TIMEOUT: '60' })
+  const w = await multipassWorld(t, {
+    GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+    GOLEM_PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: '4',
+    GOLEM_PROVIDER_REQUEST_TIMEOUT: '60',
+  })
   const daemon = await startDaemon(t, { env: w.env })
   // Four connections that never finish their request hold the share of 127.0.0.2.
-  const held = await Promise.all(Array.from({ length: 4 }, () => rawRequest(t, daemon, 'POST /api/v1/vms HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{', '127.0.0.2')))
+  const held = await Promise.all(
+    Array.from({ length: 4 }, () => rawRequest(t, daemon, 'POST /api/v1/vms HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{', '127.0.0.2')),
+  )
   const fifth = await rawRequest(t, daemon, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n', '127.0.0.2')
   const refused = await fifth.answer
   assert.equal(refused.text, '', 'the connection over the cap is closed without an answer')
@@ -105,7 +113,8 @@ test('one address holds at most its share of API connections; another address st
 })
 
 // Whether this process may raise a hard limit (CAP_SYS_RESOURCE, bit 24 of the effective set); containers often lack it.
-const maySetHardLimits = (): boolean => (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`) >> 24n & 1n) === 1n
+const maySetHardLimits = (): boolean =>
+  ((BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`) >> 24n) & 1n) === 1n
 
 test('at start the open-file limit goes up where allowed; a limit that stays low is a warning', async (t) => {
   const w = await multipassWorld(t)
@@ -121,6 +130,9 @@ test('at start the open-file limit goes up where allowed; a limit that stays low
     assert.match(limitsOf(low), /^Max open files\s+65536\s+65536/m, 'with CAP_SYS_RESOURCE the hard limit goes up too')
   } else {
     assert.match(limitsOf(low), /^Max open files\s+2048\s+2048/m)
-    assert.ok(low.logs.some((l) => l.level === 40 && String(l.msg).startsWith('the open-file limit is 2048 (raising it failed')), 'a limit below 8192 is a warning')
+    assert.ok(
+      low.logs.some((l) => l.level === 40 && String(l.msg).startsWith('the open-file limit is 2048 (raising it failed')),
+      'a limit below 8192 is a warning',
+    )
   }
 })

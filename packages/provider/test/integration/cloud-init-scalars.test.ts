@@ -42,7 +42,9 @@ test('real cloud-init reads every YAML-1.1-ambiguous name as a string: hostname 
   const { env, key } = await qemuWorld(t, 'debian-12-test', { GOLEM_PROVIDER_CREATE_TIMEOUT: String(BOOT_LIMIT_S) })
   const daemon = await startDaemon(t, { env })
   const res = await fetch(`${daemon.baseUrl}/api/v1/vms`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout((BOOT_LIMIT_S + 20) * 1000),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout((BOOT_LIMIT_S + 20) * 1000),
     body: JSON.stringify({ name: 'yes', ssh_key: key.publicKey, image: 'debian-12-test', resources: { cpu: 1, memory: 1, storage: 10 } }),
   })
   const created = (await res.json()) as { ssh_port: number }
@@ -57,9 +59,15 @@ test('real cloud-init reads every YAML-1.1-ambiguous name as a string: hostname 
   assert.match(status.join('\n'), /status: done/, 'cloud-init finished without errors')
 
   // Every name's user-data, as the provider writes it, through cloud-init's own loader and schema.
-  const files = NAMES.map((name, i) => `cat > /tmp/ud/${String(i).padStart(2, '0')} <<'GOLEM_EOF'\n${buildCloudInit({ hostname: name, instanceId: `golem-x-${i}`, sshKey: key.publicKey }).userData}GOLEM_EOF`)
+  const files = NAMES.map(
+    (name, i) =>
+      `cat > /tmp/ud/${String(i).padStart(2, '0')} <<'GOLEM_EOF'\n${buildCloudInit({ hostname: name, instanceId: `golem-x-${i}`, sshKey: key.publicKey }).userData}GOLEM_EOF`,
+  )
   const checked = await ssh('root', `mkdir -p /tmp/ud\n${files.join('\n')}\n${CHECK}`)
   assert.equal(checked.code, 0, checked.stderr)
   const lines = checked.stdout.split('\n')
-  assert.deepEqual(lines, NAMES.flatMap((name) => [`str ${name} bool`, 'valid']))
+  assert.deepEqual(
+    lines,
+    NAMES.flatMap((name) => [`str ${name} bool`, 'valid']),
+  )
 })

@@ -52,12 +52,17 @@ test('sign in with the token, see a VM appear, stop it from the page; a wrong to
   await page.locator('#events').filter({ hasText: 'vm created' }).waitFor(WAIT)
 
   // A dismissed confirmation does nothing.
-  page.once('dialog', (dialog) => { void dialog.dismiss() })
+  page.once('dialog', (dialog) => {
+    void dialog.dismiss()
+  })
   await page.getByRole('button', { name: 'Delete VM board-1' }).click()
   assert.equal((await api<{ status: string }>(daemon.baseUrl, 'GET', '/api/v1/vms/board-1')).body.status, 'running')
 
   let question = ''
-  page.once('dialog', (dialog) => { question = dialog.message(); void dialog.accept() })
+  page.once('dialog', (dialog) => {
+    question = dialog.message()
+    void dialog.accept()
+  })
   await page.getByRole('button', { name: 'Stop VM board-1' }).click()
   await statusOf(page, 'board-1').filter({ hasText: 'stopped' }).waitFor(WAIT)
   assert.match(question, /Stop VM "board-1"\?/)

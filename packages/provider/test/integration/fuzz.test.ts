@@ -25,8 +25,29 @@ function prng(seed: number): () => number {
 }
 
 const HOSTILE_STRINGS = [
-  '', ' ', 'a', 'ab', 'x'.repeat(65), 'ABC', 'abc\n', 'abc-', '-abc', 'a--b', '$(reboot)', '`id`', 'a;rm -rf /', '../../etc/passwd',
-  'name: x\nruncmd: [id]', '{{7*7}}', '\u0000', 'ü-vm', '🚀🚀🚀', 'ssh-ed25519 AAAA\nssh-rsa BBBB', 'ssh-dss AAAAB3NzaC1kc3MAAACBAP', '%00', '\r\n\r\n',
+  '',
+  ' ',
+  'a',
+  'ab',
+  'x'.repeat(65),
+  'ABC',
+  'abc\n',
+  'abc-',
+  '-abc',
+  'a--b',
+  '$(reboot)',
+  '`id`',
+  'a;rm -rf /',
+  '../../etc/passwd',
+  'name: x\nruncmd: [id]',
+  '{{7*7}}',
+  '\u0000',
+  'ü-vm',
+  '🚀🚀🚀',
+  'ssh-ed25519 AAAA\nssh-rsa BBBB',
+  'ssh-dss AAAAB3NzaC1kc3MAAACBAP',
+  '%00',
+  '\r\n\r\n',
   'x'.repeat(70_000),
 ]
 const HOSTILE_VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, '1', [], {}, [1, 2], { cpu: 1 }, ...HOSTILE_STRINGS]
@@ -48,22 +69,56 @@ test('hostile requests to every route: no 5xx, no crash, no state change; good r
   const dir = tempDir(t)
   const fakeState = join(dir, 'fake')
   const range = await freePortRange(3)
-  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  t.after(() => {
+    execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } })
+  })
   const daemon = await startDaemon(t, {
     env: {
-      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_RATE_LIMIT_PER_MINUTE: '1000000', GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
-      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end), GOLEM_PROVIDER_OFFER_CPU_CORES: '2',
+      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`,
+      FAKE_MULTIPASS_STATE: fakeState,
+      GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+      GOLEM_PROVIDER_BACKEND: 'multipass',
+      GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
+      GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+      GOLEM_PROVIDER_RATE_LIMIT_PER_MINUTE: '1000000',
+      GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'true',
+      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
+      GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+      GOLEM_PROVIDER_OFFER_CPU_CORES: '2',
     },
   })
   const base = daemon.baseUrl
-  const good = await fetch(`${base}/api/v1/vms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'keeper', ssh_key: ed25519Key() }) })
+  const good = await fetch(`${base}/api/v1/vms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'keeper', ssh_key: ed25519Key() }),
+  })
   assert.equal(good.status, 201)
   const stateBefore = await (await fetch(`${base}/api/v1/vms`)).text()
   const rand = prng(20261124)
-  const paths = ['/api/v1/vms', '/api/v1/vms/keeper', '/api/v1/vms/keeper/access', '/api/v1/vms/ghost/start', '/api/v1/vms/ghost/stop', '/api/v1/vms/%00', '/api/v1/vms/..%2f..%2fetc', `/api/v1/vms/${'a'.repeat(300)}`, '/api/v1/provider/status', '/health', '/api/v1/vms/keeper/nope', '/openapi.json']
+  const paths = [
+    '/api/v1/vms',
+    '/api/v1/vms/keeper',
+    '/api/v1/vms/keeper/access',
+    '/api/v1/vms/ghost/start',
+    '/api/v1/vms/ghost/stop',
+    '/api/v1/vms/%00',
+    '/api/v1/vms/..%2f..%2fetc',
+    `/api/v1/vms/${'a'.repeat(300)}`,
+    '/api/v1/provider/status',
+    '/health',
+    '/api/v1/vms/keeper/nope',
+    '/openapi.json',
+  ]
   const methods = ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'HEAD']
-  const types = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', '']
+  const types = [
+    'application/json',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/json; charset=utf-16',
+    'multipart/form-data; boundary=x',
+    '',
+  ]
   const statuses = new Map<number, number>()
   let served = 0
   for (let batch = 0; batch < 60; batch++) {

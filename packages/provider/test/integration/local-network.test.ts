@@ -52,82 +52,95 @@ function processesOfRun(marker: string, dir: string | undefined, vmName: string)
   return found
 }
 
-test('npm run local-network --exit-after-ssh: a real VM through the whole network on this machine, and nothing left behind', {
-  timeout: TIMEOUT_MS + 120_000,
-  skip: qemuInstalled ? false : 'qemu-system-x86_64 is not installed',
-}, async (t) => {
-  const marker = randomBytes(8).toString('hex')
-  const name = `ln-${marker.slice(0, 6)}`
-  let output = ''
-  let dir: string | undefined
-  t.after(() => {
-    // Whatever happened, leave nothing: kill what is left of the run and remove its dir.
-    for (const p of processesOfRun(marker, dir, name)) {
-      try {
-        process.kill(p.pid, 'SIGKILL')
-      } catch {
-        // Gone.
+test(
+  'npm run local-network --exit-after-ssh: a real VM through the whole network on this machine, and nothing left behind',
+  {
+    timeout: TIMEOUT_MS + 120_000,
+    skip: qemuInstalled ? false : 'qemu-system-x86_64 is not installed',
+  },
+  async (t) => {
+    const marker = randomBytes(8).toString('hex')
+    const name = `ln-${marker.slice(0, 6)}`
+    let output = ''
+    let dir: string | undefined
+    t.after(() => {
+      // Whatever happened, leave nothing: kill what is left of the run and remove its dir.
+      for (const p of processesOfRun(marker, dir, name)) {
+        try {
+          process.kill(p.pid, 'SIGKILL')
+        } catch {
+          // Gone.
+        }
       }
-    }
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
-  })
-
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-network/main.ts', '--exit-after-ssh', '--image', 'debian-12-test', '--name', name], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, [MARKER]: marker, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const collect = (chunk: Buffer): void => {
-    output += chunk.toString()
-    dir ??= /data dir: (\S+)/.exec(output)?.[1]
-  }
-  child.stdout.on('data', collect)
-  child.stderr.on('data', collect)
-  let timedOut = false
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGTERM')
-      setTimeout(() => child.kill('SIGKILL'), 60_000).unref()
-    }, TIMEOUT_MS)
-    child.once('exit', (exitCode) => {
-      clearTimeout(timer)
-      resolve(exitCode)
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
     })
-  })
-  const shown = `\n--- output ---\n${output}`
-  assert.equal(timedOut, false, `did not finish within ${TIMEOUT_MS / 60_000} min${shown}`)
-  assert.equal(code, 0, `exit code${shown}`)
 
-  // The renter listed the provider, rented the VM and logged in to it: ssh printed the VM's hostname.
-  assert.match(output, /\$ golem-vm providers\n.*\n.*0x[0-9a-fA-F]{40} +local-network/, `providers table${shown}`)
-  assert.ok(output.includes(`$ golem-vm ssh ${name} -- hostname\n`), `ssh command shown${shown}`)
-  assert.match(output, new RegExp(`-- hostname\\n(\\[[0-9:]+\\] )?${name}\\n`), `the VM's hostname from ssh${shown}`)
-  assert.match(output, new RegExp(`Linux ${name} \\S+.*x86_64`), `uname -a from ssh${shown}`)
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/local-network/main.ts', '--exit-after-ssh', '--image', 'debian-12-test', '--name', name],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, [MARKER]: marker, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    const collect = (chunk: Buffer): void => {
+      output += chunk.toString()
+      dir ??= /data dir: (\S+)/.exec(output)?.[1]
+    }
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
+    let timedOut = false
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        timedOut = true
+        child.kill('SIGTERM')
+        setTimeout(() => child.kill('SIGKILL'), 60_000).unref()
+      }, TIMEOUT_MS)
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer)
+        resolve(exitCode)
+      })
+    })
+    const shown = `\n--- output ---\n${output}`
+    assert.equal(timedOut, false, `did not finish within ${TIMEOUT_MS / 60_000} min${shown}`)
+    assert.equal(code, 0, `exit code${shown}`)
 
-  // What a person would type: the golem-vm commands with their environment, and the plain ssh line.
-  const discoveryUrl = /GOLEM_REQUESTOR_DISCOVERY_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
-  const dataDir = /GOLEM_REQUESTOR_DATA_DIR=(\S+)/.exec(output)?.[1]
-  assert.ok(discoveryUrl !== undefined && dataDir !== undefined, `the renter's environment is printed${shown}`)
-  assert.ok(dir !== undefined && dataDir.startsWith(`${dir}/`), `the renter's data dir lies in the throw-away dir${shown}`)
-  for (const command of ['npx golem-vm providers', `npx golem-vm create ${name} --provider-id 0x`, `npx golem-vm ssh ${name} -- hostname`, `npx golem-vm destroy ${name}`]) {
-    assert.ok(output.includes(command), `prints "${command}"${shown}`)
-  }
-  const plainSsh = /(ssh -i \S+ -p (\d+) .*ubuntu@127\.0\.0\.1)/.exec(output)
-  assert.ok(plainSsh !== null, `prints the plain ssh line${shown}`)
-  const vmSshPort = Number(plainSsh[2])
+    // The renter listed the provider, rented the VM and logged in to it: ssh printed the VM's hostname.
+    assert.match(output, /\$ golem-vm providers\n.*\n.*0x[0-9a-fA-F]{40} +local-network/, `providers table${shown}`)
+    assert.ok(output.includes(`$ golem-vm ssh ${name} -- hostname\n`), `ssh command shown${shown}`)
+    assert.match(output, new RegExp(`-- hostname\\n(\\[[0-9:]+\\] )?${name}\\n`), `the VM's hostname from ssh${shown}`)
+    assert.match(output, new RegExp(`Linux ${name} \\S+.*x86_64`), `uname -a from ssh${shown}`)
 
-  // The clean-up: through the CLI, in order, and complete.
-  assert.ok(output.includes(`golem-vm destroy ${name}: done`), `the VM was destroyed through the CLI${shown}`)
-  assert.ok(output.includes('nothing left'), `the script's own check${shown}`)
-  assert.equal(existsSync(dir), false, `the throw-away dir ${dir} is removed`)
-  const left = processesOfRun(marker, dir, name)
-  assert.deepEqual(left, [], `no process of the run is left (qemu, node services, golem-vm, ssh)${shown}`)
-  const ports = /ports: provider API (\d+), SSH (\d+)-(\d+), discovery (\d+), port checker (\d+)/.exec(output)
-  assert.ok(ports !== null, `the ports are printed${shown}`)
-  const [apiPort, sshStart, sshEnd, discoveryPort, checkerPort] = ports.slice(1).map(Number) as [number, number, number, number, number]
-  assert.ok(vmSshPort >= sshStart && vmSshPort <= sshEnd, `the VM's SSH port ${vmSshPort} is in the provider's range`)
-  const all = [apiPort, discoveryPort, checkerPort, Number(new URL(discoveryUrl).port)]
-  for (let p = sshStart; p <= sshEnd; p++) all.push(p)
-  for (const port of all) assert.equal(await isListening(port), false, `port ${port} is free again`)
-})
+    // What a person would type: the golem-vm commands with their environment, and the plain ssh line.
+    const discoveryUrl = /GOLEM_REQUESTOR_DISCOVERY_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+    const dataDir = /GOLEM_REQUESTOR_DATA_DIR=(\S+)/.exec(output)?.[1]
+    assert.ok(discoveryUrl !== undefined && dataDir !== undefined, `the renter's environment is printed${shown}`)
+    assert.ok(dir !== undefined && dataDir.startsWith(`${dir}/`), `the renter's data dir lies in the throw-away dir${shown}`)
+    for (const command of [
+      'npx golem-vm providers',
+      `npx golem-vm create ${name} --provider-id 0x`,
+      `npx golem-vm ssh ${name} -- hostname`,
+      `npx golem-vm destroy ${name}`,
+    ]) {
+      assert.ok(output.includes(command), `prints "${command}"${shown}`)
+    }
+    const plainSsh = /(ssh -i \S+ -p (\d+) .*ubuntu@127\.0\.0\.1)/.exec(output)
+    assert.ok(plainSsh !== null, `prints the plain ssh line${shown}`)
+    const vmSshPort = Number(plainSsh[2])
+
+    // The clean-up: through the CLI, in order, and complete.
+    assert.ok(output.includes(`golem-vm destroy ${name}: done`), `the VM was destroyed through the CLI${shown}`)
+    assert.ok(output.includes('nothing left'), `the script's own check${shown}`)
+    assert.equal(existsSync(dir), false, `the throw-away dir ${dir} is removed`)
+    const left = processesOfRun(marker, dir, name)
+    assert.deepEqual(left, [], `no process of the run is left (qemu, node services, golem-vm, ssh)${shown}`)
+    const ports = /ports: provider API (\d+), SSH (\d+)-(\d+), discovery (\d+), port checker (\d+)/.exec(output)
+    assert.ok(ports !== null, `the ports are printed${shown}`)
+    const [apiPort, sshStart, sshEnd, discoveryPort, checkerPort] = ports.slice(1).map(Number) as [number, number, number, number, number]
+    assert.ok(vmSshPort >= sshStart && vmSshPort <= sshEnd, `the VM's SSH port ${vmSshPort} is in the provider's range`)
+    const all = [apiPort, discoveryPort, checkerPort, Number(new URL(discoveryUrl).port)]
+    for (let p = sshStart; p <= sshEnd; p++) all.push(p)
+    for (const port of all) assert.equal(await isListening(port), false, `port ${port} is free again`)
+  },
+)

@@ -73,13 +73,20 @@ test('every counter and gauge moves by exactly what create, ssh, stop, start, a 
   assert.ok((sample(s0, 'process_resident_memory_bytes') ?? 0) > 0)
   assert.ok(sample(s0, 'nodejs_eventloop_lag_seconds') !== undefined)
 
-  const created = await api<{ ssh_port: number }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'm-1', ssh_key: w.key.publicKey, resources: { cpu: 2, memory: 2, storage: 20 } })
+  const created = await api<{ ssh_port: number }>(daemon.baseUrl, 'POST', '/api/v1/vms', {
+    name: 'm-1',
+    ssh_key: w.key.publicKey,
+    resources: { cpu: 2, memory: 2, storage: 20 },
+  })
   assert.equal(created.status, 201, JSON.stringify(created.body))
   // VMs are labelled by the provider's unique id (the backend instance), as renters' names are unique per owner only.
   const vm = (await api<{ multipass_name: string }>(daemon.baseUrl, 'GET', '/api/v1/vms/m-1/access')).body.multipass_name
   const login = await sshRun({ port: created.body.ssh_port, user: 'ubuntu', key: w.key.privateKeyPath, command: 'head -c 100000 /dev/zero' })
   assert.equal(login.code, 0, login.stderr)
-  const s1 = await until(scrape, (s) => sample(s, `${P}forwarded_connections_accepted_total`, { vm }) === 1 && sample(s, `${P}forwarded_connections_open`, { vm }) === 0)
+  const s1 = await until(
+    scrape,
+    (s) => sample(s, `${P}forwarded_connections_accepted_total`, { vm }) === 1 && sample(s, `${P}forwarded_connections_open`, { vm }) === 0,
+  )
   const d = (name: string, labels: Record<string, string> = {}, before = s0, after = s1) => delta(before, after, P + name, labels)
   assert.equal(d('vm_operations_total', { operation: 'create', result: 'ok', code: 'none' }), 1)
   assert.equal(d('vm_operation_duration_seconds_count', { operation: 'create', phase: 'total' }), 1)

@@ -17,14 +17,28 @@ import { sshRun } from '../helpers/ssh.js'
 // The original requestor's unsigned requests: the legacy mode is what these tests exercise.
 const world = (t: TestContext, extra: Record<string, string> = {}) => multipassWorld(t, { GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', ...extra })
 
-const fakeList = (w: World) => JSON.parse(execFileSync(join(FAKE_DIR, 'multipass'), ['list', '--format', 'json'], { env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState } }).toString()) as { list: { name: string }[] }
-const status = async (d: Daemon) => (await api<{ capacity: { free: Record<string, number>; allocated: Record<string, number> }; vms: { count: number } }>(d.baseUrl, 'GET', '/api/v1/provider/status')).body
+const fakeList = (w: World) =>
+  JSON.parse(
+    execFileSync(join(FAKE_DIR, 'multipass'), ['list', '--format', 'json'], { env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState } }).toString(),
+  ) as { list: { name: string }[] }
+const status = async (d: Daemon) =>
+  (
+    await api<{ capacity: { free: Record<string, number>; allocated: Record<string, number> }; vms: { count: number } }>(
+      d.baseUrl,
+      'GET',
+      '/api/v1/provider/status',
+    )
+  ).body
 
 test('create, ssh as ubuntu and root through the proxy, restart keeps the port, delete frees it', async (t) => {
   const w = await world(t)
   let daemon = await startDaemon(t, { env: w.env })
   const before = await status(daemon)
-  const created = await api<{ ssh_port: number; status: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'web-1', ssh_key: w.key.publicKey, resources: { cpu: 2, memory: 2, storage: 20 } })
+  const created = await api<{ ssh_port: number; status: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', {
+    name: 'web-1',
+    ssh_key: w.key.publicKey,
+    resources: { cpu: 2, memory: 2, storage: 20 },
+  })
   assert.equal(created.status, 201, JSON.stringify(created.body))
   const port = created.body.ssh_port
   assert.equal(port, w.range.start)
@@ -136,15 +150,19 @@ async function hostService(t: TestContext): Promise<boolean> {
   return bound
 }
 
-const banner = (port: number) => new Promise<string>((resolve) => {
-  const socket = connect(port, '127.0.0.1')
-  let text = ''
-  socket.setTimeout(10_000, () => socket.destroy())
-  socket.on('data', (chunk: Buffer) => { text += chunk.toString(); if (text.includes('\n')) socket.destroy() })
-  socket.on('close', () => resolve(text.trim())).on('error', () => undefined)
-})
+const banner = (port: number) =>
+  new Promise<string>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let text = ''
+    socket.setTimeout(10_000, () => socket.destroy())
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      if (text.includes('\n')) socket.destroy()
+    })
+    socket.on('close', () => resolve(text.trim())).on('error', () => undefined)
+  })
 
-test('the SSH forward goes only into Multipass\'s VM network, never to an address the guest lists first', async (t) => {
+test("the SSH forward goes only into Multipass's VM network, never to an address the guest lists first", async (t) => {
   const w = await world(t)
   const daemon = await startDaemon(t, { env: w.env })
   assert.ok(await hostService(t), '127.0.0.1:22 is free for the stand-in host service')
@@ -152,7 +170,7 @@ test('the SSH forward goes only into Multipass\'s VM network, never to an addres
   control(w, { guestIpv4: ['127.0.0.1', '192.0.2.10'] })
   const created = await api<{ ssh_port: number }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'lister', ssh_key: w.key.publicKey })
   assert.equal(created.status, 201, JSON.stringify(created.body))
-  assert.match(await banner(created.body.ssh_port), /^SSH-2\.0-OpenSSH/, 'the port leads to the VM\'s own sshd, not the host\'s')
+  assert.match(await banner(created.body.ssh_port), /^SSH-2\.0-OpenSSH/, "the port leads to the VM's own sshd, not the host's")
   const login = await sshRun({ port: created.body.ssh_port, user: 'ubuntu', key: w.key.privateKeyPath, command: 'hostname' })
   assert.equal(login.stdout, 'lister', login.stderr)
 
@@ -163,6 +181,11 @@ test('the SSH forward goes only into Multipass\'s VM network, never to an addres
   assert.equal(refused.status, 502, JSON.stringify(refused.body))
   assert.match(refused.body.message, /none of its addresses \(127\.0\.0\.1, 192\.0\.2\.10\) is a VM address in Multipass's network 127\.0\.0\.0\/8/)
   control(w, {})
-  assert.deepEqual(fakeList(w).list.map((vm) => vm.name).filter((name) => name.includes('outsider')), [])
+  assert.deepEqual(
+    fakeList(w)
+      .list.map((vm) => vm.name)
+      .filter((name) => name.includes('outsider')),
+    [],
+  )
   assert.deepEqual((await status(daemon)).capacity, before.capacity)
 })

@@ -20,10 +20,21 @@ import { FAKE_MULTIPASS_DIR, multipassWorld, type MultipassWorld } from '../help
 import { providerIdOf, renter, type Renter } from '../helpers/renter.js'
 
 const RATE = 120_000_000_000_000n // base units per second of a 1 CPU / 1 GB / 10 GB VM at the prices below
-const PRICES = { GOLEM_PROVIDER_PRICE_PER_CPU_HOUR: '0.36', GOLEM_PROVIDER_PRICE_PER_GB_MEMORY_HOUR: '0.036', GOLEM_PROVIDER_PRICE_PER_GB_STORAGE_HOUR: '0.0036' }
+const PRICES = {
+  GOLEM_PROVIDER_PRICE_PER_CPU_HOUR: '0.36',
+  GOLEM_PROVIDER_PRICE_PER_GB_MEMORY_HOUR: '0.036',
+  GOLEM_PROVIDER_PRICE_PER_GB_STORAGE_HOUR: '0.0036',
+}
 const SMALL = { cpu: 1, memory: 1, storage: 10 }
 
-const fakeList = (w: MultipassWorld) => (JSON.parse(execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['list', '--format', 'json'], { env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState } }).toString()) as { list: { name: string }[] }).list
+const fakeList = (w: MultipassWorld) =>
+  (
+    JSON.parse(
+      execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['list', '--format', 'json'], {
+        env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState },
+      }).toString(),
+    ) as { list: { name: string }[] }
+  ).list
 
 async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -38,9 +49,13 @@ async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => bo
 test('a priced provider: refusals leave nothing, one stream pays one VM, runway end stops (not deletes), top-up restarts, grace deletes, earnings withdrawn', async (t) => {
   const chain: TestChain = await startChain(t)
   const w = await multipassWorld(t, {
-    ...chain.providerEnv, ...PRICES,
-    GOLEM_PROVIDER_MIN_RUNWAY_SECONDS: '20', GOLEM_PROVIDER_PAYMENT_WARNING_SECONDS: '3600', GOLEM_PROVIDER_PAYMENT_GRACE_SECONDS: '45',
-    GOLEM_PROVIDER_PAYMENT_CHECK_INTERVAL: '2', GOLEM_PROVIDER_WITHDRAW_INTERVAL: '0',
+    ...chain.providerEnv,
+    ...PRICES,
+    GOLEM_PROVIDER_MIN_RUNWAY_SECONDS: '20',
+    GOLEM_PROVIDER_PAYMENT_WARNING_SECONDS: '3600',
+    GOLEM_PROVIDER_PAYMENT_GRACE_SECONDS: '45',
+    GOLEM_PROVIDER_PAYMENT_CHECK_INTERVAL: '2',
+    GOLEM_PROVIDER_WITHDRAW_INTERVAL: '0',
   })
   const daemon: Daemon = await startDaemon(t, { env: w.env, timeoutMs: 60_000 })
   const providerId = providerIdOf(daemon)
@@ -51,22 +66,35 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
   const aliceChain = chain.client(payerKey)
   const open = async (vmId: string, opts: { seconds?: number; rate?: bigint; recipient?: string } = {}) => {
     const rate = opts.rate ?? RATE
-    const { stream } = await aliceChain.open({ recipient: opts.recipient ?? providerId, token: chain.info.token, vmId, deposit: rate * BigInt(opts.seconds ?? 40), ratePerSecond: rate })
+    const { stream } = await aliceChain.open({
+      recipient: opts.recipient ?? providerId,
+      token: chain.info.token,
+      vmId,
+      deposit: rate * BigInt(opts.seconds ?? 40),
+      ratePerSecond: rate,
+    })
     return stream.id.toString()
   }
-  const create = (who: Renter, name: string, streamId?: string) => who.api('POST', '/api/v1/vms', { name, ssh_key: w.key.publicKey, resources: SMALL, ...(streamId === undefined ? {} : { stream_id: streamId }) })
+  const create = (who: Renter, name: string, streamId?: string) =>
+    who.api('POST', '/api/v1/vms', { name, ssh_key: w.key.publicKey, resources: SMALL, ...(streamId === undefined ? {} : { stream_id: streamId }) })
   const get = async (name: string) => (await alice.api('GET', `/api/v1/vms/${name}`)) as { status: number; body: VmInfo }
   const adminToken = readFileSync(join(w.dataDir, 'admin-token'), 'utf8').trim()
   const admin = async (method: string, path: string) => {
     const res = await fetch(`${daemon.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(60_000) })
-    return { status: res.status, body: await res.json() as Record<string, unknown> }
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
   }
 
   await t.test('the status shows the prices in exact base units', async () => {
     const status = (await (await fetch(`${daemon.baseUrl}/api/v1/provider/status`)).json()) as { pricing: Record<string, unknown> }
     assert.deepEqual(status.pricing, {
-      chain_id: chain.info.chain_id, contract: chain.info.contract, token: chain.info.token, token_symbol: 'tGLM', token_decimals: 18,
-      per_cpu_hour: '360000000000000000', per_gb_memory_hour: '36000000000000000', per_gb_storage_hour: '3600000000000000',
+      chain_id: chain.info.chain_id,
+      contract: chain.info.contract,
+      token: chain.info.token,
+      token_symbol: 'tGLM',
+      token_decimals: 18,
+      per_cpu_hour: '360000000000000000',
+      per_gb_memory_hour: '36000000000000000',
+      per_gb_storage_hour: '3600000000000000',
     })
   })
 
@@ -79,11 +107,14 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
       ['PAYMENT_RATE_TOO_LOW', async () => create(alice, 'cheap', await open('cheap', { rate: RATE - 1n }))],
       ['PAYMENT_RUNWAY_TOO_SHORT', async () => create(alice, 'short', await open('short', { seconds: 5 }))],
       ['PAYMENT_WRONG_PAYER', async () => create(bob, 'borrowed', await open('borrowed'))],
-      ['PAYMENT_STREAM_ENDED', async () => {
-        const id = await open('ended')
-        await aliceChain.end(BigInt(id))
-        return create(alice, 'ended', id)
-      }],
+      [
+        'PAYMENT_STREAM_ENDED',
+        async () => {
+          const id = await open('ended')
+          await aliceChain.end(BigInt(id))
+          return create(alice, 'ended', id)
+        },
+      ],
     ]
     for (const [code, attempt] of cases) {
       const res = await attempt()
@@ -110,7 +141,12 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
   })
 
   await t.test('when the runway ends the VM is stopped, not deleted; a top-up starts it again', async () => {
-    const stopped = await waitFor('the stop', () => get('paid-vm'), (r) => r.body.status === 'stopped', 90_000)
+    const stopped = await waitFor(
+      'the stop',
+      () => get('paid-vm'),
+      (r) => r.body.status === 'stopped',
+      90_000,
+    )
     assert.equal(stopped.body.payment?.state, 'expired-grace')
     assert.equal(stopped.body.payment.runway_seconds, 0)
     assert.ok(stopped.body.payment.delete_at !== null)
@@ -118,13 +154,28 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
     const start = await alice.api('POST', '/api/v1/vms/paid-vm/start')
     assert.equal((start.body as { code: string }).code, 'PAYMENT_EXPIRED')
     await aliceChain.topUp(BigInt(streamId), chain.info.token, RATE * 15n)
-    const running = await waitFor('the restart', () => get('paid-vm'), (r) => r.body.status === 'running' && r.body.payment?.state === 'low', 60_000)
+    const running = await waitFor(
+      'the restart',
+      () => get('paid-vm'),
+      (r) => r.body.status === 'running' && r.body.payment?.state === 'low',
+      60_000,
+    )
     assert.ok((running.body.payment?.runway_seconds ?? 0) > 0)
   })
 
   await t.test('after the grace period without a top-up the VM is deleted', async () => {
-    await waitFor('the stop', () => get('paid-vm'), (r) => r.body.status === 'stopped', 60_000)
-    await waitFor('the deletion', () => get('paid-vm'), (r) => r.status === 404, 120_000)
+    await waitFor(
+      'the stop',
+      () => get('paid-vm'),
+      (r) => r.body.status === 'stopped',
+      60_000,
+    )
+    await waitFor(
+      'the deletion',
+      () => get('paid-vm'),
+      (r) => r.status === 404,
+      120_000,
+    )
     assert.deepEqual(fakeList(w), [])
   })
 
@@ -135,14 +186,23 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
     const total = report.body.total as { earned: string; pending: string; withdrawn: string }
     assert.ok(BigInt(total.pending) > 0n)
     assert.equal(BigInt(total.earned), BigInt(total.pending) + BigInt(total.withdrawn))
-    const cli = JSON.parse(execFileSync(process.execPath, [PROVIDER_BIN, 'earnings', '--json'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', GOLEM_PROVIDER_ENV_FILE: '/nonexistent', GOLEM_PROVIDER_DATA_DIR: w.dataDir, GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: new URL(daemon.baseUrl).port },
-    }).toString()) as { total: unknown }
+    const cli = JSON.parse(
+      execFileSync(process.execPath, [PROVIDER_BIN, 'earnings', '--json'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/root',
+          GOLEM_PROVIDER_ENV_FILE: '/nonexistent',
+          GOLEM_PROVIDER_DATA_DIR: w.dataDir,
+          GOLEM_PROVIDER_HOST: '127.0.0.1',
+          GOLEM_PROVIDER_PORT: new URL(daemon.baseUrl).port,
+        },
+      }).toString(),
+    ) as { total: unknown }
     assert.deepEqual(cli.total, total, 'golem-provider earnings shows the same')
     const withdrawn = await admin('POST', '/api/v1/provider/earnings/withdraw')
     assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body))
     const paid = BigInt((withdrawn.body as { total: string }).total)
-    assert.equal(await chain.balance(providerId) - before, paid)
+    assert.equal((await chain.balance(providerId)) - before, paid)
     // The paid VM ran about 40 + 15 s of paid time: what vested is that time at its rate, whole seconds.
     assert.equal(paid % RATE, 0n)
     assert.ok(paid >= RATE * 50n && paid <= RATE * 55n, `paid ${paid / RATE} s`)

@@ -29,14 +29,24 @@ async function daemon(t: TestContext, extra: Record<string, string>, ports?: Awa
   const dir = tempDir(t)
   const fakeState = join(dir, 'fake')
   const { api: apiPort, range } = ports ?? (await choosePorts())
-  t.after(() => { execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  t.after(() => {
+    execFileSync(join(FAKE_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } })
+  })
   const d = await startDaemon(t, {
     env: {
-      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`, FAKE_MULTIPASS_STATE: fakeState, GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
-      GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8', GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true', GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
-      GOLEM_PROVIDER_PORT: String(apiPort), GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+      PATH: `${FAKE_DIR}:${process.env.PATH ?? ''}`,
+      FAKE_MULTIPASS_STATE: fakeState,
+      GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+      GOLEM_PROVIDER_BACKEND: 'multipass',
+      GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
+      GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS: 'true',
+      GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
+      GOLEM_PROVIDER_PORT: String(apiPort),
+      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
+      GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
       GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'false',
-      GOLEM_PROVIDER_PORT_CHECK_SERVERS: extra.GOLEM_PROVIDER_PORT_CHECK_SERVERS ?? (await checkerUrl(t)), ...extra,
+      GOLEM_PROVIDER_PORT_CHECK_SERVERS: extra.GOLEM_PROVIDER_PORT_CHECK_SERVERS ?? (await checkerUrl(t)),
+      ...extra,
     },
   })
   return { d, api: apiPort, range }
@@ -53,7 +63,9 @@ test('all open: the status endpoint reports the verification, VMs get verified p
   const created = await api<{ ssh_port: number }>(d.baseUrl, 'POST', '/api/v1/vms', { name: 'one', ssh_key: ed25519Key() })
   assert.equal(created.status, 201)
   assert.equal(created.body.ssh_port, range.start)
-  const cli = execFileSync(process.execPath, [join(REPO_ROOT, 'packages/provider/bin/golem-provider.js'), 'status', '--json', '--url', d.baseUrl], { encoding: 'utf8' })
+  const cli = execFileSync(process.execPath, [join(REPO_ROOT, 'packages/provider/bin/golem-provider.js'), 'status', '--json', '--url', d.baseUrl], {
+    encoding: 'utf8',
+  })
   const fromCli = ProviderStatus.parse(JSON.parse(cli))
   assert.deepEqual(fromCli.ports.free, [range.start + 1, range.start + 2])
   assert.equal(fromCli.ports.report?.mode, 'verified')
@@ -62,8 +74,14 @@ test('all open: the status endpoint reports the verification, VMs get verified p
 test('an SSH port another process holds is reported and never allocated', async (t) => {
   const ports = await choosePorts()
   const taken = ports.range.start
-  const holder = spawn(process.execPath, ['-e', `require('node:net').createServer(s=>s.destroy()).listen(${taken},'127.0.0.1',()=>console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.after(async () => { const e = once(holder, 'exit'); holder.kill('SIGKILL'); await e })
+  const holder = spawn(process.execPath, ['-e', `require('node:net').createServer(s=>s.destroy()).listen(${taken},'127.0.0.1',()=>console.log('ready'))`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  t.after(async () => {
+    const e = once(holder, 'exit')
+    holder.kill('SIGKILL')
+    await e
+  })
   await once(createInterface({ input: holder.stdout }), 'line')
   const { d, range } = await daemon(t, {}, ports)
   const status = ProviderStatus.parse((await api(d.baseUrl, 'GET', '/api/v1/provider/status')).body)
@@ -79,7 +97,10 @@ test('an SSH port another process holds is reported and never allocated', async 
 })
 
 test('checker down: start-up stops with the explanation', async (t) => {
-  await assert.rejects(daemon(t, { GOLEM_PROVIDER_PORT_CHECK_SERVERS: 'http://127.0.0.1:9' }), /port verification failed[\s\S]*No port-check server could be reached[\s\S]*README\.md#troubleshooting-port-verification/)
+  await assert.rejects(
+    daemon(t, { GOLEM_PROVIDER_PORT_CHECK_SERVERS: 'http://127.0.0.1:9' }),
+    /port verification failed[\s\S]*No port-check server could be reached[\s\S]*README\.md#troubleshooting-port-verification/,
+  )
 })
 
 test('skip mode: starts without a checker and says so', async (t) => {

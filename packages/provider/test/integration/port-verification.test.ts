@@ -32,8 +32,12 @@ let checkerUrl = ''
 async function startChecker(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [CHECKER_BIN], {
     env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', PORT_CHECKER_HOST: HOST, PORT_CHECKER_PORT: '0',
-      PORT_CHECKER_RATE_LIMIT_PER_MINUTE: '10000', PORT_CHECKER_CONNECT_TIMEOUT_MS: '1000', PORT_CHECKER_ATTEMPTS: '1',
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PORT_CHECKER_HOST: HOST,
+      PORT_CHECKER_PORT: '0',
+      PORT_CHECKER_RATE_LIMIT_PER_MINUTE: '10000',
+      PORT_CHECKER_CONNECT_TIMEOUT_MS: '1000',
+      PORT_CHECKER_ATTEMPTS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -48,7 +52,10 @@ async function startChecker(): Promise<{ child: ChildProcess; url: string }> {
         resolve(record.url)
       }
     })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the port checker exited with ${code}: ${stderr}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the port checker exited with ${code}: ${stderr}`))
+    })
   })
   return { child, url }
 }
@@ -115,8 +122,13 @@ function setup(t: TestContext, ports: Setup['ports'], servers: readonly string[]
   }
   const settings: PortVerificationSettings = { mode: 'verified', host: HOST, apiPort: ports.api, range: ports.range, servers }
   const deps: PortVerificationDeps = {
-    check, hold: holdPorts, publicIp: () => Promise.resolve(publicIp), ownPorts: () => own, apiListener: () => null,
-    clock: () => new Date(), logger: pino({ level: 'silent' }),
+    check,
+    hold: holdPorts,
+    publicIp: () => Promise.resolve(publicIp),
+    ownPorts: () => own,
+    apiListener: () => null,
+    clock: () => new Date(),
+    logger: pino({ level: 'silent' }),
   }
   const verifier = new PortVerifier({ settings, deps })
   t.after(() => verifier.stop())
@@ -150,8 +162,14 @@ test('ports held by another process are reported, never sent, never usable; own 
   const report = await verifier.reverify()
   assert.equal(report.ready, true, report.problems.join('; '))
   assert.deepEqual(report.ssh_ports.usable, [a, c, e])
-  assert.deepEqual(report.ssh_ports.closed, [{ port: b, reason: 'in use by another process' }, { port: d, reason: 'in use by another process' }])
-  assert.deepEqual(requests.map((r) => r.ports), [[ports.api, a, c, e]])
+  assert.deepEqual(report.ssh_ports.closed, [
+    { port: b, reason: 'in use by another process' },
+    { port: d, reason: 'in use by another process' },
+  ])
+  assert.deepEqual(
+    requests.map((r) => r.ports),
+    [[ports.api, a, c, e]],
+  )
   assert.match(report.warnings.join('\n'), new RegExp(`2 SSH ports held by other processes and not offered: ${b}, ${d}`))
 })
 
@@ -162,25 +180,34 @@ test('checker down: the provider is not ready, and the error explains what to do
   assert.equal(report.ready, false)
   assert.deepEqual(verifier.usable(), [])
   assert.deepEqual(report.servers, [{ url: dead, ok: false, error: 'cannot connect (ECONNREFUSED)' }])
-  assert.throws(() => assertPortsReady(report), (error: unknown) => {
-    assert.ok(error instanceof PortVerificationError)
-    assert.match(error.message, /No port-check server could be reached/)
-    assert.match(error.message, /GOLEM_PROVIDER_PORT_CHECK_SERVERS/)
-    assert.match(error.message, /README\.md#troubleshooting-port-verification/)
-    return true
-  })
+  assert.throws(
+    () => assertPortsReady(report),
+    (error: unknown) => {
+      assert.ok(error instanceof PortVerificationError)
+      assert.match(error.message, /No port-check server could be reached/)
+      assert.match(error.message, /GOLEM_PROVIDER_PORT_CHECK_SERVERS/)
+      assert.match(error.message, /README\.md#troubleshooting-port-verification/)
+      return true
+    },
+  )
 })
 
-test('a public address that is not this host\'s: the checker refuses it (403 FOREIGN_ADDRESS), and the advice says so', async (t) => {
+test("a public address that is not this host's: the checker refuses it (403 FOREIGN_ADDRESS), and the advice says so", async (t) => {
   const { verifier } = setup(t, await freePorts(), [checkerUrl], new Set(), '198.51.100.1')
   const report = await verifier.reverify()
   assert.equal(report.ready, false)
-  assert.match(report.servers[0]?.error ?? '', /^HTTP 403 FOREIGN_ADDRESS: provider_ip 198\.51\.100\.1 is not the address this request comes from \(127\.0\.0\.1\)/)
+  assert.match(
+    report.servers[0]?.error ?? '',
+    /^HTTP 403 FOREIGN_ADDRESS: provider_ip 198\.51\.100\.1 is not the address this request comes from \(127\.0\.0\.1\)/,
+  )
   assert.match(report.problems.join('\n'), /The port-check servers refused to check 198\.51\.100\.1: it is not the address this host's requests come from/)
   assert.doesNotMatch(report.problems.join('\n'), /could be reached/)
   assert.match(report.fixes[0] ?? '', /^Set GOLEM_PROVIDER_PUBLIC_IP to the address this host's connections leave from/)
   assert.doesNotMatch(report.fixes.join('\n'), /can reach the port-check servers/)
-  assert.throws(() => assertPortsReady(report), /Likely cause: the public address this provider was given \(GOLEM_PROVIDER_PUBLIC_IP\) differs from the address its requests leave from/)
+  assert.throws(
+    () => assertPortsReady(report),
+    /Likely cause: the public address this provider was given \(GOLEM_PROVIDER_PUBLIC_IP\) differs from the address its requests leave from/,
+  )
 })
 
 test('one of two checkers down: the other one decides, the failure is reported', async (t) => {
@@ -189,6 +216,12 @@ test('one of two checkers down: the other one decides, the failure is reported',
   const report = await verifier.reverify()
   assert.equal(report.ready, true, report.problems.join('; '))
   assert.deepEqual(report.ssh_ports.usable, ports.ssh)
-  assert.deepEqual(report.servers.map((s) => s.ok), [false, true])
-  assert.match(report.warnings.join('\n'), new RegExp(`Port-check server ${dead} failed: cannot connect \\(ECONNREFUSED\\); the other servers' results are used`))
+  assert.deepEqual(
+    report.servers.map((s) => s.ok),
+    [false, true],
+  )
+  assert.match(
+    report.warnings.join('\n'),
+    new RegExp(`Port-check server ${dead} failed: cannot connect \\(ECONNREFUSED\\); the other servers' results are used`),
+  )
 })

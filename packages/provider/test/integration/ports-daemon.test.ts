@@ -18,8 +18,17 @@ import { isListening, startDaemon, type Daemon } from '../helpers/daemon.js'
 import { multipassWorld, type MultipassWorld } from '../helpers/multipass-world.js'
 import { renter, type Renter } from '../helpers/renter.js'
 
-interface Mapping { guest: number; protocol: 'tcp' | 'udp'; public_port: number; host: string }
-interface Vm { ssh_port: number; ip_address: string; ports: Mapping[] }
+interface Mapping {
+  guest: number
+  protocol: 'tcp' | 'udp'
+  public_port: number
+  host: string
+}
+interface Vm {
+  ssh_port: number
+  ip_address: string
+  ports: Mapping[]
+}
 
 // Guest ports unlikely to be in use by an earlier run on the same 127.0.0.N.
 const base = 20_000 + Math.floor(Math.random() * 20_000)
@@ -48,19 +57,49 @@ threading.Event().wait(300)
 
 // Starts the servers in the VM through its SSH port, as a renter would; resolves once they listen.
 async function startGuestServers(t: TestContext, w: MultipassWorld, vm: Vm): Promise<void> {
-  const child = spawn('ssh', [
-    '-i', w.key.privateKeyPath, '-p', String(vm.ssh_port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=15',
-    'ubuntu@127.0.0.1', `exec python3 -c '${GUEST_SERVERS}' ${vm.ip_address}`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { child.kill('SIGKILL') })
+  const child = spawn(
+    'ssh',
+    [
+      '-i',
+      w.key.privateKeyPath,
+      '-p',
+      String(vm.ssh_port),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'ConnectTimeout=15',
+      'ubuntu@127.0.0.1',
+      `exec python3 -c '${GUEST_SERVERS}' ${vm.ip_address}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  t.after(() => {
+    child.kill('SIGKILL')
+  })
   let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += String(chunk) })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += String(chunk)
+  })
   const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => { if (String(chunk).includes('ready')) resolve() })
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (String(chunk).includes('ready')) resolve()
+    })
     child.once('exit', (code) => reject(new Error(`guest servers exited (${code}): ${stderr}`)))
   })
-  await Promise.race([ready, sleep(60_000).then(() => { throw new Error(`guest servers not ready: ${stderr}`) })])
+  await Promise.race([
+    ready,
+    sleep(60_000).then(() => {
+      throw new Error(`guest servers not ready: ${stderr}`)
+    }),
+  ])
 }
 
 // What a TCP client reads from the public port, or the error it gets (bounded).
@@ -68,20 +107,40 @@ function tcpAnswer(port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1')
     let text = ''
-    const timer = setTimeout(() => { socket.destroy(); resolve(`timeout:${text}`) }, 10_000)
-    socket.on('data', (chunk) => { text += String(chunk) })
-    socket.on('error', (error: NodeJS.ErrnoException) => { clearTimeout(timer); resolve(`error:${error.code ?? error.message}`) })
-    socket.on('close', () => { clearTimeout(timer); resolve(text.trim() === '' ? 'closed' : text.trim()) })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      resolve(`timeout:${text}`)
+    }, 10_000)
+    socket.on('data', (chunk) => {
+      text += String(chunk)
+    })
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
+      resolve(`error:${error.code ?? error.message}`)
+    })
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(text.trim() === '' ? 'closed' : text.trim())
+    })
   })
 }
 
 // The UDP answer from the public port, or null when none comes within `waitMs`.
 async function udpAnswer(t: TestContext, port: number, text: string, waitMs = 5000): Promise<string | null> {
   const socket = dgram.createSocket('udp4')
-  t.after(() => { try { socket.close() } catch { /* closed already */ } })
+  t.after(() => {
+    try {
+      socket.close()
+    } catch {
+      /* closed already */
+    }
+  })
   socket.bind(0, '127.0.0.1')
   await once(socket, 'listening')
-  const answer = once(socket, 'message', { signal: AbortSignal.timeout(waitMs) }).then(([msg]) => String(msg), () => null)
+  const answer = once(socket, 'message', { signal: AbortSignal.timeout(waitMs) }).then(
+    ([msg]) => String(msg),
+    () => null,
+  )
   socket.send(text, port, '127.0.0.1')
   const result = await answer
   socket.close()
@@ -116,7 +175,13 @@ test('a renter reaches a TCP server and a UDP echo inside the VM on stable publi
   const created = await alice.api('POST', '/api/v1/vms', { name: 'game', ssh_key: w.key.publicKey, ports: [{ guest: WEB }, { guest: GAME, protocol: 'udp' }] })
   assert.equal(created.status, 201, JSON.stringify(created.body))
   let vm = created.body as Vm
-  assert.deepEqual(vm.ports.map((p) => [p.guest, p.protocol, p.host]), [[WEB, 'tcp', '127.0.0.1'], [GAME, 'udp', '127.0.0.1']])
+  assert.deepEqual(
+    vm.ports.map((p) => [p.guest, p.protocol, p.host]),
+    [
+      [WEB, 'tcp', '127.0.0.1'],
+      [GAME, 'udp', '127.0.0.1'],
+    ],
+  )
   const access = (await alice.api('GET', '/api/v1/vms/game/access')).body as { ssh_port: number; ports: Mapping[] }
   assert.deepEqual([access.ssh_port, access.ports], [vm.ssh_port, vm.ports], '/access reports the same mapping next to ssh_port')
   vm = await getVm(alice, 'game')
@@ -148,7 +213,10 @@ test('a renter reaches a TCP server and a UDP echo inside the VM on stable publi
   const started = await alice.api('POST', '/api/v1/vms/game/start')
   assert.equal(started.status, 200, JSON.stringify(started.body))
   vm = await getVm(alice, 'game')
-  assert.deepEqual(vm.ports.map((p) => p.public_port), kept)
+  assert.deepEqual(
+    vm.ports.map((p) => p.public_port),
+    kept,
+  )
   await startGuestServers(t, w, vm)
   assert.equal(await tcpAnswer(publicPort(vm, EXTRA)), `tcp ${EXTRA} from game`)
   assert.equal(await udpAnswer(t, publicPort(vm, GAME), 'after start'), 'echo:after start')
@@ -160,7 +228,10 @@ test('a renter reaches a TCP server and a UDP echo inside the VM on stable publi
   await daemon.kill()
   daemon = await startDaemon(t, { env: w.env })
   const aliceAgain = renter(daemon, aliceKey)
-  assert.deepEqual((await getVm(aliceAgain, 'game')).ports.map((p) => p.public_port), kept)
+  assert.deepEqual(
+    (await getVm(aliceAgain, 'game')).ports.map((p) => p.public_port),
+    kept,
+  )
   assert.equal(await tcpAnswer(publicPort(vm, EXTRA)), `tcp ${EXTRA} from game`)
   assert.equal(await udpAnswer(t, publicPort(vm, GAME), 'killed'), 'echo:killed')
 
@@ -168,7 +239,11 @@ test('a renter reaches a TCP server and a UDP echo inside the VM on stable publi
   assert.equal((await aliceAgain.api('DELETE', '/api/v1/vms/game')).status, 200)
   for (const port of [vm.ssh_port, ...kept]) assert.equal(await isListening(port), false, `port ${port} closed`)
   assert.deepEqual(await freePorts(daemon), allFree)
-  const next = await aliceAgain.api('POST', '/api/v1/vms', { name: 'next', ssh_key: w.key.publicKey, ports: [{ guest: 80 }, { guest: 81 }, { guest: 82 }, { guest: 83 }, { guest: 84 }] })
+  const next = await aliceAgain.api('POST', '/api/v1/vms', {
+    name: 'next',
+    ssh_key: w.key.publicKey,
+    ports: [{ guest: 80 }, { guest: 81 }, { guest: 82 }, { guest: 83 }, { guest: 84 }],
+  })
   assert.equal(next.status, 201, JSON.stringify(next.body))
   assert.deepEqual([(next.body as Vm).ssh_port, ...(next.body as Vm).ports.map((p) => p.public_port)], allFree)
   const none = await aliceAgain.api('POST', '/api/v1/vms', { name: 'none', ssh_key: w.key.publicKey })

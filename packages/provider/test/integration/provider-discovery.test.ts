@@ -17,7 +17,12 @@ import { startDiscovery, type Service } from '../helpers/services.js'
 // Room for a few small VMs, whatever the host.
 const OFFER = { GOLEM_PROVIDER_OFFER_CPU_CORES: '4', GOLEM_PROVIDER_OFFER_MEMORY_GB: '8', GOLEM_PROVIDER_OFFER_STORAGE_GB: '60' }
 
-interface Ad { provider_id: string; resources: { cpu: number; memory: number; storage: number }; ip_address: string; api_port?: number }
+interface Ad {
+  provider_id: string
+  resources: { cpu: number; memory: number; storage: number }
+  ip_address: string
+  api_port?: number
+}
 
 // Polls the discovery service (every 100 ms, at most `timeoutMs`) until `check` holds for the provider's ad.
 async function eventually(discovery: Service, id: string, check: (ad: Ad | undefined) => boolean, timeoutMs = 10_000): Promise<Ad | undefined> {
@@ -62,9 +67,18 @@ test('the advertisement follows the ledger, survives a discovery restart and is 
 async function fakeAddressService(t: TestContext): Promise<{ url: string; answer: { value: string }; asked: () => number }> {
   const answer = { value: '198.51.100.7' }
   let asked = 0
-  const server = createServer((_req, res) => { asked++; res.end(`${answer.value}\n`) })
+  const server = createServer((_req, res) => {
+    asked++
+    res.end(`${answer.value}\n`)
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ip`, answer, asked: () => asked }
 }
 
@@ -74,8 +88,12 @@ test('a changed public address: /access and the advertisement both follow it', a
   const addresses = await fakeAddressService(t)
   const daemon = await startDaemon(t, {
     env: {
-      ...(await fakeMultipassEnv(t, dir, 2)), ...OFFER, GOLEM_PROVIDER_DISCOVERY_URL: discovery.url,
-      GOLEM_PROVIDER_PUBLIC_IP: 'auto', GOLEM_PROVIDER_PUBLIC_IP_SERVICES: addresses.url, GOLEM_PROVIDER_PUBLIC_IP_CHECK_INTERVAL: '1',
+      ...(await fakeMultipassEnv(t, dir, 2)),
+      ...OFFER,
+      GOLEM_PROVIDER_DISCOVERY_URL: discovery.url,
+      GOLEM_PROVIDER_PUBLIC_IP: 'auto',
+      GOLEM_PROVIDER_PUBLIC_IP_SERVICES: addresses.url,
+      GOLEM_PROVIDER_PUBLIC_IP_CHECK_INTERVAL: '1',
     },
   })
   const id = (await api<{ provider_id: string }>(daemon.baseUrl, 'GET', '/api/v1/provider/status')).body.provider_id

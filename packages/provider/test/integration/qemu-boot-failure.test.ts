@@ -20,14 +20,35 @@ async function catalogWith(t: TestContext, name: string, append: string): Promis
   const { image } = await testGuestImage('tiny-test')
   const q = image.qemu!
   const file = join(tempDir(t, 'golem-qemu-catalog-'), 'catalog.json')
-  writeFileSync(file, JSON.stringify({ images: [{
-    name, format: q.format, path: q.path, sha256: q.sha256, kernel: q.kernel, initrd: q.initrd, append, default_user: image.defaultUser, min_memory_mb: q.minMemoryMb,
-  }] }))
+  writeFileSync(
+    file,
+    JSON.stringify({
+      images: [
+        {
+          name,
+          format: q.format,
+          path: q.path,
+          sha256: q.sha256,
+          kernel: q.kernel,
+          initrd: q.initrd,
+          append,
+          default_user: image.defaultUser,
+          min_memory_mb: q.minMemoryMb,
+        },
+      ],
+    }),
+  )
   return file
 }
 
-interface Failure { code: string; message: string }
-interface Status { capacity: { allocated: Record<string, number> }; vms: { count: number } }
+interface Failure {
+  code: string
+  message: string
+}
+interface Status {
+  capacity: { allocated: Record<string, number> }
+  vms: { count: number }
+}
 
 async function assertNothingLeft(dataDir: string, daemon: Daemon): Promise<void> {
   const vms = join(dataDir, 'vms')
@@ -38,12 +59,17 @@ async function assertNothingLeft(dataDir: string, daemon: Daemon): Promise<void>
   assert.deepEqual(status.capacity.allocated, { cpu: 0, memory: 0, storage: 0 }, 'no reservation')
 }
 
-test('a guest that powers off while booting fails the create at once with its console\'s last lines', { timeout: 5 * 60_000 }, async (t) => {
+test("a guest that powers off while booting fails the create at once with its console's last lines", { timeout: 5 * 60_000 }, async (t) => {
   // The tiny guest's initramfs powers off when its root device does not appear (about 10 s).
   const catalog = await catalogWith(t, 'no-root', 'root=/dev/vdz rw console=ttyS0')
   const { dataDir, env, key } = await qemuWorld(t, 'tiny-test', { GOLEM_PROVIDER_IMAGE_CATALOG: catalog, GOLEM_PROVIDER_CREATE_TIMEOUT: CREATE_TIMEOUT_S })
   const daemon = await startDaemon(t, { env })
-  const res = await api<Failure>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'no-root', ssh_key: key.publicKey, image: 'no-root', resources: { cpu: 1, memory: 1, storage: 10 } })
+  const res = await api<Failure>(daemon.baseUrl, 'POST', '/api/v1/vms', {
+    name: 'no-root',
+    ssh_key: key.publicKey,
+    image: 'no-root',
+    resources: { cpu: 1, memory: 1, storage: 10 },
+  })
   assert.equal(res.status, 502, JSON.stringify(res.body))
   assert.equal(res.body.code, 'BACKEND_FAILED')
   assert.match(res.body.message, /the VM stopped while its guest was booting; last console lines:.*FATAL: root device \/dev\/vdz did not appear/s)
@@ -55,7 +81,12 @@ test('a QEMU process that dies while its guest boots fails the create at once', 
   const catalog = await catalogWith(t, 'never-boots', 'rdinit=/nonexistent root=/dev/nonexistent console=ttyS0')
   const { dataDir, env, key } = await qemuWorld(t, 'tiny-test', { GOLEM_PROVIDER_IMAGE_CATALOG: catalog, GOLEM_PROVIDER_CREATE_TIMEOUT: CREATE_TIMEOUT_S })
   const daemon = await startDaemon(t, { env })
-  const created = api<Failure>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'killed', ssh_key: key.publicKey, image: 'never-boots', resources: { cpu: 1, memory: 1, storage: 10 } })
+  const created = api<Failure>(daemon.baseUrl, 'POST', '/api/v1/vms', {
+    name: 'killed',
+    ssh_key: key.publicKey,
+    image: 'never-boots',
+    resources: { cpu: 1, memory: 1, storage: 10 },
+  })
   // The use case waits for SSH once QEMU runs; the kernel's panic on the console shows the guest is mid-boot.
   const consoleSays = (): string => {
     const [instance] = existsSync(join(dataDir, 'vms')) ? readdirSync(join(dataDir, 'vms')) : []

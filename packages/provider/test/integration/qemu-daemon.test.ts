@@ -67,7 +67,10 @@ function stopwatch(t: TestContext): (what: string) => void {
   }
 }
 
-interface Status { capacity: { allocated: Record<string, number> }; vms: { count: number } }
+interface Status {
+  capacity: { allocated: Record<string, number> }
+  vms: { count: number }
+}
 const status = async (d: Daemon) => (await api<Status>(d.baseUrl, 'GET', '/api/v1/provider/status')).body
 
 // Checks that nothing of a VM is left: no process, no folder, no port, no record.
@@ -86,7 +89,10 @@ test('a Debian guest with real cloud-init: ssh as the default user and root, sto
   let daemon = await startDaemon(t, { env: w.env })
   const clock = stopwatch(t)
   const created = await slowApi<{ ssh_port: number; status: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', {
-    name: 'qemu-e2e', ssh_key: w.key.publicKey, resources: { cpu: 2, memory: 1, storage: 12 }, image: 'debian-12-test',
+    name: 'qemu-e2e',
+    ssh_key: w.key.publicKey,
+    resources: { cpu: 2, memory: 1, storage: 12 },
+    image: 'debian-12-test',
   })
   assert.equal(created.status, 201, JSON.stringify(created.body))
   clock('create (until SSH answers)')
@@ -140,16 +146,27 @@ async function brokenCatalog(t: TestContext): Promise<string> {
   const { image } = await testGuestImage('tiny-test')
   const q = image.qemu!
   const entry = (name: string, sha256: string, append: string | undefined) => ({
-    name, format: q.format, path: q.path, sha256, kernel: q.kernel, initrd: q.initrd, append, default_user: image.defaultUser, min_memory_mb: q.minMemoryMb,
+    name,
+    format: q.format,
+    path: q.path,
+    sha256,
+    kernel: q.kernel,
+    initrd: q.initrd,
+    append,
+    default_user: image.defaultUser,
+    min_memory_mb: q.minMemoryMb,
   })
   const file = join(tempDir(t, 'golem-qemu-catalog-'), 'catalog.json')
-  writeFileSync(file, JSON.stringify({
-    images: [
-      // No init and no root device: the kernel panics and SSH never comes up.
-      entry('never-boots', q.sha256, 'rdinit=/nonexistent root=/dev/nonexistent console=ttyS0'),
-      entry('corrupt', 'e'.repeat(64), q.append),
-    ],
-  }))
+  writeFileSync(
+    file,
+    JSON.stringify({
+      images: [
+        // No init and no root device: the kernel panics and SSH never comes up.
+        entry('never-boots', q.sha256, 'rdinit=/nonexistent root=/dev/nonexistent console=ttyS0'),
+        entry('corrupt', 'e'.repeat(64), q.append),
+      ],
+    }),
+  )
   return file
 }
 
@@ -158,7 +175,12 @@ test('a guest that never brings SSH up, and a corrupt base image, leave nothing 
   const daemon = await startDaemon(t, { env: w.env })
 
   const started = performance.now()
-  const hung = await api<{ code: string; message: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'never-up', ssh_key: w.key.publicKey, image: 'never-boots', resources: { cpu: 1, memory: 1, storage: 10 } })
+  const hung = await api<{ code: string; message: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', {
+    name: 'never-up',
+    ssh_key: w.key.publicKey,
+    image: 'never-boots',
+    resources: { cpu: 1, memory: 1, storage: 10 },
+  })
   const seconds = (performance.now() - started) / 1000
   assert.equal(hung.status, 504, JSON.stringify(hung.body))
   assert.equal(hung.body.code, 'BACKEND_TIMEOUT')
@@ -167,7 +189,12 @@ test('a guest that never brings SSH up, and a corrupt base image, leave nothing 
   await assertNothingLeft(w, daemon, 'never-up', [w.range.start], [])
   assert.deepEqual(reapProcessesUnder(w.dataDir), [], 'no qemu process left')
 
-  const corrupt = await api<{ code: string; message: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'corrupt-vm', ssh_key: w.key.publicKey, image: 'corrupt', resources: { cpu: 1, memory: 1, storage: 10 } })
+  const corrupt = await api<{ code: string; message: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', {
+    name: 'corrupt-vm',
+    ssh_key: w.key.publicKey,
+    image: 'corrupt',
+    resources: { cpu: 1, memory: 1, storage: 10 },
+  })
   assert.equal(corrupt.status, 502, JSON.stringify(corrupt.body))
   assert.match(corrupt.body.message, /checksum mismatch/)
   await assertNothingLeft(w, daemon, 'corrupt-vm', [w.range.start], [])

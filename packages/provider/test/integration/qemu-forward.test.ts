@@ -16,7 +16,11 @@ import { tempDir } from '../helpers/daemon.js'
 
 test('hostfwd at run time: one loopback port per guest port and protocol, found again on the next ask', async (t) => {
   const socket = join(tempDir(t), 'qmp.sock')
-  const qemu = spawn('qemu-system-x86_64', ['-machine', 'none', '-nodefaults', '-display', 'none', '-netdev', 'user,id=n0', '-qmp', `unix:${socket},server=on,wait=off`], { stdio: 'ignore' })
+  const qemu = spawn(
+    'qemu-system-x86_64',
+    ['-machine', 'none', '-nodefaults', '-display', 'none', '-netdev', 'user,id=n0', '-qmp', `unix:${socket},server=on,wait=off`],
+    { stdio: 'ignore' },
+  )
   t.after(async () => {
     if (qemu.exitCode === null) {
       qemu.kill('SIGKILL')

@@ -10,7 +10,10 @@ import { api, startDaemon } from '../helpers/daemon.js'
 import { multipassWorld } from '../helpers/multipass-world.js'
 import { renter } from '../helpers/renter.js'
 
-interface Status { capacity: { allocated: { cpu: number } }; vms: { count: number } }
+interface Status {
+  capacity: { allocated: { cpu: number } }
+  vms: { count: number }
+}
 
 test('one renter cannot take the whole provider: per-renter VM and CPU limits, a stable 409, nothing left behind', { timeout: 240_000 }, async (t) => {
   const w = await multipassWorld(t, { GOLEM_PROVIDER_RENTER_MAX_VMS: '2', GOLEM_PROVIDER_RENTER_MAX_CPU_CORES: '2' })

@@ -17,12 +17,22 @@ import { multipassWorld } from '../helpers/multipass-world.js'
 import { renter } from '../helpers/renter.js'
 import { sshRun } from '../helpers/ssh.js'
 
-interface Vm { id: string; name: string; status: string; ssh_port: number }
+interface Vm {
+  id: string
+  name: string
+  status: string
+  ssh_port: number
+}
 
 async function operatorApi(daemon: Daemon, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` }
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await fetch(`${daemon.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(120_000) })
+  const res = await fetch(`${daemon.baseUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(120_000),
+  })
   return { status: res.status, body: await res.json() }
 }
 
@@ -41,7 +51,12 @@ test('unsigned callers see no list and no operator VM; names are scoped per rent
   const listed = await api<Vm[]>(daemon.baseUrl, 'GET', '/api/v1/vms')
   assert.equal(listed.status, 200)
   assert.deepEqual(listed.body, [], 'an unsigned caller is listed nothing (before: ops-vm and legacy-vm)')
-  for (const [method, path] of [['GET', '/api/v1/vms/ops-vm'], ['GET', '/api/v1/vms/ops-vm/access'], ['POST', '/api/v1/vms/ops-vm/stop'], ['DELETE', '/api/v1/vms/ops-vm']] as const) {
+  for (const [method, path] of [
+    ['GET', '/api/v1/vms/ops-vm'],
+    ['GET', '/api/v1/vms/ops-vm/access'],
+    ['POST', '/api/v1/vms/ops-vm/stop'],
+    ['DELETE', '/api/v1/vms/ops-vm'],
+  ] as const) {
     const res = await api<{ code: string }>(daemon.baseUrl, method, path)
     assert.equal(res.status, 404, `${method} ${path} unsigned`)
     assert.equal(res.body.code, 'VM_NOT_FOUND')
@@ -67,7 +82,10 @@ test('unsigned callers see no list and no operator VM; names are scoped per rent
   assert.equal((again.body as { code: string }).code, 'VM_NAME_TAKEN')
   const seen = await bob.api('GET', '/api/v1/vms/shared/access')
   assert.equal((seen.body as { ssh_port: number }).ssh_port, bobVm.ssh_port, 'bob reaches his own "shared"')
-  assert.deepEqual(((await alice.api('GET', '/api/v1/vms')).body as Vm[]).map((vm) => vm.ssh_port), [aliceVm.ssh_port])
+  assert.deepEqual(
+    ((await alice.api('GET', '/api/v1/vms')).body as Vm[]).map((vm) => vm.ssh_port),
+    [aliceVm.ssh_port],
+  )
 
   const ambiguous = await operatorApi(daemon, token, 'GET', '/api/v1/vms/shared')
   assert.equal(ambiguous.status, 409)

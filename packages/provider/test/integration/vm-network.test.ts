@@ -39,9 +39,16 @@ interface World {
 
 function hostListener(t: TestContext, host: string): Promise<{ port: number; accepted: () => number }> {
   let accepted = 0
-  const server = net.createServer((s) => { accepted++; s.end('host\r\n') })
-  t.after(() => { server.close() })
-  return new Promise((resolve) => server.listen({ host, port: 0 }, () => resolve({ port: (server.address() as net.AddressInfo).port, accepted: () => accepted })))
+  const server = net.createServer((s) => {
+    accepted++
+    s.end('host\r\n')
+  })
+  t.after(() => {
+    server.close()
+  })
+  return new Promise((resolve) =>
+    server.listen({ host, port: 0 }, () => resolve({ port: (server.address() as net.AddressInfo).port, accepted: () => accepted })),
+  )
 }
 
 // A namespace as a VM: its port on the host is named like the TAP the network gives it.
@@ -73,15 +80,28 @@ async function world(t: TestContext, limits = LIMITS): Promise<World> {
     refresh: () => network.refresh(),
   })
   network = new IsolatedNetwork({
-    layout: { kind: 'own', plan }, devices, store, forwards: () => forwarder.forwards(),
+    layout: { kind: 'own', plan },
+    devices,
+    store,
+    forwards: () => forwarder.forwards(),
     policy: { publicAddresses: 'local', allowed: [], blockSmtp: true, limits, maxVms: 10 },
-    logger: pino({ level: 'silent' }), checkIntervalMs: 60_000,
+    logger: pino({ level: 'silent' }),
+    checkIntervalMs: 60_000,
   })
-  t.after(async () => { network.stop(); await forwarder.closeAll() })
+  t.after(async () => {
+    network.stop()
+    await forwarder.closeAll()
+  })
   await network.prepare()
   await network.activate()
 
-  const ns = { vm1: vmNamespace({ lab, plan }, 'vm1', 1), vm2: vmNamespace({ lab, plan }, 'vm2', 2), internet: lab.namespace('inet'), lan: lab.namespace('lan'), metadata: lab.namespace('meta') }
+  const ns = {
+    vm1: vmNamespace({ lab, plan }, 'vm1', 1),
+    vm2: vmNamespace({ lab, plan }, 'vm2', 2),
+    internet: lab.namespace('inet'),
+    lan: lab.namespace('lan'),
+    metadata: lab.namespace('meta'),
+  }
   // The internet: a transit link from the host, and a public address behind it.
   const transit = `198.18.${n}.`
   lab.veth(`gi${lab.suffix}`, ns.internet)
@@ -107,12 +127,36 @@ async function world(t: TestContext, limits = LIMITS): Promise<World> {
   await lab.listen(ns.internet, internet, 80, 'internet')
   await lab.listen(ns.lan, '0.0.0.0', 80, 'lan')
   await lab.listen(ns.metadata, '169.254.169.254', 80, 'metadata')
-  return { lab, plan, store, network, forwarder, devices, ns, at: { internet, hostFromInternet: `${transit}1`, lan: `${lan}2` }, ports: [range.start, range.start + 1] }
+  return {
+    lab,
+    plan,
+    store,
+    network,
+    forwarder,
+    devices,
+    ns,
+    at: { internet, hostFromInternet: `${transit}1`, lan: `${lan}2` },
+    ports: [range.start, range.start + 1],
+  }
 }
 
 // Reserves a VM record and attaches it, as a create does before launching.
 async function addVm(w: World, id: string, port: number): Promise<string> {
-  w.store.reserve({ id, name: id, scope: 'unsigned', instance: `golem-${id}-x`, owner: null, resources: { cpu: 1, memory: 1, storage: 10 }, image: 'i', sshUser: 'ubuntu', sshKey: 'k', createdAt: new Date() }, () => ({ sshPort: port, ports: [] }))
+  w.store.reserve(
+    {
+      id,
+      name: id,
+      scope: 'unsigned',
+      instance: `golem-${id}-x`,
+      owner: null,
+      resources: { cpu: 1, memory: 1, storage: 10 },
+      image: 'i',
+      sshUser: 'ubuntu',
+      sshKey: 'k',
+      createdAt: new Date(),
+    },
+    () => ({ sshPort: port, ports: [] }),
+  )
   const nic = await w.network.attach(id)
   assert.ok(nic !== undefined)
   await w.forwarder.open(id, port, { host: nic.address, port: 22 })
@@ -129,10 +173,17 @@ test('VMs reach the internet and nothing else; renters reach each VM through its
 
   assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), 'internet', 'a VM reaches the internet')
   const walled = await w.lab.connect(w.ns.vm1, [
-    { host: w.at.lan, port: 80 }, { host: '169.254.169.254', port: 80 }, { host: w.plan.gateway, port: host.port },
-    { host: w.at.hostFromInternet, port: host.port }, { host: attachmentAt(w.plan, 2).address, port: 22 },
+    { host: w.at.lan, port: 80 },
+    { host: '169.254.169.254', port: 80 },
+    { host: w.plan.gateway, port: host.port },
+    { host: w.at.hostFromInternet, port: host.port },
+    { host: attachmentAt(w.plan, 2).address, port: 22 },
   ])
-  assert.deepEqual(walled.results.map((r) => r.ok), [false, false, false, false, false], `LAN, metadata, the host by its gateway and its other address, the other VM: ${JSON.stringify(walled.results)}`)
+  assert.deepEqual(
+    walled.results.map((r) => r.ok),
+    [false, false, false, false, false],
+    `LAN, metadata, the host by its gateway and its other address, the other VM: ${JSON.stringify(walled.results)}`,
+  )
   assert.equal(host.accepted(), 0)
 
   // Renters: from the internet, from the LAN, and on the host itself (127.0.0.1 and its own address).
@@ -148,16 +199,16 @@ test('VMs reach the internet and nothing else; renters reach each VM through its
   // while the same packet for the internet does: the test itself can tell an answer from none.
   const answers = async (dst: string, port: number) => {
     const before = tcpInSegs(w.ns.vm1)
-    sendFrame(w.ns.vm1, tcpSyn({ srcMac: attachmentAt(w.plan, 1).mac, dstMac: gatewayMac(w), src: vm1, dst, srcPort: 40000 + port % 1000, dstPort: port }))
+    sendFrame(w.ns.vm1, tcpSyn({ srcMac: attachmentAt(w.plan, 1).mac, dstMac: gatewayMac(w), src: vm1, dst, srcPort: 40000 + (port % 1000), dstPort: port }))
     await new Promise((resolve) => setTimeout(resolve, 700))
     return tcpInSegs(w.ns.vm1) - before
   }
   assert.ok((await answers(w.at.internet, 80)) > 0, 'a crafted SYN to the internet is answered')
-  assert.equal(await answers('127.0.0.1', loopbackOnly.port), 0, 'a crafted SYN to the host\'s loopback is not')
+  assert.equal(await answers('127.0.0.1', loopbackOnly.port), 0, "a crafted SYN to the host's loopback is not")
   assert.equal(loopbackOnly.accepted(), 0)
 })
 
-test('a VM cannot pose as another: another VM\'s address, or its own address with another MAC, gets nowhere', { skip, timeout: 120_000 }, async (t) => {
+test("a VM cannot pose as another: another VM's address, or its own address with another MAC, gets nowhere", { skip, timeout: 120_000 }, async (t) => {
   const w = await world(t)
   const [p1 = 0, p2 = 0] = w.ports
   await addVm(w, 'vm-a', p1)
@@ -171,9 +222,9 @@ test('a VM cannot pose as another: another VM\'s address, or its own address wit
   const own = attachmentAt(w.plan, 1)
   assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), 'internet')
   readdress(vm2, own.mac)
-  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, 'another VM\'s address')
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, "another VM's address")
   readdress(vm2, attachmentAt(w.plan, 2).mac)
-  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, 'another VM\'s address and MAC')
+  assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, "another VM's address and MAC")
   readdress(own.address, '52:54:00:aa:bb:cc')
   assert.equal(await w.lab.reach(w.ns.vm1, w.at.internet, 80), undefined, 'its own address with another MAC')
   readdress(own.address, own.mac)
@@ -185,13 +236,25 @@ test('limits per VM: new connections per second, connection-tracking entries, co
   const [p1 = 0] = w.ports
   await addVm(w, 'vm-a', p1)
   // Held connections from the VM: at most `conntrackEntries` at once.
-  const held = await w.lab.connect(w.ns.vm1, Array.from({ length: 10 }, () => ({ host: w.at.internet, port: 80 })), { holdMs: 4000 })
+  const held = await w.lab.connect(
+    w.ns.vm1,
+    Array.from({ length: 10 }, () => ({ host: w.at.internet, port: 80 })),
+    { holdMs: 4000 },
+  )
   assert.equal(held.results.filter((r) => r.ok).length, LIMITS.conntrackEntries, JSON.stringify(held.results))
   await held.closed
   // Renters: one source holds at most `connectionsPerSource`; another source still gets in, up to `connectionsPerVm` in all.
-  const first = await w.lab.connect(w.ns.internet, Array.from({ length: 5 }, () => ({ host: w.at.hostFromInternet, port: p1 })), { holdMs: 8000 })
+  const first = await w.lab.connect(
+    w.ns.internet,
+    Array.from({ length: 5 }, () => ({ host: w.at.hostFromInternet, port: p1 })),
+    { holdMs: 8000 },
+  )
   assert.equal(first.results.filter((r) => r.ok).length, LIMITS.connectionsPerSource, JSON.stringify(first.results))
-  const second = await w.lab.connect(w.ns.lan, Array.from({ length: 5 }, () => ({ host: `${w.at.lan.slice(0, -1)}1`, port: p1 })), { holdMs: 1000 })
+  const second = await w.lab.connect(
+    w.ns.lan,
+    Array.from({ length: 5 }, () => ({ host: `${w.at.lan.slice(0, -1)}1`, port: p1 })),
+    { holdMs: 1000 },
+  )
   assert.equal(second.results.filter((r) => r.ok).length, LIMITS.connectionsPerVm - LIMITS.connectionsPerSource, JSON.stringify(second.results))
   await Promise.all([first.closed, second.closed])
 })
@@ -200,7 +263,11 @@ test('limits per VM: a burst of new connections is cut at the rate limit', { ski
   const w = await world(t, { ...LIMITS, conntrackEntries: 1000 })
   await addVm(w, 'vm-a', w.ports[0] ?? 0)
   // About `newConnectionsPerSecond` × 2 (the burst) get through at once, and the rate after that; the rest are dropped.
-  const burst = await w.lab.connect(w.ns.vm1, Array.from({ length: 100 }, () => ({ host: w.at.internet, port: 80 })), { timeoutMs: 1500 })
+  const burst = await w.lab.connect(
+    w.ns.vm1,
+    Array.from({ length: 100 }, () => ({ host: w.at.internet, port: 80 })),
+    { timeoutMs: 1500 },
+  )
   const passed = burst.results.filter((r) => r.ok).length
   assert.ok(passed >= LIMITS.newConnectionsPerSecond * 2 && passed <= 70, `${passed} of 100 passed the rate limit`)
 })
@@ -215,7 +282,9 @@ test('detaching a VM removes its port and rules; uninstall removes everything', 
   w.store.remove('vm-a')
   const tap = attachmentAt(w.plan, 1).tap
   assert.equal(links().includes(tap), false, 'the TAP is gone')
-  const table = execFileSync('nft', ['list', 'table', 'inet', w.plan.table], { encoding: 'utf8' }) + execFileSync('nft', ['list', 'table', 'bridge', w.plan.table], { encoding: 'utf8' })
+  const table =
+    execFileSync('nft', ['list', 'table', 'inet', w.plan.table], { encoding: 'utf8' }) +
+    execFileSync('nft', ['list', 'table', 'bridge', w.plan.table], { encoding: 'utf8' })
   assert.ok(!table.includes(tap) && !table.includes(`${p1} :`), 'no rule names the VM or its port')
   assert.equal(await firstLine('127.0.0.1', p2), 'SSH-2.0-vm2', 'the other VM is still reachable')
 
@@ -232,7 +301,9 @@ const links = () => (JSON.parse(ip('-j', 'link', 'show')) as { ifname: string }[
 const gatewayMac = (w: World) => (JSON.parse(ip('-j', 'link', 'show', w.plan.bridge)) as { address: string }[])[0]?.address ?? ''
 
 function tcpInSegs(ns: string): number {
-  const snmp = execFileSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('Tcp:'))
+  const snmp = execFileSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.startsWith('Tcp:'))
   const [names = '', values = ''] = snmp
   return Number(values.split(/\s+/)[names.split(/\s+/).indexOf('InSegs')])
 }
@@ -244,7 +315,10 @@ function sendFrame(ns: string, frame: Buffer): void {
 function firstLine(host: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port })
-    const done = (v: string | undefined) => { socket.destroy(); resolve(v) }
+    const done = (v: string | undefined) => {
+      socket.destroy()
+      resolve(v)
+    }
     socket.setTimeout(3000, () => done(undefined))
     socket.on('error', () => done(undefined))
     socket.on('data', (d: Buffer) => done(d.toString().trim()))

@@ -59,23 +59,32 @@ test('a taken local name, a missing, unverified or full provider are refused bef
   await assert.rejects(createRental(deps, { ...request, name: 'web-2' }), { code: 'PROVIDER_UNVERIFIED', message: /--allow-unverified/ })
   await createRental(deps, { ...request, name: 'web-2', allowUnverified: true })
   fakes.ads = [advertisement({ resources: { cpu: 1, memory: 2, storage: 15 } })]
-  await assert.rejects(createRental(deps, { ...request, name: 'web-3', size: 'medium' }), { code: 'CAPACITY_GONE', message: /2 CPU asked, 1 free.*golem-vm providers --cpu 2/ })
+  await assert.rejects(createRental(deps, { ...request, name: 'web-3', size: 'medium' }), {
+    code: 'CAPACITY_GONE',
+    message: /2 CPU asked, 1 free.*golem-vm providers --cpu 2/,
+  })
   assert.equal(asked, 2)
 })
 
 test('a refused create leaves no record; an unknown outcome keeps one for destroy', async (t) => {
   const { deps, fakes } = fakeDeps(t)
-  fakes.provider.create = async () => { throw new RequestorError('CAPACITY_GONE', 'the provider refused: full') }
+  fakes.provider.create = async () => {
+    throw new RequestorError('CAPACITY_GONE', 'the provider refused: full')
+  }
   await assert.rejects(createRental(deps, request), { code: 'CAPACITY_GONE' })
   assert.equal(await deps.store.get('web-1'), undefined)
-  fakes.provider.create = async () => { throw new RequestorError('PROVIDER_TIMEOUT', 'no answer') }
+  fakes.provider.create = async () => {
+    throw new RequestorError('PROVIDER_TIMEOUT', 'no answer')
+  }
   await assert.rejects(createRental(deps, request), { code: 'PROVIDER_TIMEOUT', message: /golem-vm destroy web-1/ })
   assert.equal((await deps.store.get('web-1'))?.status, 'unknown')
 })
 
 test('when access info cannot be read, the port reported at create is used', async (t) => {
   const { deps, fakes } = fakeDeps(t)
-  fakes.provider.access = async () => { throw new RequestorError('PROVIDER_UNREACHABLE', 'gone') }
+  fakes.provider.access = async () => {
+    throw new RequestorError('PROVIDER_UNREACHABLE', 'gone')
+  }
   fakes.provider.create = async (body) => vmInfo(body.name, { ssh_port: 50899 })
   const { rental } = await createRental(deps, request)
   assert.equal(rental.ssh_port, 50899)

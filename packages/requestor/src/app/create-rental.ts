@@ -80,13 +80,29 @@ async function assertNameFree(deps: RequestorDeps, name: string): Promise<void> 
 }
 
 // The record written before the provider is asked; its status says the outcome is open.
-function pendingRental(req: CreateRequest, resources: VmResources, target: ProviderTarget, parts: { renter: string; fingerprint: string; providerName: string | null }): Rental {
+function pendingRental(
+  req: CreateRequest,
+  resources: VmResources,
+  target: ProviderTarget,
+  parts: { renter: string; fingerprint: string; providerName: string | null },
+): Rental {
   const now = new Date().toISOString()
   return {
-    name: req.name, vm_id: req.name, provider_id: target.providerId, provider_name: parts.providerName, provider_url: target.baseUrl,
-    renter: parts.renter, status: 'creating', resources, image: req.image ?? '24.04',
-    ssh_host: urlHost(target.baseUrl), ssh_port: null, ssh_user: 'ubuntu',
-    ssh_key_fingerprint: parts.fingerprint, created_at: now, updated_at: now,
+    name: req.name,
+    vm_id: req.name,
+    provider_id: target.providerId,
+    provider_name: parts.providerName,
+    provider_url: target.baseUrl,
+    renter: parts.renter,
+    status: 'creating',
+    resources,
+    image: req.image ?? '24.04',
+    ssh_host: urlHost(target.baseUrl),
+    ssh_port: null,
+    ssh_user: 'ubuntu',
+    ssh_key_fingerprint: parts.fingerprint,
+    created_at: now,
+    updated_at: now,
   }
 }
 
@@ -98,11 +114,15 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   const { ad, target } = await providerFromDiscovery(deps, providerId, req.allowUnverified === true)
   const shortfall = capacityShortfall(ad.resources, resources)
   if (shortfall.length > 0) {
-    throw new RequestorError('CAPACITY_GONE', `provider ${providerId} does not have room for this VM (${shortfall.join('; ')}); choose a smaller size, or another provider: golem-vm providers --cpu ${resources.cpu} --memory ${resources.memory} --storage ${resources.storage}`)
+    throw new RequestorError(
+      'CAPACITY_GONE',
+      `provider ${providerId} does not have room for this VM (${shortfall.join('; ')}); choose a smaller size, or another provider: golem-vm providers --cpu ${resources.cpu} --memory ${resources.memory} --storage ${resources.storage}`,
+    )
   }
   const ports = req.ports ?? []
   const portProblem = portShortfall(ad.resources, ports, providerId)
-  if (portProblem !== undefined) throw new RequestorError('CAPACITY_GONE', `${portProblem}; ask for fewer ports or choose another provider (golem-vm providers shows PORTS)`)
+  if (portProblem !== undefined)
+    throw new RequestorError('CAPACITY_GONE', `${portProblem}; ask for fewer ports or choose another provider (golem-vm providers shows PORTS)`)
   const identity = await deps.identity()
   const key = await deps.sshKey(true)
   const notices: Notice[] = []
@@ -112,17 +132,32 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   const providerName = ad.provider_name === undefined ? null : cleanText(ad.provider_name)
   await deps.store.insert(pendingRental(req, resources, target, { renter: identity.address, fingerprint: key.fingerprint, providerName }))
   opts.onPhase?.('creating', `creating "${req.name}" on ${target.baseUrl}`)
-  const vm = await createOnProvider(deps, client, { name: req.name, ssh_key: key.publicKey, resources, image: req.image, ...(ports.length === 0 ? {} : { ports }) }, opts.signal)
-  if (ports.length > 0 && vm.ports.length < ports.length) notices.push(`the provider mapped ${vm.ports.length} of the ${ports.length} ports asked for; golem-vm ports ${req.name} shows them`)
+  const vm = await createOnProvider(
+    deps,
+    client,
+    { name: req.name, ssh_key: key.publicKey, resources, image: req.image, ...(ports.length === 0 ? {} : { ports }) },
+    opts.signal,
+  )
+  if (ports.length > 0 && vm.ports.length < ports.length)
+    notices.push(`the provider mapped ${vm.ports.length} of the ${ports.length} ports asked for; golem-vm ports ${req.name} shows them`)
   opts.onPhase?.('finishing', 'asking where to connect')
   const access = await client.access(vm.id).catch(() => undefined)
   const rental = await deps.store.update(req.name, accessPatch(vm, access, target.baseUrl))
-  if (rental === undefined) throw new RequestorError('LOCAL_STATE', `the record of "${req.name}" vanished while it was created; the VM exists on ${target.baseUrl}: golem-vm info ${req.name} --provider-id ${providerId}`)
+  if (rental === undefined)
+    throw new RequestorError(
+      'LOCAL_STATE',
+      `the record of "${req.name}" vanished while it was created; the VM exists on ${target.baseUrl}: golem-vm info ${req.name} --provider-id ${providerId}`,
+    )
   return { rental, vm, notices }
 }
 
 // A refused create leaves nothing behind, so its record goes; an unknown outcome keeps the record for destroy.
-async function createOnProvider(deps: RequestorDeps, client: Client, body: Parameters<Client['create']>[0], signal: AbortSignal | undefined): Promise<ProviderVm> {
+async function createOnProvider(
+  deps: RequestorDeps,
+  client: Client,
+  body: Parameters<Client['create']>[0],
+  signal: AbortSignal | undefined,
+): Promise<ProviderVm> {
   try {
     return await client.create(body, { signal })
   } catch (error) {

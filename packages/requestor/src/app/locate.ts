@@ -34,7 +34,11 @@ export interface Located {
 
 /** Checks an `--provider-id` value; returns it EIP-55 checksummed. */
 export function checkedProviderId(id: string): string {
-  if (!isAddress(id)) throw new RequestorError('INVALID_ARGUMENT', `--provider-id must be a provider's Ethereum address (0x and 40 hex digits), as golem-vm providers lists it (got "${cleanText(String(id))}")`)
+  if (!isAddress(id))
+    throw new RequestorError(
+      'INVALID_ARGUMENT',
+      `--provider-id must be a provider's Ethereum address (0x and 40 hex digits), as golem-vm providers lists it (got "${cleanText(String(id))}")`,
+    )
   return getAddress(id)
 }
 
@@ -56,14 +60,23 @@ export function checkedName(name: string): string {
 export async function providerFromDiscovery(deps: RequestorDeps, providerId: string, allowUnverified: boolean) {
   const ad = await deps.discovery.get(providerId)
   if (ad === undefined || !isUsable(ad)) {
-    throw new RequestorError('PROVIDER_NOT_FOUND', `provider ${providerId} has no fresh advertisement at ${deps.config.discoveryUrl}; it may be offline or full. golem-vm providers lists the available ones`)
+    throw new RequestorError(
+      'PROVIDER_NOT_FOUND',
+      `provider ${providerId} has no fresh advertisement at ${deps.config.discoveryUrl}; it may be offline or full. golem-vm providers lists the available ones`,
+    )
   }
   const verdict = verifyAdvertisement(ad)
   if (!verdict.ok && verdict.kind === 'invalid') {
-    throw new RequestorError('PROVIDER_UNVERIFIED', `the advertisement of ${providerId} at ${deps.config.discoveryUrl} does not verify (${verdict.reason}); the discovery service altered it or it is forged, so it is not used`)
+    throw new RequestorError(
+      'PROVIDER_UNVERIFIED',
+      `the advertisement of ${providerId} at ${deps.config.discoveryUrl} does not verify (${verdict.reason}); the discovery service altered it or it is forged, so it is not used`,
+    )
   }
   if (!verdict.ok && !allowUnverified) {
-    throw new RequestorError('PROVIDER_UNVERIFIED', `the advertisement of ${providerId} carries no signature of the provider (posted unsigned, or served by a discovery service that does not keep signatures); anyone could have posted it. Choose a verified provider, or pass --allow-unverified if you trust it`)
+    throw new RequestorError(
+      'PROVIDER_UNVERIFIED',
+      `the advertisement of ${providerId} carries no signature of the provider (posted unsigned, or served by a discovery service that does not keep signatures); anyone could have posted it. Choose a verified provider, or pass --allow-unverified if you trust it`,
+    )
   }
   return { ad, target: { baseUrl: providerUrl(ad), providerId: getAddress(ad.provider_id) } }
 }
@@ -77,14 +90,20 @@ export function clientFor(deps: RequestorDeps, target: ProviderTarget, identity:
   const host = urlHost(target.baseUrl)
   const problem = connectProblem(host, deps.config.allowPrivateAddresses)
   if (problem !== undefined) {
-    throw new RequestorError('ADDRESS_NOT_PUBLIC', `provider ${target.providerId} is at ${host}, ${problem}; golem-vm connects only to public addresses (${ALLOW_PRIVATE_HINT})`)
+    throw new RequestorError(
+      'ADDRESS_NOT_PUBLIC',
+      `provider ${target.providerId} is at ${host}, ${problem}; golem-vm connects only to public addresses (${ALLOW_PRIVATE_HINT})`,
+    )
   }
   return deps.provider(target, identity.wallet)
 }
 
 function ownedBy(rental: Rental, identity: RenterIdentity): void {
   if (rental.renter.toLowerCase() === identity.address.toLowerCase()) return
-  throw new RequestorError('IDENTITY_MISMATCH', `the VM "${rental.name}" belongs to the identity ${rental.renter}, but ${identity.file} is ${identity.address}; restore the identity file it was created with`)
+  throw new RequestorError(
+    'IDENTITY_MISMATCH',
+    `the VM "${rental.name}" belongs to the identity ${rental.renter}, but ${identity.file} is ${identity.address}; restore the identity file it was created with`,
+  )
 }
 
 /** How a command names its VM: the name, and — for a VM not recorded here — the provider to ask. */
@@ -100,7 +119,10 @@ export async function locate(deps: RequestorDeps, address: VmAddress): Promise<L
   const wanted = address.providerId === undefined ? undefined : checkedProviderId(address.providerId)
   const rental = await deps.store.get(name)
   if (rental === undefined && wanted === undefined) {
-    throw new RequestorError('RENTAL_NOT_FOUND', `you have no VM called "${name}" in ${deps.config.dataDir} (golem-vm list shows yours); for a VM not recorded here, add --provider-id`)
+    throw new RequestorError(
+      'RENTAL_NOT_FOUND',
+      `you have no VM called "${name}" in ${deps.config.dataDir} (golem-vm list shows yours); for a VM not recorded here, add --provider-id`,
+    )
   }
   if (rental !== undefined && wanted !== undefined && wanted.toLowerCase() !== rental.provider_id.toLowerCase()) {
     throw new RequestorError('INVALID_ARGUMENT', `your VM "${name}" is on provider ${rental.provider_id}, not ${wanted}; drop --provider-id to use it`)

@@ -26,7 +26,10 @@ export async function addPorts(deps: RequestorDeps, address: VmAddress, ports: r
 export async function removePort(deps: RequestorDeps, address: VmAddress, publicPortText: string): Promise<VmView> {
   const publicPort = Number(publicPortText)
   if (!/^\d{1,5}$/.test(publicPortText) || publicPort < 1 || publicPort > 65_535) {
-    throw new RequestorError('INVALID_ARGUMENT', `give the public port of the mapping to remove, as golem-vm ports ${address.name} lists it (got "${cleanText(publicPortText.slice(0, 20))}")`)
+    throw new RequestorError(
+      'INVALID_ARGUMENT',
+      `give the public port of the mapping to remove, as golem-vm ports ${address.name} lists it (got "${cleanText(publicPortText.slice(0, 20))}")`,
+    )
   }
   const located = await locate(deps, address)
   return { rental: located.rental ?? null, vm: await located.client.removePort(located.vmId, publicPort) }

@@ -27,9 +27,14 @@ test('destroy removes the VM, its record and its host keys; a VM already gone on
   writeFileSync(knownHosts, 'x')
   assert.deepEqual(await destroyVm(deps, { name: 'web-1' }), { name: 'web-1', provider_id: PROVIDER, status: 'deleted' })
   assert.equal(await deps.store.get('web-1'), undefined)
-  await assert.rejects(import('node:fs/promises').then((fs) => fs.stat(join(dataDir, 'known_hosts', 'web-1'))), { code: 'ENOENT' })
+  await assert.rejects(
+    import('node:fs/promises').then((fs) => fs.stat(join(dataDir, 'known_hosts', 'web-1'))),
+    { code: 'ENOENT' },
+  )
   await createRental(deps, create)
-  fakes.provider.delete = async () => { throw new RequestorError('VM_NOT_FOUND', 'not found') }
+  fakes.provider.delete = async () => {
+    throw new RequestorError('VM_NOT_FOUND', 'not found')
+  }
   assert.equal((await destroyVm(deps, { name: 'web-1' })).status, 'already_gone')
   await assert.rejects(destroyVm(deps, { name: 'web-1' }), { code: 'RENTAL_NOT_FOUND' })
 })
@@ -37,23 +42,29 @@ test('destroy removes the VM, its record and its host keys; a VM already gone on
 test('other failures of destroy keep the record', async (t) => {
   const { deps, fakes } = fakeDeps(t)
   await createRental(deps, create)
-  fakes.provider.delete = async () => { throw new RequestorError('PROVIDER_UNREACHABLE', 'down') }
+  fakes.provider.delete = async () => {
+    throw new RequestorError('PROVIDER_UNREACHABLE', 'down')
+  }
   await assert.rejects(destroyVm(deps, { name: 'web-1' }), { code: 'PROVIDER_UNREACHABLE' })
   assert.ok(await deps.store.get('web-1'))
 })
 
 test('a VM not recorded here is reached with --provider-id; its 404 is reported as not found', async (t) => {
   const { deps, fakes } = fakeDeps(t)
-  fakes.provider.get = async () => { throw new RequestorError('VM_NOT_FOUND', 'the provider refused: VM Not Found') }
+  fakes.provider.get = async () => {
+    throw new RequestorError('VM_NOT_FOUND', 'the provider refused: VM Not Found')
+  }
   await assert.rejects(showVm(deps, { name: 'other-vm' }), { code: 'RENTAL_NOT_FOUND', message: /--provider-id/ })
   await assert.rejects(showVm(deps, { name: 'other-vm', providerId: PROVIDER }), { code: 'VM_NOT_FOUND' })
-  fakes.provider.delete = async () => { throw new RequestorError('VM_NOT_FOUND', 'the provider refused: VM Not Found') }
+  fakes.provider.delete = async () => {
+    throw new RequestorError('VM_NOT_FOUND', 'the provider refused: VM Not Found')
+  }
   await assert.rejects(destroyVm(deps, { name: 'other-vm', providerId: PROVIDER.toLowerCase() }), { code: 'VM_NOT_FOUND' })
   await assert.rejects(showVm(deps, { name: 'other-vm', providerId: '0x12' }), { code: 'INVALID_ARGUMENT' })
   fakes.provider.list = async () => ({ vms: [vmInfo('mine')], malformed: 1 })
   assert.deepEqual(await listOnProvider(deps, PROVIDER), { provider_id: PROVIDER, vms: [vmInfo('mine')], hidden_malformed: 1, all_renters: false })
   fakes.provider.list = async () => ({ vms: [vmInfo('theirs', { image: null })], malformed: 0 })
-  assert.equal((await listOnProvider(deps, PROVIDER)).all_renters, true, 'an original provider lists every renter\'s VMs')
+  assert.equal((await listOnProvider(deps, PROVIDER)).all_renters, true, "an original provider lists every renter's VMs")
 })
 
 test('a rental made by another identity is refused with a clear message', async (t) => {
@@ -80,7 +91,9 @@ test('ssh uses the recorded port and host, asks the provider only when no port w
 test('an operation the provider lacks is reported as unsupported, with the VM untouched', async (t) => {
   const { deps, fakes } = fakeDeps(t)
   await createRental(deps, create)
-  fakes.provider.stop = async () => { throw new RequestorError('NOT_SUPPORTED', 'the provider at http://127.0.0.1:7777 does not support stopping VMs') }
+  fakes.provider.stop = async () => {
+    throw new RequestorError('NOT_SUPPORTED', 'the provider at http://127.0.0.1:7777 does not support stopping VMs')
+  }
   await assert.rejects(stopVm(deps, { name: 'web-1' }), { code: 'NOT_SUPPORTED', message: /does not support stopping VMs; the VM "web-1" is untouched$/ })
   assert.equal((await deps.store.get('web-1'))?.status, 'running', 'the record is unchanged')
 })
@@ -88,7 +101,9 @@ test('an operation the provider lacks is reported as unsupported, with the VM un
 test('a name that is not a VM name is refused before anything is looked up or removed', async (t) => {
   const { deps, fakes } = fakeDeps(t)
   let asked = 0
-  fakes.provider.delete = async () => { asked++ }
+  fakes.provider.delete = async () => {
+    asked++
+  }
   for (const name of ['../../victim', '/etc/passwd', 'a/b', '..', 'Web-1']) {
     await assert.rejects(destroyVm(deps, { name, providerId: PROVIDER }), { code: 'INVALID_ARGUMENT' }, name)
     await assert.rejects(prepareSsh(deps, name), { code: 'INVALID_ARGUMENT' }, name)
@@ -99,12 +114,21 @@ test('a name that is not a VM name is refused before anything is looked up or re
 test('in production, providers and SSH hosts at non-public addresses are refused before any connection', async (t) => {
   const { deps, fakes } = fakeDeps(t, { environment: 'production', allowPrivateAddresses: false })
   let asked = 0
-  fakes.provider.create = async (body) => { asked++; return vmInfo(body.name) }
-  await assert.rejects(createRental(deps, create), { code: 'ADDRESS_NOT_PUBLIC', message: /127\.0\.0\.1, a loopback address.*GOLEM_REQUESTOR_ENVIRONMENT=development/ })
+  fakes.provider.create = async (body) => {
+    asked++
+    return vmInfo(body.name)
+  }
+  await assert.rejects(createRental(deps, create), {
+    code: 'ADDRESS_NOT_PUBLIC',
+    message: /127\.0\.0\.1, a loopback address.*GOLEM_REQUESTOR_ENVIRONMENT=development/,
+  })
   assert.equal(await deps.store.get('web-1'), undefined, 'nothing recorded')
   fakes.ads = [advertisement({ ip_address: '8.8.8.8' })]
   fakes.provider.access = async (id) => ({ ...accessInfo(id), ssh_host: '169.254.169.254' })
   await createRental(deps, create)
-  await assert.rejects(prepareSsh(deps, 'web-1'), { code: 'ADDRESS_NOT_PUBLIC', message: /169\.254\.169\.254 as the SSH address of "web-1", a link-local address/ })
+  await assert.rejects(prepareSsh(deps, 'web-1'), {
+    code: 'ADDRESS_NOT_PUBLIC',
+    message: /169\.254\.169\.254 as the SSH address of "web-1", a link-local address/,
+  })
   assert.equal(asked, 1)
 })

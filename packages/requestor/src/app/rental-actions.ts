@@ -51,27 +51,37 @@ function explained(error: unknown, located: Located, name: string): unknown {
   if (!(error instanceof RequestorError)) return error
   if (error.code === 'NOT_SUPPORTED') return new RequestorError('NOT_SUPPORTED', `${error.message}; the VM "${name}" is untouched`, { cause: error })
   if (error.code !== 'VM_NOT_FOUND' || located.rental === undefined) return error
-  return new RequestorError('VM_NOT_FOUND', `the provider at ${located.target.baseUrl} has no VM "${name}" for you any more (it may have been deleted there); golem-vm destroy ${name} removes the local record`, { cause: error })
+  return new RequestorError(
+    'VM_NOT_FOUND',
+    `the provider at ${located.target.baseUrl} has no VM "${name}" for you any more (it may have been deleted there); golem-vm destroy ${name} removes the local record`,
+    { cause: error },
+  )
 }
 
 /** The VM's current state from its provider. */
 export async function showVm(deps: RequestorDeps, address: VmAddress): Promise<VmView> {
   const located = await locate(deps, address)
-  const vm = await located.client.get(located.vmId).catch((error: unknown) => { throw explained(error, located, address.name) })
+  const vm = await located.client.get(located.vmId).catch((error: unknown) => {
+    throw explained(error, located, address.name)
+  })
   return refreshed(deps, located, vm)
 }
 
 /** Starts the VM; resolves once it runs. */
 export async function startVm(deps: RequestorDeps, address: VmAddress, signal?: AbortSignal): Promise<VmView> {
   const located = await locate(deps, address)
-  const vm = await located.client.start(located.vmId, { signal }).catch((error: unknown) => { throw explained(error, located, address.name) })
+  const vm = await located.client.start(located.vmId, { signal }).catch((error: unknown) => {
+    throw explained(error, located, address.name)
+  })
   return refreshed(deps, located, vm)
 }
 
 /** Stops the VM (it keeps its disk and SSH port). */
 export async function stopVm(deps: RequestorDeps, address: VmAddress, signal?: AbortSignal): Promise<VmView> {
   const located = await locate(deps, address)
-  const vm = await located.client.stop(located.vmId, { signal }).catch((error: unknown) => { throw explained(error, located, address.name) })
+  const vm = await located.client.stop(located.vmId, { signal }).catch((error: unknown) => {
+    throw explained(error, located, address.name)
+  })
   return refreshed(deps, located, vm)
 }
 
@@ -110,15 +120,23 @@ export async function prepareSsh(deps: RequestorDeps, name: string): Promise<{ r
   if (rental === undefined) throw new RequestorError('RENTAL_NOT_FOUND', `you have no VM called "${name}" in ${deps.config.dataDir}; golem-vm list shows yours`)
   const key = await deps.sshKey(false)
   if (key.fingerprint !== rental.ssh_key_fingerprint) {
-    throw new RequestorError('SSH_KEY_MISSING', `the VM "${name}" was given the SSH key ${rental.ssh_key_fingerprint}, but ${key.privateKeyPath} is ${key.fingerprint}; restore the key it was created with`)
+    throw new RequestorError(
+      'SSH_KEY_MISSING',
+      `the VM "${name}" was given the SSH key ${rental.ssh_key_fingerprint}, but ${key.privateKeyPath} is ${key.fingerprint}; restore the key it was created with`,
+    )
   }
   const problem = connectProblem(rental.ssh_host, deps.config.allowPrivateAddresses)
   if (problem !== undefined) {
-    throw new RequestorError('ADDRESS_NOT_PUBLIC', `the provider gave ${rental.ssh_host} as the SSH address of "${name}", ${problem}; golem-vm connects only to public addresses (${ALLOW_PRIVATE_HINT})`)
+    throw new RequestorError(
+      'ADDRESS_NOT_PUBLIC',
+      `the provider gave ${rental.ssh_host} as the SSH address of "${name}", ${problem}; golem-vm connects only to public addresses (${ALLOW_PRIVATE_HINT})`,
+    )
   }
   if (rental.ssh_port === null) {
     const located = await locate(deps, { name })
-    const access = await located.client.access(located.vmId).catch((error: unknown) => { throw explained(error, located, name) })
+    const access = await located.client.access(located.vmId).catch((error: unknown) => {
+      throw explained(error, located, name)
+    })
     rental = (await deps.store.update(name, { ssh_port: access.ssh_port })) ?? rental
   }
   const port = rental.ssh_port ?? 22

@@ -12,7 +12,10 @@ import { providersCommand } from './providers.js'
 function capture(deps: CommandContext['deps']) {
   const out: string[] = []
   const err: string[] = []
-  const ctx: CommandContext = { deps, io: { stdout: { write: (s: string) => out.push(s) }, stderr: { isTTY: false, write: (s: string | Uint8Array) => err.push(String(s)) } } }
+  const ctx: CommandContext = {
+    deps,
+    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { isTTY: false, write: (s: string | Uint8Array) => err.push(String(s)) } },
+  }
   return { ctx, stdout: () => out.join(''), stderr: () => err.join('') }
 }
 
@@ -22,7 +25,14 @@ test('create prints the exact ssh command and golem-vm ssh; list and info show t
   assert.equal(await createCommand(run.ctx, 'web-1', { providerId: PROVIDER, size: 'small' }), 0)
   assert.match(run.stdout(), /VM "web-1" is running on provider 0x[0-9a-fA-F]{40} \(test-provider\): 1 CPU, 1 GB memory, 10 GB storage/)
   assert.match(run.stdout(), /\n {2}golem-vm ssh web-1\n/)
-  assert.ok(run.stdout().includes(`ssh -i ${dataDir}/ssh/id_ed25519 -p 50800 -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${dataDir}/known_hosts/web-1`), run.stdout())
+  assert.ok(
+    run
+      .stdout()
+      .includes(
+        `ssh -i ${dataDir}/ssh/id_ed25519 -p 50800 -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${dataDir}/known_hosts/web-1`,
+      ),
+    run.stdout(),
+  )
   assert.match(run.stderr(), /looking up provider.*\n.*creating "web-1"/s)
   assert.match(run.stderr(), /a new SSH key was made.*never used/)
   const list = capture(deps)
@@ -47,7 +57,10 @@ test('providers shows verified offers and says how many were hidden and why', as
   const all = capture(deps)
   await providersCommand(all.ctx, { includeUnverified: true, json: true })
   const body = JSON.parse(all.stdout()) as { providers: { verified: boolean }[]; hidden_unverified: number }
-  assert.deepEqual(body.providers.map((p) => p.verified), [true, false])
+  assert.deepEqual(
+    body.providers.map((p) => p.verified),
+    [true, false],
+  )
   assert.equal(body.hidden_unverified, 0)
   await assert.rejects(providersCommand(run.ctx, { cpu: '0', country: 'XX' }), { code: 'INVALID_ARGUMENT', message: /--cpu.*--country/ })
 })
@@ -56,17 +69,38 @@ test('ports: create --port checks the advertised offer and prints ready-to-paste
   const { deps, fakes } = fakeDeps(t)
   fakes.ads = [advertisement({ resources: { cpu: 4, memory: 8, storage: 100, ports_per_vm: 2, udp: 1 } })]
   let asked: unknown
-  const mapped = [{ guest: 8080, protocol: 'tcp' as const, public_port: 50812, host: '203.0.113.7' }, { guest: 27015, protocol: 'udp' as const, public_port: 50813, host: '203.0.113.7' }]
+  const mapped = [
+    { guest: 8080, protocol: 'tcp' as const, public_port: 50812, host: '203.0.113.7' },
+    { guest: 27015, protocol: 'udp' as const, public_port: 50813, host: '203.0.113.7' },
+  ]
   fakes.provider.create = async (body) => {
     asked = body.ports
     return { ...(await fakes.provider.get(body.name)), ports: mapped }
   }
-  fakes.provider.get = async (id) => ({ id, name: id, status: 'running', resources: null, ip_address: null, ssh_port: 50800, created_at: null, updated_at: null, error_message: null, image: '24.04', ports: mapped })
+  fakes.provider.get = async (id) => ({
+    id,
+    name: id,
+    status: 'running',
+    resources: null,
+    ip_address: null,
+    ssh_port: 50800,
+    created_at: null,
+    updated_at: null,
+    error_message: null,
+    image: '24.04',
+    ports: mapped,
+  })
   const run = capture(deps)
-  await assert.rejects(createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['80', '81', '82'] }), { code: 'CAPACITY_GONE', message: /can map 2 port\(s\) for a VM now, 3 asked for/ })
+  await assert.rejects(createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['80', '81', '82'] }), {
+    code: 'CAPACITY_GONE',
+    message: /can map 2 port\(s\) for a VM now, 3 asked for/,
+  })
   await assert.rejects(createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['8080/sctp'] }), { code: 'INVALID_ARGUMENT' })
   assert.equal(await createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['8080', '27015/udp'] }), 0)
-  assert.deepEqual(asked, [{ guest: 8080, protocol: 'tcp' }, { guest: 27015, protocol: 'udp' }])
+  assert.deepEqual(asked, [
+    { guest: 8080, protocol: 'tcp' },
+    { guest: 27015, protocol: 'udp' },
+  ])
   assert.match(run.stdout(), /Mapped ports:\n {2}203\.0\.113\.7:50812 → 8080\/tcp\n {2}203\.0\.113\.7:50813 → 27015\/udp\n/)
   const list = capture(deps)
   await portsCommand(list.ctx, 'web', {})
@@ -79,7 +113,10 @@ test('ports: create --port checks the advertised offer and prints ready-to-paste
   assert.match(info.stdout(), /^ports: +203\.0\.113\.7:50812 → 8080\/tcp\n {11}203\.0\.113\.7:50813 → 27015\/udp$/m)
   const add = capture(deps)
   await portsAddCommand(add.ctx, 'web', ['9000'], { json: true })
-  assert.deepEqual((JSON.parse(add.stdout()) as { ports: { guest: number }[] }).ports.map((p) => p.guest), [9000])
+  assert.deepEqual(
+    (JSON.parse(add.stdout()) as { ports: { guest: number }[] }).ports.map((p) => p.guest),
+    [9000],
+  )
   await assert.rejects(portsAddCommand(add.ctx, 'web', ['22x'], {}), { code: 'INVALID_ARGUMENT' })
   const offers = capture(deps)
   await providersCommand(offers.ctx, {})

@@ -36,7 +36,13 @@ export async function createCommand(ctx: CommandContext, name: string, opts: Cre
   const { rental } = result
   const key = await ctx.deps.sshKey(false)
   const knownHostsFile = await ctx.deps.knownHostsFile(name)
-  const command = sshCommandLine({ privateKeyPath: key.privateKeyPath, knownHostsFile, host: rental.ssh_host, port: rental.ssh_port ?? 22, user: rental.ssh_user })
+  const command = sshCommandLine({
+    privateKeyPath: key.privateKeyPath,
+    knownHostsFile,
+    host: rental.ssh_host,
+    port: rental.ssh_port ?? 22,
+    user: rental.ssh_user,
+  })
   if (opts.json === true) {
     printJson(ctx.io, { rental, ssh_command: command, ports: result.vm.ports })
     return 0

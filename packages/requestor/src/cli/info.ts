@@ -37,7 +37,10 @@ export function printVm(ctx: CommandContext, view: VmView): void {
   ]
   if (rental !== null) {
     lines.push(['provider', `${describeProvider(rental)} at ${rental.provider_url}`])
-    lines.push(['ssh', rental.ssh_port === null ? 'no port yet' : `${rental.ssh_user}@${rental.ssh_host} port ${rental.ssh_port} (golem-vm ssh ${rental.name})`])
+    lines.push([
+      'ssh',
+      rental.ssh_port === null ? 'no port yet' : `${rental.ssh_user}@${rental.ssh_host} port ${rental.ssh_port} (golem-vm ssh ${rental.name})`,
+    ])
     lines.push(['ssh key', rental.ssh_key_fingerprint])
   } else if (vm.ssh_port !== null) {
     lines.push(['ssh port', String(vm.ssh_port)])

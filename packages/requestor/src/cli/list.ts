@@ -26,7 +26,14 @@ export async function listCommand(ctx: CommandContext, opts: ListOptions): Promi
     say(ctx.io, 'You have no VMs. Find a provider with golem-vm providers, then golem-vm create NAME --provider-id ID --size small.')
     return 0
   }
-  const rows = rentals.map((r) => [r.name, r.status, r.provider_id, `${r.resources.cpu}/${r.resources.memory}/${r.resources.storage}`, r.ssh_port === null ? '-' : `${r.ssh_host}:${r.ssh_port}`, r.created_at])
+  const rows = rentals.map((r) => [
+    r.name,
+    r.status,
+    r.provider_id,
+    `${r.resources.cpu}/${r.resources.memory}/${r.resources.storage}`,
+    r.ssh_port === null ? '-' : `${r.ssh_host}:${r.ssh_port}`,
+    r.created_at,
+  ])
   say(ctx.io, table(['NAME', 'STATUS (LAST SEEN)', 'PROVIDER', 'CPU/GB/GB', 'SSH', 'CREATED'], rows))
   return 0
 }
@@ -43,7 +50,12 @@ async function listRemote(ctx: CommandContext, providerId: string, opts: ListOpt
     const rows = result.vms.map((vm) => [vm.id, vm.status, resources(vm.resources), vm.ssh_port === null ? '-' : String(vm.ssh_port), vm.created_at ?? '-'])
     say(ctx.io, table(['NAME', 'STATUS', 'CPU/GB/GB', 'SSH PORT', 'CREATED'], rows))
   }
-  if (result.all_renters) note(ctx.io, `provider ${result.provider_id} runs the original API, which knows no owners: it lists every renter's VMs, not only yours (and reports memory and storage wrongly)`)
-  if (result.hidden_malformed > 0) note(ctx.io, `${result.hidden_malformed} entr${result.hidden_malformed === 1 ? 'y' : 'ies'} of the provider's list hidden: not VMs golem-vm can read`)
+  if (result.all_renters)
+    note(
+      ctx.io,
+      `provider ${result.provider_id} runs the original API, which knows no owners: it lists every renter's VMs, not only yours (and reports memory and storage wrongly)`,
+    )
+  if (result.hidden_malformed > 0)
+    note(ctx.io, `${result.hidden_malformed} entr${result.hidden_malformed === 1 ? 'y' : 'ies'} of the provider's list hidden: not VMs golem-vm can read`)
   return 0
 }

@@ -38,7 +38,11 @@ export function note(io: Io, text: string): void {
 export function table(headers: readonly string[], cells: readonly (readonly string[])[]): string {
   const rows = cells.map((row) => row.map(cleanText))
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
   return [line(headers), ...rows.map(line)].join('\n')
 }
 

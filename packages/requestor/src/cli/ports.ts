@@ -18,7 +18,13 @@ function printPorts(ctx: CommandContext, view: VmView): void {
     say(ctx.io, `VM "${vm.id}" has no ports mapped besides SSH. Add one: golem-vm ports add ${vm.id} 8080 (or 27015/udp)`)
     return
   }
-  say(ctx.io, table(['ADDRESS', 'GUEST', 'PROTOCOL', 'PUBLIC PORT'], vm.ports.map((m) => [describeMapping(m), String(m.guest), m.protocol, String(m.public_port)])))
+  say(
+    ctx.io,
+    table(
+      ['ADDRESS', 'GUEST', 'PROTOCOL', 'PUBLIC PORT'],
+      vm.ports.map((m) => [describeMapping(m), String(m.guest), m.protocol, String(m.public_port)]),
+    ),
+  )
 }
 
 function show(ctx: CommandContext, view: VmView, json: boolean | undefined): number {

@@ -36,13 +36,17 @@ export function buildProgram(action: ActionFactory): Command {
   const program = new Command('golem-vm')
     .description('Rent virtual machines from providers on the Golem Network.')
     .version(VERSION)
-    .option('--data-dir <dir>', 'the requestor\'s own directory: keys, identity, rentals [GOLEM_REQUESTOR_DATA_DIR, default ~/.golem/requestor]')
+    .option('--data-dir <dir>', "the requestor's own directory: keys, identity, rentals [GOLEM_REQUESTOR_DATA_DIR, default ~/.golem/requestor]")
     .option('--discovery-url <url>', 'the discovery service [GOLEM_REQUESTOR_DISCOVERY_URL, default http://195.201.39.101:9001]')
-    .option('--allow-private-addresses', 'connect to providers and VMs at loopback, private or other non-public addresses (a local test network) [also GOLEM_REQUESTOR_ENVIRONMENT=development]')
+    .option(
+      '--allow-private-addresses',
+      'connect to providers and VMs at loopback, private or other non-public addresses (a local test network) [also GOLEM_REQUESTOR_ENVIRONMENT=development]',
+    )
     .showHelpAfterError('(golem-vm --help lists the commands; golem-vm <command> --help their options)')
     .exitOverride()
 
-  program.command('providers')
+  program
+    .command('providers')
     .description('List providers with fresh advertisements that match the filters.')
     .option('--cpu <n>', 'at least this many free CPU cores')
     .option('--memory <gb>', 'at least this much free memory, in GB')
@@ -52,53 +56,89 @@ export function buildProgram(action: ActionFactory): Command {
     .addOption(jsonOption())
     .action(action(jsonOf, async () => (await import('./providers.js')).providersCommand))
 
-  program.command('create')
-    .description('Rent a VM from a provider, installing this requestor\'s SSH key in it; prints how to log in.')
+  program
+    .command('create')
+    .description("Rent a VM from a provider, installing this requestor's SSH key in it; prints how to log in.")
     .argument('<name>', 'a name for the VM: 3-64 of a-z, 0-9 and "-"')
-    .requiredOption('--provider-id <id>', 'the provider\'s id (its Ethereum address), as golem-vm providers lists it')
+    .requiredOption('--provider-id <id>', "the provider's id (its Ethereum address), as golem-vm providers lists it")
     .option('--size <size>', 'small (1 CPU, 1 GB, 10 GB), medium (2, 4, 20), large (4, 8, 40) or xlarge (8, 16, 80)')
     .option('--cpu <n>', 'CPU cores: 1, 2, 4, 8 or 16 (with --memory and --storage, instead of --size)')
     .option('--memory <gb>', 'memory in GB: 1, 2, 4, 8, 16, 32 or 64')
     .option('--storage <gb>', 'disk in GB, at least 10')
-    .option('--image <image>', 'image from the provider\'s catalogue (default 24.04, Ubuntu 24.04)')
-    .option('--port <port>', 'also make this guest port reachable from outside, on a public port the provider picks: 8080, 8080/tcp or 27015/udp (repeat for more)', collect, [])
+    .option('--image <image>', "image from the provider's catalogue (default 24.04, Ubuntu 24.04)")
+    .option(
+      '--port <port>',
+      'also make this guest port reachable from outside, on a public port the provider picks: 8080, 8080/tcp or 27015/udp (repeat for more)',
+      collect,
+      [],
+    )
     .addOption(allowUnverifiedOption('rent from the provider'))
     .addOption(jsonOption())
-    .action(action((_name: string, opts: { json?: boolean }) => jsonOf(opts), async () => (await import('./create.js')).createCommand))
+    .action(
+      action(
+        (_name: string, opts: { json?: boolean }) => jsonOf(opts),
+        async () => (await import('./create.js')).createCommand,
+      ),
+    )
 
-  const ports = program.command('ports')
-    .description('Show, add or remove a VM\'s mapped ports (besides SSH): golem-vm ports NAME, golem-vm ports add NAME 8080 27015/udp, golem-vm ports remove NAME PUBLIC_PORT.')
+  const ports = program
+    .command('ports')
+    .description(
+      "Show, add or remove a VM's mapped ports (besides SSH): golem-vm ports NAME, golem-vm ports add NAME 8080 27015/udp, golem-vm ports remove NAME PUBLIC_PORT.",
+    )
   const portCommand = (name: string, description: string, isDefault = false): Command =>
-    ports.command(name, { isDefault })
+    ports
+      .command(name, { isDefault })
       .description(description)
       .argument('<name>', 'the VM')
       .addOption(providerIdOption('the provider the VM is on'))
       .addOption(allowUnverifiedOption('use the provider given with --provider-id'))
       .addOption(jsonOption())
-  portCommand('list', 'List the VM\'s mappings: where to connect for each guest port (the default of golem-vm ports NAME).', true)
-    .action(action((_name: string, opts: VmOptions) => jsonOf(opts), async () => (await import('./ports.js')).portsCommand))
+  portCommand('list', "List the VM's mappings: where to connect for each guest port (the default of golem-vm ports NAME).", true).action(
+    action(
+      (_name: string, opts: VmOptions) => jsonOf(opts),
+      async () => (await import('./ports.js')).portsCommand,
+    ),
+  )
   portCommand('add', 'Map more guest ports of a running or stopped VM, each on a public port the provider picks.')
     .argument('<ports...>', 'guest ports: 8080, 8080/tcp or 27015/udp')
-    .action(action((_name: string, _ports: string[], opts: VmOptions) => jsonOf(opts), async () => (await import('./ports.js')).portsAddCommand))
+    .action(
+      action(
+        (_name: string, _ports: string[], opts: VmOptions) => jsonOf(opts),
+        async () => (await import('./ports.js')).portsAddCommand,
+      ),
+    )
   portCommand('remove', 'Remove a mapping; its public port is closed and freed.')
     .argument('<public-port>', 'the public port of the mapping, as golem-vm ports NAME lists it')
-    .action(action((_name: string, _port: string, opts: VmOptions) => jsonOf(opts), async () => (await import('./ports.js')).portsRemoveCommand))
+    .action(
+      action(
+        (_name: string, _port: string, opts: VmOptions) => jsonOf(opts),
+        async () => (await import('./ports.js')).portsRemoveCommand,
+      ),
+    )
 
-  program.command('list')
+  program
+    .command('list')
     .description('List your VMs as recorded in the data dir (no network), or on one provider with --provider-id.')
     .addOption(providerIdOption('ask this provider for your VMs on it'))
     .addOption(allowUnverifiedOption('ask the provider'))
     .addOption(jsonOption())
     .action(action(jsonOf, async () => (await import('./list.js')).listCommand))
 
-  program.command('ssh')
-    .description('Log in to a VM with ssh, or run a command (golem-vm ssh NAME -- COMMAND...); exits with ssh\'s own status.')
+  program
+    .command('ssh')
+    .description("Log in to a VM with ssh, or run a command (golem-vm ssh NAME -- COMMAND...); exits with ssh's own status.")
     .argument('<name>', 'the VM')
     .argument('[command...]', 'a command to run instead of a login shell (put it after --)')
-    .action(action((_name: string, _command: string[]) => false, async () => {
-      const { sshCommand } = await import('./ssh.js')
-      return (ctx: CommandContext, name: string, command: string[]) => sshCommand(ctx, name, command)
-    }))
+    .action(
+      action(
+        (_name: string, _command: string[]) => false,
+        async () => {
+          const { sshCommand } = await import('./ssh.js')
+          return (ctx: CommandContext, name: string, command: string[]) => sshCommand(ctx, name, command)
+        },
+      ),
+    )
 
   const vmCommands: [string, string, () => Promise<Body<[string, VmOptions]>>][] = [
     ['info', 'Show a VM: its status on the provider, resources and how to log in.', async () => (await import('./info.js')).infoCommand],
@@ -107,7 +147,8 @@ export function buildProgram(action: ActionFactory): Command {
     ['destroy', 'Delete a VM and everything on it, and forget it here.', async () => (await import('./destroy.js')).destroyCommand],
   ]
   for (const [name, description, load] of vmCommands) {
-    program.command(name)
+    program
+      .command(name)
       .description(description)
       .argument('<name>', 'the VM')
       .addOption(providerIdOption('the provider the VM is on'))

@@ -21,7 +21,10 @@ test('on a terminal: a spinner with the elapsed time, rewritten in place and era
   assert.match(written[0] ?? '', / creating "web-1" \(0 s\)$/)
   assert.ok(written.some((w) => w.includes('asking where to connect')))
   assert.equal(written.at(-1), '\r\x1b[K')
-  assert.ok(written.every((w) => !w.includes('\n')), 'no new lines on a terminal')
+  assert.ok(
+    written.every((w) => !w.includes('\n')),
+    'no new lines on a terminal',
+  )
 })
 
 test('elsewhere: one plain line per phase, nothing rewritten', () => {

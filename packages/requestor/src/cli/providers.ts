@@ -37,8 +37,16 @@ function filterFrom(opts: ProvidersOptions): { cpu?: number; memory?: number; st
 }
 
 const row = (o: ProviderOffer): string[] => [
-  o.provider_id, o.provider_name ?? '-', o.country, String(o.resources.cpu ?? 0), `${o.resources.memory ?? 0} GB`, `${o.resources.storage ?? 0} GB`,
-  portsCell(o), o.provider_url.replace(/^http:\/\//, ''), o.verified ? 'yes' : 'NO', o.updated_at,
+  o.provider_id,
+  o.provider_name ?? '-',
+  o.country,
+  String(o.resources.cpu ?? 0),
+  `${o.resources.memory ?? 0} GB`,
+  `${o.resources.storage ?? 0} GB`,
+  portsCell(o),
+  o.provider_url.replace(/^http:\/\//, ''),
+  o.verified ? 'yes' : 'NO',
+  o.updated_at,
 ]
 
 // How many ports one VM can map there, and whether UDP is among them: "8 tcp/udp", "3 tcp", "-" (not advertised).
@@ -59,7 +67,8 @@ function printHuman(ctx: CommandContext, selection: OfferSelection & { truncated
   for (const r of selection.rejected) {
     note(ctx.io, `dropped provider ${r.provider_id}: its advertisement does not verify (${r.reason}); the discovery service altered it or it is forged`)
   }
-  if (selection.hiddenUnverified > 0) note(ctx.io, `${selection.hiddenUnverified} advertisement(s) hidden: not signed by their provider (--include-unverified shows them)`)
+  if (selection.hiddenUnverified > 0)
+    note(ctx.io, `${selection.hiddenUnverified} advertisement(s) hidden: not signed by their provider (--include-unverified shows them)`)
   if (selection.hiddenMalformed > 0) note(ctx.io, `${selection.hiddenMalformed} malformed advertisement(s) hidden`)
   if (selection.truncated) note(ctx.io, 'more providers match than one listing shows; narrow the search with --cpu, --memory, --storage or --country')
 }
@@ -70,8 +79,11 @@ export async function providersCommand(ctx: CommandContext, opts: ProvidersOptio
   const selection = selectOffers(listing.advertisements, listing.malformed, opts.includeUnverified === true)
   if (opts.json === true) {
     printJson(ctx.io, {
-      providers: selection.offers, hidden_unverified: selection.hiddenUnverified, hidden_malformed: selection.hiddenMalformed,
-      rejected: selection.rejected, truncated: listing.truncated,
+      providers: selection.offers,
+      hidden_unverified: selection.hiddenUnverified,
+      hidden_malformed: selection.hiddenMalformed,
+      rejected: selection.rejected,
+      truncated: listing.truncated,
     })
   } else {
     printHuman(ctx, { ...selection, truncated: listing.truncated })

@@ -9,7 +9,7 @@ test('the provider URL comes from the advertised address and API port (7466 by d
   assert.equal(urlHost('http://[2001:db8::7]:7466'), '2001:db8::7')
 })
 
-test('ssh goes to the provider\'s ssh_host when it is an IP address, never to a host name or a remote provider\'s loopback', () => {
+test("ssh goes to the provider's ssh_host when it is an IP address, never to a host name or a remote provider's loopback", () => {
   assert.equal(sshHostFor('203.0.113.9', 'http://203.0.113.7:7466'), '203.0.113.9')
   assert.equal(sshHostFor('169.254.169.254', 'http://203.0.113.7:7466'), '169.254.169.254', 'kept, and refused where it is used')
   assert.equal(sshHostFor('localhost', 'http://203.0.113.7:7466'), '203.0.113.7')

@@ -46,7 +46,11 @@ export interface OfferSelection {
 
 /** True when the advertisement can be used at all: a real address to sign for and an IP to connect to. */
 export function isUsable(ad: AdvertisementFromAnyServer): boolean {
-  return isAddress(ad.provider_id) && IpAddress.safeParse(ad.ip_address).success && (ad.api_port === undefined || (Number.isInteger(ad.api_port) && ad.api_port >= 1 && ad.api_port <= 65_535))
+  return (
+    isAddress(ad.provider_id) &&
+    IpAddress.safeParse(ad.ip_address).success &&
+    (ad.api_port === undefined || (Number.isInteger(ad.api_port) && ad.api_port >= 1 && ad.api_port <= 65_535))
+  )
 }
 
 /** The offer shown for a usable advertisement; `verified` says whether its proof verified. */
@@ -71,7 +75,12 @@ export function toOffer(ad: AdvertisementFromAnyServer, verified: boolean): Prov
  * verifies, plus those without a proof when `includeUnverified` is set;
  * advertisements whose proof does not verify are dropped and listed.
  */
-export function selectOffers(ads: readonly AdvertisementFromAnyServer[], malformed: number, includeUnverified: boolean, now: number = Date.now()): OfferSelection {
+export function selectOffers(
+  ads: readonly AdvertisementFromAnyServer[],
+  malformed: number,
+  includeUnverified: boolean,
+  now: number = Date.now(),
+): OfferSelection {
   const usable = ads.filter(isUsable)
   const offers: ProviderOffer[] = []
   const rejected: RejectedAdvertisement[] = []

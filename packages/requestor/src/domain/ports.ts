@@ -27,7 +27,10 @@ export function parsePortAsk(text: string): PortAsk {
   const match = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(text.trim())
   const guest = Number(match?.[1])
   if (match === null || !Number.isInteger(guest) || guest < 1 || guest > 65_535) {
-    throw new RequestorError('INVALID_ARGUMENT', `a port is a guest port 1-65535, optionally with /tcp or /udp, such as 8080 or 27015/udp (got "${cleanText(text)}")`)
+    throw new RequestorError(
+      'INVALID_ARGUMENT',
+      `a port is a guest port 1-65535, optionally with /tcp or /udp, such as 8080 or 27015/udp (got "${cleanText(text)}")`,
+    )
   }
   return { guest, protocol: (match[2]?.toLowerCase() ?? 'tcp') as PortProtocol }
 }
@@ -50,5 +53,4 @@ export function parsePortAsks(texts: readonly string[]): PortAsk[] {
 }
 
 /** Where to connect, ready to paste: `203.0.113.7:50812 → 8080/tcp` (IPv6 hosts in brackets). */
-export const describeMapping = (m: ShownMapping): string =>
-  `${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.public_port} → ${m.guest}/${m.protocol}`
+export const describeMapping = (m: ShownMapping): string => `${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.public_port} → ${m.guest}/${m.protocol}`

@@ -22,8 +22,14 @@ export type ProviderVmStatus = z.infer<typeof ProviderVmStatus>
 const VmId = VmName
 
 // A shown-only field: kept (made terminal-safe) when it is a string, null otherwise.
-const shownText = z.unknown().optional().transform((value) => (typeof value === 'string' ? cleanText(value.slice(0, 1000)) : null))
-const shownPort = z.unknown().optional().transform((value) => (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65_535 ? (value as number) : null))
+const shownText = z
+  .unknown()
+  .optional()
+  .transform((value) => (typeof value === 'string' ? cleanText(value.slice(0, 1000)) : null))
+const shownPort = z
+  .unknown()
+  .optional()
+  .transform((value) => (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65_535 ? (value as number) : null))
 const shownCount = z.int().min(0).max(1_000_000)
 const shownResources = z
   .object({ cpu: shownCount, memory: shownCount, storage: shownCount })
@@ -34,16 +40,30 @@ const shownResources = z
   .transform((resources) => resources ?? null)
 
 // One mapping as shown: every field checked; the host made safe for a terminal.
-const shownMapping = z.object({
-  guest: z.int().min(1).max(65_535),
-  protocol: z.enum(['tcp', 'udp']),
-  public_port: z.int().min(1).max(65_535),
-  host: z.string().max(255).transform((host) => cleanText(host)),
-}).transform(({ guest, protocol, public_port, host }) => ({ guest, protocol, public_port, host }))
+const shownMapping = z
+  .object({
+    guest: z.int().min(1).max(65_535),
+    protocol: z.enum(['tcp', 'udp']),
+    public_port: z.int().min(1).max(65_535),
+    host: z
+      .string()
+      .max(255)
+      .transform((host) => cleanText(host)),
+  })
+  .transform(({ guest, protocol, public_port, host }) => ({ guest, protocol, public_port, host }))
 
 // The mappings besides SSH: well-formed entries only; none from a provider that reports none (the original).
-const shownMappings = z.unknown().optional().transform((value) =>
-  Array.isArray(value) ? value.slice(0, 256).flatMap((entry) => { const parsed = shownMapping.safeParse(entry); return parsed.success ? [parsed.data] : [] }) : [])
+const shownMappings = z
+  .unknown()
+  .optional()
+  .transform((value) =>
+    Array.isArray(value)
+      ? value.slice(0, 256).flatMap((entry) => {
+          const parsed = shownMapping.safeParse(entry)
+          return parsed.success ? [parsed.data] : []
+        })
+      : [],
+  )
 
 /** A VM as any provider reports it, normalised: what was not reported is null. */
 export const ProviderVm = z

@@ -11,16 +11,19 @@ test('a size or all three values, never both, never a partial set', () => {
   assert.throws(() => resolveResources({ size: 'huge' }), { message: /small, medium, large, xlarge/ })
 })
 
-test('every bad value is reported at once, with the provider\'s rules', () => {
-  assert.throws(() => resolveResources({ cpu: '3', memory: '1.5', storage: '5' }), (error: Error) => {
-    assert.match(error.message, /--cpu: CPU cores must be one of 1, 2, 4, 8, 16 \(got "3"\)/)
-    assert.match(error.message, /--memory: .*got "1.5"/)
-    assert.match(error.message, /--storage: storage must be at least 10 GB/)
-    return true
-  })
+test("every bad value is reported at once, with the provider's rules", () => {
+  assert.throws(
+    () => resolveResources({ cpu: '3', memory: '1.5', storage: '5' }),
+    (error: Error) => {
+      assert.match(error.message, /--cpu: CPU cores must be one of 1, 2, 4, 8, 16 \(got "3"\)/)
+      assert.match(error.message, /--memory: .*got "1.5"/)
+      assert.match(error.message, /--storage: storage must be at least 10 GB/)
+      return true
+    },
+  )
 })
 
-test('names and images follow the provider\'s rules', () => {
+test("names and images follow the provider's rules", () => {
   assert.equal(nameProblem('web-1'), undefined)
   assert.match(nameProblem('Web_1') ?? '', /a-z, 0-9/)
   assert.match(nameProblem('a;rm -rf') ?? '', /a-z/)

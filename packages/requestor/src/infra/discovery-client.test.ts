@@ -4,8 +4,15 @@ import { fakeServer } from '@golem-vm/common/fake-http-server'
 import { DiscoveryClient, listingPath } from './discovery-client.js'
 
 const ad = (id: string, extra: Record<string, unknown> = {}) => ({
-  provider_id: id, ip_address: '127.0.0.1', country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 },
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', provider_name: 'p', signed: true, ...extra,
+  provider_id: id,
+  ip_address: '127.0.0.1',
+  country: 'SE',
+  resources: { cpu: 4, memory: 8, storage: 100 },
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  provider_name: 'p',
+  signed: true,
+  ...extra,
 })
 const ID = '0x00000000000000000000000000000000000000A1'
 
@@ -19,20 +26,29 @@ test('list returns the well-formed advertisements and counts the others', async 
   const listing = await new DiscoveryClient({ baseUrl: `${server.baseUrl}/` }).list({ cpu: 1, memory: 2 })
   assert.equal(server.requests[0]!.url, '/api/v1/advertisements?cpu=1&memory=2&limit=200')
   assert.equal(server.requests[0]!.method, 'GET')
-  assert.deepEqual(listing.advertisements.map((a) => a.provider_id), [ID])
+  assert.deepEqual(
+    listing.advertisements.map((a) => a.provider_id),
+    [ID],
+  )
   assert.equal(listing.malformed, 2)
   assert.equal(listing.truncated, false)
 })
 
-test('list follows the service\'s next-page links, only on the same listing, and stops at a bound', async (t) => {
+test("list follows the service's next-page links, only on the same listing, and stops at a bound", async (t) => {
   const next = (n: number) => ({ link: `</api/v1/advertisements?cpu=1&limit=200&after=c${n}>; rel="next"` })
   const server = await fakeServer(t, (req) => {
     const page = Number(/after=c(\d+)/.exec(req.url)?.[1] ?? 0)
     return { status: 200, json: [ad(ID, { provider_name: `p${page}` })], headers: page < 2 ? next(page + 1) : {} }
   })
   const listing = await new DiscoveryClient({ baseUrl: server.baseUrl }).list({ cpu: 1 })
-  assert.deepEqual(listing.advertisements.map((a) => a.provider_name), ['p0', 'p1', 'p2'])
-  assert.deepEqual(server.requests.map((r) => r.url), ['/api/v1/advertisements?cpu=1&limit=200', '/api/v1/advertisements?cpu=1&limit=200&after=c1', '/api/v1/advertisements?cpu=1&limit=200&after=c2'])
+  assert.deepEqual(
+    listing.advertisements.map((a) => a.provider_name),
+    ['p0', 'p1', 'p2'],
+  )
+  assert.deepEqual(
+    server.requests.map((r) => r.url),
+    ['/api/v1/advertisements?cpu=1&limit=200', '/api/v1/advertisements?cpu=1&limit=200&after=c1', '/api/v1/advertisements?cpu=1&limit=200&after=c2'],
+  )
   assert.equal(listing.truncated, false)
 
   const endless = await fakeServer(t, () => ({ status: 200, json: [ad(ID)], headers: next(1) }))
@@ -40,20 +56,31 @@ test('list follows the service\'s next-page links, only on the same listing, and
   assert.equal(endless.requests.length, 50)
   assert.equal(bounded.truncated, true)
 
-  const elsewhere = await fakeServer(t, () => ({ status: 200, json: [ad(ID)], headers: { link: '<http://evil.example/api/v1/advertisements?after=x>; rel="next"' } }))
+  const elsewhere = await fakeServer(t, () => ({
+    status: 200,
+    json: [ad(ID)],
+    headers: { link: '<http://evil.example/api/v1/advertisements?after=x>; rel="next"' },
+  }))
   await new DiscoveryClient({ baseUrl: elsewhere.baseUrl }).list()
   assert.equal(elsewhere.requests.length, 1, 'a link to another host is not followed')
 })
 
 test('get returns one advertisement, or undefined when the service has none', async (t) => {
-  const server = await fakeServer(t, (req) => (req.url.endsWith(ID) ? { status: 200, json: ad(ID) } : { status: 404, json: { code: 'ADV_004', message: 'Advertisement not found', detail: { code: 'ADV_004', message: 'x' } } }))
+  const server = await fakeServer(t, (req) =>
+    req.url.endsWith(ID)
+      ? { status: 200, json: ad(ID) }
+      : { status: 404, json: { code: 'ADV_004', message: 'Advertisement not found', detail: { code: 'ADV_004', message: 'x' } } },
+  )
   const client = new DiscoveryClient({ baseUrl: server.baseUrl })
   assert.equal((await client.get(ID))?.provider_id, ID)
   assert.equal(await client.get('0x00000000000000000000000000000000000000B2'), undefined)
 })
 
 test('failures say what to do: unreachable, overloaded, refused filter, not a discovery service', async (t) => {
-  await assert.rejects(new DiscoveryClient({ baseUrl: 'http://127.0.0.1:1' }).list(), { code: 'DISCOVERY_UNREACHABLE', message: /GOLEM_REQUESTOR_DISCOVERY_URL/ })
+  await assert.rejects(new DiscoveryClient({ baseUrl: 'http://127.0.0.1:1' }).list(), {
+    code: 'DISCOVERY_UNREACHABLE',
+    message: /GOLEM_REQUESTOR_DISCOVERY_URL/,
+  })
   let answer: { status: number; json?: unknown; text?: string } = { status: 500, text: 'Internal Server Error' }
   const server = await fakeServer(t, () => answer)
   const client = new DiscoveryClient({ baseUrl: server.baseUrl })

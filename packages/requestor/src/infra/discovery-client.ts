@@ -54,7 +54,10 @@ function serviceError(json: unknown): string {
   const inner = (typeof outer.detail === 'object' && outer.detail !== null ? outer.detail : {}) as { code?: unknown; message?: unknown }
   const code = typeof outer.code === 'string' ? outer.code : inner.code
   const message = typeof outer.message === 'string' ? outer.message : inner.message
-  return [code, message].filter((v) => typeof v === 'string').join(': ').slice(0, 300)
+  return [code, message]
+    .filter((v) => typeof v === 'string')
+    .join(': ')
+    .slice(0, 300)
 }
 
 /** Reads advertisements from one discovery service. */
@@ -79,7 +82,11 @@ export class DiscoveryClient implements Discovery {
     for (let pages = 0; path !== undefined && pages < MAX_PAGES; pages++) {
       const response = await this.#get(path)
       const json = this.#expectOk(response)
-      if (!Array.isArray(json)) throw new RequestorError('DISCOVERY_FAILED', `the discovery service at ${this.#base} answered the listing with something other than a list; check GOLEM_REQUESTOR_DISCOVERY_URL`)
+      if (!Array.isArray(json))
+        throw new RequestorError(
+          'DISCOVERY_FAILED',
+          `the discovery service at ${this.#base} answered the listing with something other than a list; check GOLEM_REQUESTOR_DISCOVERY_URL`,
+        )
       for (const element of json as unknown[]) {
         const parsed = AdvertisementFromAnyServer.safeParse(element)
         if (parsed.success) advertisements.push(parsed.data)
@@ -95,7 +102,8 @@ export class DiscoveryClient implements Discovery {
     const response = await this.#get(advertisementPath(providerId))
     if (response.status === 404) return undefined
     const parsed = AdvertisementFromAnyServer.safeParse(this.#expectOk(response))
-    if (!parsed.success) throw new RequestorError('DISCOVERY_FAILED', `the discovery service at ${this.#base} answered with a malformed advertisement for ${providerId}`)
+    if (!parsed.success)
+      throw new RequestorError('DISCOVERY_FAILED', `the discovery service at ${this.#base} answered with a malformed advertisement for ${providerId}`)
     return parsed.data
   }
 
@@ -104,7 +112,10 @@ export class DiscoveryClient implements Discovery {
       return await httpRequest({ method: 'GET', baseUrl: this.#base, path, timeoutMs: this.#timeoutMs })
     } catch (error) {
       if (!(error instanceof TransportError)) throw error
-      throw new RequestorError('DISCOVERY_UNREACHABLE', `the discovery service at ${this.#base} did not answer (${error.reason}); check your connection and GOLEM_REQUESTOR_DISCOVERY_URL (or --discovery-url), then try again`)
+      throw new RequestorError(
+        'DISCOVERY_UNREACHABLE',
+        `the discovery service at ${this.#base} did not answer (${error.reason}); check your connection and GOLEM_REQUESTOR_DISCOVERY_URL (or --discovery-url), then try again`,
+      )
     }
   }
 
@@ -113,11 +124,20 @@ export class DiscoveryClient implements Discovery {
     if (response.status >= 200 && response.status < 300 && json !== undefined) return json
     const detail = serviceError(json)
     if (response.status === 400 || response.status === 422) {
-      throw new RequestorError('INVALID_ARGUMENT', `the discovery service refused the filter${detail === '' ? '' : ` (${detail})`}; use whole numbers of at least 1 and a two-letter country code`)
+      throw new RequestorError(
+        'INVALID_ARGUMENT',
+        `the discovery service refused the filter${detail === '' ? '' : ` (${detail})`}; use whole numbers of at least 1 and a two-letter country code`,
+      )
     }
     if (response.status === 429 || response.status >= 500) {
-      throw new RequestorError('DISCOVERY_UNREACHABLE', `the discovery service at ${this.#base} is unavailable (HTTP ${response.status}${detail === '' ? '' : `, ${detail}`}); try again in a minute`)
+      throw new RequestorError(
+        'DISCOVERY_UNREACHABLE',
+        `the discovery service at ${this.#base} is unavailable (HTTP ${response.status}${detail === '' ? '' : `, ${detail}`}); try again in a minute`,
+      )
     }
-    throw new RequestorError('DISCOVERY_FAILED', `the discovery service at ${this.#base} answered HTTP ${response.status}${detail === '' ? '' : ` (${detail})`}; check GOLEM_REQUESTOR_DISCOVERY_URL`)
+    throw new RequestorError(
+      'DISCOVERY_FAILED',
+      `the discovery service at ${this.#base} answered HTTP ${response.status}${detail === '' ? '' : ` (${detail})`}; check GOLEM_REQUESTOR_DISCOVERY_URL`,
+    )
   }
 }

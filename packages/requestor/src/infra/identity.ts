@@ -23,7 +23,10 @@ function parseIdentity(path: string, text: string): Wallet {
   const json = parseJsonOrUndefined(text)
   const key = (typeof json === 'object' && json !== null ? json : {}) as { address?: unknown; private_key?: unknown }
   if (typeof key.private_key !== 'string' || !/^(0x)?[0-9a-fA-F]{64}$/.test(key.private_key)) {
-    throw new RequestorError('LOCAL_STATE', `${path} has no valid "private_key"; restore it from a backup (without it your VMs can no longer be managed), or move it away to start a new identity`)
+    throw new RequestorError(
+      'LOCAL_STATE',
+      `${path} has no valid "private_key"; restore it from a backup (without it your VMs can no longer be managed), or move it away to start a new identity`,
+    )
   }
   const wallet = new Wallet(key.private_key.startsWith('0x') ? key.private_key : `0x${key.private_key}`)
   if (typeof key.address === 'string' && key.address.toLowerCase() !== wallet.address.toLowerCase()) {

@@ -26,7 +26,10 @@ async function readKey(path: string): Promise<SshKey | undefined> {
   if (text === undefined) return undefined
   const publicKey = publicKeyOfPrivate(text)
   if (publicKey === undefined) {
-    throw new RequestorError('LOCAL_STATE', `${path} is not an unencrypted OpenSSH ed25519 private key; restore it from a backup, or move it away (VMs created with it will no longer accept golem-vm ssh)`)
+    throw new RequestorError(
+      'LOCAL_STATE',
+      `${path} is not an unencrypted OpenSSH ed25519 private key; restore it from a backup, or move it away (VMs created with it will no longer accept golem-vm ssh)`,
+    )
   }
   await tightenMode(path, 0o600)
   const line = `${publicKey} ${KEY_COMMENT}`
@@ -40,7 +43,10 @@ export async function loadSshKey(dataDir: string): Promise<SshKey> {
   const path = sshKeyPath(dataDir)
   const key = await readKey(path)
   if (key === undefined) {
-    throw new RequestorError('SSH_KEY_MISSING', `the requestor's SSH key ${path} is missing; VMs created with it cannot be reached with golem-vm ssh. Restore it from a backup (destroying and re-creating the VM gives it the new key)`)
+    throw new RequestorError(
+      'SSH_KEY_MISSING',
+      `the requestor's SSH key ${path} is missing; VMs created with it cannot be reached with golem-vm ssh. Restore it from a backup (destroying and re-creating the VM gives it the new key)`,
+    )
   }
   return key
 }

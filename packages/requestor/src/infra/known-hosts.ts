@@ -19,7 +19,8 @@ export const knownHostsDir = (dataDir: string): string => join(dataDir, 'known_h
 
 /** The known_hosts file of the rental `name`; throws for a name that is not a VM name. */
 export function knownHostsPath(dataDir: string, name: string): string {
-  if (!VM_NAME_PATTERN.test(name) || name.length > 64) throw new RequestorError('INVALID_ARGUMENT', `"${name.replace(/[^\x20-\x7e]/g, '?')}" is not a VM name (a-z, 0-9 and "-")`)
+  if (!VM_NAME_PATTERN.test(name) || name.length > 64)
+    throw new RequestorError('INVALID_ARGUMENT', `"${name.replace(/[^\x20-\x7e]/g, '?')}" is not a VM name (a-z, 0-9 and "-")`)
   return join(knownHostsDir(dataDir), name)
 }
 
@@ -31,7 +32,10 @@ async function realDir(dataDir: string): Promise<string> {
     throw error
   })
   if (existing !== undefined && !existing.isDirectory()) {
-    throw new RequestorError('LOCAL_STATE', `${dir} is not a directory (${existing.isSymbolicLink() ? 'a symbolic link' : 'a file'}); golem-vm keeps host keys only in a real directory of its data dir: move it away`)
+    throw new RequestorError(
+      'LOCAL_STATE',
+      `${dir} is not a directory (${existing.isSymbolicLink() ? 'a symbolic link' : 'a file'}); golem-vm keeps host keys only in a real directory of its data dir: move it away`,
+    )
   }
   await ensurePrivateDir(dir)
   return dir

@@ -28,15 +28,19 @@ test('a generated key is an accepted OpenSSH ed25519 key, and its public half is
   assert.notEqual(generateEd25519KeyPair('x').publicKey.split(' ')[1], pair.publicKey.split(' ')[1])
 })
 
-test('ssh-keygen reads the private key file and derives the same public key and fingerprint', { skip: hasSshKeygen ? false : 'ssh-keygen is not installed' }, (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'golem-vm-key-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const pair = generateEd25519KeyPair('golem-vm-requestor')
-  const path = join(dir, 'id_ed25519')
-  writeFileSync(path, pair.privateKey, { mode: 0o600 })
-  const derived = execFileSync('ssh-keygen', ['-y', '-f', path], { encoding: 'utf8' }).trim()
-  assert.equal(derived.split(' ').slice(0, 2).join(' '), pair.publicKey.split(' ').slice(0, 2).join(' '))
-  writeFileSync(`${path}.pub`, `${pair.publicKey}\n`)
-  const listed = execFileSync('ssh-keygen', ['-l', '-f', `${path}.pub`], { encoding: 'utf8' })
-  assert.equal(listed.split(' ')[1], fingerprint(pair.publicKey))
-})
+test(
+  'ssh-keygen reads the private key file and derives the same public key and fingerprint',
+  { skip: hasSshKeygen ? false : 'ssh-keygen is not installed' },
+  (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'golem-vm-key-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    const pair = generateEd25519KeyPair('golem-vm-requestor')
+    const path = join(dir, 'id_ed25519')
+    writeFileSync(path, pair.privateKey, { mode: 0o600 })
+    const derived = execFileSync('ssh-keygen', ['-y', '-f', path], { encoding: 'utf8' }).trim()
+    assert.equal(derived.split(' ').slice(0, 2).join(' '), pair.publicKey.split(' ').slice(0, 2).join(' '))
+    writeFileSync(`${path}.pub`, `${pair.publicKey}\n`)
+    const listed = execFileSync('ssh-keygen', ['-l', '-f', `${path}.pub`], { encoding: 'utf8' })
+    assert.equal(listed.split(' ')[1], fingerprint(pair.publicKey))
+  },
+)

@@ -49,14 +49,25 @@ export function generateEd25519KeyPair(comment: string): OpenSshKeyPair {
   const seed = Buffer.from(jwk.d ?? '', 'base64url')
   const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url')
   const blob = publicBlob(pub)
-  const file = Buffer.concat([MAGIC, sshString('none'), sshString('none'), sshString(''), u32(1), sshString(blob), sshString(privateSection(seed, pub, comment))])
+  const file = Buffer.concat([
+    MAGIC,
+    sshString('none'),
+    sshString('none'),
+    sshString(''),
+    u32(1),
+    sshString(blob),
+    sshString(privateSection(seed, pub, comment)),
+  ])
   return { privateKey: armor(file), publicKey: `${KEY_TYPE} ${blob.toString('base64')} ${comment}`.trimEnd() }
 }
 
 // Reads the length-prefixed fields of the SSH wire encoding, one after another.
 class Cursor {
   #offset: number
-  constructor(private readonly data: Buffer, offset: number) {
+  constructor(
+    private readonly data: Buffer,
+    offset: number,
+  ) {
     this.#offset = offset
   }
 

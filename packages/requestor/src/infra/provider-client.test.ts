@@ -11,8 +11,16 @@ const renter = new Wallet(Wallet.createRandom().privateKey)
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJ0ZXN0a2V5dGVzdGtleXRlc3RrZXl0ZXN0a2V5dGVz golem'
 
 const vm = (name: string, status = 'running') => ({
-  id: name, name, status, resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.0.0.2', ssh_port: 50800,
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04',
+  id: name,
+  name,
+  status,
+  resources: { cpu: 1, memory: 1, storage: 10 },
+  ip_address: '10.0.0.2',
+  ssh_port: 50800,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  error_message: null,
+  image: '24.04',
 })
 
 const header = (req: SeenRequest, name: string): string | undefined => {
@@ -22,11 +30,19 @@ const header = (req: SeenRequest, name: string): string | undefined => {
 
 // Verifies a request exactly as the provider does: audience, method, raw URL and raw body.
 function verify(req: SeenRequest, nonces = new NonceCache(), audience = provider.address) {
-  return verifyRequest({
-    audience, method: req.method, path: req.url, body: req.body,
-    claimedSigner: header(req, SIGNATURE_HEADERS.requestor), signature: header(req, SIGNATURE_HEADERS.signature),
-    timestamp: header(req, SIGNATURE_HEADERS.timestamp), nonce: header(req, SIGNATURE_HEADERS.nonce),
-  }, nonces)
+  return verifyRequest(
+    {
+      audience,
+      method: req.method,
+      path: req.url,
+      body: req.body,
+      claimedSigner: header(req, SIGNATURE_HEADERS.requestor),
+      signature: header(req, SIGNATURE_HEADERS.signature),
+      timestamp: header(req, SIGNATURE_HEADERS.timestamp),
+      nonce: header(req, SIGNATURE_HEADERS.nonce),
+    },
+    nonces,
+  )
 }
 
 const clientFor = (baseUrl: string, timeoutMs?: number) =>
@@ -35,7 +51,8 @@ const clientFor = (baseUrl: string, timeoutMs?: number) =>
 test('every call is signed for the provider over method, exact path and exact body; the signature verifies', async (t) => {
   const server = await fakeServer(t, (req) => {
     if (req.method === 'POST' && req.url === '/api/v1/vms') return { status: 201, json: vm('web-1') }
-    if (req.url.endsWith('/access')) return { status: 200, json: { ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: 'web-1', multipass_name: 'golem-web-1' } }
+    if (req.url.endsWith('/access'))
+      return { status: 200, json: { ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: 'web-1', multipass_name: 'golem-web-1' } }
     if (req.method === 'DELETE') return { status: 200, json: { vm_id: 'web-1', status: 'deleted' } }
     if (req.url === '/api/v1/vms') return { status: 200, json: [vm('web-1')] }
     return { status: 200, json: vm('web-1', req.url.endsWith('/stop') ? 'stopped' : 'running') }
@@ -48,10 +65,18 @@ test('every call is signed for the provider over method, exact path and exact bo
   assert.equal((await client.stop('web-1')).status, 'stopped')
   await client.start('web-1')
   await client.delete('web-1')
-  assert.deepEqual(server.requests.map((r) => `${r.method} ${r.url}`), [
-    'POST /api/v1/vms', 'GET /api/v1/vms', 'GET /api/v1/vms/web-1', 'GET /api/v1/vms/web-1/access',
-    'POST /api/v1/vms/web-1/stop', 'POST /api/v1/vms/web-1/start', 'DELETE /api/v1/vms/web-1',
-  ])
+  assert.deepEqual(
+    server.requests.map((r) => `${r.method} ${r.url}`),
+    [
+      'POST /api/v1/vms',
+      'GET /api/v1/vms',
+      'GET /api/v1/vms/web-1',
+      'GET /api/v1/vms/web-1/access',
+      'POST /api/v1/vms/web-1/stop',
+      'POST /api/v1/vms/web-1/start',
+      'DELETE /api/v1/vms/web-1',
+    ],
+  )
   const nonces = new NonceCache()
   for (const req of server.requests) {
     const result = verify(req, nonces)
@@ -100,7 +125,10 @@ test('provider error codes become requestor errors that say what to do', async (
     [503, 'SHUTTING_DOWN', 'PROVIDER_TIMEOUT'],
   ]
   let next = cases[0]!
-  const server = await fakeServer(t, () => ({ status: next[0], json: { code: next[1], message: `provider says ${next[1]}`, detail: `provider says ${next[1]}` } }))
+  const server = await fakeServer(t, () => ({
+    status: next[0],
+    json: { code: next[1], message: `provider says ${next[1]}`, detail: `provider says ${next[1]}` },
+  }))
   const client = clientFor(server.baseUrl)
   for (const c of cases) {
     next = c
@@ -113,18 +141,31 @@ test('provider error codes become requestor errors that say what to do', async (
   }
 })
 
-test('an original provider\'s answers: its VM without image or ssh_user, null on delete, its errors by status and detail', async (t) => {
+test("an original provider's answers: its VM without image or ssh_user, null on delete, its errors by status and detail", async (t) => {
   let answer: { status: number; text: string; contentType?: string } = { status: 200, text: '' }
   const server = await fakeServer(t, () => answer)
   const client = clientFor(server.baseUrl)
-  const original = { id: 'web-1', name: 'web-1', status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.1.2.3', ssh_port: 50800, created_at: '2026-11-23T21:22:34.517340', updated_at: '2026-11-23T21:22:34.517345', error_message: null }
+  const original = {
+    id: 'web-1',
+    name: 'web-1',
+    status: 'running',
+    resources: { cpu: 1, memory: 1, storage: 10 },
+    ip_address: '10.1.2.3',
+    ssh_port: 50800,
+    created_at: '2026-11-23T21:22:34.517340',
+    updated_at: '2026-11-23T21:22:34.517345',
+    error_message: null,
+  }
   answer = { status: 200, text: JSON.stringify(original) }
   assert.deepEqual(await client.get('web-1'), { ...original, image: null, ports: [] })
   answer = { status: 200, text: JSON.stringify({ ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', multipass_name: 'golem-web-1-20261123-212225' }) }
   assert.deepEqual(await client.access('web-1'), { ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', ssh_user: null })
   answer = { status: 200, text: 'null' }
   await client.delete('web-1')
-  answer = { status: 200, text: JSON.stringify({ ...original, id: 'nope', name: 'nope', status: 'error', ip_address: null, ssh_port: null, error_message: 'VM nope not found' }) }
+  answer = {
+    status: 200,
+    text: JSON.stringify({ ...original, id: 'nope', name: 'nope', status: 'error', ip_address: null, ssh_port: null, error_message: 'VM nope not found' }),
+  }
   await assert.rejects(client.get('nope'), { code: 'VM_NOT_FOUND', message: /has no VM "nope" \(it answered "VM nope not found"\)/ })
   answer = { status: 404, text: '{"detail":"VM mapping not found"}' }
   await assert.rejects(client.access('nope'), { code: 'VM_NOT_FOUND', message: /^the provider refused: VM mapping not found \[HTTP 404\]; / })
@@ -133,9 +174,20 @@ test('an original provider\'s answers: its VM without image or ssh_user, null on
   await assert.rejects(client.start('web-1'), { code: 'NOT_SUPPORTED', message: /does not support starting VMs$/ })
   await assert.rejects(client.get('web-1'), { code: 'PROVIDER_FAILED', message: /has no route for reading the VM \(HTTP 404\)/ })
   answer = { status: 500, text: 'Internal Server Error', contentType: 'text/plain; charset=utf-8' }
-  await assert.rejects(client.create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } }), { code: 'PROVIDER_FAILED', message: /failed while creating the VM \(HTTP 500: Internal Server Error\); try again later/ })
-  answer = { status: 422, text: JSON.stringify({ detail: [{ loc: ['body', 'name'], msg: 'string does not match regex "^[a-z0-9][a-z0-9-]*[a-z0-9]$"', type: 'value_error.str.regex' }] }) }
-  await assert.rejects(client.create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } }), { code: 'INVALID_REQUEST', message: /^the provider refused: name: string does not match regex .* \[HTTP 422\]/ })
+  await assert.rejects(client.create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } }), {
+    code: 'PROVIDER_FAILED',
+    message: /failed while creating the VM \(HTTP 500: Internal Server Error\); try again later/,
+  })
+  answer = {
+    status: 422,
+    text: JSON.stringify({
+      detail: [{ loc: ['body', 'name'], msg: 'string does not match regex "^[a-z0-9][a-z0-9-]*[a-z0-9]$"', type: 'value_error.str.regex' }],
+    }),
+  }
+  await assert.rejects(client.create({ name: 'web-1', ssh_key: KEY, resources: { cpu: 1, memory: 1, storage: 10 } }), {
+    code: 'INVALID_REQUEST',
+    message: /^the provider refused: name: string does not match regex .* \[HTTP 422\]/,
+  })
   answer = { status: 500, text: '{"detail":"500: multipass delete failed"}' }
   await assert.rejects(client.delete('web-1'), { code: 'PROVIDER_FAILED', message: /^the provider failed: 500: multipass delete failed \[HTTP 500\]/ })
 })
@@ -145,7 +197,10 @@ test('what the renter acts on is checked strictly, and the message names the fie
   const server = await fakeServer(t, () => ({ status: 200, text }))
   const client = clientFor(server.baseUrl)
   text = '{"id": 3}'
-  await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE', message: /answered reading the VM with something golem-vm cannot use \(id: .*\); it may run an incompatible version$/ })
+  await assert.rejects(client.get('x'), {
+    code: 'BAD_RESPONSE',
+    message: /answered reading the VM with something golem-vm cannot use \(id: .*\); it may run an incompatible version$/,
+  })
   text = 'null'
   await assert.rejects(client.get('x'), { code: 'BAD_RESPONSE', message: /cannot use \(Invalid input: expected object, received null\)/ })
   text = JSON.stringify(vm('../../etc'))
@@ -156,7 +211,16 @@ test('what the renter acts on is checked strictly, and the message names the fie
   await assert.rejects(client.delete('web-1'), { code: 'BAD_RESPONSE' })
   text = JSON.stringify([vm('vm-a'), { id: 'vm-b' }, vm('vm-c', 'deleted'), vm('vm-d', 'exploded')])
   const list = await client.list()
-  assert.deepEqual([list.vms.map((v) => [v.id, v.status]), list.malformed], [[['vm-a', 'running'], ['vm-c', 'deleted']], 2])
+  assert.deepEqual(
+    [list.vms.map((v) => [v.id, v.status]), list.malformed],
+    [
+      [
+        ['vm-a', 'running'],
+        ['vm-c', 'deleted'],
+      ],
+      2,
+    ],
+  )
   text = JSON.stringify({ ...vm('vm-a'), name: 'a\u001b]0;pwned\u0007', error_message: 'line\nforged', image: 7 })
   const shown = await client.get('vm-a')
   assert.deepEqual([shown.name, shown.error_message, shown.image], ['a\\u001b]0;pwned\\u0007', 'line\\u000aforged', null], 'outside text is made terminal-safe')
@@ -176,7 +240,18 @@ test('port mappings: kept when well-formed, hostile entries dropped; an original
   let answer = { status: 200, text: '' }
   const server = await fakeServer(t, () => answer)
   const client = clientFor(server.baseUrl)
-  const vm = { id: 'web-1', name: 'web-1', status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: null, ssh_port: 50800, created_at: 'c', updated_at: 'u', error_message: null, image: '24.04' }
+  const vm = {
+    id: 'web-1',
+    name: 'web-1',
+    status: 'running',
+    resources: { cpu: 1, memory: 1, storage: 10 },
+    ip_address: null,
+    ssh_port: 50800,
+    created_at: 'c',
+    updated_at: 'u',
+    error_message: null,
+    image: '24.04',
+  }
   const ports = [
     { guest: 8080, protocol: 'tcp', public_port: 50801, host: '203.0.113.7' },
     { guest: 27015, protocol: 'udp', public_port: 50802, host: '203.0.113.7\u001b[31m' },
@@ -185,10 +260,19 @@ test('port mappings: kept when well-formed, hostile entries dropped; an original
   ]
   answer = { status: 200, text: JSON.stringify({ ...vm, ports }) }
   const added = await client.addPorts('web-1', [{ guest: 8080, protocol: 'tcp' }])
-  assert.deepEqual(added.ports.map((p) => [p.guest, p.protocol, p.public_port]), [[8080, 'tcp', 50801], [27015, 'udp', 50802]])
+  assert.deepEqual(
+    added.ports.map((p) => [p.guest, p.protocol, p.public_port]),
+    [
+      [8080, 'tcp', 50801],
+      [27015, 'udp', 50802],
+    ],
+  )
   assert.ok(!(added.ports[1]?.host ?? '').includes(String.fromCharCode(27)), 'no escape character kept')
   const request = server.requests.at(-1)
-  assert.deepEqual([request?.method, request?.url, JSON.parse(String(request?.body))], ['POST', '/api/v1/vms/web-1/ports', { ports: [{ guest: 8080, protocol: 'tcp' }] }])
+  assert.deepEqual(
+    [request?.method, request?.url, JSON.parse(String(request?.body))],
+    ['POST', '/api/v1/vms/web-1/ports', { ports: [{ guest: 8080, protocol: 'tcp' }] }],
+  )
   answer = { status: 404, text: '{"detail":"Not Found"}' }
   await assert.rejects(client.addPorts('web-1', [{ guest: 80, protocol: 'tcp' }]), { code: 'NOT_SUPPORTED' })
   await assert.rejects(client.removePort('web-1', 50801), { code: 'NOT_SUPPORTED' })

@@ -88,7 +88,8 @@ export class ProviderClient implements ProviderApi {
   /** One VM. Throws VM_NOT_FOUND when it does not exist or is not the renter's. */
   async get(id: string): Promise<ProviderVm> {
     const vm = this.#parse(ProviderVm, await this.#call('GET', vmPath(id), '', OPS.get), OPS.get)
-    if (isOriginalNotFound(vm, id)) throw new RequestorError('VM_NOT_FOUND', `the provider at ${this.#o.baseUrl} has no VM "${id}" (it answered "VM ${id} not found")`)
+    if (isOriginalNotFound(vm, id))
+      throw new RequestorError('VM_NOT_FOUND', `the provider at ${this.#o.baseUrl} has no VM "${id}" (it answered "VM ${id} not found")`)
     return vm
   }
 
@@ -144,7 +145,16 @@ export class ProviderClient implements ProviderApi {
     const headers = await this.signedHeaders(method, path, body)
     let response: HttpResponse
     try {
-      response = await httpRequest({ method, baseUrl: this.#o.baseUrl, path, headers, ...(body.length > 0 ? { body } : {}), timeoutMs, maxResponseBytes: MAX_ANSWER_BYTES, signal })
+      response = await httpRequest({
+        method,
+        baseUrl: this.#o.baseUrl,
+        path,
+        headers,
+        ...(body.length > 0 ? { body } : {}),
+        timeoutMs,
+        maxResponseBytes: MAX_ANSWER_BYTES,
+        signal,
+      })
     } catch (error) {
       if (error instanceof TransportError) throw transportError(error, this.#o.baseUrl, op)
       throw error
@@ -163,6 +173,9 @@ export class ProviderClient implements ProviderApi {
   }
 
   #malformed(op: Operation, problem: string): RequestorError {
-    return new RequestorError('BAD_RESPONSE', `the provider at ${this.#o.baseUrl} answered ${op.doing} with something golem-vm cannot use (${cleanText(problem)}); it may run an incompatible version`)
+    return new RequestorError(
+      'BAD_RESPONSE',
+      `the provider at ${this.#o.baseUrl} answered ${op.doing} with something golem-vm cannot use (${cleanText(problem)}); it may run an incompatible version`,
+    )
   }
 }

@@ -28,14 +28,20 @@ const PROVIDER_CODES: Record<string, { code: RequestorErrorCode; advice: string 
   IMAGE_NOT_AVAILABLE: { code: 'INVALID_REQUEST', advice: 'pick one of the images the provider lists with --image' },
   PAYLOAD_TOO_LARGE: { code: 'INVALID_REQUEST', advice: 'the request is too large for this provider' },
   UNSUPPORTED_MEDIA_TYPE: { code: 'INVALID_REQUEST', advice: 'this provider may run an incompatible version' },
-  UNAUTHORIZED: { code: 'UNAUTHORIZED', advice: 'check that your clock is right (within 2 minutes) and that the provider id is the provider\'s own address; then try again' },
+  UNAUTHORIZED: {
+    code: 'UNAUTHORIZED',
+    advice: "check that your clock is right (within 2 minutes) and that the provider id is the provider's own address; then try again",
+  },
   VM_NOT_FOUND: { code: 'VM_NOT_FOUND', advice: 'the VM was deleted, or it was created with another identity (identity.json in the data dir)' },
   VM_NAME_TAKEN: { code: 'NAME_TAKEN', advice: 'choose another name' },
   VM_BUSY: { code: 'VM_BUSY', advice: 'wait until its current operation ends (golem-vm info shows the status), then try again' },
-  INSUFFICIENT_RESOURCES: { code: 'CAPACITY_GONE', advice: 'the capacity was taken since it was advertised; choose a smaller size or another provider (golem-vm providers)' },
+  INSUFFICIENT_RESOURCES: {
+    code: 'CAPACITY_GONE',
+    advice: 'the capacity was taken since it was advertised; choose a smaller size or another provider (golem-vm providers)',
+  },
   VM_LIMIT_REACHED: { code: 'CAPACITY_GONE', advice: 'choose another provider (golem-vm providers)' },
   NO_FREE_PORT: { code: 'CAPACITY_GONE', advice: 'choose another provider (golem-vm providers)' },
-  PORT_RESERVED: { code: 'INVALID_REQUEST', advice: 'port 22 is the VM\'s SSH port already; ask for other ports' },
+  PORT_RESERVED: { code: 'INVALID_REQUEST', advice: "port 22 is the VM's SSH port already; ask for other ports" },
   PORT_DUPLICATE: { code: 'INVALID_REQUEST', advice: 'golem-vm ports NAME lists the mappings the VM has' },
   TOO_MANY_PORTS: { code: 'INVALID_REQUEST', advice: 'ask for fewer ports (golem-vm providers shows how many a VM can get)' },
   UDP_NOT_OFFERED: { code: 'INVALID_REQUEST', advice: 'ask for TCP ports, or choose a provider that offers UDP (golem-vm providers)' },
@@ -61,7 +67,12 @@ function byStatus(status: number): { code: RequestorErrorCode; advice: string } 
   return { code: 'PROVIDER_FAILED', advice: 'try again later, or choose another provider (golem-vm providers)' }
 }
 
-interface Body { code?: unknown; message?: unknown; detail?: unknown; issues?: unknown }
+interface Body {
+  code?: unknown
+  message?: unknown
+  detail?: unknown
+  issues?: unknown
+}
 const asBody = (json: unknown): Body => (typeof json === 'object' && json !== null && !Array.isArray(json) ? json : {})
 
 // The original's 422 list: [{"loc": ["body", "name"], "msg": "…"}, …] → "name: …; …".
@@ -115,9 +126,15 @@ export function errorFromResponse(status: number, json: unknown, text: string, b
   if (json === undefined) {
     const said = plainText(text)
     if (status >= 500) {
-      return new RequestorError(byStatus(status).code, `the provider at ${baseUrl} failed while ${op.doing} (HTTP ${status}${said === '' ? '' : `: ${said}`}); try again later, or choose another provider (golem-vm providers)`)
+      return new RequestorError(
+        byStatus(status).code,
+        `the provider at ${baseUrl} failed while ${op.doing} (HTTP ${status}${said === '' ? '' : `: ${said}`}); try again later, or choose another provider (golem-vm providers)`,
+      )
     }
-    return new RequestorError('BAD_RESPONSE', `the provider at ${baseUrl} answered ${op.doing} with HTTP ${status} and no JSON; it may run an incompatible version, or something else listens there`)
+    return new RequestorError(
+      'BAD_RESPONSE',
+      `the provider at ${baseUrl} answered ${op.doing} with HTTP ${status} and no JSON; it may run an incompatible version, or something else listens there`,
+    )
   }
   const said = providerMessage(json)
   const mapping = (said.code === undefined ? undefined : PROVIDER_CODES[said.code]) ?? byStatus(status)
@@ -133,6 +150,13 @@ export function transportError(error: TransportError, baseUrl: string, op: Opera
     const open = op.changes ? '; it may still finish: golem-vm info asks it later' : '; try again later'
     return new RequestorError('PROVIDER_TIMEOUT', `the provider at ${baseUrl} did not answer in time while ${op.doing} (${error.reason})${open}`)
   }
-  if (error.kind === 'too-large') return new RequestorError('BAD_RESPONSE', `the provider at ${baseUrl} answered ${op.doing} with too much data (${error.reason}); it may run an incompatible version`)
-  return new RequestorError('PROVIDER_UNREACHABLE', `the provider at ${baseUrl} is unreachable (${error.reason}); it may be offline or behind a firewall: try again later, or choose another provider (golem-vm providers)`)
+  if (error.kind === 'too-large')
+    return new RequestorError(
+      'BAD_RESPONSE',
+      `the provider at ${baseUrl} answered ${op.doing} with too much data (${error.reason}); it may run an incompatible version`,
+    )
+  return new RequestorError(
+    'PROVIDER_UNREACHABLE',
+    `the provider at ${baseUrl} is unreachable (${error.reason}); it may be offline or behind a firewall: try again later, or choose another provider (golem-vm providers)`,
+  )
 }

@@ -13,9 +13,21 @@ function tempDataDir(t: TestContext): string {
 }
 
 const rental = (name: string): Rental => ({
-  name, vm_id: name, provider_id: '0x00000000000000000000000000000000000000A1', provider_name: null, provider_url: 'http://127.0.0.1:7466',
-  renter: '0x00000000000000000000000000000000000000B2', status: 'creating', resources: { cpu: 1, memory: 1, storage: 10 }, image: '24.04',
-  ssh_host: '127.0.0.1', ssh_port: null, ssh_user: 'ubuntu', ssh_key_fingerprint: 'SHA256:x', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
+  name,
+  vm_id: name,
+  provider_id: '0x00000000000000000000000000000000000000A1',
+  provider_name: null,
+  provider_url: 'http://127.0.0.1:7466',
+  renter: '0x00000000000000000000000000000000000000B2',
+  status: 'creating',
+  resources: { cpu: 1, memory: 1, storage: 10 },
+  image: '24.04',
+  ssh_host: '127.0.0.1',
+  ssh_port: null,
+  ssh_user: 'ubuntu',
+  ssh_key_fingerprint: 'SHA256:x',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
 })
 
 test('insert, get, update, remove; the file is private and versioned', async (t) => {

@@ -56,11 +56,13 @@ export class RentalStore implements Rentals {
   /** Applies `patch` to the rental `name` and stamps `updated_at`; resolves with the result (undefined if it is gone). */
   async update(name: string, patch: Partial<Omit<Rental, 'name' | 'created_at'>>): Promise<Rental | undefined> {
     let updated: Rental | undefined
-    await this.#change((rentals) => rentals.map((r) => {
-      if (r.name !== name) return r
-      updated = { ...r, ...patch, updated_at: new Date().toISOString() }
-      return updated
-    }))
+    await this.#change((rentals) =>
+      rentals.map((r) => {
+        if (r.name !== name) return r
+        updated = { ...r, ...patch, updated_at: new Date().toISOString() }
+        return updated
+      }),
+    )
     return updated
   }
 
@@ -81,7 +83,10 @@ export class RentalStore implements Rentals {
     const parsed = RentalFile.safeParse(json)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
-      throw new RequestorError('LOCAL_STATE', `${this.#file} is damaged (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'not JSON'}); restore it from a backup or move it away (the VMs keep running; golem-vm list --provider-id ID shows them)`)
+      throw new RequestorError(
+        'LOCAL_STATE',
+        `${this.#file} is damaged (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'not JSON'}); restore it from a backup or move it away (the VMs keep running; golem-vm list --provider-id ID shows them)`,
+      )
     }
     return parsed.data
   }
@@ -119,7 +124,10 @@ export class RentalStore implements Rentals {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    const age = await stat(this.#lock).then((s) => Date.now() - s.mtimeMs, () => 0)
+    const age = await stat(this.#lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    )
     if (age > STALE_LOCK_MS) await unlink(this.#lock).catch(() => undefined)
     return false
   }

@@ -7,10 +7,26 @@ import { runSsh, shellQuote, sshArgs, sshCommandLine } from './ssh.js'
 
 const target = { privateKeyPath: '/data/ssh/id_ed25519', knownHostsFile: '/data/known_hosts/web-1', host: '127.0.0.1', port: 50800, user: 'ubuntu' }
 
-test('ssh gets the requestor key only, the rental\'s known_hosts with accept-new, and no forwarding', () => {
+test("ssh gets the requestor key only, the rental's known_hosts with accept-new, and no forwarding", () => {
   assert.deepEqual(sshArgs(target), [
-    '-i', '/data/ssh/id_ed25519', '-p', '50800', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new',
-    '-o', 'UserKnownHostsFile=/data/known_hosts/web-1', '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'HashKnownHosts=no', '-o', 'ForwardAgent=no', '-o', 'ForwardX11=no',
+    '-i',
+    '/data/ssh/id_ed25519',
+    '-p',
+    '50800',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    'UserKnownHostsFile=/data/known_hosts/web-1',
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'HashKnownHosts=no',
+    '-o',
+    'ForwardAgent=no',
+    '-o',
+    'ForwardX11=no',
     'ubuntu@127.0.0.1',
   ])
 })
@@ -44,7 +60,7 @@ const sink = () => {
   return { write: (chunk: Uint8Array) => chunks.push(Buffer.from(chunk).toString()), text: () => chunks.join('') }
 }
 
-test('ssh\'s exit status and stderr are passed through', async (t) => {
+test("ssh's exit status and stderr are passed through", async (t) => {
   const { bin, argsFile } = fakeSsh(t, 'echo "remote said no" >&2; exit 7')
   const stderr = sink()
   const outcome = await runSsh(['-p', '1', 'ubuntu@h', 'hostname'], stderr, bin)
@@ -53,13 +69,16 @@ test('ssh\'s exit status and stderr are passed through', async (t) => {
   assert.equal(readFileSync(argsFile, 'utf8'), '-p\n1\nubuntu@h\nhostname\n')
 })
 
-test('a changed host key is recognised from ssh\'s own refusal', async (t) => {
-  const { bin } = fakeSsh(t, [
-    'echo "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@" >&2',
-    'echo "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @" >&2',
-    'echo "Host key verification failed." >&2',
-    'exit 255',
-  ].join('\n'))
+test("a changed host key is recognised from ssh's own refusal", async (t) => {
+  const { bin } = fakeSsh(
+    t,
+    [
+      'echo "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@" >&2',
+      'echo "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @" >&2',
+      'echo "Host key verification failed." >&2',
+      'exit 255',
+    ].join('\n'),
+  )
   const outcome = await runSsh([], sink(), bin)
   assert.deepEqual(outcome, { exitCode: 255, hostKeyChanged: true })
 })

@@ -28,15 +28,24 @@ const sshPath = (path: string): string => {
  */
 export function sshArgs(target: SshTarget, command: readonly string[] = []): string[] {
   const options = [
-    '-i', sshPath(target.privateKeyPath),
-    '-p', String(target.port),
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'StrictHostKeyChecking=accept-new',
-    '-o', `UserKnownHostsFile=${sshPath(target.knownHostsFile)}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'HashKnownHosts=no',
-    '-o', 'ForwardAgent=no',
-    '-o', 'ForwardX11=no',
+    '-i',
+    sshPath(target.privateKeyPath),
+    '-p',
+    String(target.port),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    `UserKnownHostsFile=${sshPath(target.knownHostsFile)}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'HashKnownHosts=no',
+    '-o',
+    'ForwardAgent=no',
+    '-o',
+    'ForwardX11=no',
   ]
   const destination = `${target.user}@${target.host}`
   return command.length === 0 ? [...options, destination] : [...options, '--', destination, ...command]
@@ -80,16 +89,20 @@ export function runSsh(args: readonly string[], stderr: { write(chunk: Uint8Arra
       changed ||= HOST_KEY_CHANGED.test(tail)
     })
     const ignore = (): void => undefined
-    const forward = (signal: NodeJS.Signals): void => { child.kill(signal) }
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal)
+    }
     process.on('SIGINT', ignore).on('SIGTERM', forward).on('SIGHUP', forward)
     const cleanup = (): void => {
       process.off('SIGINT', ignore).off('SIGTERM', forward).off('SIGHUP', forward)
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
       cleanup()
-      reject(error.code === 'ENOENT'
-        ? new RequestorError('SSH_UNAVAILABLE', `the ssh client (${binary}) is not installed; install OpenSSH (Debian: apt-get install openssh-client)`)
-        : error)
+      reject(
+        error.code === 'ENOENT'
+          ? new RequestorError('SSH_UNAVAILABLE', `the ssh client (${binary}) is not installed; install OpenSSH (Debian: apt-get install openssh-client)`)
+          : error,
+      )
     })
     child.on('close', (code, signal) => {
       cleanup()

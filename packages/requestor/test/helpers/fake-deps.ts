@@ -26,16 +26,34 @@ export const PROVIDER = new Wallet(PROVIDER_KEY).address
  */
 export const advertisement = (extra: Partial<AdvertisementFromAnyServer> = {}): AdvertisementFromAnyServer => {
   const ad: AdvertisementFromAnyServer = {
-    provider_id: PROVIDER, ip_address: '127.0.0.1', country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 },
-    created_at: 'c', updated_at: 'u', provider_name: 'test-provider', signed: true, api_port: 7777, ...extra,
+    provider_id: PROVIDER,
+    ip_address: '127.0.0.1',
+    country: 'SE',
+    resources: { cpu: 4, memory: 8, storage: 100 },
+    created_at: 'c',
+    updated_at: 'u',
+    provider_name: 'test-provider',
+    signed: true,
+    api_port: 7777,
+    ...extra,
   }
   return ad.signed === false ? ad : withProof(ad, PROVIDER_KEY)
 }
 
 /** A VM as a provider reports it. */
 export const vmInfo = (name: string, extra: Partial<ProviderVm> = {}): ProviderVm => ({
-  id: name, name, status: 'running', resources: { cpu: 1, memory: 1, storage: 10 }, ip_address: '10.0.0.2', ssh_port: 50800,
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', error_message: null, image: '24.04', ports: [], ...extra,
+  id: name,
+  name,
+  status: 'running',
+  resources: { cpu: 1, memory: 1, storage: 10 },
+  ip_address: '10.0.0.2',
+  ssh_port: 50800,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  error_message: null,
+  image: '24.04',
+  ports: [],
+  ...extra,
 })
 
 /** Access info as a provider reports it. */
@@ -59,7 +77,14 @@ export function fakeDeps(t: TestContext, config: Partial<RequestorConfig> = {}):
   const dir = mkdtempSync(join(tmpdir(), 'golem-vm-app-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const dataDir = join(dir, 'data')
-  const real = compose({ dataDir, discoveryUrl: 'http://discovery.invalid', createTimeoutMs: 60_000, environment: 'development', allowPrivateAddresses: true, ...config })
+  const real = compose({
+    dataDir,
+    discoveryUrl: 'http://discovery.invalid',
+    createTimeoutMs: 60_000,
+    environment: 'development',
+    allowPrivateAddresses: true,
+    ...config,
+  })
   const fakes: Fakes = {
     ads: [advertisement()],
     clients: [],

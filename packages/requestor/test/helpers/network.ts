@@ -42,7 +42,12 @@ const exited = (child: ChildProcess): Promise<void> =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()))
 
 /** Spawns a daemon logging JSON lines and resolves with the first line matching `ready`; SIGTERM (then SIGKILL) at the end. */
-async function startDaemon(t: TestContext, args: string[], env: Record<string, string>, ready: (line: LogLine) => boolean): Promise<{ line: LogLine; logs: LogLine[] }> {
+async function startDaemon(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string>,
+  ready: (line: LogLine) => boolean,
+): Promise<{ line: LogLine; logs: LogLine[] }> {
   const child = spawn(process.execPath, args, { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   t.after(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
@@ -52,35 +57,62 @@ async function startDaemon(t: TestContext, args: string[], env: Record<string, s
     clearTimeout(kill)
   })
   let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const logs: LogLine[] = []
   const line = await new Promise<LogLine>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0] ?? ''} not ready in 30 s; stderr: ${stderr}; logs: ${JSON.stringify(logs.slice(-5))}`)), 30_000)
     createInterface({ input: child.stdout }).on('line', (text) => {
       let entry: LogLine
-      try { entry = JSON.parse(text) as LogLine } catch { return }
+      try {
+        entry = JSON.parse(text) as LogLine
+      } catch {
+        return
+      }
       logs.push(entry)
-      if (ready(entry)) { clearTimeout(timer); resolve(entry) }
+      if (ready(entry)) {
+        clearTimeout(timer)
+        resolve(entry)
+      }
     })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${args[0] ?? ''} exited with ${code}; stderr: ${stderr}; logs: ${JSON.stringify(logs.slice(-5))}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${args[0] ?? ''} exited with ${code}; stderr: ${stderr}; logs: ${JSON.stringify(logs.slice(-5))}`))
+    })
   })
   return { line, logs }
 }
 
 /** Starts the discovery service; resolves with its URL. */
 export async function startDiscovery(t: TestContext): Promise<string> {
-  const { line } = await startDaemon(t, [DISCOVERY_BIN], {
-    GOLEM_DISCOVERY_HOST: '127.0.0.1', GOLEM_DISCOVERY_PORT: '0', GOLEM_DISCOVERY_DATA_DIR: tempDir(t), GOLEM_DISCOVERY_LOG_FORMAT: 'json',
-    GOLEM_DISCOVERY_ENVIRONMENT: 'development', // the providers advertise 127.0.0.1
-  }, (l) => l.event === 'listening')
+  const { line } = await startDaemon(
+    t,
+    [DISCOVERY_BIN],
+    {
+      GOLEM_DISCOVERY_HOST: '127.0.0.1',
+      GOLEM_DISCOVERY_PORT: '0',
+      GOLEM_DISCOVERY_DATA_DIR: tempDir(t),
+      GOLEM_DISCOVERY_LOG_FORMAT: 'json',
+      GOLEM_DISCOVERY_ENVIRONMENT: 'development', // the providers advertise 127.0.0.1
+    },
+    (l) => l.event === 'listening',
+  )
   return String(line.address)
 }
 
 /** Starts the port checker; resolves with its URL. It checks the caller's own address (127.0.0.1 here). */
 export async function startPortChecker(t: TestContext): Promise<string> {
-  const { line } = await startDaemon(t, [PORT_CHECKER_BIN], {
-    PORT_CHECKER_HOST: '127.0.0.1', PORT_CHECKER_PORT: '0', PORT_CHECKER_RATE_LIMIT_PER_MINUTE: '1000',
-  }, (l) => l.event === 'listening')
+  const { line } = await startDaemon(
+    t,
+    [PORT_CHECKER_BIN],
+    {
+      PORT_CHECKER_HOST: '127.0.0.1',
+      PORT_CHECKER_PORT: '0',
+      PORT_CHECKER_RATE_LIMIT_PER_MINUTE: '1000',
+    },
+    (l) => l.event === 'listening',
+  )
   return String(line.url)
 }
 
@@ -97,16 +129,37 @@ export interface ProviderProcess {
 export async function startProvider(t: TestContext, discoveryUrl: string, portCheckerUrl: string): Promise<ProviderProcess> {
   const dir = tempDir(t)
   const fakeState = join(dir, 'fake')
-  t.after(() => { execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } }) })
+  t.after(() => {
+    execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['--fake-reset'], { env: { ...process.env, FAKE_MULTIPASS_STATE: fakeState } })
+  })
   const range = await freePortRange(4)
-  const { line, logs } = await startDaemon(t, [PROVIDER_BIN, 'start'], {
-    PATH: `${FAKE_MULTIPASS_DIR}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? '/root', FAKE_MULTIPASS_STATE: fakeState,
-    GOLEM_PROVIDER_HOST: '127.0.0.1', GOLEM_PROVIDER_PORT: '0', GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1', GOLEM_PROVIDER_LOG_FORMAT: 'json',
-    GOLEM_PROVIDER_ENV_FILE: '/nonexistent', GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'), GOLEM_PROVIDER_BACKEND: 'multipass', GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
-    GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'false', GOLEM_PROVIDER_PORT_CHECK_SERVERS: portCheckerUrl, GOLEM_PROVIDER_PORT_RANGE_START: String(range.start), GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
-    GOLEM_PROVIDER_OFFER_CPU_CORES: '4', GOLEM_PROVIDER_OFFER_MEMORY_GB: '8', GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
-    GOLEM_PROVIDER_DISCOVERY_URL: discoveryUrl, GOLEM_PROVIDER_ADVERTISEMENT_INTERVAL: '10',
-  }, (l) => l.msg === 'provider accepting VM requests')
+  const { line, logs } = await startDaemon(
+    t,
+    [PROVIDER_BIN, 'start'],
+    {
+      PATH: `${FAKE_MULTIPASS_DIR}:${process.env.PATH ?? ''}`,
+      HOME: process.env.HOME ?? '/root',
+      FAKE_MULTIPASS_STATE: fakeState,
+      GOLEM_PROVIDER_HOST: '127.0.0.1',
+      GOLEM_PROVIDER_PORT: '0',
+      GOLEM_PROVIDER_PUBLIC_IP: '127.0.0.1',
+      GOLEM_PROVIDER_LOG_FORMAT: 'json',
+      GOLEM_PROVIDER_ENV_FILE: '/nonexistent',
+      GOLEM_PROVIDER_DATA_DIR: join(dir, 'data'),
+      GOLEM_PROVIDER_BACKEND: 'multipass',
+      GOLEM_PROVIDER_MULTIPASS_NETWORK: '127.0.0.0/8',
+      GOLEM_PROVIDER_SKIP_PORT_VERIFICATION: 'false',
+      GOLEM_PROVIDER_PORT_CHECK_SERVERS: portCheckerUrl,
+      GOLEM_PROVIDER_PORT_RANGE_START: String(range.start),
+      GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
+      GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
+      GOLEM_PROVIDER_OFFER_MEMORY_GB: '8',
+      GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
+      GOLEM_PROVIDER_DISCOVERY_URL: discoveryUrl,
+      GOLEM_PROVIDER_ADVERTISEMENT_INTERVAL: '10',
+    },
+    (l) => l.msg === 'provider accepting VM requests',
+  )
   const identity = logs.find((l) => l.msg === 'provider identity')
   return { apiUrl: String(line.address), providerId: String(identity?.providerId) }
 }
@@ -130,13 +183,24 @@ export interface CliEnv {
 /** Runs `golem-vm args…` as a real process with its own data dir and discovery URL. */
 export function cli(args: readonly string[], env: CliEnv, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_BIN, ...args], {
-      env: { ...cleanEnv(), GOLEM_REQUESTOR_DATA_DIR: env.dataDir, GOLEM_REQUESTOR_DISCOVERY_URL: env.discoveryUrl, GOLEM_REQUESTOR_ENVIRONMENT: env.environment ?? 'development', ...env.extra },
-      timeout: timeoutMs,
-    }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
-      resolve({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [CLI_BIN, ...args],
+      {
+        env: {
+          ...cleanEnv(),
+          GOLEM_REQUESTOR_DATA_DIR: env.dataDir,
+          GOLEM_REQUESTOR_DISCOVERY_URL: env.discoveryUrl,
+          GOLEM_REQUESTOR_ENVIRONMENT: env.environment ?? 'development',
+          ...env.extra,
+        },
+        timeout: timeoutMs,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
+        resolve({ code, stdout, stderr })
+      },
+    )
   })
 }
 

@@ -45,7 +45,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function internalError(res: ServerResponse): void {
-  res.writeHead(500, { date: new Date().toUTCString(), server: 'uvicorn', 'content-length': 21, 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error')
+  res
+    .writeHead(500, { date: new Date().toUTCString(), server: 'uvicorn', 'content-length': 21, 'content-type': 'text/plain; charset=utf-8' })
+    .end('Internal Server Error')
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/
@@ -56,11 +58,14 @@ function createErrors(body: Record<string, unknown>): unknown[] {
   const errors: unknown[] = []
   const name = body.name
   if (typeof name !== 'string') errors.push({ loc: ['body', 'name'], msg: 'field required', type: 'value_error.missing' })
-  else if (name.length < 3) errors.push({ loc: ['body', 'name'], msg: 'ensure this value has at least 3 characters', type: 'value_error.any_str.min_length', ctx: { limit_value: 3 } })
-  else if (!NAME.test(name)) errors.push({ loc: ['body', 'name'], msg: `string does not match regex "${NAME.source}"`, type: 'value_error.str.regex', ctx: { pattern: NAME.source } })
+  else if (name.length < 3)
+    errors.push({ loc: ['body', 'name'], msg: 'ensure this value has at least 3 characters', type: 'value_error.any_str.min_length', ctx: { limit_value: 3 } })
+  else if (!NAME.test(name))
+    errors.push({ loc: ['body', 'name'], msg: `string does not match regex "${NAME.source}"`, type: 'value_error.str.regex', ctx: { pattern: NAME.source } })
   else if (name.includes('--')) errors.push({ loc: ['body', 'name'], msg: 'VM name cannot contain consecutive hyphens', type: 'value_error' })
   if (typeof body.ssh_key !== 'string') errors.push({ loc: ['body', 'ssh_key'], msg: 'field required', type: 'value_error.missing' })
-  else if (!KEY.test(body.ssh_key)) errors.push({ loc: ['body', 'ssh_key'], msg: `string does not match regex "${KEY.source}"`, type: 'value_error.str.regex', ctx: { pattern: KEY.source } })
+  else if (!KEY.test(body.ssh_key))
+    errors.push({ loc: ['body', 'ssh_key'], msg: `string does not match regex "${KEY.source}"`, type: 'value_error.str.regex', ctx: { pattern: KEY.source } })
   return errors
 }
 
@@ -96,11 +101,23 @@ async function create(p: OriginalProvider, state: string, req: IncomingMessage, 
   try {
     body = JSON.parse(text) as Record<string, unknown>
   } catch {
-    send(res, 422, { detail: [{ loc: ['body', 0], msg: 'Expecting value: line 1 column 1 (char 0)', type: 'value_error.jsondecode', ctx: { msg: 'Expecting value', doc: text, pos: 0, lineno: 1, colno: 1 } }] })
+    send(res, 422, {
+      detail: [
+        {
+          loc: ['body', 0],
+          msg: 'Expecting value: line 1 column 1 (char 0)',
+          type: 'value_error.jsondecode',
+          ctx: { msg: 'Expecting value', doc: text, pos: 0, lineno: 1, colno: 1 },
+        },
+      ],
+    })
     return
   }
   const errors = createErrors(body)
-  if (errors.length > 0) { send(res, 422, { detail: errors }); return }
+  if (errors.length > 0) {
+    send(res, 422, { detail: errors })
+    return
+  }
   const name = body.name as string
   const resources = resourcesOf(body)
   try {
@@ -151,7 +168,10 @@ function listen(server: Server): Promise<string> {
     const attempt = (left: number): void => {
       const ip = randomLoopback()
       server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' && left > 0 ? attempt(left - 1) : reject(error)))
-      server.listen(ORIGINAL_PORT, ip, () => { server.removeAllListeners('error'); resolve(ip) })
+      server.listen(ORIGINAL_PORT, ip, () => {
+        server.removeAllListeners('error')
+        resolve(ip)
+      })
     }
     attempt(20)
   })
@@ -164,7 +184,9 @@ export async function startOriginalProvider(t: TestContext, state: string): Prom
   const provider = { providerId: new Wallet(Wallet.createRandom().privateKey).address, ip: '', apiUrl: '', requests, vms: new Map<string, OriginalVm>() }
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', signed: req.headers['x-golem-signature'] !== undefined })
-    route(provider, state, req, res).catch(() => { internalError(res) })
+    route(provider, state, req, res).catch(() => {
+      internalError(res)
+    })
   })
   provider.ip = await listen(server)
   provider.apiUrl = `http://${provider.ip}:${ORIGINAL_PORT}`
@@ -182,7 +204,13 @@ export async function startOriginalProvider(t: TestContext, state: string): Prom
  * `provider_name`, naive timestamps, 404 `ADV_004` for an unknown provider.
  */
 export async function startOriginalDiscovery(t: TestContext, ads: () => { provider_id: string; ip_address: string }[]): Promise<string> {
-  const advert = (ad: { provider_id: string; ip_address: string }) => ({ ...ad, country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 }, created_at: pythonNow(), updated_at: pythonNow() })
+  const advert = (ad: { provider_id: string; ip_address: string }) => ({
+    ...ad,
+    country: 'SE',
+    resources: { cpu: 4, memory: 8, storage: 100 },
+    created_at: pythonNow(),
+    updated_at: pythonNow(),
+  })
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? ''
     if (req.method === 'GET' && path === '/api/v1/advertisements') return send(res, 200, ads().map(advert))
@@ -194,6 +222,12 @@ export async function startOriginalDiscovery(t: TestContext, ads: () => { provid
     send(res, 404, { detail: 'Not Found' })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`
 }

@@ -58,10 +58,15 @@ const stamp = (d: Date): string => {
 /** Runs the fake multipass; resolves with stdout, rejects with its stderr. */
 export function multipass(state: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(join(FAKE_MULTIPASS_DIR, 'multipass'), args, { env: { ...process.env, FAKE_MULTIPASS_STATE: state }, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error === null) resolve(stdout)
-      else reject(new Error(`multipass ${args.join(' ')} failed: ${stderr}`))
-    })
+    execFile(
+      join(FAKE_MULTIPASS_DIR, 'multipass'),
+      args,
+      { env: { ...process.env, FAKE_MULTIPASS_STATE: state }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error === null) resolve(stdout)
+        else reject(new Error(`multipass ${args.join(' ')} failed: ${stderr}`))
+      },
+    )
   })
 }
 
@@ -87,7 +92,10 @@ function startRelay(host: string, target: string): Promise<net.Server> {
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: target, port: 22 })
     client.pipe(upstream).pipe(client)
-    const close = (): void => { client.destroy(); upstream.destroy() }
+    const close = (): void => {
+      client.destroy()
+      upstream.destroy()
+    }
     client.on('error', close).on('close', close)
     upstream.on('error', close).on('close', close)
   })
@@ -101,12 +109,29 @@ function startRelay(host: string, target: string): Promise<net.Server> {
  * Launches a VM as the original does (A.2 steps 3-6): cloud-init file,
  * `multipass launch`, `multipass info` for the address, a relay on `host`.
  */
-export async function launchOriginalVm(state: string, host: string, req: { name: string; sshKey: string; image: string; resources: OriginalVm['resources'] }): Promise<OriginalVm> {
+export async function launchOriginalVm(
+  state: string,
+  host: string,
+  req: { name: string; sshKey: string; image: string; resources: OriginalVm['resources'] },
+): Promise<OriginalVm> {
   const multipassName = `golem-${req.name}-${stamp(new Date())}`
   const file = join(state, `${req.name}-${stamp(new Date())}.yaml`)
   writeFileSync(file, originalCloudInit(req.name, req.sshKey), { mode: 0o644 })
   const { cpu, memory, storage } = req.resources
-  await multipass(state, ['launch', req.image, '--name', multipassName, '--cloud-init', file, '--cpus', String(cpu), '--memory', `${memory}G`, '--disk', `${storage}G`])
+  await multipass(state, [
+    'launch',
+    req.image,
+    '--name',
+    multipassName,
+    '--cloud-init',
+    file,
+    '--cpus',
+    String(cpu),
+    '--memory',
+    `${memory}G`,
+    '--disk',
+    `${storage}G`,
+  ])
   const ip = (await instanceInfo(state, multipassName))?.ipv4[0]
   if (ip === undefined) throw new Error(`multipass reports no address for ${multipassName}`)
   const relay = await startRelay(host, ip)

@@ -6,9 +6,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import {
-  ADVERTISEMENTS_PATH, DISCOVERY_AUDIENCE, SIGNATURE_SCHEME, canonicalMessage, type AdvertisementFromAnyServer,
-} from '@golem-vm/protocol'
+import { ADVERTISEMENTS_PATH, DISCOVERY_AUDIENCE, SIGNATURE_SCHEME, canonicalMessage, type AdvertisementFromAnyServer } from '@golem-vm/protocol'
 import { addressOfPrivateKey, signMessage } from '@golem-vm/protocol/eth'
 
 // Keys the discovery service adds; the rest is the body the provider posted.
@@ -22,5 +20,10 @@ export function withProof(ad: AdvertisementFromAnyServer, privateKey: string, no
   const body = JSON.stringify(fields)
   const nonce = randomBytes(16).toString('hex')
   const message = canonicalMessage({ audience: DISCOVERY_AUDIENCE, method: 'POST', path: ADVERTISEMENTS_PATH, body, signer: providerId, timestamp: now, nonce })
-  return { ...ad, provider_id: providerId, signed: true, proof: { scheme: SIGNATURE_SCHEME, path: ADVERTISEMENTS_PATH, body, timestamp: now, nonce, signature: signMessage(privateKey, message) } }
+  return {
+    ...ad,
+    provider_id: providerId,
+    signed: true,
+    proof: { scheme: SIGNATURE_SCHEME, path: ADVERTISEMENTS_PATH, body, timestamp: now, nonce, signature: signMessage(privateKey, message) },
+  }
 }

@@ -27,12 +27,10 @@ export type WriteProof = { readonly signed: true; readonly signedAt: number; rea
 export type WriteRefusal = 'SIGNED_ONLY' | 'OUTDATED' | 'REPLAYED' | 'ADDRESS_FULL'
 
 export type UpsertOutcome =
-  | { readonly ok: true; readonly record: AdvertisementRecord }
-  | { readonly ok: false; readonly refusal: WriteRefusal; readonly lastSignedAt: number | null }
+  { readonly ok: true; readonly record: AdvertisementRecord } | { readonly ok: false; readonly refusal: WriteRefusal; readonly lastSignedAt: number | null }
 
 export type DeleteOutcome =
-  | { readonly ok: true; readonly deleted: boolean }
-  | { readonly ok: false; readonly refusal: WriteRefusal; readonly lastSignedAt: number | null }
+  { readonly ok: true; readonly deleted: boolean } | { readonly ok: false; readonly refusal: WriteRefusal; readonly lastSignedAt: number | null }
 
 /** Where a listing page starts: after this advertisement in listing order. */
 export interface Cursor {

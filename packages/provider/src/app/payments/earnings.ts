@@ -55,7 +55,15 @@ export class Earnings {
       const s = await this.#read(BigInt(used.streamId))
       if (s === undefined) continue
       const earned = vestedAt(s, nowS)
-      streams.push({ vmId: used.vmId, streamId: used.streamId, vmExists: this.#d.store.get(used.vmId)?.payment?.streamId === used.streamId, earned, withdrawn: s.withdrawn, pending: earned - s.withdrawn, ended: s.endedAt !== 0 })
+      streams.push({
+        vmId: used.vmId,
+        streamId: used.streamId,
+        vmExists: this.#d.store.get(used.vmId)?.payment?.streamId === used.streamId,
+        earned,
+        withdrawn: s.withdrawn,
+        pending: earned - s.withdrawn,
+        ended: s.endedAt !== 0,
+      })
     }
     const total = { earned: 0n, withdrawn: 0n, pending: 0n }
     for (const s of streams) {
@@ -112,6 +120,7 @@ export class Earnings {
 }
 
 function unavailable(error: unknown): unknown {
-  if (error instanceof PaymentChainUnavailable) return new ProviderError('PAYMENT_UNAVAILABLE', `the payment chain does not answer (${error.message}); try again later`, [], { cause: error })
+  if (error instanceof PaymentChainUnavailable)
+    return new ProviderError('PAYMENT_UNAVAILABLE', `the payment chain does not answer (${error.message}); try again later`, [], { cause: error })
   return error
 }

@@ -86,7 +86,9 @@ export class PaymentMonitor {
   /** One pass over every paid VM now (also what the timer runs); passes never overlap. */
   async check(): Promise<void> {
     if (this.#running !== undefined) return this.#running
-    this.#running = this.#pass().finally(() => { this.#running = undefined })
+    this.#running = this.#pass().finally(() => {
+      this.#running = undefined
+    })
     return this.#running
   }
 
@@ -108,19 +110,37 @@ export class PaymentMonitor {
     const runway = stream === undefined ? null : runwayAt(stream, nowS)
     const paidUntilText = until === null ? null : iso(until)
     if (p.expiredAt !== null || (runway === 0 && !this.#unknown.has(p.streamId))) {
-      const expired = p.expiredAt === null ? until ?? nowS : Math.floor(p.expiredAt.getTime() / 1000)
+      const expired = p.expiredAt === null ? (until ?? nowS) : Math.floor(p.expiredAt.getTime() / 1000)
       const deleteAt = iso(expired + this.#d.graceSeconds)
       const again = stream !== undefined && isEnded(stream) ? 'its stream has ended, so it cannot be topped up' : 'top its stream up to start it again'
-      return { ...base, paid_until: paidUntilText, runway_seconds: 0, state: 'expired-grace', delete_at: deleteAt,
-        notice: `paid time ran out at ${iso(expired)}: the VM is stopped and its disk kept until ${deleteAt}, when it is deleted; ${again}` }
+      return {
+        ...base,
+        paid_until: paidUntilText,
+        runway_seconds: 0,
+        state: 'expired-grace',
+        delete_at: deleteAt,
+        notice: `paid time ran out at ${iso(expired)}: the VM is stopped and its disk kept until ${deleteAt}, when it is deleted; ${again}`,
+      }
     }
     if (this.#unknown.has(p.streamId) || runway === null) {
-      return { ...base, paid_until: paidUntilText, runway_seconds: runway, state: 'unknown', delete_at: null,
-        notice: 'payment state unknown: the provider cannot read the stream from its payment chain right now; nothing is done to the VM meanwhile' }
+      return {
+        ...base,
+        paid_until: paidUntilText,
+        runway_seconds: runway,
+        state: 'unknown',
+        delete_at: null,
+        notice: 'payment state unknown: the provider cannot read the stream from its payment chain right now; nothing is done to the VM meanwhile',
+      }
     }
     if (runway < this.#d.warningSeconds) {
-      return { ...base, paid_until: paidUntilText, runway_seconds: runway, state: 'low', delete_at: null,
-        notice: `paid time runs out in ${runway} s (at ${paidUntilText ?? ''}); top the stream up or the VM is stopped then` }
+      return {
+        ...base,
+        paid_until: paidUntilText,
+        runway_seconds: runway,
+        state: 'low',
+        delete_at: null,
+        notice: `paid time runs out in ${runway} s (at ${paidUntilText ?? ''}); top the stream up or the VM is stopped then`,
+      }
     }
     return { ...base, paid_until: paidUntilText, runway_seconds: runway, state: 'paid', delete_at: null, notice: null }
   }
@@ -133,12 +153,16 @@ export class PaymentMonitor {
         await this.#checkVm(vm)
       } catch (error) {
         if (!(error instanceof PaymentChainUnavailable)) {
-          this.#d.logger.warn({ vm: vm.id, err: error instanceof Error ? error.message : String(error) }, 'payment check of a VM failed; trying again at the next pass')
+          this.#d.logger.warn(
+            { vm: vm.id, err: error instanceof Error ? error.message : String(error) },
+            'payment check of a VM failed; trying again at the next pass',
+          )
           continue
         }
         failed = true
         const streamId = vm.payment.streamId
-        if (!this.#unknown.has(streamId)) this.#d.logger.warn({ vm: vm.id, err: error.message }, 'payment state unknown: the payment chain does not answer; the VM is left as it is')
+        if (!this.#unknown.has(streamId))
+          this.#d.logger.warn({ vm: vm.id, err: error.message }, 'payment state unknown: the payment chain does not answer; the VM is left as it is')
         this.#unknown.add(streamId)
       }
     }
@@ -170,7 +194,10 @@ export class PaymentMonitor {
     }
     if (vm.status === 'running') {
       this.#d.store.update(vm.id, { stoppedForPayment: true })
-      this.#d.logger.warn({ vm: vm.id, stream: p.streamId, deleteAt: new Date(expiredAt.getTime() + this.#d.graceSeconds * 1000).toISOString() }, 'stopping the VM: its paid time ran out (disk kept for the grace period)')
+      this.#d.logger.warn(
+        { vm: vm.id, stream: p.streamId, deleteAt: new Date(expiredAt.getTime() + this.#d.graceSeconds * 1000).toISOString() },
+        'stopping the VM: its paid time ran out (disk kept for the grace period)',
+      )
       await this.#d.vms.stop(vm.id, OPERATOR)
     }
   }

@@ -23,7 +23,10 @@ export interface SshForwarder {
 /** A VM's port cannot be bound: another process holds it. */
 export class PortBindError extends Error {
   override readonly name = 'PortBindError'
-  constructor(readonly port: number, cause: unknown) {
+  constructor(
+    readonly port: number,
+    cause: unknown,
+  ) {
     super(`port ${port} cannot be bound: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
   }
 }

@@ -4,7 +4,12 @@ import { fanOut, NO_TELEMETRY, type Telemetry } from './telemetry.js'
 
 test('fanOut gives every sink each event; a sink that throws is reported and does not stop the others', () => {
   const got: string[] = []
-  const failing: Telemetry = { ...NO_TELEMETRY, operationStarted: () => { throw new Error('sink broke') } }
+  const failing: Telemetry = {
+    ...NO_TELEMETRY,
+    operationStarted: () => {
+      throw new Error('sink broke')
+    },
+  }
   const recording: Telemetry = { ...NO_TELEMETRY, operationStarted: (e) => got.push(`${e.operation} ${e.vmId}`) }
   const errors: unknown[] = []
   const telemetry = fanOut([failing, recording], (error) => errors.push(error))

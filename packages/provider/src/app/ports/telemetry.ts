@@ -114,15 +114,17 @@ export const NO_TELEMETRY: Telemetry = {
  * operation never sees the failure.
  */
 export function fanOut(sinks: readonly Telemetry[], onError: (error: unknown) => void): Telemetry {
-  const each = <K extends keyof Telemetry>(method: K) => (event: Parameters<Telemetry[K]>[0]): void => {
-    for (const sink of sinks) {
-      try {
-        ;(sink[method] as (e: typeof event) => void)(event)
-      } catch (error) {
-        onError(error)
+  const each =
+    <K extends keyof Telemetry>(method: K) =>
+    (event: Parameters<Telemetry[K]>[0]): void => {
+      for (const sink of sinks) {
+        try {
+          ;(sink[method] as (e: typeof event) => void)(event)
+        } catch (error) {
+          onError(error)
+        }
       }
     }
-  }
   return {
     operationStarted: each('operationStarted'),
     operationFinished: each('operationFinished'),

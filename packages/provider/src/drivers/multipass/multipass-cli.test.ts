@@ -5,7 +5,9 @@ import { deleteArgs, isMissingInstance, launchArgs, parseInfo, parseList, toDriv
 import { parseSubnet, vmNetwork } from './vm-network.js'
 
 // Multipass's bridge mpqemubr0 at 10.61.135.1/24, as os.networkInterfaces() lists it.
-const NETWORK = vmNetwork([parseSubnet('10.61.135.0/24')!], { mpqemubr0: [{ address: '10.61.135.1', netmask: '255.255.255.0', family: 'IPv4', mac: '52:54:00:00:00:01', internal: false, cidr: '10.61.135.1/24' }] })
+const NETWORK = vmNetwork([parseSubnet('10.61.135.0/24')!], {
+  mpqemubr0: [{ address: '10.61.135.1', netmask: '255.255.255.0', family: 'IPv4', mac: '52:54:00:00:00:01', internal: false, cidr: '10.61.135.1/24' }],
+})
 
 // Shapes as multipass 1.14 prints them (json_formatter.cpp): numbers as strings for cpu_count and disks.
 const RUNNING = `{
@@ -42,8 +44,29 @@ const RUNNING = `{
 const STOPPED = `{"errors": [], "info": {"golem-web-20261124-101010": {"cpu_count": "", "disks": {"sda1": {}}, "image_hash": "d2", "image_release": "24.04 LTS", "ipv4": [], "load": [], "memory": {}, "mounts": {}, "release": "", "snapshot_count": "0", "state": "Stopped"}}}`
 
 test('launch passes the user-data on stdin and sizes in gigabytes', () => {
-  const spec = { instance: 'golem-web-20261124-101010', hostname: 'web', resources: { cpu: 2, memory: 4, storage: 20 }, image: BUILTIN_IMAGES[0]!, cloudInit: { userData: '', metaData: '' } }
-  assert.deepEqual(launchArgs(spec, 600), ['launch', '24.04', '--name', 'golem-web-20261124-101010', '--cpus', '2', '--memory', '4G', '--disk', '20G', '--cloud-init', '-', '--timeout', '600'])
+  const spec = {
+    instance: 'golem-web-20261124-101010',
+    hostname: 'web',
+    resources: { cpu: 2, memory: 4, storage: 20 },
+    image: BUILTIN_IMAGES[0]!,
+    cloudInit: { userData: '', metaData: '' },
+  }
+  assert.deepEqual(launchArgs(spec, 600), [
+    'launch',
+    '24.04',
+    '--name',
+    'golem-web-20261124-101010',
+    '--cpus',
+    '2',
+    '--memory',
+    '4G',
+    '--disk',
+    '20G',
+    '--cloud-init',
+    '-',
+    '--timeout',
+    '600',
+  ])
   assert.deepEqual(deleteArgs('golem-x'), ['delete', '--purge', 'golem-x'])
 })
 
@@ -70,9 +93,13 @@ test('every multipass state maps to a driver state', () => {
   }
 })
 
-test('the SSH forward goes only to an address inside Multipass\'s VM network, whatever the guest lists first', () => {
+test("the SSH forward goes only to an address inside Multipass's VM network, whatever the guest lists first", () => {
   const running = (ipv4: string[]) => toDriverState({ state: 'Running', ipv4, cpuCount: null, memoryBytes: null, diskBytes: null }, NETWORK)
-  assert.deepEqual(running(['192.168.1.1', '127.0.0.1', '169.254.169.254', '10.61.135.7']), { kind: 'running', endpoint: { host: '10.61.135.7', port: 22 }, ipAddress: '10.61.135.7' })
+  assert.deepEqual(running(['192.168.1.1', '127.0.0.1', '169.254.169.254', '10.61.135.7']), {
+    kind: 'running',
+    endpoint: { host: '10.61.135.7', port: 22 },
+    ipAddress: '10.61.135.7',
+  })
   for (const hostile of [['192.168.1.1'], ['127.0.0.1'], ['10.61.135.1'], ['10.61.135.0', '10.61.135.255'], ['10.61.136.7'], ['fe80::1'], ['10.61.135.7\nx']]) {
     const state = running(hostile)
     if (state.kind !== 'other') assert.fail(`${hostile.join()}: ${state.kind}`)
@@ -81,8 +108,16 @@ test('the SSH forward goes only to an address inside Multipass\'s VM network, wh
 })
 
 test('list and error texts', () => {
-  const list = parseList('{"list": [{"ipv4": ["10.0.0.3"], "name": "golem-a-1", "release": "Ubuntu 24.04 LTS", "state": "Running"}, {"ipv4": [], "name": "primary", "release": "", "state": "Stopped"}]}')
-  assert.deepEqual(list.map((i) => [i.name, i.info.state]), [['golem-a-1', 'Running'], ['primary', 'Stopped']])
+  const list = parseList(
+    '{"list": [{"ipv4": ["10.0.0.3"], "name": "golem-a-1", "release": "Ubuntu 24.04 LTS", "state": "Running"}, {"ipv4": [], "name": "primary", "release": "", "state": "Stopped"}]}',
+  )
+  assert.deepEqual(
+    list.map((i) => [i.name, i.info.state]),
+    [
+      ['golem-a-1', 'Running'],
+      ['primary', 'Stopped'],
+    ],
+  )
   assert.equal(isMissingInstance('info failed: The following errors occurred:\ninstance "x" does not exist'), true)
   assert.throws(() => parseList('not json'))
 })

@@ -13,13 +13,20 @@ export function launchArgs(spec: LaunchSpec, timeoutSeconds: number): string[] {
   const image = spec.image.multipass ?? spec.image.name
   const { cpu, memory, storage } = spec.resources
   return [
-    'launch', image,
-    '--name', spec.instance,
-    '--cpus', String(cpu),
-    '--memory', `${memory}G`,
-    '--disk', `${storage}G`,
-    '--cloud-init', '-',
-    '--timeout', String(timeoutSeconds),
+    'launch',
+    image,
+    '--name',
+    spec.instance,
+    '--cpus',
+    String(cpu),
+    '--memory',
+    `${memory}G`,
+    '--disk',
+    `${storage}G`,
+    '--cloud-init',
+    '-',
+    '--timeout',
+    String(timeoutSeconds),
   ]
 }
 
@@ -97,8 +104,14 @@ export function toDriverState(info: InstanceInfo, network: VmNetwork): DriverVmS
   const ip = forwardTarget(info.ipv4, network)
   if (state === 'running' && ip !== undefined) return { kind: 'running', endpoint: { host: ip, port: 22 }, ipAddress: ip }
   if (state === 'running' && info.ipv4.length > 0) {
-    const listed = info.ipv4.slice(0, 4).map((a) => a.replace(/[^0-9a-fA-F.:]/g, '?').slice(0, 39)).join(', ')
-    return { kind: 'other', detail: `Running, but none of its addresses (${listed}) is a VM address in Multipass's network ${describeNetwork(network)}; its SSH port is not forwarded` }
+    const listed = info.ipv4
+      .slice(0, 4)
+      .map((a) => a.replace(/[^0-9a-fA-F.:]/g, '?').slice(0, 39))
+      .join(', ')
+    return {
+      kind: 'other',
+      detail: `Running, but none of its addresses (${listed}) is a VM address in Multipass's network ${describeNetwork(network)}; its SSH port is not forwarded`,
+    }
   }
   if (state === 'stopped') return { kind: 'stopped' }
   if (state === 'deleted') return { kind: 'absent' }

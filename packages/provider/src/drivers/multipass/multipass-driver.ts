@@ -46,7 +46,10 @@ export class MultipassDriver implements VmDriver {
     if (this.#network !== undefined) return this.#network
     const subnets = this.opts.network === 'auto' ? detectBridgeSubnets() : this.opts.network
     if (subnets.length === 0) {
-      throw new DriverError('UNAVAILABLE', `Multipass's VM network was not found (no ${MULTIPASS_BRIDGES.join(' or ')} interface with an IPv4 address on this host); start multipassd, or set GOLEM_PROVIDER_MULTIPASS_NETWORK to the subnet its VMs get addresses from (e.g. 10.13.177.0/24)`)
+      throw new DriverError(
+        'UNAVAILABLE',
+        `Multipass's VM network was not found (no ${MULTIPASS_BRIDGES.join(' or ')} interface with an IPv4 address on this host); start multipassd, or set GOLEM_PROVIDER_MULTIPASS_NETWORK to the subnet its VMs get addresses from (e.g. 10.13.177.0/24)`,
+      )
     }
     this.#network = vmNetwork(subnets)
     return this.#network
@@ -57,7 +60,11 @@ export class MultipassDriver implements VmDriver {
     try {
       version = cli.parseVersion((await this.#run({ args: cli.versionArgs() }, signal)).stdout)
     } catch (error) {
-      throw new DriverError('UNAVAILABLE', `multipass at ${this.opts.binary} does not work: ${reason(error)}; install Multipass or choose GOLEM_PROVIDER_BACKEND=qemu`, { cause: error })
+      throw new DriverError(
+        'UNAVAILABLE',
+        `multipass at ${this.opts.binary} does not work: ${reason(error)}; install Multipass or choose GOLEM_PROVIDER_BACKEND=qemu`,
+        { cause: error },
+      )
     }
     const network = this.#vmNetwork()
     return { name: 'multipass', version, detail: `multipass ${version} (${this.opts.binary}), VM network ${describeNetwork(network)}` }
@@ -65,7 +72,10 @@ export class MultipassDriver implements VmDriver {
 
   async launch(spec: LaunchSpec, signal: AbortSignal): Promise<RunningVm> {
     const timeoutS = Math.ceil(this.opts.launchTimeoutMs / 1000)
-    await this.#run({ args: cli.launchArgs(spec, timeoutS), instance: spec.instance, timeoutMs: this.opts.launchTimeoutMs + 30_000, input: spec.cloudInit.userData }, signal)
+    await this.#run(
+      { args: cli.launchArgs(spec, timeoutS), instance: spec.instance, timeoutMs: this.opts.launchTimeoutMs + 30_000, input: spec.cloudInit.userData },
+      signal,
+    )
     return this.#running(spec.instance, signal)
   }
 
@@ -121,7 +131,12 @@ export class MultipassDriver implements VmDriver {
   async #running(instance: string, signal: AbortSignal): Promise<RunningVm> {
     const state = await this.inspect(instance, signal)
     if (state.kind === 'running') return { endpoint: state.endpoint, ipAddress: state.ipAddress }
-    const what = state.kind === 'other' ? (state.detail.startsWith('Running, but') ? `is ${state.detail}` : `is ${state.detail} without an IPv4 address`) : `is ${state.kind}`
+    const what =
+      state.kind === 'other'
+        ? state.detail.startsWith('Running, but')
+          ? `is ${state.detail}`
+          : `is ${state.detail} without an IPv4 address`
+        : `is ${state.kind}`
     throw new DriverError('FAILED', `multipass reports that ${instance} ${what} after it was started`)
   }
 
@@ -151,8 +166,7 @@ export class MultipassDriver implements VmDriver {
   }
 }
 
-const reason = (error: unknown) =>
-  error instanceof ExecFailure ? error.reason : error instanceof Error ? error.message : String(error)
+const reason = (error: unknown) => (error instanceof ExecFailure ? error.reason : error instanceof Error ? error.message : String(error))
 
 const failure = (error: unknown, command: string) => toDriverError(error, `multipass ${command}`, { timeoutExitCode: TIMEOUT_EXIT_CODE })
 

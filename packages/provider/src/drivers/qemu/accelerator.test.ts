@@ -23,7 +23,11 @@ test('the decision table', () => {
     [['auto', { cpuFlag: 'vmx', kvmOpenError: 'ENOENT' }], 'tcg', /\/dev\/kvm cannot be opened \(ENOENT\)/],
     [['auto', { cpuFlag: 'svm', kvmOpenError: 'EACCES' }], 'tcg', /EACCES/],
     [['auto', { cpuFlag: 'vmx', probe: { ok: false, detail: 'the test guest hung for 5000 ms' } }], 'tcg', /did not run under KVM \(the test guest hung/],
-    [['auto', { cpuFlag: 'vmx', probe: { ok: true, detail: 'a test guest reached 64-bit mode under kvm in 80 ms' } }], 'kvm', /^KVM: vmx present, \/dev\/kvm opens, a test guest reached/],
+    [
+      ['auto', { cpuFlag: 'vmx', probe: { ok: true, detail: 'a test guest reached 64-bit mode under kvm in 80 ms' } }],
+      'kvm',
+      /^KVM: vmx present, \/dev\/kvm opens, a test guest reached/,
+    ],
     [['auto', { cpuFlag: 'vmx' }], 'tcg', /not probed/],
     [['auto', undefined], 'tcg', /not checked/],
   ]

@@ -39,7 +39,10 @@ export function decideAccelerator(setting: AccelSetting, facts: AccelFacts | und
   if (setting !== 'auto') return { accelerator: setting, reason: `forced by GOLEM_PROVIDER_QEMU_ACCEL=${setting}` }
   if (facts === undefined) return { accelerator: 'tcg', reason: 'the host was not checked' }
   if (facts.cpuFlag === null) {
-    return { accelerator: 'tcg', reason: 'software emulation: the CPU advertises no vmx/svm in /proc/cpuinfo (a /dev/kvm without them, such as kvm_pvm, cannot run ordinary guests)' }
+    return {
+      accelerator: 'tcg',
+      reason: 'software emulation: the CPU advertises no vmx/svm in /proc/cpuinfo (a /dev/kvm without them, such as kvm_pvm, cannot run ordinary guests)',
+    }
   }
   if (facts.kvmOpenError !== undefined) return { accelerator: 'tcg', reason: `software emulation: /dev/kvm cannot be opened (${facts.kvmOpenError})` }
   if (facts.probe === undefined) return { accelerator: 'tcg', reason: 'software emulation: KVM was not probed' }
@@ -51,7 +54,12 @@ export function decideAccelerator(setting: AccelSetting, facts: AccelFacts | und
 export function cpuVirtFlag(cpuinfo: string): 'vmx' | 'svm' | null {
   for (const line of cpuinfo.split('\n')) {
     if (!line.startsWith('flags')) continue
-    const flags = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/))
+    const flags = new Set(
+      line
+        .slice(line.indexOf(':') + 1)
+        .trim()
+        .split(/\s+/),
+    )
     if (flags.has('vmx')) return 'vmx'
     if (flags.has('svm')) return 'svm'
   }
@@ -70,9 +78,9 @@ export function cpuVirtFlag(cpuinfo: string): 'vmx' | 'svm' | null {
  */
 const PROBE_IMAGE = Buffer.from(
   '02b0ad1b00000100fe4f51e40000100000001000000000000000000020001000bf00101000c70703201000c7470400000000' +
-  'c7870010000003301000c7870410000000000000c7870020000083000000c78704200000000000000f22df0f20e083c8200f' +
-  '22e0b9800000c00f320d000100000f300f20c00d010000800f22c00f0115a8001000ea8d001000080066baf400b010eef4eb' +
-  'fd90000000000000000000000000009a20000f0098001000',
+    'c7870010000003301000c7870410000000000000c7870020000083000000c78704200000000000000f22df0f20e083c8200f' +
+    '22e0b9800000c00f320d000100000f300f20c00d010000800f22c00f0115a8001000ea8d001000080066baf400b010eef4eb' +
+    'fd90000000000000000000000000009a20000f0098001000',
   'hex',
 )
 const PROBE_EXIT_CODE = 33
@@ -87,12 +95,28 @@ export async function bootProbe(qemuBinary: string, accel: Accelerator, timeoutM
   const started = performance.now()
   try {
     await writeFile(image, PROBE_IMAGE)
-    const args = ['-accel', accel, '-machine', 'q35', '-nodefaults', '-display', 'none', '-no-reboot', '-m', '16', '-kernel', image, '-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
+    const args = [
+      '-accel',
+      accel,
+      '-machine',
+      'q35',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-m',
+      '16',
+      '-kernel',
+      image,
+      '-device',
+      'isa-debug-exit,iobase=0xf4,iosize=4',
+    ]
     await run(qemuBinary, args, { timeoutMs })
     return { ok: false, detail: 'the test guest stopped without reaching 64-bit mode' }
   } catch (error) {
     const ms = Math.round(performance.now() - started)
-    if (error instanceof ExecFailure && error.kind === 'exit' && error.exitCode === PROBE_EXIT_CODE) return { ok: true, detail: `a test guest reached 64-bit mode under ${accel} in ${ms} ms` }
+    if (error instanceof ExecFailure && error.kind === 'exit' && error.exitCode === PROBE_EXIT_CODE)
+      return { ok: true, detail: `a test guest reached 64-bit mode under ${accel} in ${ms} ms` }
     if (error instanceof ExecFailure && error.kind === 'timeout') return { ok: false, detail: `the test guest hung for ${timeoutMs} ms` }
     return { ok: false, detail: error instanceof ExecFailure ? error.reason : String(error) }
   } finally {

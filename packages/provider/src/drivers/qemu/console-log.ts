@@ -47,7 +47,10 @@ async function readTail(path: string, bytes: number): Promise<Buffer> {
  */
 export async function capConsoleLog(dir: string, maxBytes = CONSOLE_LOG_MAX_BYTES, keepBytes = CONSOLE_LOG_KEEP_BYTES): Promise<boolean> {
   const path = join(dir, VM_FILES.console)
-  const size = await stat(path).then((s) => s.size, () => 0)
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0,
+  )
   if (size <= maxBytes) return false
   const tail = await readTail(path, keepBytes)
   await writeFile(join(dir, VM_FILES.consoleOld), tail, { mode: 0o600 })
@@ -68,6 +71,10 @@ const clean = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b[()
 /** The last `lines` non-empty lines of a log file (read from its last 64 KiB), or '' if there is none. */
 export async function logTail(path: string, lines: number): Promise<string> {
   const tail = await readTail(path, 64 * 1024).catch(() => Buffer.alloc(0))
-  return clean(tail.toString('utf8')).split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-lines).join('\n')
+  return clean(tail.toString('utf8'))
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-lines)
+    .join('\n')
 }
-

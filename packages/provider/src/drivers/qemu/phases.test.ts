@@ -5,8 +5,17 @@ import { timed, withDeadline } from './phases.js'
 
 test('timed records a duration whether the step succeeds or fails', async () => {
   const phases: Record<string, number> = {}
-  assert.equal(await timed(phases, 'ok', async () => { await sleep(20); return 7 }), 7)
-  await assert.rejects(timed(phases, 'bad', () => Promise.reject(new Error('no'))), /no/)
+  assert.equal(
+    await timed(phases, 'ok', async () => {
+      await sleep(20)
+      return 7
+    }),
+    7,
+  )
+  await assert.rejects(
+    timed(phases, 'bad', () => Promise.reject(new Error('no'))),
+    /no/,
+  )
   assert.ok((phases.ok ?? 0) >= 15)
   assert.equal(typeof phases.bad, 'number')
 })

@@ -64,14 +64,21 @@ export interface QemuMachine {
 }
 
 // The guest's one network card: a TAP of the provider's bridge, or user-mode networking with the SSH forward.
-const netArgs = (m: QemuMachine): string[] => m.tap === undefined
-  ? ['-netdev', `user,id=${NETDEV_ID},hostfwd=tcp:127.0.0.1:${m.sshHostPort}-:22`, '-device', `virtio-net-pci,netdev=${NETDEV_ID},romfile=`]
-  : ['-netdev', `tap,id=${NETDEV_ID},ifname=${m.tap.ifname},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=${NETDEV_ID},mac=${m.tap.mac},romfile=`]
+const netArgs = (m: QemuMachine): string[] =>
+  m.tap === undefined
+    ? ['-netdev', `user,id=${NETDEV_ID},hostfwd=tcp:127.0.0.1:${m.sshHostPort}-:22`, '-device', `virtio-net-pci,netdev=${NETDEV_ID},romfile=`]
+    : [
+        '-netdev',
+        `tap,id=${NETDEV_ID},ifname=${m.tap.ifname},script=no,downscript=no`,
+        '-device',
+        `virtio-net-pci,netdev=${NETDEV_ID},mac=${m.tap.mac},romfile=`,
+      ]
 
 const kernelArgs = (boot: KernelBoot | undefined): string[] => {
   if (boot === undefined) return []
   return [
-    '-kernel', boot.kernel,
+    '-kernel',
+    boot.kernel,
     ...(boot.initrd === undefined ? [] : ['-initrd', boot.initrd]),
     ...(boot.append === undefined ? [] : ['-append', boot.append]),
   ]
@@ -88,28 +95,43 @@ const kernelArgs = (boot: KernelBoot | undefined): string[] => {
  */
 export function qemuArgv(m: QemuMachine): string[] {
   return [
-    '-name', m.instance,
-    '-machine', 'q35', '-nodefaults', '-nographic',
-    '-accel', m.accelerator,
+    '-name',
+    m.instance,
+    '-machine',
+    'q35',
+    '-nodefaults',
+    '-nographic',
+    '-accel',
+    m.accelerator,
     ...(m.accelerator === 'kvm' ? ['-cpu', 'host'] : []),
-    '-smp', String(m.cpus),
-    '-m', String(m.memoryMb),
+    '-smp',
+    String(m.cpus),
+    '-m',
+    String(m.memoryMb),
     ...kernelArgs(m.kernelBoot),
-    '-drive', `if=none,id=disk0,file=${VM_FILES.overlay},format=qcow2,discard=unmap`,
-    '-device', 'virtio-blk-pci,drive=disk0,bootindex=1',
-    '-drive', `if=none,id=seed0,file=${VM_FILES.seed},format=raw,readonly=on`,
-    '-device', 'virtio-blk-pci,drive=seed0',
+    '-drive',
+    `if=none,id=disk0,file=${VM_FILES.overlay},format=qcow2,discard=unmap`,
+    '-device',
+    'virtio-blk-pci,drive=disk0,bootindex=1',
+    '-drive',
+    `if=none,id=seed0,file=${VM_FILES.seed},format=raw,readonly=on`,
+    '-device',
+    'virtio-blk-pci,drive=seed0',
     // No option ROM (romfile=): iPXE would only add seconds of "Press Ctrl-B" to every boot.
     ...netArgs(m),
-    '-device', 'virtio-rng-pci',
-    '-chardev', `ringbuf,id=${CONSOLE_DEVICE},size=${CONSOLE_RING_BYTES}`,
-    '-serial', `chardev:${CONSOLE_DEVICE}`,
+    '-device',
+    'virtio-rng-pci',
+    '-chardev',
+    `ringbuf,id=${CONSOLE_DEVICE},size=${CONSOLE_RING_BYTES}`,
+    '-serial',
+    `chardev:${CONSOLE_DEVICE}`,
     '-no-shutdown',
-    '-qmp', `unix:${VM_FILES.qmp},server=on,wait=off`,
-    '-pidfile', VM_FILES.pid,
+    '-qmp',
+    `unix:${VM_FILES.qmp},server=on,wait=off`,
+    '-pidfile',
+    VM_FILES.pid,
   ]
 }
 
 /** The guest's memory in MiB: the requested GiB, never below what the image needs. */
-export const memoryMb = (requestedGb: number, imageMinMb: number | undefined): number =>
-  Math.max(requestedGb * 1024, imageMinMb ?? 0)
+export const memoryMb = (requestedGb: number, imageMinMb: number | undefined): number => Math.max(requestedGb * 1024, imageMinMb ?? 0)

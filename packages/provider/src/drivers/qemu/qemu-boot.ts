@@ -75,11 +75,20 @@ export async function startQemu(dir: string, meta: VmMeta, opts: BootOptions, si
   await rm(join(dir, VM_FILES.stderr), { force: true })
   const { kernel, initrd, append } = meta.image
   const argv = qemuArgv({
-    instance: meta.instance, cpus: meta.cpus, memoryMb: meta.memoryMb, accelerator: opts.accelerator, sshHostPort: 0,
+    instance: meta.instance,
+    cpus: meta.cpus,
+    memoryMb: meta.memoryMb,
+    accelerator: opts.accelerator,
+    sshHostPort: 0,
     tap: meta.network === undefined ? undefined : { ifname: meta.network.tap, mac: meta.network.mac },
     kernelBoot: kernel === undefined ? undefined : { kernel, initrd, append },
   })
-  const child = await spawnDetached(opts.binary, argv, { cwd: dir, env: QEMU_ENV, stdoutPath: join(dir, VM_FILES.stdout), stderrPath: join(dir, VM_FILES.stderr) })
+  const child = await spawnDetached(opts.binary, argv, {
+    cwd: dir,
+    env: QEMU_ENV,
+    stdoutPath: join(dir, VM_FILES.stdout),
+    stderrPath: join(dir, VM_FILES.stderr),
+  })
   const deadline = performance.now() + opts.startTimeoutMs
   for (;;) {
     signal.throwIfAborted()
@@ -88,7 +97,7 @@ export async function startQemu(dir: string, meta: VmMeta, opts: BootOptions, si
       const vm = await queryVm(join(dir, VM_FILES.qmp), { timeoutMs: 2000, signal })
       const endpoint = guestEndpoint(meta, vm.sshPort)
       if (endpoint !== undefined) return { pid: child.pid, endpoint }
-      if (vm.sshPort === undefined) throw failed('qemu runs but reports no port forwarded to the guest\'s SSH server')
+      if (vm.sshPort === undefined) throw failed("qemu runs but reports no port forwarded to the guest's SSH server")
       return { pid: child.pid, endpoint: { host: '127.0.0.1', port: vm.sshPort } }
     } catch (error) {
       if (!(error instanceof QmpError) || performance.now() > deadline) throw error

@@ -28,7 +28,10 @@ export async function prepareDisk(dir: string, meta: VmMeta, cloudInit: CloudIni
   await timed(phases, 'disk', async () => {
     const { virtualSize } = await imageInfo(meta.image.base, img)
     if (virtualSize > meta.storageGb * GIB) {
-      throw new DriverError('FAILED', `image "${meta.image.name}" needs a disk of at least ${Math.ceil(virtualSize / GIB)} GB; ${meta.storageGb} GB was requested`)
+      throw new DriverError(
+        'FAILED',
+        `image "${meta.image.name}" needs a disk of at least ${Math.ceil(virtualSize / GIB)} GB; ${meta.storageGb} GB was requested`,
+      )
     }
     await createOverlay({ base: meta.image.base, baseFormat: meta.image.format, overlay: join(dir, VM_FILES.overlay), sizeGb: meta.storageGb }, img)
   })

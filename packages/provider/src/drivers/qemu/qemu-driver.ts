@@ -68,7 +68,12 @@ export class QemuDriver implements VmDriver {
   }
 
   async probe(signal: AbortSignal): Promise<DriverInfo> {
-    const version = await this.#tool(this.#o.binary, ['-version'], signal, 'install QEMU (Debian: apt install qemu-system-x86) or set GOLEM_PROVIDER_QEMU_BINARY')
+    const version = await this.#tool(
+      this.#o.binary,
+      ['-version'],
+      signal,
+      'install QEMU (Debian: apt install qemu-system-x86) or set GOLEM_PROVIDER_QEMU_BINARY',
+    )
     await this.#tool(this.#o.qemuImg, ['--version'], signal, 'install qemu-img (Debian: apt install qemu-utils) or set GOLEM_PROVIDER_QEMU_IMG_BINARY')
     if (this.#o.isoTool === undefined) {
       throw new DriverError('UNAVAILABLE', 'no tool to write the cloud-init seed: install genisoimage (or xorriso)')
@@ -89,15 +94,25 @@ export class QemuDriver implements VmDriver {
       const dir = await this.#create(spec.instance)
       const base = await timed(phases, 'image', () => this.#o.images.ensure(spec.image.name, source, signal))
       const meta: VmMeta = {
-        version: 1, instance: spec.instance, hostname: spec.hostname, cpus: spec.resources.cpu,
-        memoryMb: memoryMb(spec.resources.memory, source.minMemoryMb), storageGb: spec.resources.storage,
+        version: 1,
+        instance: spec.instance,
+        hostname: spec.hostname,
+        cpus: spec.resources.cpu,
+        memoryMb: memoryMb(spec.resources.memory, source.minMemoryMb),
+        storageGb: spec.resources.storage,
         image: { name: spec.image.name, base, format: source.format, kernel: source.kernel, initrd: source.initrd, append: source.append },
         createdAt: new Date().toISOString(),
         readyMarker: readyMarker(spec.instance),
         ...(spec.network === undefined ? {} : { network: { tap: spec.network.tap, mac: spec.network.mac, address: spec.network.address } }),
       }
       await this.#folders.writeMeta(meta)
-      await prepareDisk(dir, meta, spec.cloudInit, { qemuImg: this.#o.qemuImg, isoTool: this.#o.isoTool ?? 'genisoimage', timeoutMs: this.#o.commandTimeoutMs, signal }, phases)
+      await prepareDisk(
+        dir,
+        meta,
+        spec.cloudInit,
+        { qemuImg: this.#o.qemuImg, isoTool: this.#o.isoTool ?? 'genisoimage', timeoutMs: this.#o.commandTimeoutMs, signal },
+        phases,
+      )
       const running = await this.#boot(dir, meta, signal, phases)
       log.info({ phasesMs: phases, endpoint: running.endpoint, memoryMb: meta.memoryMb }, 'qemu vm launched')
       return running
@@ -124,7 +139,10 @@ export class QemuDriver implements VmDriver {
       const pid = await pidFromFile(this.#folders.dir(instance))
       if (pid === undefined) return
       const started = performance.now()
-      const asked = await this.#qmp(instance, (qmp) => qmp.execute('system_powerdown'), signal).then(() => true, () => false)
+      const asked = await this.#qmp(instance, (qmp) => qmp.execute('system_powerdown'), signal).then(
+        () => true,
+        () => false,
+      )
       if (asked && (await this.#poweredOff(instance, pid, signal))) {
         this.#o.logger.info({ instance, durationMs: Math.round(performance.now() - started) }, 'qemu vm powered off')
         return
@@ -179,7 +197,9 @@ export class QemuDriver implements VmDriver {
   async #boot(dir: string, meta: VmMeta, signal: AbortSignal, phases: Record<string, number>): Promise<RunningVm> {
     const { accelerator } = await this.#accelerator()
     try {
-      const booted = await timed(phases, 'launch', () => startQemu(dir, meta, { binary: this.#o.binary, accelerator, startTimeoutMs: QEMU_START_TIMEOUT_MS }, signal))
+      const booted = await timed(phases, 'launch', () =>
+        startQemu(dir, meta, { binary: this.#o.binary, accelerator, startTimeoutMs: QEMU_START_TIMEOUT_MS }, signal),
+      )
       return { endpoint: booted.endpoint, ipAddress: guestAddress(meta) }
     } catch (error) {
       await terminate(await pidsIn(dir), 3000)
@@ -309,7 +329,10 @@ export class QemuDriver implements VmDriver {
       return await fn()
     } catch (error) {
       const failure = toDriverError(error, `qemu ${what} of ${instance}`)
-      this.#o.logger.warn({ instance, what, durationMs: Math.round(performance.now() - started), phasesMs: phases, err: failure.message }, 'qemu operation failed')
+      this.#o.logger.warn(
+        { instance, what, durationMs: Math.round(performance.now() - started), phasesMs: phases, err: failure.message },
+        'qemu operation failed',
+      )
       throw failure
     }
   }

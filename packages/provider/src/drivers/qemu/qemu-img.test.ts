@@ -17,10 +17,22 @@ const hasQemuImg = (() => {
 
 test('argv: an overlay backed by the base, and info without the lock', () => {
   assert.deepEqual(overlayArgs({ base: '/img/base.qcow2', baseFormat: 'qcow2', overlay: '/vm/disk.qcow2', sizeGb: 12 }), [
-    'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', '/img/base.qcow2', '/vm/disk.qcow2', '12G',
+    'create',
+    '-q',
+    '-f',
+    'qcow2',
+    '-F',
+    'qcow2',
+    '-b',
+    '/img/base.qcow2',
+    '/vm/disk.qcow2',
+    '12G',
   ])
   assert.deepEqual(infoArgs('/img/base.qcow2'), ['info', '-U', '--output=json', '/img/base.qcow2'])
-  assert.deepEqual(parseInfo('{"virtual-size": 834666496, "filename": "x", "format": "qcow2", "dirty-flag": false}'), { virtualSize: 834666496, format: 'qcow2' })
+  assert.deepEqual(parseInfo('{"virtual-size": 834666496, "filename": "x", "format": "qcow2", "dirty-flag": false}'), {
+    virtualSize: 834666496,
+    format: 'qcow2',
+  })
 })
 
 test('a real overlay has the requested size and the base as its backing file', { skip: hasQemuImg ? false : 'qemu-img is not installed' }, async (t) => {

@@ -16,8 +16,7 @@ export interface OverlaySpec {
 }
 
 /** `qemu-img create -f qcow2 -F <fmt> -b <base> <overlay> <N>G`. */
-export const overlayArgs = (s: OverlaySpec): string[] =>
-  ['create', '-q', '-f', 'qcow2', '-F', s.baseFormat, '-b', s.base, s.overlay, `${s.sizeGb}G`]
+export const overlayArgs = (s: OverlaySpec): string[] => ['create', '-q', '-f', 'qcow2', '-F', s.baseFormat, '-b', s.base, s.overlay, `${s.sizeGb}G`]
 
 /** `qemu-img info` without taking the image's lock (running VMs hold the base open). */
 export const infoArgs = (path: string): string[] => ['info', '-U', '--output=json', path]

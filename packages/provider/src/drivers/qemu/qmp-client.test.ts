@@ -37,7 +37,8 @@ async function fakeQemu(t: TestContext, handle: Handler, opts: { listenPath?: st
   return path
 }
 
-const USERNET = 'Hub -1 (n0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n  TCP[HOST_FORWARD]  14       127.0.0.1 46771       10.0.2.15    22     0     0\r\n'
+const USERNET =
+  'Hub -1 (n0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n  TCP[HOST_FORWARD]  14       127.0.0.1 46771       10.0.2.15    22     0     0\r\n'
 
 test('negotiates, runs commands matched by id, and reads the forwarded port', async (t) => {
   const path = await fakeQemu(t, (msg, reply) => {
@@ -89,26 +90,38 @@ test('events are delivered, including ones that arrived before the wait', async 
 })
 
 test('nothing listening is a connect error', async () => {
-  await assert.rejects(withQmp('/nonexistent/qmp.sock', { timeoutMs: 1000 }, async () => undefined), (e: unknown) => e instanceof QmpError && e.kind === 'connect')
+  await assert.rejects(
+    withQmp('/nonexistent/qmp.sock', { timeoutMs: 1000 }, async () => undefined),
+    (e: unknown) => e instanceof QmpError && e.kind === 'connect',
+  )
 })
 
 test('a QEMU that never greets hits the deadline', async (t) => {
   const path = await fakeQemu(t, () => undefined, { greet: false })
   const started = performance.now()
-  await assert.rejects(withQmp(path, { timeoutMs: 300 }, async () => undefined), (e: unknown) => e instanceof QmpError && e.kind === 'timeout')
+  await assert.rejects(
+    withQmp(path, { timeoutMs: 300 }, async () => undefined),
+    (e: unknown) => e instanceof QmpError && e.kind === 'timeout',
+  )
   assert.ok(performance.now() - started < 2000)
 })
 
 test('a command without reply hits the deadline; an abort ends the session too', async (t) => {
   const path = await fakeQemu(t, () => undefined)
-  await assert.rejects(withQmp(path, { timeoutMs: 300 }, (qmp) => qmp.execute('query-status')), (e: unknown) => e instanceof QmpError && e.kind === 'timeout')
+  await assert.rejects(
+    withQmp(path, { timeoutMs: 300 }, (qmp) => qmp.execute('query-status')),
+    (e: unknown) => e instanceof QmpError && e.kind === 'timeout',
+  )
   const aborted = withQmp(path, { timeoutMs: 10_000, signal: AbortSignal.timeout(200) }, (qmp) => qmp.execute('query-status'))
   await assert.rejects(aborted, (e: unknown) => e instanceof QmpError && e.kind === 'timeout' && /aborted/.test(e.message))
 })
 
 test('QEMU going away mid-command is reported as closed', async (t) => {
   const path = await fakeQemuClosing(t)
-  await assert.rejects(withQmp(path, { timeoutMs: 2000 }, (qmp) => qmp.execute('quit')), (e: unknown) => e instanceof QmpError && e.kind === 'closed')
+  await assert.rejects(
+    withQmp(path, { timeoutMs: 2000 }, (qmp) => qmp.execute('quit')),
+    (e: unknown) => e instanceof QmpError && e.kind === 'closed',
+  )
 })
 
 async function fakeQemuClosing(t: TestContext): Promise<string> {
@@ -148,7 +161,13 @@ test('parseForwardedPort ignores other forwards and lines', () => {
   assert.equal(parseForwardedPort(USERNET), 46771)
   assert.equal(parseForwardedPort(USERNET, 80), undefined)
   assert.equal(parseForwardedPort('Hub -1 (n0):\r\n  Protocol[State]    FD  Source Address  Port\r\n'), undefined)
-  assert.equal(parseForwardedPort('  TCP[HOST_FORWARD]  14  127.0.0.1 8080  10.0.2.15  80  0  0\n  TCP[HOST_FORWARD]  15  127.0.0.1 2222  10.0.2.15  22  0  0'), 2222)
+  assert.equal(
+    parseForwardedPort('  TCP[HOST_FORWARD]  14  127.0.0.1 8080  10.0.2.15  80  0  0\n  TCP[HOST_FORWARD]  15  127.0.0.1 2222  10.0.2.15  22  0  0'),
+    2222,
+  )
   const both = '  TCP[HOST_FORWARD]  13  127.0.0.1 46155  10.0.2.15  5353  0  0\n  UDP[HOST_FORWARD]  14  127.0.0.1 34630  10.0.2.15  5353  0  0'
-  assert.deepEqual([parseForwardedPort(both, 5353, 'udp'), parseForwardedPort(both, 5353, 'tcp'), parseForwardedPort(both, 53, 'udp')], [34630, 46155, undefined])
+  assert.deepEqual(
+    [parseForwardedPort(both, 5353, 'udp'), parseForwardedPort(both, 5353, 'tcp'), parseForwardedPort(both, 53, 'udp')],
+    [34630, 46155, undefined],
+  )
 })

@@ -18,7 +18,11 @@ export type QmpErrorKind = 'connect' | 'timeout' | 'protocol' | 'command' | 'clo
 /** A QMP failure; `kind` says whether QEMU was unreachable, slow, or refused a command. */
 export class QmpError extends Error {
   override readonly name = 'QmpError'
-  constructor(readonly kind: QmpErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly kind: QmpErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }

@@ -10,7 +10,11 @@ import { seedIsoArgs, writeSeedIso } from './seed-iso.js'
 
 const which = (name: string): string | undefined => {
   try {
-    return execFileSync('sh', ['-c', `command -v ${name}`]).toString().trim() || undefined
+    return (
+      execFileSync('sh', ['-c', `command -v ${name}`])
+        .toString()
+        .trim() || undefined
+    )
   } catch {
     return undefined
   }
@@ -21,11 +25,25 @@ const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEc8zPMLfkr5MzhUq0nrfvhQ8fTi2H9
 // Reads a file out of the ISO with its Rock Ridge name.
 const extract = (iso: string, name: string) => execFileSync('isoinfo', ['-i', iso, '-R', '-x', `/${name}`]).toString()
 // The primary volume descriptor is sector 16; the volume id is at byte 40, 32 bytes, space-padded.
-const volumeId = (iso: string) => readFileSync(iso).subarray(16 * 2048 + 40, 16 * 2048 + 72).toString('ascii').trim()
+const volumeId = (iso: string) =>
+  readFileSync(iso)
+    .subarray(16 * 2048 + 40, 16 * 2048 + 72)
+    .toString('ascii')
+    .trim()
 
 test('arguments: genisoimage directly, xorriso in its genisoimage mode', () => {
   assert.deepEqual(seedIsoArgs('/usr/bin/genisoimage', '/vm/seed.iso', ['/vm/s/user-data', '/vm/s/meta-data']), [
-    '-quiet', '-output', '/vm/seed.iso', '-volid', 'cidata', '-joliet', '-rock', '-input-charset', 'utf-8', '/vm/s/user-data', '/vm/s/meta-data',
+    '-quiet',
+    '-output',
+    '/vm/seed.iso',
+    '-volid',
+    'cidata',
+    '-joliet',
+    '-rock',
+    '-input-charset',
+    'utf-8',
+    '/vm/s/user-data',
+    '/vm/s/meta-data',
   ])
   assert.deepEqual(seedIsoArgs('/usr/bin/xorriso', '/o', ['/a']).slice(0, 4), ['-as', 'genisoimage', '-quiet', '-output'])
 })

@@ -44,7 +44,11 @@ export async function writeSeedIso(dir: string, isoName: string, docs: CloudInit
   await rm(scratch, { recursive: true, force: true })
   await mkdir(scratch, { mode: 0o700 })
   try {
-    const documents: [string, string | undefined][] = [['user-data', docs.userData], ['meta-data', docs.metaData], ['network-config', docs.networkConfig]]
+    const documents: [string, string | undefined][] = [
+      ['user-data', docs.userData],
+      ['meta-data', docs.metaData],
+      ['network-config', docs.networkConfig],
+    ]
     const files: string[] = []
     for (const [name, text] of documents) {
       if (text === undefined) continue

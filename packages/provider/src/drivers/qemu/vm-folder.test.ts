@@ -12,7 +12,12 @@ function folders(t: TestContext): VmFolders {
 }
 
 const meta = (instance: string): VmMeta => ({
-  version: 1, instance, hostname: 'web', cpus: 2, memoryMb: 1024, storageGb: 12,
+  version: 1,
+  instance,
+  hostname: 'web',
+  cpus: 2,
+  memoryMb: 1024,
+  storageGb: 12,
   image: { name: 'debian-12-test', base: '/img/disk.qcow2', format: 'qcow2', kernel: '/img/vmlinuz', initrd: '/img/initrd.img', append: 'root=/dev/vda' },
   createdAt: '2026-01-01T12:00:00.000Z',
 })

@@ -35,7 +35,9 @@ const VmMeta = z.strictObject({
   /** The line cloud-init prints on the console when the guest has finished booting (absent: VMs launched before it). */
   readyMarker: z.string().optional(),
   /** The VM's place on the provider's isolated network (TAP, MAC, address); absent: user-mode networking. */
-  network: z.strictObject({ tap: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/), mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/), address: z.string() }).optional(),
+  network: z
+    .strictObject({ tap: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/), mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/), address: z.string() })
+    .optional(),
 })
 
 export type VmMeta = z.infer<typeof VmMeta>
@@ -86,13 +88,19 @@ export class VmFolders {
   /** True if the VM's folder exists (with or without `vm.json`: a launch may have stopped half-way). */
   async exists(instance: string): Promise<boolean> {
     if (!VmFolders.isValidName(instance)) return false
-    return readdir(this.dir(instance)).then(() => true, () => false)
+    return readdir(this.dir(instance)).then(
+      () => true,
+      () => false,
+    )
   }
 
   /** The instance names of every VM folder. */
   async list(): Promise<string[]> {
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => [])
-    return entries.filter((e) => e.isDirectory() && e.name.startsWith(INSTANCE_PREFIX) && VmFolders.isValidName(e.name)).map((e) => e.name).sort()
+    return entries
+      .filter((e) => e.isDirectory() && e.name.startsWith(INSTANCE_PREFIX) && VmFolders.isValidName(e.name))
+      .map((e) => e.name)
+      .sort()
   }
 
   /** Removes the VM's folder and everything in it; a missing folder is fine. */

@@ -10,7 +10,13 @@ test('a detached process is found by its folder and pid file, and ended', async 
   const dir = mkdtempSync(join(tmpdir(), 'vm-process-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const child = await spawnDetached('sleep', ['60'], { cwd: dir, stdoutPath: join(dir, 'out.log'), stderrPath: join(dir, 'err.log') })
-  t.after(() => { try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ } })
+  t.after(() => {
+    try {
+      process.kill(child.pid, 'SIGKILL')
+    } catch {
+      /* gone */
+    }
+  })
   assert.equal(await isAlive(child.pid), true)
   assert.deepEqual(await pidsIn(dir), [child.pid])
   symlinkSync(dir, `${dir}-link`)
@@ -20,7 +26,7 @@ test('a detached process is found by its folder and pid file, and ended', async 
   writeFileSync(join(dir, 'qemu.pid'), `${child.pid}\n`)
   assert.equal(await pidFromFile(dir), child.pid)
   writeFileSync(join(dir, 'qemu.pid'), `${process.pid}\n`)
-  assert.equal(await pidFromFile(dir), undefined, 'a pid whose process works elsewhere is not the VM\'s')
+  assert.equal(await pidFromFile(dir), undefined, "a pid whose process works elsewhere is not the VM's")
   assert.equal(await terminate([child.pid], 2000), true)
   assert.equal(await child.exited, null, 'ended by a signal')
   assert.equal(await isAlive(child.pid), false)

@@ -69,9 +69,20 @@ export function dashboardState(s: DashboardSources): DashboardState {
 
 function toDashboardVm(vm: VmRecord, traffic: ForwardingStats | undefined): DashboardVm {
   return {
-    id: vm.id, name: vm.name, status: vm.status, owner: vm.owner, resources: vm.resources, image: vm.image, ssh_port: vm.sshPort,
+    id: vm.id,
+    name: vm.name,
+    status: vm.status,
+    owner: vm.owner,
+    resources: vm.resources,
+    image: vm.image,
+    ssh_port: vm.sshPort,
     network: vm.attachment === null ? 'backend' : `isolated ${vm.attachment.address}`,
-    created_at: vm.createdAt.toISOString(), status_since: vm.updatedAt.toISOString(), error_message: vm.errorMessage,
-    traffic: traffic === undefined ? null : { open: traffic.open, accepted: traffic.accepted, refused: traffic.refused, bytes_in: traffic.bytesIn, bytes_out: traffic.bytesOut },
+    created_at: vm.createdAt.toISOString(),
+    status_since: vm.updatedAt.toISOString(),
+    error_message: vm.errorMessage,
+    traffic:
+      traffic === undefined
+        ? null
+        : { open: traffic.open, accepted: traffic.accepted, refused: traffic.refused, bytes_in: traffic.bytesIn, bytes_out: traffic.bytesOut },
   }
 }

@@ -24,16 +24,27 @@ export interface MetricsEndpoint {
   observe(observation: HttpObservation): void
 }
 
-export const metricsRoutes = (metrics: MetricsEndpoint, authenticate: (request: FastifyRequest) => Promise<Caller>): FastifyPluginAsyncZod => async (app) => {
-  const operator = operatorOnly(authenticate, 'the metrics')
-  app.get('/metrics', {
-    schema: {
-      operationId: 'getMetrics', tags: ['provider'],
-      summary: 'Prometheus metrics (text format 0.0.4); needs the admin token unless GOLEM_PROVIDER_METRICS_PUBLIC is set.',
-      response: { 200: z.string().meta({ description: 'The Prometheus text format.' }), 401: ErrorBody, 429: ErrorBody },
-    },
-    preValidation: async (req) => {
-      if (!metrics.public) await operator(req)
-    },
-  }, async (_req, reply) => reply.type(metrics.contentType).header('cache-control', 'no-store').send(await metrics.render()))
-}
+export const metricsRoutes =
+  (metrics: MetricsEndpoint, authenticate: (request: FastifyRequest) => Promise<Caller>): FastifyPluginAsyncZod =>
+  async (app) => {
+    const operator = operatorOnly(authenticate, 'the metrics')
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          operationId: 'getMetrics',
+          tags: ['provider'],
+          summary: 'Prometheus metrics (text format 0.0.4); needs the admin token unless GOLEM_PROVIDER_METRICS_PUBLIC is set.',
+          response: { 200: z.string().meta({ description: 'The Prometheus text format.' }), 401: ErrorBody, 429: ErrorBody },
+        },
+        preValidation: async (req) => {
+          if (!metrics.public) await operator(req)
+        },
+      },
+      async (_req, reply) =>
+        reply
+          .type(metrics.contentType)
+          .header('cache-control', 'no-store')
+          .send(await metrics.render()),
+    )
+  }

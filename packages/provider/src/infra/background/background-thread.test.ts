@@ -50,7 +50,10 @@ test('closing with a job running cancels it: the process is stopped and the job 
 test('a thread stopped without grace fails its jobs and their processes are killed by pid', async () => {
   const thread = new BackgroundThread({ idleMs: 60_000 })
   const running = thread.call('process', job('/bin/sleep', ['30']), undefined)
-  const outcome = running.then(() => 'resolved', (e: unknown) => e)
+  const outcome = running.then(
+    () => 'resolved',
+    (e: unknown) => e,
+  )
   await until('the process is tracked', () => thread.processes.length === 1)
   const [pid] = thread.processes
   await thread.close(0)

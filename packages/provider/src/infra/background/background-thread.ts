@@ -129,7 +129,9 @@ export class BackgroundThread {
         this.#waiters.delete(check)
         resolve()
       }
-      const check = () => { if (!ids.some((id) => this.#pending.has(id))) done() }
+      const check = () => {
+        if (!ids.some((id) => this.#pending.has(id))) done()
+      }
       const timer = setTimeout(done, limitMs)
       this.#waiters.add(check)
       check()
@@ -155,7 +157,9 @@ export class BackgroundThread {
     worker.on('message', (message: FromWorker) => this.#receive(message))
     // The reason reaches the jobs through 'exit', which always follows.
     let failure = 'it stopped'
-    worker.on('error', (error) => { failure = `it failed: ${error.message}` })
+    worker.on('error', (error) => {
+      failure = `it failed: ${error.message}`
+    })
     worker.on('exit', () => {
       if (this.#worker === worker) this.#retire()
       this.#failAll(worker, `the background thread ended with the job running: ${failure}`)

@@ -34,14 +34,18 @@ port.on('message', (message: ToWorker) => {
   const { id } = message
   const controller = new AbortController()
   running.set(id, controller)
-  perform(message, controller.signal).then(
-    (output) => send({ type: 'done', id, output }),
-    (error: unknown) => send({ type: 'failed', id, message: error instanceof Error ? error.message : String(error) }),
-  ).finally(() => running.delete(id))
+  perform(message, controller.signal)
+    .then(
+      (output) => send({ type: 'done', id, output }),
+      (error: unknown) => send({ type: 'failed', id, message: error instanceof Error ? error.message : String(error) }),
+    )
+    .finally(() => running.delete(id))
 })
 
 function perform<K extends JobKind>(job: JobMessage<K>, signal: AbortSignal): Promise<JobOutput<K>> {
   const handler: Handler<K> = HANDLERS[job.kind]
-  const track = (pid: number) => { if (job.slot >= 0) Atomics.store(pids, job.slot, pid) }
+  const track = (pid: number) => {
+    if (job.slot >= 0) Atomics.store(pids, job.slot, pid)
+  }
   return handler(job.input, signal, track)
 }

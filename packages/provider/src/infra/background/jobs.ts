@@ -45,7 +45,10 @@ export interface WorkerData {
   readonly pids: SharedArrayBuffer
 }
 
-export interface CancelMessage { readonly type: 'cancel'; readonly id: number }
+export interface CancelMessage {
+  readonly type: 'cancel'
+  readonly id: number
+}
 
 export type ToWorker = JobMessage | CancelMessage
 

@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { Wallet } from 'ethers'
 import {
-  ADVERTISEMENTS_PATH, DISCOVERY_AUDIENCE, NonceCache, SIGNATURE_HEADERS, advertisementPath, verifyRequest,
+  ADVERTISEMENTS_PATH,
+  DISCOVERY_AUDIENCE,
+  NonceCache,
+  SIGNATURE_HEADERS,
+  advertisementPath,
+  verifyRequest,
   type AdvertisementBody,
 } from '@golem-vm/protocol'
 import { DiscoveryClient, DiscoveryClientError, type DiscoveryFailureCode } from './discovery-client.js'
@@ -31,10 +36,13 @@ async function fakeDiscovery(t: TestContext, handler: Handler): Promise<{ url: s
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }
 }
 
@@ -44,13 +52,25 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 }
 
 const AD: AdvertisementBody = {
-  ip_address: '127.0.0.1', country: 'SE', resources: { cpu: 4, memory: 8, storage: 100 },
-  provider_name: 'bench-ø', version: '0.2.0', arch: 'x86_64', api_port: 7466, ssh_ports_free: 3,
+  ip_address: '127.0.0.1',
+  country: 'SE',
+  resources: { cpu: 4, memory: 8, storage: 100 },
+  provider_name: 'bench-ø',
+  version: '0.2.0',
+  arch: 'x86_64',
+  api_port: 7466,
+  ssh_ports_free: 3,
 }
 
 const stored = (providerId: string) => ({
-  provider_id: providerId, ip_address: AD.ip_address, country: AD.country, resources: AD.resources,
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', provider_name: 'bench-ø', signed: true,
+  provider_id: providerId,
+  ip_address: AD.ip_address,
+  country: AD.country,
+  resources: AD.resources,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  provider_name: 'bench-ø',
+  signed: true,
 })
 
 const header = (seen: Seen, name: string) => String(seen.headers[name])
@@ -75,11 +95,19 @@ test('post signs the exact body bytes it sends; the protocol verifier recovers t
   assert.equal(header(req, 'content-type'), 'application/json')
   assert.deepEqual(JSON.parse(req.body.toString('utf8')), AD)
   assert.equal(header(req, SIGNATURE_HEADERS.providerId), wallet.address)
-  const verdict = verifyRequest({
-    audience: DISCOVERY_AUDIENCE, method: req.method, path: req.url, body: req.body,
-    claimedSigner: header(req, SIGNATURE_HEADERS.providerId), signature: header(req, SIGNATURE_HEADERS.providerSignature),
-    timestamp: header(req, SIGNATURE_HEADERS.timestamp), nonce: header(req, SIGNATURE_HEADERS.nonce),
-  }, new NonceCache())
+  const verdict = verifyRequest(
+    {
+      audience: DISCOVERY_AUDIENCE,
+      method: req.method,
+      path: req.url,
+      body: req.body,
+      claimedSigner: header(req, SIGNATURE_HEADERS.providerId),
+      signature: header(req, SIGNATURE_HEADERS.providerSignature),
+      timestamp: header(req, SIGNATURE_HEADERS.timestamp),
+      nonce: header(req, SIGNATURE_HEADERS.nonce),
+    },
+    new NonceCache(),
+  )
   assert.deepEqual(verdict, { ok: true, signer: wallet.address })
 })
 
@@ -99,11 +127,19 @@ test('delete is signed over an empty body; a missing advertisement is not an err
   assert.equal(req.url, advertisementPath(wallet.address))
   assert.equal(req.body.length, 0)
   assert.equal(req.headers['content-type'], undefined)
-  const verdict = verifyRequest({
-    audience: DISCOVERY_AUDIENCE, method: 'DELETE', path: req.url, body: '',
-    claimedSigner: header(req, SIGNATURE_HEADERS.providerId), signature: header(req, SIGNATURE_HEADERS.providerSignature),
-    timestamp: header(req, SIGNATURE_HEADERS.timestamp), nonce: header(req, SIGNATURE_HEADERS.nonce),
-  }, new NonceCache())
+  const verdict = verifyRequest(
+    {
+      audience: DISCOVERY_AUDIENCE,
+      method: 'DELETE',
+      path: req.url,
+      body: '',
+      claimedSigner: header(req, SIGNATURE_HEADERS.providerId),
+      signature: header(req, SIGNATURE_HEADERS.providerSignature),
+      timestamp: header(req, SIGNATURE_HEADERS.timestamp),
+      nonce: header(req, SIGNATURE_HEADERS.nonce),
+    },
+    new NonceCache(),
+  )
   assert.equal(verdict.ok, true)
 })
 
@@ -114,7 +150,10 @@ test('signature timestamps never go backwards, even when the clock does', async 
   const client = new DiscoveryClient({ baseUrl: discovery.url, signer: wallet, now: () => times.shift() ?? 0 })
   await client.delete(wallet.address)
   await client.delete(wallet.address)
-  assert.deepEqual(discovery.seen.map((s) => header(s, SIGNATURE_HEADERS.timestamp)), ['5000000', '5000000'])
+  assert.deepEqual(
+    discovery.seen.map((s) => header(s, SIGNATURE_HEADERS.timestamp)),
+    ['5000000', '5000000'],
+  )
 })
 
 test('answers map to typed failures that say whether a retry can help', async (t) => {
@@ -126,10 +165,31 @@ test('answers map to typed failures that say whether a retry can help', async (t
     [(res) => json(res, 401, { detail: { code: 'AUTH_001', message: 'Signature refused' } }), 'DISCOVERY_REFUSED', false, 'AUTH_001'],
     [(res) => json(res, 422, { code: 'ADV_005', message: 'bad', detail: { code: 'ADV_005', message: 'bad' } }), 'DISCOVERY_REFUSED', false, 'ADV_005'],
     [(res) => json(res, 429, { code: 'RATE_001', message: 'Rate limit exceeded' }), 'DISCOVERY_UNAVAILABLE', true, 'RATE_001'],
-    [(res) => { res.writeHead(500, { 'content-type': 'text/plain' }); res.end('Internal Server Error') }, 'DISCOVERY_UNAVAILABLE', true],
-    [(res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>') }, 'DISCOVERY_BAD_RESPONSE', false],
+    [
+      (res) => {
+        res.writeHead(500, { 'content-type': 'text/plain' })
+        res.end('Internal Server Error')
+      },
+      'DISCOVERY_UNAVAILABLE',
+      true,
+    ],
+    [
+      (res) => {
+        res.writeHead(200, { 'content-type': 'text/html' })
+        res.end('<html>')
+      },
+      'DISCOVERY_BAD_RESPONSE',
+      false,
+    ],
     [(res) => json(res, 200, { unexpected: true }), 'DISCOVERY_BAD_RESPONSE', false],
-    [(res) => { res.writeHead(301, { location: 'https://elsewhere.example/' }); res.end() }, 'DISCOVERY_BAD_RESPONSE', false],
+    [
+      (res) => {
+        res.writeHead(301, { location: 'https://elsewhere.example/' })
+        res.end()
+      },
+      'DISCOVERY_BAD_RESPONSE',
+      false,
+    ],
   ]
   for (const [respond, code, retryable, serverCode] of cases) {
     next = respond

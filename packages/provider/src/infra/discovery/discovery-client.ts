@@ -10,9 +10,15 @@
  */
 import { deadlineSignal } from '@golem-vm/common'
 import {
-  ADVERTISEMENTS_PATH, AdvertisementFromAnyServer, DISCOVERY_AUDIENCE, DiscoveryHealth,
-  advertisementPath, discoveryAuthHeaders, signRequest,
-  type AdvertisementBody, type RequestSigner,
+  ADVERTISEMENTS_PATH,
+  AdvertisementFromAnyServer,
+  DISCOVERY_AUDIENCE,
+  DiscoveryHealth,
+  advertisementPath,
+  discoveryAuthHeaders,
+  signRequest,
+  type AdvertisementBody,
+  type RequestSigner,
 } from '@golem-vm/protocol'
 
 /** Stable codes of discovery failures. */
@@ -76,7 +82,12 @@ export class DiscoveryClient {
   async post(ad: AdvertisementBody, signal?: AbortSignal): Promise<AdvertisementFromAnyServer> {
     const body = await this.#signed('POST', ADVERTISEMENTS_PATH, JSON.stringify(ad), signal)
     const parsed = AdvertisementFromAnyServer.safeParse(body)
-    if (!parsed.success) throw new DiscoveryClientError('DISCOVERY_BAD_RESPONSE', `the discovery service at ${this.#base} answered the post with something other than an advertisement`, false)
+    if (!parsed.success)
+      throw new DiscoveryClientError(
+        'DISCOVERY_BAD_RESPONSE',
+        `the discovery service at ${this.#base} answered the post with something other than an advertisement`,
+        false,
+      )
     return parsed.data
   }
 
@@ -94,7 +105,8 @@ export class DiscoveryClient {
   /** Resolves when the service reports itself healthy. */
   async health(signal?: AbortSignal): Promise<void> {
     const body = await this.#request('GET', '/health', {}, undefined, signal)
-    if (!DiscoveryHealth.safeParse(body).success) throw new DiscoveryClientError('DISCOVERY_BAD_RESPONSE', `${this.#base}/health did not answer {"status":"healthy"}`, false)
+    if (!DiscoveryHealth.safeParse(body).success)
+      throw new DiscoveryClientError('DISCOVERY_BAD_RESPONSE', `${this.#base}/health did not answer {"status":"healthy"}`, false)
   }
 
   // Signs the exact bytes that are then sent; the timestamp never goes backwards within this process.
@@ -112,7 +124,13 @@ export class DiscoveryClient {
     const combined = signal === undefined ? deadlineSignal(this.#timeoutMs) : deadlineSignal(this.#timeoutMs, signal)
     const what = `${method} ${this.#base}${path}`
     try {
-      const response = await fetch(`${this.#base}${path}`, { method, headers: { accept: 'application/json', ...headers }, body, signal: combined, redirect: 'manual' })
+      const response = await fetch(`${this.#base}${path}`, {
+        method,
+        headers: { accept: 'application/json', ...headers },
+        body,
+        signal: combined,
+        redirect: 'manual',
+      })
       const text = await readLimited(response, this.#maxBytes)
       return answer(what, response.status, text)
     } catch (error) {
@@ -133,7 +151,8 @@ function answer(what: string, status: number, text: string): unknown {
   }
   const { code, message } = errorOf(json)
   const detail = `${what} answered ${status}${code === undefined ? '' : ` ${code}`}${message === undefined ? '' : `: ${message}`}`
-  if (status >= 300 && status < 400) throw new DiscoveryClientError('DISCOVERY_BAD_RESPONSE', `${detail} (a redirect; set the discovery URL to where it points)`, false, status)
+  if (status >= 300 && status < 400)
+    throw new DiscoveryClientError('DISCOVERY_BAD_RESPONSE', `${detail} (a redirect; set the discovery URL to where it points)`, false, status)
   if (status >= 500 || RETRYABLE_STATUSES.has(status)) throw new DiscoveryClientError('DISCOVERY_UNAVAILABLE', detail, true, status, code)
   throw new DiscoveryClientError('DISCOVERY_REFUSED', detail, false, status, code)
 }

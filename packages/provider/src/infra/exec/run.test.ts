@@ -3,7 +3,10 @@ import { test } from 'node:test'
 import { ExecFailure, run } from './run.js'
 
 const rejectsWith = async (promise: Promise<unknown>): Promise<ExecFailure> => {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   assert.ok(error instanceof ExecFailure, `expected an ExecFailure, got ${String(error)}`)
   return error
 }
@@ -15,7 +18,7 @@ test('runs a process on the background thread and returns its output', async () 
   assert.ok(result.durationMs > 0)
 })
 
-test('feeds input to stdin and passes the environment it is given, not the provider\'s', async () => {
+test("feeds input to stdin and passes the environment it is given, not the provider's", async () => {
   const result = await run('/bin/sh', ['-c', 'cat; printf "[%s][%s]" "$ONLY" "$HOME"'], { timeoutMs: 10_000, input: 'typed\n', env: { ONLY: 'this' } })
   assert.equal(result.stdout, 'typed\n[this][]')
 })
@@ -56,5 +59,8 @@ test('output beyond the bound is dropped, the process still completes', async ()
 
 test('many commands at once all complete with their own output', async () => {
   const results = await Promise.all(Array.from({ length: 20 }, (_, i) => run('/bin/echo', [`job ${i}`], { timeoutMs: 10_000 })))
-  assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 20 }, (_, i) => `job ${i}\n`))
+  assert.deepEqual(
+    results.map((r) => r.stdout),
+    Array.from({ length: 20 }, (_, i) => `job ${i}\n`),
+  )
 })

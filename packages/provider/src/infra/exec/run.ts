@@ -56,7 +56,12 @@ export class ExecFailure extends Error {
 // Terminal control sequences (progress spinners) are not part of a message.
 // eslint-disable-next-line no-control-regex -- the escape character is exactly what is matched
 const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
-const lastLine = (text: string) => stripAnsi(text).trim().split(/\r?\n|\r/).at(-1)?.trim() ?? ''
+const lastLine = (text: string) =>
+  stripAnsi(text)
+    .trim()
+    .split(/\r?\n|\r/)
+    .at(-1)
+    ?.trim() ?? ''
 
 function describe(kind: FailureKind, exitCode: number | null, stderr: string): string {
   if (kind === 'timeout') return 'timed out'
@@ -71,8 +76,12 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   const argv = [file, ...args]
   const started = performance.now()
   const job = {
-    file, args, env: opts.env ?? process.env, timeoutMs: opts.timeoutMs,
-    maxOutputBytes: opts.maxOutputBytes ?? 1024 * 1024, input: opts.input,
+    file,
+    args,
+    env: opts.env ?? process.env,
+    timeoutMs: opts.timeoutMs,
+    maxOutputBytes: opts.maxOutputBytes ?? 1024 * 1024,
+    input: opts.input,
   }
   let outcome
   try {

@@ -16,7 +16,10 @@ test('the open-file limit is read from /proc/<pid>/limits', () => {
 test('a low limit is a warning that says how to raise it; a high one is none', () => {
   const warning = fdLimitWarning({ before: { soft: 1024, hard: 1024 }, after: { soft: 1024, hard: 1024 } })
   assert.match(warning ?? '', /open-file limit is 1024.*LimitNOFILE/)
-  assert.match(fdLimitWarning({ before: undefined, after: { soft: 10, hard: 10 }, failure: 'prlimit: not found' }) ?? '', /raising it failed: prlimit: not found/)
+  assert.match(
+    fdLimitWarning({ before: undefined, after: { soft: 10, hard: 10 }, failure: 'prlimit: not found' }) ?? '',
+    /raising it failed: prlimit: not found/,
+  )
   assert.equal(fdLimitWarning({ before: { soft: 1024, hard: 65536 }, after: { soft: 65536, hard: 65536 } }), undefined)
   assert.equal(fdLimitWarning({ before: undefined, after: { soft: LOW_FD_LIMIT, hard: LOW_FD_LIMIT } }), undefined)
 })

@@ -32,8 +32,7 @@ export function parseFdLimit(limits: string): FdLimit | undefined {
   return Number.isNaN(soft) || Number.isNaN(hard) ? undefined : { soft, hard }
 }
 
-const currentLimit = async (): Promise<FdLimit | undefined> =>
-  parseFdLimit(await readFile('/proc/self/limits', 'utf8').catch(() => ''))
+const currentLimit = async (): Promise<FdLimit | undefined> => parseFdLimit(await readFile('/proc/self/limits', 'utf8').catch(() => ''))
 
 /** What raising the limit did: the limits before and after, and why it could not be raised if it was not. */
 export interface FdLimitOutcome {

@@ -4,7 +4,7 @@ import { Wallet } from 'ethers'
 import { NonceCache, signRequest, verifyRequest } from '@golem-vm/protocol'
 import { BackgroundSigner } from './background-signer.js'
 
-test('signatures made on the background thread are the key\'s own, and verify as signed requests', async () => {
+test("signatures made on the background thread are the key's own, and verify as signed requests", async () => {
   const wallet = Wallet.createRandom()
   const signer = new BackgroundSigner(wallet)
   assert.equal(await signer.getAddress(), wallet.address)
@@ -14,10 +14,19 @@ test('signatures made on the background thread are the key\'s own, and verify as
   }
   const body = JSON.stringify({ cpu: 2 })
   const signed = await signRequest(signer, { audience: 'discovery', method: 'POST', path: '/api/v1/advertisements', body })
-  const verdict = verifyRequest({
-    audience: 'discovery', method: 'POST', path: '/api/v1/advertisements', body,
-    claimedSigner: signed.signer, signature: signed.signature, timestamp: String(signed.timestamp), nonce: signed.nonce,
-  }, new NonceCache())
+  const verdict = verifyRequest(
+    {
+      audience: 'discovery',
+      method: 'POST',
+      path: '/api/v1/advertisements',
+      body,
+      claimedSigner: signed.signer,
+      signature: signed.signature,
+      timestamp: String(signed.timestamp),
+      nonce: signed.nonce,
+    },
+    new NonceCache(),
+  )
   assert.deepEqual(verdict, { ok: true, signer: wallet.address })
 })
 

@@ -45,7 +45,7 @@ test('first start creates the key (dir 0700, file 0600, the original format); la
   assert.deepEqual(await readdir(keyDir), [KEY_FILE], 'no temporary files are left behind')
 })
 
-test('the original provider\'s key file is read, with or without 0x', async (t) => {
+test("the original provider's key file is read, with or without 0x", async (t) => {
   const wallet = Wallet.createRandom()
   for (const privateKey of [wallet.privateKey, wallet.privateKey.slice(2)]) {
     const keyDir = await tempDir(t)
@@ -56,7 +56,7 @@ test('the original provider\'s key file is read, with or without 0x', async (t) 
   }
 })
 
-test('a configured provider id must be the key\'s address', async (t) => {
+test("a configured provider id must be the key's address", async (t) => {
   const keyDir = await tempDir(t)
   const { address } = await loadOrCreateIdentity({ keyDir })
   assert.equal((await loadOrCreateIdentity({ keyDir, providerId: address.toLowerCase() })).address, address, 'any letter case')

@@ -47,7 +47,10 @@ export type IdentityErrorCode =
 /** A problem with the provider key the operator must fix; the message says how. Never contains key material. */
 export class IdentityError extends Error {
   override readonly name = 'IdentityError'
-  constructor(readonly code: IdentityErrorCode, message: string) {
+  constructor(
+    readonly code: IdentityErrorCode,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -105,7 +108,10 @@ export async function loadOrCreateIdentity(opts: IdentityOptions): Promise<Provi
     const text = await readKeyFile(keyFile)
     if (text !== undefined) return finish(await loadExisting(keyFile, text, opts, notices), { keyFile, created: false, notices }, expected)
     if (expected !== undefined) {
-      throw new IdentityError('KEY_FILE_MISSING', `${ID_SETTING} is ${expected} but there is no key file ${keyFile}; copy that provider's ${KEY_FILE} there (or set GOLEM_PROVIDER_ETHEREUM_KEY_DIR to its directory), or unset ${ID_SETTING} to create a new identity`)
+      throw new IdentityError(
+        'KEY_FILE_MISSING',
+        `${ID_SETTING} is ${expected} but there is no key file ${keyFile}; copy that provider's ${KEY_FILE} there (or set GOLEM_PROVIDER_ETHEREUM_KEY_DIR to its directory), or unset ${ID_SETTING} to create a new identity`,
+      )
     }
     const created = await createKey(keyFile, opts)
     if (created !== undefined) return finish(created, { keyFile, created: true, notices }, expected)
@@ -116,7 +122,10 @@ export async function loadOrCreateIdentity(opts: IdentityOptions): Promise<Provi
 function checkedProviderId(id: string | undefined): string | undefined {
   if (id === undefined || id === '') return undefined
   if (!ADDRESS.test(id)) {
-    throw new IdentityError('PROVIDER_ID_INVALID', `${ID_SETTING} "${id}" is not an Ethereum address (0x and 40 hex digits); unset it to use the address of the provider key`)
+    throw new IdentityError(
+      'PROVIDER_ID_INVALID',
+      `${ID_SETTING} "${id}" is not an Ethereum address (0x and 40 hex digits); unset it to use the address of the provider key`,
+    )
   }
   return id
 }
@@ -127,7 +136,10 @@ type Meta = Pick<ProviderIdentity, 'keyFile' | 'created' | 'notices'>
 function finish(loaded: Loaded, meta: Meta, expected: string | undefined): ProviderIdentity {
   const address = loaded.key.address
   if (expected !== undefined && expected.toLowerCase() !== address.toLowerCase()) {
-    throw new IdentityError('PROVIDER_ID_MISMATCH', `${ID_SETTING} is ${expected}, but the key in ${meta.keyFile} belongs to ${address}; set ${ID_SETTING} to ${address}, unset it, or point GOLEM_PROVIDER_ETHEREUM_KEY_DIR at the key of ${expected}`)
+    throw new IdentityError(
+      'PROVIDER_ID_MISMATCH',
+      `${ID_SETTING} is ${expected}, but the key in ${meta.keyFile} belongs to ${address}; set ${ID_SETTING} to ${address}, unset it, or point GOLEM_PROVIDER_ETHEREUM_KEY_DIR at the key of ${expected}`,
+    )
   }
   return { key: loaded.key, address, encrypted: loaded.encrypted, ...meta }
 }
@@ -148,7 +160,10 @@ async function readKeyFile(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new IdentityError('KEY_FILE_UNREADABLE', `cannot read the provider key ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check its owner and permissions`)
+    throw new IdentityError(
+      'KEY_FILE_UNREADABLE',
+      `cannot read the provider key ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check its owner and permissions`,
+    )
   }
 }
 
@@ -191,9 +206,15 @@ async function decryptKeystore(path: string, text: string, passphrase: string | 
     privateKey = (await decryptKeystoreJson(text, passphrase)).privateKey
   } catch (error) {
     if ((error as { shortMessage?: string }).shortMessage === 'incorrect password') {
-      throw new IdentityError('KEY_PASSPHRASE_WRONG', `${PASSPHRASE_SETTING} does not decrypt the provider key ${path}; set the passphrase it was encrypted with`)
+      throw new IdentityError(
+        'KEY_PASSPHRASE_WRONG',
+        `${PASSPHRASE_SETTING} does not decrypt the provider key ${path}; set the passphrase it was encrypted with`,
+      )
     }
-    throw new IdentityError('KEY_FILE_INVALID', `the provider key ${path} is not a keystore this provider can read (scrypt or pbkdf2, aes-128-ctr); restore it from a backup`)
+    throw new IdentityError(
+      'KEY_FILE_INVALID',
+      `the provider key ${path} is not a keystore this provider can read (scrypt or pbkdf2, aes-128-ctr); restore it from a backup`,
+    )
   }
   return { privateKey, address: addressOfPrivateKey(privateKey) }
 }
@@ -202,7 +223,10 @@ async function decryptKeystore(path: string, text: string, passphrase: string | 
 function plainKey(path: string, json: unknown): ProviderKey {
   const file = (typeof json === 'object' && json !== null ? json : {}) as { address?: unknown; private_key?: unknown }
   if (typeof file.private_key !== 'string' || !PRIVATE_KEY.test(file.private_key)) {
-    throw new IdentityError('KEY_FILE_INVALID', `the provider key ${path} has no valid "private_key" (64 hex digits) and is not an encrypted keystore; restore it from a backup`)
+    throw new IdentityError(
+      'KEY_FILE_INVALID',
+      `the provider key ${path} has no valid "private_key" (64 hex digits) and is not an encrypted keystore; restore it from a backup`,
+    )
   }
   const privateKey = (file.private_key.startsWith('0x') ? file.private_key : `0x${file.private_key}`).toLowerCase()
   let address: string

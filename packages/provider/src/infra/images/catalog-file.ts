@@ -15,22 +15,27 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
 import type { ImageEntry } from '../../domain/images.js'
 
-const Entry = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]*$/),
-  aliases: z.array(z.string()).default([]),
-  description: z.string().optional(),
-  default_user: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('ubuntu'),
-  multipass: z.string().optional(),
-  format: z.enum(['qcow2', 'raw']).default('qcow2'),
-  url: z.url({ protocol: /^https?$/ }).optional(),
-  mirrors: z.array(z.url({ protocol: /^https?$/ })).optional(),
-  path: z.string().optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
-  kernel: z.string().optional(),
-  initrd: z.string().optional(),
-  append: z.string().optional(),
-  min_memory_mb: z.number().int().positive().optional(),
-}).refine((e) => e.url !== undefined || e.path !== undefined, 'needs a url or a path')
+const Entry = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._-]*$/),
+    aliases: z.array(z.string()).default([]),
+    description: z.string().optional(),
+    default_user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]*$/)
+      .default('ubuntu'),
+    multipass: z.string().optional(),
+    format: z.enum(['qcow2', 'raw']).default('qcow2'),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    mirrors: z.array(z.url({ protocol: /^https?$/ })).optional(),
+    path: z.string().optional(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+    kernel: z.string().optional(),
+    initrd: z.string().optional(),
+    append: z.string().optional(),
+    min_memory_mb: z.number().int().positive().optional(),
+  })
+  .refine((e) => e.url !== undefined || e.path !== undefined, 'needs a url or a path')
 
 const CatalogFile = z.strictObject({ images: z.array(Entry) })
 
@@ -54,7 +59,17 @@ export function parseImageCatalog(text: string, filePath: string): { ok: true; i
       description: e.description ?? e.name,
       defaultUser: e.default_user,
       multipass: e.multipass,
-      qemu: { url: e.url, mirrors: e.mirrors, path: abs(e.path), sha256: e.sha256, format: e.format, kernel: abs(e.kernel), initrd: abs(e.initrd), append: e.append, minMemoryMb: e.min_memory_mb },
+      qemu: {
+        url: e.url,
+        mirrors: e.mirrors,
+        path: abs(e.path),
+        sha256: e.sha256,
+        format: e.format,
+        kernel: abs(e.kernel),
+        initrd: abs(e.initrd),
+        append: e.append,
+        minMemoryMb: e.min_memory_mb,
+      },
     })),
   }
 }

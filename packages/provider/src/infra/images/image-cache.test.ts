@@ -14,7 +14,10 @@ const IMAGE = Buffer.alloc(3 * 1024 * 1024 + 17, 7)
 const SHA = createHash('sha256').update(IMAGE).digest('hex')
 const WRONG = '0'.repeat(64)
 
-interface Server { readonly base: string; readonly hits: Map<string, number> }
+interface Server {
+  readonly base: string
+  readonly hits: Map<string, number>
+}
 
 // Serves IMAGE at /ok.img, 404 elsewhere; /stall sends headers and then nothing.
 async function server(t: TestContext): Promise<Server> {
@@ -32,7 +35,13 @@ async function server(t: TestContext): Promise<Server> {
     }
   })
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()) }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        srv.closeAllConnections()
+        srv.close(() => resolve())
+      }),
+  )
   return { base: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, hits }
 }
 
@@ -68,7 +77,10 @@ test('downloads once with bounded progress, verifies, stores read-only, and reus
 test('a download with the wrong checksum is discarded with a clear error', async (t) => {
   const s = await server(t)
   const w = world(t)
-  await assert.rejects(w.make().ensure('img', source({ url: `${s.base}/ok.img`, sha256: WRONG }), signal()), (e: unknown) => isChecksumError(e) && /discarded/.test((e as Error).message))
+  await assert.rejects(
+    w.make().ensure('img', source({ url: `${s.base}/ok.img`, sha256: WRONG }), signal()),
+    (e: unknown) => isChecksumError(e) && /discarded/.test((e as Error).message),
+  )
   assert.deepEqual(readdirSync(join(w.dir, 'images')), [])
 })
 

@@ -74,7 +74,9 @@ export class ImageCache {
       throw failed(`image "${name}": cannot read the base image ${path}: ${(error as Error).message}`, error)
     })
     if (actual !== expected) {
-      throw failed(`image "${name}": checksum mismatch for ${path}: the catalogue says sha256 ${expected}, the file has ${actual}; the image is corrupt or the catalogue entry is wrong`)
+      throw failed(
+        `image "${name}": checksum mismatch for ${path}: the catalogue says sha256 ${expected}, the file has ${actual}; the image is corrupt or the catalogue entry is wrong`,
+      )
     }
     return path
   }
@@ -138,7 +140,10 @@ export class ImageCache {
     const s = known ?? (await stat(path))
     const records = await this.#records()
     records.set(path, { size: s.size, mtimeMs: s.mtimeMs, sha256: sha256 ?? (await sha256File(path)) })
-    this.#saving = this.#saving.then(() => this.#save(records), () => this.#save(records))
+    this.#saving = this.#saving.then(
+      () => this.#save(records),
+      () => this.#save(records),
+    )
     await this.#saving
   }
 
@@ -158,7 +163,11 @@ export class ImageCache {
   }
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false)
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  )
 
 function aborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {

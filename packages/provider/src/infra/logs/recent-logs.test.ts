@@ -9,7 +9,10 @@ test('keeps the last events, newest first, with short scalar fields only', () =>
   logs.record(40, { detail: 'x'.repeat(1000) }, 'long')
   logs.record(20, {}, 'fourth')
   const events = logs.list()
-  assert.deepEqual(events.map((e) => `${e.level} ${e.msg}`), ['debug fourth', 'warn long', 'error boom'])
+  assert.deepEqual(
+    events.map((e) => `${e.level} ${e.msg}`),
+    ['debug fourth', 'warn long', 'error boom'],
+  )
   assert.equal(events[1]?.fields.detail?.length, 300)
   assert.deepEqual(events[2]?.fields, { err: 'boom' })
   const first = new RecentLogs(1)

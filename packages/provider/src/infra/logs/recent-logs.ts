@@ -45,7 +45,7 @@ export class RecentLogs {
       else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') kept[key] = cut(String(value))
     }
     const name = level in LEVELS ? LEVELS[level as keyof typeof LEVELS] : 'info'
-    this.#ring.push({ time: this.#now().toISOString(), level: name, msg: cut(msg ?? (kept.err ?? '')), fields: kept })
+    this.#ring.push({ time: this.#now().toISOString(), level: name, msg: cut(msg ?? kept.err ?? ''), fields: kept })
     if (this.#ring.length > this.#capacity) this.#ring.shift()
   }
 

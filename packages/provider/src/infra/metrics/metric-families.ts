@@ -26,7 +26,8 @@ export function createFamilies(registry: Registry) {
   const registers = [registry]
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name: P + name, help, labelNames, registers })
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name: P + name, help, labelNames, registers })
-  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) => new Histogram<L>({ name: P + name, help, labelNames, buckets, registers })
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+    new Histogram<L>({ name: P + name, help, labelNames, buckets, registers })
   return {
     info: gauge('info', 'Always 1; the labels say which provider version runs with which backend.', ['version', 'backend']),
 
@@ -36,27 +37,54 @@ export function createFamilies(registry: Registry) {
     cpu: gauge('cpu_cores', 'vCPUs: offered to renters (total), allocated to VMs, and free.', ['state']),
     memory: gauge('memory_bytes', 'VM memory: offered to renters (total), allocated to VMs, and free.', ['state']),
     storage: gauge('storage_bytes', 'VM disk: offered to renters (total), allocated to VMs, and free.', ['state']),
-    sshPorts: gauge('ssh_ports', 'SSH ports: usable (verified, or locally free when verification is skipped) and free (usable and not held by a VM).', ['state']),
+    sshPorts: gauge('ssh_ports', 'SSH ports: usable (verified, or locally free when verification is skipped) and free (usable and not held by a VM).', [
+      'state',
+    ]),
 
     operations: counter('vm_operations_total', 'Finished VM operations by result and error code ("none" when it succeeded).', ['operation', 'result', 'code']),
     operationsInProgress: gauge('vm_operations_in_progress', 'VM operations running now.', ['operation']),
-    operationSeconds: histogram('vm_operation_duration_seconds', 'Duration of VM operations (phase "total") and of their phases.', ['operation', 'phase'], OPERATION_BUCKETS),
+    operationSeconds: histogram(
+      'vm_operation_duration_seconds',
+      'Duration of VM operations (phase "total") and of their phases.',
+      ['operation', 'phase'],
+      OPERATION_BUCKETS,
+    ),
 
-    backendSeconds: histogram('backend_command_duration_seconds', 'Duration of backend driver calls, failed ones included.', ['backend', 'command'], BACKEND_BUCKETS),
+    backendSeconds: histogram(
+      'backend_command_duration_seconds',
+      'Duration of backend driver calls, failed ones included.',
+      ['backend', 'command'],
+      BACKEND_BUCKETS,
+    ),
     backendFailures: counter('backend_command_failures_total', 'Backend driver calls that failed, by error code.', ['backend', 'command', 'code']),
 
     connectionsOpen: gauge('forwarded_connections_open', 'Renter connections forwarded to a VM now.', ['vm']),
     connectionsAccepted: counter('forwarded_connections_accepted_total', 'Renter connections accepted for a VM since the provider started.', ['vm']),
-    connectionsRefused: counter('forwarded_connections_refused_total', 'Renter connections refused for a VM (stopped VM, connection cap) since the provider started.', ['vm']),
+    connectionsRefused: counter(
+      'forwarded_connections_refused_total',
+      'Renter connections refused for a VM (stopped VM, connection cap) since the provider started.',
+      ['vm'],
+    ),
     forwardedBytes: counter('forwarded_bytes_total', 'Bytes forwarded for a VM: "in" from renters to the VM, "out" back to them.', ['vm', 'direction']),
 
-    advertisements: counter('advertisements_total', 'Synchronisations with the discovery service: post or withdraw, ok, refused or unreachable.', ['kind', 'result']),
-    advertisementLastSuccess: gauge('advertisement_last_success_timestamp_seconds', 'When the discovery service last accepted a post or withdrawal (Unix time).', []),
+    advertisements: counter('advertisements_total', 'Synchronisations with the discovery service: post or withdraw, ok, refused or unreachable.', [
+      'kind',
+      'result',
+    ]),
+    advertisementLastSuccess: gauge(
+      'advertisement_last_success_timestamp_seconds',
+      'When the discovery service last accepted a post or withdrawal (Unix time).',
+      [],
+    ),
 
     portVerifications: counter('port_verifications_total', 'Finished port verifications: ready or not_ready.', ['result']),
     portVerificationReady: gauge('port_verification_ready', '1 when the latest port verification found the provider ready.', []),
     portVerificationPorts: gauge('port_verification_ssh_ports', 'SSH ports in the latest port verification: reachable or unreachable.', ['result']),
-    portVerificationApi: gauge('port_verification_api_port_reachable', '1 when the API port was reached in the latest verification (external: from a port checker; internal: locally).', ['check']),
+    portVerificationApi: gauge(
+      'port_verification_api_port_reachable',
+      '1 when the API port was reached in the latest verification (external: from a port checker; internal: locally).',
+      ['check'],
+    ),
     portVerificationLast: gauge('port_verification_last_timestamp_seconds', 'When the latest port verification finished (Unix time).', []),
 
     httpRequests: counter('http_requests_total', 'API requests by method, route pattern and status.', ['method', 'route', 'status']),

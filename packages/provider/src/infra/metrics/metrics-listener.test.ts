@@ -2,7 +2,13 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { listenForScrapes } from './metrics-listener.js'
 
-const options = (render: () => Promise<string>) => ({ host: '127.0.0.1', port: 0, render, contentType: 'text/plain; version=0.0.4; charset=utf-8', onError: () => undefined })
+const options = (render: () => Promise<string>) => ({
+  host: '127.0.0.1',
+  port: 0,
+  render,
+  contentType: 'text/plain; version=0.0.4; charset=utf-8',
+  onError: () => undefined,
+})
 
 test('answers GET and HEAD /metrics, and nothing else', async (t) => {
   const listener = await listenForScrapes(options(() => Promise.resolve('up 1\n')))
@@ -25,7 +31,10 @@ test('answers GET and HEAD /metrics, and nothing else', async (t) => {
 test('a failing collection is a JSON 500 and is reported; the listener keeps serving', async (t) => {
   const errors: unknown[] = []
   let fail = true
-  const listener = await listenForScrapes({ ...options(() => (fail ? Promise.reject(new Error('boom')) : Promise.resolve('ok 1\n'))), onError: (e) => errors.push(e) })
+  const listener = await listenForScrapes({
+    ...options(() => (fail ? Promise.reject(new Error('boom')) : Promise.resolve('ok 1\n'))),
+    onError: (e) => errors.push(e),
+  })
   t.after(() => listener.close())
   const failed = await fetch(listener.url)
   assert.equal(failed.status, 500)

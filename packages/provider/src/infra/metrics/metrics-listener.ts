@@ -40,12 +40,15 @@ export async function listenForScrapes(o: MetricsListenerOptions): Promise<Metri
       res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' }).end(json('METHOD_NOT_ALLOWED', 'use GET /metrics'))
       return
     }
-    o.render().then((text) => {
-      res.writeHead(200, { 'content-type': o.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text)
-    }, (error: unknown) => {
-      o.onError(error)
-      res.writeHead(500, { 'content-type': 'application/json' }).end(json('INTERNAL', 'the metrics could not be collected; see the provider log'))
-    })
+    o.render().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': o.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text)
+      },
+      (error: unknown) => {
+        o.onError(error)
+        res.writeHead(500, { 'content-type': 'application/json' }).end(json('INTERNAL', 'the metrics could not be collected; see the provider log'))
+      },
+    )
   })
   // A scraper keeps its connection open between scrapes; closing must not wait for it.
   server.keepAliveTimeout = 65_000

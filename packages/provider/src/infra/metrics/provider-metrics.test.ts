@@ -9,9 +9,16 @@ import { ProviderMetrics, tokenUnits, type MetricsSources } from './provider-met
 const GIB = 2 ** 30
 
 const status = (over: Partial<ProviderStatus> = {}): ProviderStatus => ({
-  version: '0.2.0', provider_id: '0xabc',
+  version: '0.2.0',
+  provider_id: '0xabc',
   backend: { name: 'fake', version: '1.0', detail: 'in-memory fake backend' },
-  capacity: { source: 'offer', total: { cpu: 4, memory: 8, storage: 60 }, allocated: { cpu: 1, memory: 2, storage: 10 }, free: { cpu: 3, memory: 6, storage: 50 }, overcommitted_cpu: false },
+  capacity: {
+    source: 'offer',
+    total: { cpu: 4, memory: 8, storage: 60 },
+    allocated: { cpu: 1, memory: 2, storage: 10 },
+    free: { cpu: 3, memory: 6, storage: 50 },
+    overcommitted_cpu: false,
+  },
   vms: { count: 1, max: 10, can_create: 3 },
   ports: { range: { start: 50800, end: 50803 }, verification: 'development', checking: false, usable: 4, free: [50801, 50802, 50803], report: null },
   ...over,
@@ -76,7 +83,9 @@ test('the ledger, ports and forwarders are read at every scrape; a deleted VM lo
 })
 
 test('a source that is not ready yet is left out; the scrape still answers', async () => {
-  const notYet = () => { throw new Error('read before start-up set it') }
+  const notYet = () => {
+    throw new Error('read before start-up set it')
+  }
   const { scrape } = world({ status: notYet, vms: notYet })
   const samples = await scrape()
   assert.equal(sample(samples, 'golem_provider_cpu_cores', { state: 'total' }), undefined)
@@ -91,10 +100,16 @@ test('backend calls, advertisements, port verifications and API requests', async
   metrics.advertisementSent({ kind: 'post', result: 'unreachable', at: new Date(1_000_000) })
   metrics.advertisementSent({ kind: 'post', result: 'ok', at: new Date(1_700_000_000_500) })
   const report: PortVerificationReport = {
-    mode: 'verified', checked_at: '2026-01-02T03:04:05.000Z', public_ip: '203.0.113.7', ready: true,
+    mode: 'verified',
+    checked_at: '2026-01-02T03:04:05.000Z',
+    public_ip: '203.0.113.7',
+    ready: true,
     api_port: { port: 7466, internal: true, external: true, error: null },
     ssh_ports: { range: { start: 50800, end: 50802 }, ports: [], usable: [50800, 50801], closed: [{ port: 50802, reason: 'not reached' }] },
-    servers: [], problems: [], warnings: [], fixes: [],
+    servers: [],
+    problems: [],
+    warnings: [],
+    fixes: [],
   }
   metrics.portsVerified(report)
   metrics.httpRequest({ method: 'GET', route: '/api/v1/vms/:id', status: 404, durationMs: 2 })
@@ -112,11 +127,17 @@ test('backend calls, advertisements, port verifications and API requests', async
   assert.equal(sample(s, 'golem_provider_port_verification_api_port_reachable', { check: 'external' }), 1)
   assert.equal(sample(s, 'golem_provider_port_verification_last_timestamp_seconds'), Date.parse(report.checked_at) / 1000)
   assert.equal(sample(s, 'golem_provider_http_requests_total', { method: 'GET', route: '/api/v1/vms/:id', status: '404' }), 1)
-  assert.equal(sample(s, 'golem_provider_http_requests_total', { method: 'OTHER', route: 'unmatched', status: '404' }), 1, 'a made-up method is not a label value')
+  assert.equal(
+    sample(s, 'golem_provider_http_requests_total', { method: 'OTHER', route: 'unmatched', status: '404' }),
+    1,
+    'a made-up method is not a label value',
+  )
 })
 
 test('earnings per token in token units, exact in the whole part', async () => {
-  const { scrape } = world({ earnings: () => [{ token: 'GLM', decimals: 18, earned: 12_345_678_900_000_000_000_000n, withdrawn: 10n ** 18n, pending: 5n * 10n ** 17n }] })
+  const { scrape } = world({
+    earnings: () => [{ token: 'GLM', decimals: 18, earned: 12_345_678_900_000_000_000_000n, withdrawn: 10n ** 18n, pending: 5n * 10n ** 17n }],
+  })
   const s = await scrape()
   assert.equal(sample(s, 'golem_provider_earnings', { token: 'GLM', state: 'earned' }), 12_345.6789)
   assert.equal(sample(s, 'golem_provider_earnings', { token: 'GLM', state: 'withdrawn' }), 1)
@@ -125,7 +146,11 @@ test('earnings per token in token units, exact in the whole part', async () => {
 })
 
 test('promtool accepts the output, process metrics included', async () => {
-  const metrics = new ProviderMetrics({ status: () => status(), vms: () => [{ id: 'web-1', status: 'running' }], forwarding: () => ({ open: 0, accepted: 0, refused: 0, bytesIn: 0, bytesOut: 0 }) })
+  const metrics = new ProviderMetrics({
+    status: () => status(),
+    vms: () => [{ id: 'web-1', status: 'running' }],
+    forwarding: () => ({ open: 0, accepted: 0, refused: 0, bytesIn: 0, bytesOut: 0 }),
+  })
   metrics.operationFinished({ operation: 'create', vmId: 'web-1', code: 'BACKEND_FAILED', durationMs: 10, phasesMs: { launch: 9 } })
   const text = await metrics.render()
   assert.match(text, /^process_resident_memory_bytes \d+/m)

@@ -9,7 +9,14 @@
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { VmStatus, type PortVerificationReport, type ProviderStatus } from '@golem-vm/protocol'
 import type {
-  AdvertisementSent, BackendCalled, ForwardingStats, OperationFinished, OperationStarted, Telemetry, TokenEarnings, VmOperation,
+  AdvertisementSent,
+  BackendCalled,
+  ForwardingStats,
+  OperationFinished,
+  OperationStarted,
+  Telemetry,
+  TokenEarnings,
+  VmOperation,
 } from '../../app/ports/telemetry.js'
 import { createFamilies, type MetricFamilies } from './metric-families.js'
 
@@ -60,7 +67,8 @@ export class ProviderMetrics implements Telemetry {
     if (opts.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.#registry, eventLoopMonitoringPrecision: 20 })
       // Gauges named like counters, which promtool rejects; the same counts remain per type (nodejs_active_handles{type}).
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.#registry.removeSingleMetric(name)
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+        this.#registry.removeSingleMetric(name)
     }
     for (const operation of OPERATIONS) {
       this.#m.operations.inc({ operation, result: 'ok', code: 'none' }, 0)
@@ -123,7 +131,21 @@ export class ProviderMetrics implements Telemetry {
   // Sets every scrape-time series from its source; a source that is not ready yet leaves its series out.
   #readSources(): void {
     const m = this.#m
-    for (const family of [m.info, m.vms, m.vmsMax, m.vmsCanCreate, m.cpu, m.memory, m.storage, m.sshPorts, m.connectionsOpen, m.connectionsAccepted, m.connectionsRefused, m.forwardedBytes, m.earnings]) {
+    for (const family of [
+      m.info,
+      m.vms,
+      m.vmsMax,
+      m.vmsCanCreate,
+      m.cpu,
+      m.memory,
+      m.storage,
+      m.sshPorts,
+      m.connectionsOpen,
+      m.connectionsAccepted,
+      m.connectionsRefused,
+      m.forwardedBytes,
+      m.earnings,
+    ]) {
       family.reset()
     }
     const status = attempt(this.#sources.status)
@@ -146,7 +168,11 @@ export class ProviderMetrics implements Telemetry {
     m.vmsMax.set(s.vms.max)
     m.vmsCanCreate.set(s.vms.can_create)
     const { total, allocated, free } = s.capacity
-    for (const [state, figures] of [['total', total], ['allocated', allocated], ['free', free]] as const) {
+    for (const [state, figures] of [
+      ['total', total],
+      ['allocated', allocated],
+      ['free', free],
+    ] as const) {
       m.cpu.set({ state }, figures.cpu)
       m.memory.set({ state }, figures.memory * GIB)
       m.storage.set({ state }, figures.storage * GIB)

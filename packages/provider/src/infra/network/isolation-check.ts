@@ -23,7 +23,10 @@ async function tool(file: string, args: readonly string[], fix: string): Promise
 
 /** What stands in the way of isolating VMs on this host (empty: nothing). */
 export async function isolationProblems(uid: number | undefined = process.getuid?.()): Promise<string[]> {
-  if (uid !== 0) return ['the provider does not run as root (it needs to create a bridge, TAP devices and nftables rules): run it as root, e.g. with `golem-provider install-service`']
+  if (uid !== 0)
+    return [
+      'the provider does not run as root (it needs to create a bridge, TAP devices and nftables rules): run it as root, e.g. with `golem-provider install-service`',
+    ]
   const problems: string[] = []
   await access('/dev/net/tun', constants.R_OK | constants.W_OK).catch(() => {
     problems.push('/dev/net/tun is missing: load the tun module (`modprobe tun`), or give the container the device')

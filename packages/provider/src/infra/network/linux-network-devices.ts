@@ -11,8 +11,20 @@ import { readIfExists, replaceFile } from '@golem-vm/common'
 import type { HostRoute } from '../../domain/host-routes.js'
 import { parseIpv4Cidr, type Ipv4Cidr } from '../../domain/ipv4.js'
 import {
-  applyNftables, deleteBridge, deleteLink, ensureBridge, ensureTap, findLink, forgetConnections, isolateBridgePorts, listLinks, listRoutes,
-  nftTableExists, nftTables, readSysctl, writeSysctl,
+  applyNftables,
+  deleteBridge,
+  deleteLink,
+  ensureBridge,
+  ensureTap,
+  findLink,
+  forgetConnections,
+  isolateBridgePorts,
+  listLinks,
+  listRoutes,
+  nftTableExists,
+  nftTables,
+  readSysctl,
+  writeSysctl,
 } from './linux-network.js'
 
 /** Host settings the provider changed, with their values before. */

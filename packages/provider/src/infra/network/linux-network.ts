@@ -61,15 +61,18 @@ interface IpLink {
 /** Every link of the host (in this network namespace). */
 export async function listLinks(): Promise<LinkState[]> {
   const links = JSON.parse(await ip('-d', '-j', 'addr', 'show')) as IpLink[]
-  return links.filter((l) => typeof l.ifname === 'string').map((l) => ({
-    name: l.ifname ?? '',
-    kind: l.linkinfo?.info_kind,
-    master: l.master,
-    mac: l.address,
-    alias: l.ifalias,
-    ipv4: (l.addr_info ?? []).filter((a) => a.family === 'inet' && typeof a.local === 'string' && typeof a.prefixlen === 'number')
-      .map((a) => ({ address: a.local ?? '', prefixLength: a.prefixlen ?? 32 })),
-  }))
+  return links
+    .filter((l) => typeof l.ifname === 'string')
+    .map((l) => ({
+      name: l.ifname ?? '',
+      kind: l.linkinfo?.info_kind,
+      master: l.master,
+      mac: l.address,
+      alias: l.ifalias,
+      ipv4: (l.addr_info ?? [])
+        .filter((a) => a.family === 'inet' && typeof a.local === 'string' && typeof a.prefixlen === 'number')
+        .map((a) => ({ address: a.local ?? '', prefixLength: a.prefixlen ?? 32 })),
+    }))
 }
 
 /** The link called `name`, or undefined. */
@@ -77,7 +80,13 @@ export async function findLink(name: string): Promise<LinkState | undefined> {
   return (await listLinks()).find((l) => l.name === name)
 }
 
-interface IpRoute { dst?: string; dev?: string; type?: string; scope?: string; table?: string }
+interface IpRoute {
+  dst?: string
+  dev?: string
+  type?: string
+  scope?: string
+  table?: string
+}
 
 /** Every IPv4 route of every table. */
 export async function listRoutes(): Promise<HostRoute[]> {
@@ -93,7 +102,10 @@ export async function listRoutes(): Promise<HostRoute[]> {
 
 /** Reads a sysctl under /proc/sys (e.g. `net/ipv4/ip_forward`), trimmed; undefined when it does not exist. */
 export async function readSysctl(path: string): Promise<string | undefined> {
-  return readFile(`/proc/sys/${path}`, 'utf8').then((v) => v.trim(), () => undefined)
+  return readFile(`/proc/sys/${path}`, 'utf8').then(
+    (v) => v.trim(),
+    () => undefined,
+  )
 }
 
 export async function writeSysctl(path: string, value: string): Promise<void> {
@@ -112,7 +124,9 @@ export async function ensureBridge(name: string, alias: string, gateway: string,
   const changes: string[] = []
   let link = await findLink(name)
   if (link !== undefined && (link.kind !== 'bridge' || link.alias !== alias)) {
-    throw new NetworkCommandError(`a link named ${name} exists and was not made by this provider (${link.kind ?? 'a plain device'}${link.alias === undefined ? '' : `, "${link.alias}"`}); choose another GOLEM_PROVIDER_VM_BRIDGE`)
+    throw new NetworkCommandError(
+      `a link named ${name} exists and was not made by this provider (${link.kind ?? 'a plain device'}${link.alias === undefined ? '' : `, "${link.alias}"`}); choose another GOLEM_PROVIDER_VM_BRIDGE`,
+    )
   }
   if (link === undefined) {
     await ip('link', 'add', 'name', name, 'address', mac, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0')

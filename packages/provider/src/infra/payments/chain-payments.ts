@@ -16,7 +16,11 @@ import { PaymentChainUnavailable, type PaymentChain } from '../../app/ports/paym
 /** A payment setting the operator must fix, or a chain that cannot be used; start-up stops with it. */
 export class PaymentSetupError extends Error {
   override readonly name = 'PaymentSetupError'
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
@@ -32,16 +36,24 @@ export interface ConnectedPayments {
 /** Connects to the payment chain with the provider's key and checks the contract and the token. */
 export async function connectPayments(cfg: PaymentConfig, privateKey: string): Promise<ConnectedPayments> {
   const { ChainError, StreamPaymentsClient, isChainUnavailable, readChainId } = await import('@golem-vm/payments/client')
-  const setup = (what: string) => (error: unknown): never => {
-    if (isChainUnavailable(error)) throw new PaymentSetupError('PAYMENT_CHAIN_UNAVAILABLE', `GOLEM_PROVIDER_PAYMENT_RPC_URL: ${what}: ${error.message}; is the node running?`, { cause: error })
-    if (error instanceof ChainError) throw new PaymentSetupError('PAYMENT_SETUP_FAILED', `${what}: ${error.message}`, { cause: error })
-    throw error
-  }
+  const setup =
+    (what: string) =>
+    (error: unknown): never => {
+      if (isChainUnavailable(error))
+        throw new PaymentSetupError('PAYMENT_CHAIN_UNAVAILABLE', `GOLEM_PROVIDER_PAYMENT_RPC_URL: ${what}: ${error.message}; is the node running?`, {
+          cause: error,
+        })
+      if (error instanceof ChainError) throw new PaymentSetupError('PAYMENT_SETUP_FAILED', `${what}: ${error.message}`, { cause: error })
+      throw error
+    }
   const chainId = await readChainId(cfg.rpcUrl).catch(setup('reading the chain id'))
   const client = new StreamPaymentsClient({ rpcUrl: cfg.rpcUrl, chainId, contract: cfg.contract, privateKey })
   try {
     if (!(await client.isStreamPaymentsContract().catch(setup('reading the contract')))) {
-      throw new PaymentSetupError('PAYMENT_CONTRACT_INVALID', `GOLEM_PROVIDER_PAYMENT_CONTRACT: ${cfg.contract} on chain ${chainId} is not the StreamPayments contract of this release (its code differs); name the deployed contract`)
+      throw new PaymentSetupError(
+        'PAYMENT_CONTRACT_INVALID',
+        `GOLEM_PROVIDER_PAYMENT_CONTRACT: ${cfg.contract} on chain ${chainId} is not the StreamPayments contract of this release (its code differs); name the deployed contract`,
+      )
     }
     const token = await client.tokenInfo(cfg.token).catch(setup(`reading the token ${cfg.token} (GOLEM_PROVIDER_PAYMENT_TOKEN)`))
     const units = (name: string, text: string): string => {
@@ -50,7 +62,11 @@ export async function connectPayments(cfg: PaymentConfig, privateKey: string): P
       return parsed.value.toString()
     }
     const pricing: OfferPricing = {
-      chain_id: Number(chainId), contract: cfg.contract, token: cfg.token, token_symbol: token.symbol, token_decimals: token.decimals,
+      chain_id: Number(chainId),
+      contract: cfg.contract,
+      token: cfg.token,
+      token_symbol: token.symbol,
+      token_decimals: token.decimals,
       per_cpu_hour: units('PRICE_PER_CPU_HOUR', cfg.prices.cpu),
       per_gb_memory_hour: units('PRICE_PER_GB_MEMORY_HOUR', cfg.prices.memory),
       per_gb_storage_hour: units('PRICE_PER_GB_STORAGE_HOUR', cfg.prices.storage),
@@ -58,7 +74,8 @@ export async function connectPayments(cfg: PaymentConfig, privateKey: string): P
     const withdrawThreshold = BigInt(units('WITHDRAW_THRESHOLD', cfg.withdrawThreshold))
     const unavailable = (error: unknown): never => {
       if (isChainUnavailable(error)) throw new PaymentChainUnavailable(error.message, { cause: error })
-      if (error instanceof ChainError && error.kind === 'insufficient-funds') throw new PaymentChainUnavailable(`${error.message} (the provider account ${client.address} needs gas)`, { cause: error })
+      if (error instanceof ChainError && error.kind === 'insufficient-funds')
+        throw new PaymentChainUnavailable(`${error.message} (the provider account ${client.address} needs gas)`, { cause: error })
       throw error
     }
     const chain: PaymentChain = {

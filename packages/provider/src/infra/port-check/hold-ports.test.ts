@@ -36,6 +36,9 @@ test('holds free ports, accepts and closes connections, reports ports another pr
 
 test('an address that is not on this host is named as such', async () => {
   const held = await holdPorts('192.0.2.1', [await freePort()])
-  assert.deepEqual(held.failed.map((f) => [f.code, f.reason]), [['EADDRNOTAVAIL', 'the bind address is not an address of this host']])
+  assert.deepEqual(
+    held.failed.map((f) => [f.code, f.reason]),
+    [['EADDRNOTAVAIL', 'the bind address is not an address of this host']],
+  )
   await held.release()
 })

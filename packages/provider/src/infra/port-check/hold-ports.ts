@@ -79,7 +79,12 @@ export function holdUdpPort(host: string, port: number): Promise<{ release(): Pr
       socket.removeAllListeners('error')
       socket.on('error', () => undefined)
       let released: Promise<void> | undefined
-      resolve({ release: () => (released ??= new Promise((done) => { socket.close(() => done()) })) })
+      resolve({
+        release: () =>
+          (released ??= new Promise((done) => {
+            socket.close(() => done())
+          })),
+      })
     })
   })
 }

@@ -14,7 +14,13 @@ async function server(t: TestContext, handler: Handler): Promise<string> {
     req.on('end', () => handler(req, body, res))
   })
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()) }))
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        srv.closeAllConnections()
+        srv.close(() => resolve())
+      }),
+  )
   return `http://127.0.0.1:${(srv.address() as AddressInfo).port}`
 }
 
@@ -29,7 +35,12 @@ test('posts the address and ports to /check-ports and returns the validated answ
   let seen: { method?: string; url?: string; body?: unknown } = {}
   const url = await server(t, (req, body, res) => {
     seen = { method: req.method, url: req.url, body: JSON.parse(body) }
-    json(res, 200, { success: true, all_accessible: false, results: { 7466: { accessible: true, error: null }, 50800: { accessible: false, error: 'Connection refused' } }, message: 'Successfully verified 1 out of 2 ports' })
+    json(res, 200, {
+      success: true,
+      all_accessible: false,
+      results: { 7466: { accessible: true, error: null }, 50800: { accessible: false, error: 'Connection refused' } },
+      message: 'Successfully verified 1 out of 2 ports',
+    })
   })
   const result = await checkPorts(`${url}/`, '203.0.113.7', [7466, 50800], never)
   assert.deepEqual(seen, { method: 'POST', url: '/check-ports', body: { provider_ip: '203.0.113.7', ports: [7466, 50800] } })
@@ -37,20 +48,33 @@ test('posts the address and ports to /check-ports and returns the validated answ
   assert.deepEqual(result.response.results['50800'], { accessible: false, error: 'Connection refused' })
 })
 
-test('accepts the original checker\'s answer, which has no all_accessible', async (t) => {
-  const url = await server(t, (_req, _body, res) => json(res, 200, { success: false, results: { 1: { accessible: false, error: 'Connection refused' } }, message: 'Successfully verified 0 out of 1 ports' }))
+test("accepts the original checker's answer, which has no all_accessible", async (t) => {
+  const url = await server(t, (_req, _body, res) =>
+    json(res, 200, { success: false, results: { 1: { accessible: false, error: 'Connection refused' } }, message: 'Successfully verified 0 out of 1 ports' }),
+  )
   const result = await checkPorts(url, '127.0.0.1', [1], never)
   assert.equal(result.ok, true)
 })
 
 test('an error body of the port-check server becomes a readable failure with its code', async (t) => {
-  const url = await server(t, (_req, _body, res) => json(res, 403, { code: 'FOREIGN_ADDRESS', message: 'only the address the request comes from can be checked', detail: 'x' }))
+  const url = await server(t, (_req, _body, res) =>
+    json(res, 403, { code: 'FOREIGN_ADDRESS', message: 'only the address the request comes from can be checked', detail: 'x' }),
+  )
   const result = await checkPorts(url, '198.51.100.1', [50800], never)
-  assert.deepEqual(result, { ok: false, kind: 'http', reason: 'HTTP 403 FOREIGN_ADDRESS: only the address the request comes from can be checked', status: 403, code: 'FOREIGN_ADDRESS' })
+  assert.deepEqual(result, {
+    ok: false,
+    kind: 'http',
+    reason: 'HTTP 403 FOREIGN_ADDRESS: only the address the request comes from can be checked',
+    status: 403,
+    code: 'FOREIGN_ADDRESS',
+  })
 })
 
 test('another non-2xx answer names the status and the start of the text', async (t) => {
-  const url = await server(t, (_req, _body, res) => { res.writeHead(502); res.end('<html>\n  Bad   gateway</html>') })
+  const url = await server(t, (_req, _body, res) => {
+    res.writeHead(502)
+    res.end('<html>\n  Bad   gateway</html>')
+  })
   const result = await checkPorts(url, '127.0.0.1', [50800], never)
   assert.deepEqual(result, { ok: false, kind: 'http', reason: 'HTTP 502: <html> Bad gateway</html>', status: 502 })
 })
@@ -86,7 +110,7 @@ test('a closed port gives an unreachable failure naming the socket error', async
   assert.deepEqual(result, { ok: false, kind: 'unreachable', reason: 'cannot connect (ECONNREFUSED)' })
 })
 
-test('the caller\'s signal cancels the request', async (t) => {
+test("the caller's signal cancels the request", async (t) => {
   const url = await server(t, () => undefined)
   const controller = new AbortController()
   const pending = checkPorts(url, '127.0.0.1', [50800], controller.signal)
@@ -98,7 +122,10 @@ test('an endless answer is not read: the check fails at the size cap, within the
   const url = await server(t, (_req, _body, res) => {
     res.writeHead(200, { 'content-type': 'application/json' })
     const chunk = Buffer.alloc(1024 * 1024, 0x20)
-    const more = (): void => { while (!res.destroyed && res.write(chunk)); if (!res.destroyed) res.once('drain', more) }
+    const more = (): void => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', more)
+    }
     res.on('error', () => undefined)
     more()
   })

@@ -25,8 +25,12 @@ const MAX_BODY_TEXT = 160
 /** The largest answer read: a check of 65,535 ports is about 4 MiB of JSON; the default 128 ports, 10 kB. */
 export const MAX_ANSWER_BYTES = 4 * 1024 * 1024
 
-const failure = (kind: PortCheckFailureKind, reason: string, extra: { status?: number; code?: string } = {}): PortCheckResult =>
-  ({ ok: false, kind, reason, ...extra })
+const failure = (kind: PortCheckFailureKind, reason: string, extra: { status?: number; code?: string } = {}): PortCheckResult => ({
+  ok: false,
+  kind,
+  reason,
+  ...extra,
+})
 
 // Names the error body's code and message when the server sent ours, else the first bytes of the text.
 function httpFailure(status: number, text: string): PortCheckResult {
@@ -69,8 +73,14 @@ export async function checkPorts(
   const url = new URL(endpoint(serverUrl))
   try {
     const response = await httpRequest({
-      method: 'POST', baseUrl: url.origin, path: url.pathname, headers: { 'content-type': 'application/json' },
-      body: Buffer.from(JSON.stringify({ provider_ip: providerIp, ports })), timeoutMs, maxResponseBytes: MAX_ANSWER_BYTES, signal,
+      method: 'POST',
+      baseUrl: url.origin,
+      path: url.pathname,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ provider_ip: providerIp, ports })),
+      timeoutMs,
+      maxResponseBytes: MAX_ANSWER_BYTES,
+      signal,
     })
     const ok = response.status >= 200 && response.status < 300
     return ok ? parseBody(response.body) : httpFailure(response.status, response.body)
@@ -86,5 +96,7 @@ export async function checkPorts(
 const formatSeconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`)
 
 /** A {@link PortCheckFn} with a fixed timeout, for wiring into the verification use case. */
-export const portCheckClient = (opts: PortCheckOptions = {}): PortCheckFn =>
-  (serverUrl, providerIp, ports, signal) => checkPorts(serverUrl, providerIp, ports, signal, opts)
+export const portCheckClient =
+  (opts: PortCheckOptions = {}): PortCheckFn =>
+  (serverUrl, providerIp, ports, signal) =>
+    checkPorts(serverUrl, providerIp, ports, signal, opts)

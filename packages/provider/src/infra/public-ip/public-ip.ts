@@ -25,7 +25,15 @@ export async function detectPublicIp(services: readonly string[], signal?: Abort
     signal?.throwIfAborted()
     try {
       const target = new URL(url)
-      const response = await httpRequest({ method: 'GET', baseUrl: target.origin, path: `${target.pathname}${target.search}`, headers: { accept: 'text/plain' }, timeoutMs, maxResponseBytes: MAX_ANSWER_BYTES, signal })
+      const response = await httpRequest({
+        method: 'GET',
+        baseUrl: target.origin,
+        path: `${target.pathname}${target.search}`,
+        headers: { accept: 'text/plain' },
+        timeoutMs,
+        maxResponseBytes: MAX_ANSWER_BYTES,
+        signal,
+      })
       const text = response.body.trim()
       if (response.status >= 200 && response.status < 300 && isIP(text) !== 0) return text
       failures.push(`${url}: answered ${response.status} "${text.slice(0, 40)}"`)
@@ -33,5 +41,7 @@ export async function detectPublicIp(services: readonly string[], signal?: Abort
       failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
-  throw new PublicIpError(`the public address could not be detected (${failures.join('; ')}); set GOLEM_PROVIDER_PUBLIC_IP to the address renters should connect to`)
+  throw new PublicIpError(
+    `the public address could not be detected (${failures.join('; ')}); set GOLEM_PROVIDER_PUBLIC_IP to the address renters should connect to`,
+  )
 }

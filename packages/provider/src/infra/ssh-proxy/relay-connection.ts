@@ -90,7 +90,10 @@ export class RelayConnection {
     this.#events = events
     this.peer = `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`
     const upstream = connect({
-      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true,
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      noDelay: true,
       onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (bytes, buffer) => this.#toRenter(buffer.subarray(0, bytes)) },
     })
     this.#upstream = upstream

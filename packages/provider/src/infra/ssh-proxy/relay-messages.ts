@@ -19,9 +19,7 @@ export type RelayRequest =
   | { readonly op: 'open'; readonly vmId: string; readonly port: number; readonly target: SshEndpoint | null; readonly kind: ListenerKind }
   | { readonly op: 'close'; readonly vmId: string }
 
-export type ToRelay =
-  | (RelayRequest & { readonly seq: number })
-  | { readonly op: 'target'; readonly vmId: string; readonly target: SshEndpoint | null }
+export type ToRelay = (RelayRequest & { readonly seq: number }) | { readonly op: 'target'; readonly vmId: string; readonly target: SshEndpoint | null }
 
 export type FromRelay =
   | { readonly op: 'done'; readonly seq: number; readonly error?: { readonly message: string; readonly code?: string } }

@@ -29,6 +29,7 @@ port.on('message', (m: ToRelay) => {
   const work = m.op === 'open' ? relay.open(m.vmId, m.port, m.target, m.kind) : relay.close(m.vmId)
   work.then(
     () => send({ op: 'done', seq: m.seq }),
-    (error: unknown) => send({ op: 'done', seq: m.seq, error: { message: error instanceof Error ? error.message : String(error), code: (error as NodeJS.ErrnoException).code } }),
+    (error: unknown) =>
+      send({ op: 'done', seq: m.seq, error: { message: error instanceof Error ? error.message : String(error), code: (error as NodeJS.ErrnoException).code } }),
   )
 })

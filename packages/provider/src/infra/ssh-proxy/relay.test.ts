@@ -148,7 +148,7 @@ test('a VM without a target refuses connections; setTarget points new ones at th
   await vm.nextConnection()
 })
 
-test('close() ends the VM\'s connections and frees its port; opening a taken port fails with the bind error', async (t) => {
+test("close() ends the VM's connections and frees its port; opening a taken port fails with the bind error", async (t) => {
   const { relay, vm, port } = await setup(t)
   const renter = await connectTo(t, port)
   const server = await vm.nextConnection()

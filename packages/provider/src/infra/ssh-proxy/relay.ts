@@ -159,8 +159,12 @@ export class Relay {
     const source = sourceKey(client.remoteAddress)
     const counts = listener.sources.get(source) ?? { open: 0, handshaking: 0 }
     const checksHandshake = config.handshakeTimeoutMs > 0
-    const over = counts.open >= config.maxConnectionsPerSource ? 'connection cap per source'
-      : checksHandshake && counts.handshaking >= config.maxHandshakesPerSource ? 'handshake cap per source' : undefined
+    const over =
+      counts.open >= config.maxConnectionsPerSource
+        ? 'connection cap per source'
+        : checksHandshake && counts.handshaking >= config.maxHandshakesPerSource
+          ? 'handshake cap per source'
+          : undefined
     if (over !== undefined) {
       client.destroy()
       this.#refused(vmId, listener, `${client.remoteAddress ?? '?'}:${client.remotePort ?? 0}`, over)
@@ -170,23 +174,29 @@ export class Relay {
     if (checksHandshake) counts.handshaking++
     listener.sources.set(source, counts)
     let handshaking = checksHandshake
-    const connection = new RelayConnection(client, target, config, {
-      handshakeDone: () => {
-        handshaking = false
-        counts.handshaking--
+    const connection = new RelayConnection(
+      client,
+      target,
+      config,
+      {
+        handshakeDone: () => {
+          handshaking = false
+          counts.handshaking--
+        },
+        ended: (reason) => this.#events.log('debug', { vm: vmId, peer: connection.peer, reason }, 'ssh connection ended by the proxy'),
+        closed: (state) => {
+          if (handshaking) counts.handshaking--
+          if (--counts.open === 0) listener.sources.delete(source)
+          listener.connections.delete(connection)
+          listener.closedIn += state.bytesIn
+          listener.closedOut += state.bytesOut
+          this.#events.stats(vmId, statsOf(listener))
+          this.#events.log('info', { vm: vmId, peer: state.peer, bytesIn: state.bytesIn, bytesOut: state.bytesOut }, 'ssh connection closed')
+        },
+        error: (error) => this.#events.log('debug', { vm: vmId, peer: connection.peer, err: error.message }, 'ssh connection error'),
       },
-      ended: (reason) => this.#events.log('debug', { vm: vmId, peer: connection.peer, reason }, 'ssh connection ended by the proxy'),
-      closed: (state) => {
-        if (handshaking) counts.handshaking--
-        if (--counts.open === 0) listener.sources.delete(source)
-        listener.connections.delete(connection)
-        listener.closedIn += state.bytesIn
-        listener.closedOut += state.bytesOut
-        this.#events.stats(vmId, statsOf(listener))
-        this.#events.log('info', { vm: vmId, peer: state.peer, bytesIn: state.bytesIn, bytesOut: state.bytesOut }, 'ssh connection closed')
-      },
-      error: (error) => this.#events.log('debug', { vm: vmId, peer: connection.peer, err: error.message }, 'ssh connection error'),
-    }, this.#connect)
+      this.#connect,
+    )
     listener.connections.add(connection)
     listener.total++
     this.#events.stats(vmId, statsOf(listener))

@@ -17,13 +17,19 @@ function feed(side: 'client' | 'server', bytes: Buffer, chunkSize: number): Star
   return states
 }
 
-test('a client\'s start is done at its NEWKEYS, however the bytes are split', () => {
+test("a client's start is done at its NEWKEYS, however the bytes are split", () => {
   for (const chunkSize of [1, 2, 5, 7, 64, 1000, clientStart.length]) {
     const states = feed('client', clientStart, chunkSize)
     const firstDone = states.findIndex((s) => s.kind === 'done')
     assert.equal(firstDone, Math.floor(doneAt / chunkSize), `done with the chunk holding NEWKEYS's type (chunks of ${chunkSize})`)
-    assert.ok(states.slice(0, firstDone).every((s) => s.kind === 'pending'), `pending before (chunks of ${chunkSize})`)
-    assert.ok(states.slice(firstDone).every((s) => s.kind === 'done'), `done after (chunks of ${chunkSize})`)
+    assert.ok(
+      states.slice(0, firstDone).every((s) => s.kind === 'pending'),
+      `pending before (chunks of ${chunkSize})`,
+    )
+    assert.ok(
+      states.slice(firstDone).every((s) => s.kind === 'done'),
+      `done after (chunks of ${chunkSize})`,
+    )
   }
 })
 

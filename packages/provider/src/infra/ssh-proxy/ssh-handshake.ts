@@ -56,7 +56,7 @@ export class SshStreamStart {
 
   /** Reads the next bytes of this direction; returns the state after them. Bytes after the end of the start are ignored. */
   push(chunk: Uint8Array): StartState {
-    for (let i = 0; i < chunk.length && this.#state === PENDING; ) {
+    for (let i = 0; i < chunk.length && this.#state === PENDING;) {
       if (this.#phase === 'ident') {
         this.#state = this.#identByte(chunk[i] ?? 0)
         i++

@@ -28,7 +28,8 @@ function watchedProxy(t: TestContext, options: Partial<SshProxyOptions> = {}): W
   const logs: string[] = []
   const logger = pino({ level: 'info' }, { write: (line: string) => logs.push((JSON.parse(line) as { msg: string }).msg) })
   const proxy = new SshProxy({
-    ...LOOSE, logger,
+    ...LOOSE,
+    logger,
     startThread: (data: RelayThreadData) => {
       const thread = new Worker(RELAY_THREAD_URL, { workerData: data })
       threads.push(thread)
@@ -58,7 +59,7 @@ test('no relay thread until the first listener; the thread entry refuses to run 
   await assert.rejects(import('./relay-thread.js'), /runs only as a worker thread/)
 })
 
-test('relays through the thread and reports the VM\'s counters back', async (t) => {
+test("relays through the thread and reports the VM's counters back", async (t) => {
   const vm = await fakeVm(t)
   const { proxy, threads } = watchedProxy(t)
   const { start: port } = await freePortRange(1)
@@ -66,7 +67,15 @@ test('relays through the thread and reports the VM\'s counters back', async (t) 
   assert.deepEqual(proxy.ports(), [port])
   await roundTrip(t, port, vm)
   await waitFor('the closed connection to be reported', () => proxy.stats('vm-1')?.totalConnections === 1 && proxy.stats('vm-1')?.activeConnections === 0)
-  assert.deepEqual(proxy.stats('vm-1'), { port, target: vm.endpoint, activeConnections: 0, totalConnections: 1, refusedConnections: 0, bytesIn: 4, bytesOut: 4 })
+  assert.deepEqual(proxy.stats('vm-1'), {
+    port,
+    target: vm.endpoint,
+    activeConnections: 0,
+    totalConnections: 1,
+    refusedConnections: 0,
+    bytesIn: 4,
+    bytesOut: 4,
+  })
   assert.equal(threads.length, 1)
   await proxy.close('vm-1')
   assert.deepEqual(proxy.ports(), [])
@@ -79,7 +88,10 @@ test('a port another process holds: PortBindError, and nothing is listed', async
   const holder = (await import('node:net')).createServer().listen({ host: '127.0.0.1', port })
   await once(holder, 'listening')
   t.after(() => holder.close())
-  await assert.rejects(proxy.open('vm-1', port, vm.endpoint), (error: unknown) => error instanceof PortBindError && error.port === port && /EADDRINUSE/.test(error.message))
+  await assert.rejects(
+    proxy.open('vm-1', port, vm.endpoint),
+    (error: unknown) => error instanceof PortBindError && error.port === port && /EADDRINUSE/.test(error.message),
+  )
   assert.deepEqual(proxy.ports(), [])
 })
 

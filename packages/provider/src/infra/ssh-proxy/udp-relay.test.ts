@@ -25,7 +25,10 @@ async function renter(t: TestContext, port: number) {
   t.after(() => socket.close())
   return {
     ask: async (text: string, waitMs = 2000): Promise<string | null> => {
-      const answer = once(socket, 'message', { signal: AbortSignal.timeout(waitMs) }).then(([msg]) => String(msg), () => null)
+      const answer = once(socket, 'message', { signal: AbortSignal.timeout(waitMs) }).then(
+        ([msg]) => String(msg),
+        () => null,
+      )
       socket.send(text, port, '127.0.0.1')
       return answer
     },
@@ -66,7 +69,7 @@ test('the flow table is bounded: a renter past the cap is dropped and counted, t
   assert.equal(await b.ask('now'), 'echo:now', 'the freed slot serves the next renter')
 })
 
-test('a stopped VM\'s UDP port drops datagrams; pointed at the guest again it answers; closed, the port is free', async (t) => {
+test("a stopped VM's UDP port drops datagrams; pointed at the guest again it answers; closed, the port is free", async (t) => {
   const guest = await udpEcho(t)
   const { relay, port } = await udpRelay(t)
   await relay.open('vm#1', port, null, 'udp')
@@ -88,7 +91,7 @@ test('a mapped TCP port relays any bytes (no SSH checks) even when the SSH liste
   await strict.open('vm#2', port, vm.endpoint, 'tcp')
   const client = await connectTo(t, port)
   client.write('GET / HTTP/1.0\r\n\r\n')
-  const [echoed] = await once(client, 'data') as [Buffer]
+  const [echoed] = (await once(client, 'data')) as [Buffer]
   assert.equal(String(echoed), 'GET / HTTP/1.0\r\n\r\n')
   await new Promise((resolve) => setTimeout(resolve, 400))
   assert.equal(client.destroyed, false, 'no handshake deadline on a mapped port')

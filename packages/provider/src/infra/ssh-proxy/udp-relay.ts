@@ -70,7 +70,13 @@ export class UdpForward {
   }
 
   stats(): RelayStats {
-    return { activeConnections: this.#flows.size, totalConnections: this.#total, refusedConnections: this.#refused, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut }
+    return {
+      activeConnections: this.#flows.size,
+      totalConnections: this.#total,
+      refusedConnections: this.#refused,
+      bytesIn: this.#bytesIn,
+      bytesOut: this.#bytesOut,
+    }
   }
 
   close(): Promise<void> {

@@ -151,12 +151,15 @@ const toRecord = (r: Row, ports: readonly PortRow[]): VmRecord => ({
   ipAddress: r.ip_address,
   attachment: r.net_tap === null || r.net_mac === null || r.net_address === null ? null : { tap: r.net_tap, mac: r.net_mac, address: r.net_address },
   errorMessage: r.error_message,
-  payment: r.stream_id === null ? null : {
-    streamId: r.stream_id,
-    ratePerSecond: BigInt(r.stream_rate ?? '0'),
-    expiredAt: r.payment_expired_at === null ? null : new Date(r.payment_expired_at),
-    stoppedForPayment: r.stopped_for_payment === 1,
-  },
+  payment:
+    r.stream_id === null
+      ? null
+      : {
+          streamId: r.stream_id,
+          ratePerSecond: BigInt(r.stream_rate ?? '0'),
+          expiredAt: r.payment_expired_at === null ? null : new Date(r.payment_expired_at),
+          stoppedForPayment: r.stopped_for_payment === 1,
+        },
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
 })
@@ -168,14 +171,20 @@ const nameKey = (scope: string, name: string): string => `${scope}\n${name}`
 export class StoreInUseError extends Error {
   override readonly name = 'StoreInUseError'
   constructor(readonly path: string) {
-    super(`the database ${path} is in use by another process: another provider runs with this data dir; stop it first or choose another GOLEM_PROVIDER_DATA_DIR`)
+    super(
+      `the database ${path} is in use by another process: another provider runs with this data dir; stop it first or choose another GOLEM_PROVIDER_DATA_DIR`,
+    )
   }
 }
 
 /** The database cannot be used: corrupt, not writable, on a full disk, or of a newer schema. The message says what to do. */
 export class StoreUnusableError extends Error {
   override readonly name = 'StoreUnusableError'
-  constructor(readonly path: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
@@ -192,12 +201,21 @@ function unusable(path: string, error: unknown): StoreUnusableError {
   const code = sqliteCode(error)
   const reason = error instanceof Error ? error.message : String(error)
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return new StoreUnusableError(path, `the database ${path} is corrupt (${reason}): move it aside (mv ${path} ${path}.corrupt) and start again; the provider makes a new one, and VMs that still run are shown as unknown instances until you delete them`, { cause: error })
+    return new StoreUnusableError(
+      path,
+      `the database ${path} is corrupt (${reason}): move it aside (mv ${path} ${path}.corrupt) and start again; the provider makes a new one, and VMs that still run are shown as unknown instances until you delete them`,
+      { cause: error },
+    )
   }
   if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
-    return new StoreUnusableError(path, `the database ${path} cannot be opened for writing (${reason}): the data dir and its files must be writable by the user running the provider, on a file system mounted read-write and without the immutable attribute (check ls -l, lsattr and mount)`, { cause: error })
+    return new StoreUnusableError(
+      path,
+      `the database ${path} cannot be opened for writing (${reason}): the data dir and its files must be writable by the user running the provider, on a file system mounted read-write and without the immutable attribute (check ls -l, lsattr and mount)`,
+      { cause: error },
+    )
   }
-  if (isDiskFull(error)) return new StoreUnusableError(path, `the disk holding the database ${path} is full: free space there and start again`, { cause: error })
+  if (isDiskFull(error))
+    return new StoreUnusableError(path, `the disk holding the database ${path} is full: free space there and start again`, { cause: error })
   return new StoreUnusableError(path, `the database ${path} cannot be used: ${reason}${code === '' ? '' : ` (${code})`}`, { cause: error })
 }
 
@@ -260,7 +278,9 @@ export class SqliteVmStore implements VmStore {
       removePort: this.#db.prepare<[string, number]>('DELETE FROM vm_ports WHERE vm_id = ? AND public_port = ?'),
       removePorts: this.#db.prepare<[string]>('DELETE FROM vm_ports WHERE vm_id = ?'),
       remove: this.#db.prepare<[string]>('DELETE FROM vms WHERE id = ?'),
-      attach: this.#db.prepare<[string, string, string, string, string]>('UPDATE vms SET net_tap = ?, net_mac = ?, net_address = ?, updated_at = ? WHERE id = ?'),
+      attach: this.#db.prepare<[string, string, string, string, string]>(
+        'UPDATE vms SET net_tap = ?, net_mac = ?, net_address = ?, updated_at = ? WHERE id = ?',
+      ),
       insert: this.#db.prepare(
         `INSERT INTO vms (id, name, scope, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, stream_id, stream_rate, created_at, updated_at)
          VALUES (@id, @name, @scope, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @streamId, @streamRate, @createdAt, @createdAt)`,
@@ -268,7 +288,9 @@ export class SqliteVmStore implements VmStore {
       streamUsed: this.#db.prepare<[string], string>('SELECT vm_id FROM used_streams WHERE stream_id = ?').pluck(),
       claimStream: this.#db.prepare<[string, string, string]>('INSERT INTO used_streams (stream_id, vm_id, used_at) VALUES (?, ?, ?)'),
       releaseStream: this.#db.prepare<[string]>('DELETE FROM used_streams WHERE stream_id = ?'),
-      usedStreams: this.#db.prepare<[], { stream_id: string; vm_id: string; used_at: string }>('SELECT stream_id, vm_id, used_at FROM used_streams ORDER BY used_at, stream_id'),
+      usedStreams: this.#db.prepare<[], { stream_id: string; vm_id: string; used_at: string }>(
+        'SELECT stream_id, vm_id, used_at FROM used_streams ORDER BY used_at, stream_id',
+      ),
     }
   }
 
@@ -277,7 +299,11 @@ export class SqliteVmStore implements VmStore {
     try {
       return change()
     } catch (error) {
-      if (isDiskFull(error)) throw new ProviderError('STORAGE_FULL', 'the provider\'s disk is full, so nothing can be recorded; nothing was changed. Retry later (the operator must free space)')
+      if (isDiskFull(error))
+        throw new ProviderError(
+          'STORAGE_FULL',
+          "the provider's disk is full, so nothing can be recorded; nothing was changed. Retry later (the operator must free space)",
+        )
       throw error
     } finally {
       this.#read = undefined
@@ -316,39 +342,62 @@ export class SqliteVmStore implements VmStore {
   }
 
   reserve(vm: NewVm, decide: (snapshot: LedgerSnapshot) => PortAllocation): VmRecord {
-    return this.#write(() => this.#db.transaction(() => {
-      const streamId = vm.payment?.streamId ?? null
-      const usedBy = streamId === null ? undefined : this.#stmt.streamUsed.get(streamId)
-      if (streamId !== null && usedBy !== undefined) {
-        throw new ProviderError('PAYMENT_STREAM_USED', `stream ${streamId} already paid for a VM on this provider (${usedBy}); a stream pays for one VM only: open a new one`)
-      }
-      if (this.#stmt.named.get(vm.scope, vm.name) !== undefined) {
-        throw new ProviderError('VM_NAME_TAKEN', `you have a VM named "${vm.name}" on this provider already; choose another name`)
-      }
-      this.#read = undefined // decide on the database itself, inside the write lock
-      const { sshPort, ports } = decide(this.snapshot())
-      const { cpu, memory, storage } = vm.resources
-      this.#stmt.insert.run({
-        id: vm.id, name: vm.name, scope: vm.scope, instance: vm.instance, owner: vm.owner, cpu, memory, storage, image: vm.image,
-        sshUser: vm.sshUser, sshKey: vm.sshKey, sshPort, createdAt: vm.createdAt.toISOString(),
-        streamId, streamRate: vm.payment?.ratePerSecond.toString() ?? null,
-      })
-      this.#insertPorts(vm.id, ports)
-      if (streamId !== null) this.#stmt.claimStream.run(streamId, vm.id, vm.createdAt.toISOString())
-      const record = this.#one(vm.id)
-      if (record === undefined) throw new Error('inserted VM record is missing')
-      return record
-    }).immediate())
+    return this.#write(() =>
+      this.#db
+        .transaction(() => {
+          const streamId = vm.payment?.streamId ?? null
+          const usedBy = streamId === null ? undefined : this.#stmt.streamUsed.get(streamId)
+          if (streamId !== null && usedBy !== undefined) {
+            throw new ProviderError(
+              'PAYMENT_STREAM_USED',
+              `stream ${streamId} already paid for a VM on this provider (${usedBy}); a stream pays for one VM only: open a new one`,
+            )
+          }
+          if (this.#stmt.named.get(vm.scope, vm.name) !== undefined) {
+            throw new ProviderError('VM_NAME_TAKEN', `you have a VM named "${vm.name}" on this provider already; choose another name`)
+          }
+          this.#read = undefined // decide on the database itself, inside the write lock
+          const { sshPort, ports } = decide(this.snapshot())
+          const { cpu, memory, storage } = vm.resources
+          this.#stmt.insert.run({
+            id: vm.id,
+            name: vm.name,
+            scope: vm.scope,
+            instance: vm.instance,
+            owner: vm.owner,
+            cpu,
+            memory,
+            storage,
+            image: vm.image,
+            sshUser: vm.sshUser,
+            sshKey: vm.sshKey,
+            sshPort,
+            createdAt: vm.createdAt.toISOString(),
+            streamId,
+            streamRate: vm.payment?.ratePerSecond.toString() ?? null,
+          })
+          this.#insertPorts(vm.id, ports)
+          if (streamId !== null) this.#stmt.claimStream.run(streamId, vm.id, vm.createdAt.toISOString())
+          const record = this.#one(vm.id)
+          if (record === undefined) throw new Error('inserted VM record is missing')
+          return record
+        })
+        .immediate(),
+    )
   }
 
   addPorts(id: string, decide: (vm: VmRecord, snapshot: LedgerSnapshot) => readonly PortMapping[]): VmRecord | undefined {
-    return this.#write(() => this.#db.transaction(() => {
-      const vm = this.#one(id)
-      if (vm === undefined) return undefined
-      this.#read = undefined // decide on the database itself, inside the write lock
-      this.#insertPorts(id, decide(vm, this.snapshot()))
-      return this.#one(id)
-    }).immediate())
+    return this.#write(() =>
+      this.#db
+        .transaction(() => {
+          const vm = this.#one(id)
+          if (vm === undefined) return undefined
+          this.#read = undefined // decide on the database itself, inside the write lock
+          this.#insertPorts(id, decide(vm, this.snapshot()))
+          return this.#one(id)
+        })
+        .immediate(),
+    )
   }
 
   removePort(id: string, publicPort: number): boolean {
@@ -374,44 +423,71 @@ export class SqliteVmStore implements VmStore {
   #update(id: string, patch: VmPatch): VmRecord | undefined {
     const sets: string[] = ['updated_at = @updatedAt']
     const params: Record<string, unknown> = { id, updatedAt: this.#now().toISOString() }
-    if (patch.status !== undefined) { sets.push('status = @status'); params.status = patch.status }
+    if (patch.status !== undefined) {
+      sets.push('status = @status')
+      params.status = patch.status
+    }
     if (patch.endpoint !== undefined) {
       sets.push('target_host = @targetHost', 'target_port = @targetPort')
       params.targetHost = patch.endpoint?.host ?? null
       params.targetPort = patch.endpoint?.port ?? null
     }
-    if (patch.ipAddress !== undefined) { sets.push('ip_address = @ipAddress'); params.ipAddress = patch.ipAddress }
-    if (patch.errorMessage !== undefined) { sets.push('error_message = @errorMessage'); params.errorMessage = patch.errorMessage }
-    if (patch.paymentExpiredAt !== undefined) { sets.push('payment_expired_at = @expiredAt'); params.expiredAt = patch.paymentExpiredAt?.toISOString() ?? null }
-    if (patch.stoppedForPayment !== undefined) { sets.push('stopped_for_payment = @stoppedForPayment'); params.stoppedForPayment = patch.stoppedForPayment ? 1 : 0 }
+    if (patch.ipAddress !== undefined) {
+      sets.push('ip_address = @ipAddress')
+      params.ipAddress = patch.ipAddress
+    }
+    if (patch.errorMessage !== undefined) {
+      sets.push('error_message = @errorMessage')
+      params.errorMessage = patch.errorMessage
+    }
+    if (patch.paymentExpiredAt !== undefined) {
+      sets.push('payment_expired_at = @expiredAt')
+      params.expiredAt = patch.paymentExpiredAt?.toISOString() ?? null
+    }
+    if (patch.stoppedForPayment !== undefined) {
+      sets.push('stopped_for_payment = @stoppedForPayment')
+      params.stoppedForPayment = patch.stoppedForPayment ? 1 : 0
+    }
     this.#db.prepare(`UPDATE vms SET ${sets.join(', ')} WHERE id = @id`).run(params)
     return this.#one(id)
   }
 
   transition(id: string, from: readonly VmStatus[], to: VmStatus): { ok: boolean; vm: VmRecord | undefined } {
-    return this.#write(() => this.#db.transaction(() => {
-      const vm = this.#one(id)
-      if (vm === undefined || !from.includes(vm.status)) return { ok: false, vm }
-      return { ok: true, vm: this.#update(id, { status: to, errorMessage: to === 'error' ? vm.errorMessage : null }) }
-    }).immediate())
+    return this.#write(() =>
+      this.#db
+        .transaction(() => {
+          const vm = this.#one(id)
+          if (vm === undefined || !from.includes(vm.status)) return { ok: false, vm }
+          return { ok: true, vm: this.#update(id, { status: to, errorMessage: to === 'error' ? vm.errorMessage : null }) }
+        })
+        .immediate(),
+    )
   }
 
   assignAttachment(id: string, allocate: (taken: readonly VmAttachment[]) => VmAttachment | undefined): VmRecord | undefined {
-    return this.#write(() => this.#db.transaction(() => {
-      if (this.#stmt.get.get(id) === undefined) return undefined
-      const taken = this.#all().flatMap((vm) => (vm.attachment === null ? [] : [vm.attachment]))
-      const chosen = allocate(taken)
-      if (chosen === undefined) throw new Error('the VM network has no free address left')
-      this.#stmt.attach.run(chosen.tap, chosen.mac, chosen.address, this.#now().toISOString(), id)
-      return this.#one(id)
-    }).immediate())
+    return this.#write(() =>
+      this.#db
+        .transaction(() => {
+          if (this.#stmt.get.get(id) === undefined) return undefined
+          const taken = this.#all().flatMap((vm) => (vm.attachment === null ? [] : [vm.attachment]))
+          const chosen = allocate(taken)
+          if (chosen === undefined) throw new Error('the VM network has no free address left')
+          this.#stmt.attach.run(chosen.tap, chosen.mac, chosen.address, this.#now().toISOString(), id)
+          return this.#one(id)
+        })
+        .immediate(),
+    )
   }
 
   remove(id: string): void {
-    this.#write(() => this.#db.transaction(() => {
-      this.#stmt.removePorts.run(id)
-      this.#stmt.remove.run(id)
-    }).immediate())
+    this.#write(() =>
+      this.#db
+        .transaction(() => {
+          this.#stmt.removePorts.run(id)
+          this.#stmt.remove.run(id)
+        })
+        .immediate(),
+    )
   }
 
   releaseStream(streamId: string): void {

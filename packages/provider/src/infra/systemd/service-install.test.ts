@@ -9,7 +9,16 @@ function host(t: TestContext, running = true): ServiceHost & { calls: string[]; 
   const dir = mkdtempSync(join(tmpdir(), 'golem-unit-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const calls: string[] = []
-  return { dir, calls, unitDir: dir, systemdRunning: () => running, systemctl: (args) => { calls.push(args.join(' ')); return Promise.resolve() } }
+  return {
+    dir,
+    calls,
+    unitDir: dir,
+    systemdRunning: () => running,
+    systemctl: (args) => {
+      calls.push(args.join(' '))
+      return Promise.resolve()
+    },
+  }
 }
 
 test('install writes the unit (0644) and the data dir (0700), reloads, enables and restarts; again, it reports no change', async (t) => {
@@ -37,9 +46,15 @@ test('uninstall disables and stops the unit, removes it and reloads; when absent
 
 test('without systemd nothing is written; a failing systemctl is a ServiceError naming the call', async (t) => {
   const none = host(t, false)
-  await assert.rejects(installService(none, '[Unit]\n', { start: true, dataDir: join(none.dir, 'data') }), (e) => e instanceof ServiceError && /install-service --print/.test(e.message))
+  await assert.rejects(
+    installService(none, '[Unit]\n', { start: true, dataDir: join(none.dir, 'data') }),
+    (e) => e instanceof ServiceError && /install-service --print/.test(e.message),
+  )
   assert.equal(existsSync(join(none.dir, 'golem-provider.service')), false)
   assert.equal(existsSync(join(none.dir, 'data')), false)
   const broken: ServiceHost = { ...host(t), systemctl: () => Promise.reject(new Error('Access denied')) }
-  await assert.rejects(installService(broken, '[Unit]\n', { start: true, dataDir: join(broken.unitDir, 'data') }), /systemctl daemon-reload failed: Access denied/)
+  await assert.rejects(
+    installService(broken, '[Unit]\n', { start: true, dataDir: join(broken.unitDir, 'data') }),
+    /systemctl daemon-reload failed: Access denied/,
+  )
 })

@@ -81,7 +81,9 @@ export async function uninstallService(host: ServiceHost): Promise<boolean> {
 
 function requireSystemd(host: ServiceHost): void {
   if (!host.systemdRunning()) {
-    throw new ServiceError('systemd does not manage this machine (no /run/systemd/system); `golem-provider install-service --print` shows the unit to install by other means')
+    throw new ServiceError(
+      'systemd does not manage this machine (no /run/systemd/system); `golem-provider install-service --print` shows the unit to install by other means',
+    )
   }
 }
 

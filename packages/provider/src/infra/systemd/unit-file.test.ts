@@ -3,14 +3,20 @@ import { test } from 'node:test'
 import { nodeFlagsFromShebang, systemdUnit, systemdWord, type UnitSettings } from './unit-file.js'
 
 const settings = (over: Partial<UnitSettings> = {}): UnitSettings => ({
-  node: '/usr/bin/node', nodeFlags: ['--max-semi-space-size=1'], bin: '/opt/golem/packages/provider/bin/golem-provider.js',
-  envFile: '/etc/golem-provider.env', dataDir: '/var/lib/golem-provider', dataDirPath: '/var/lib/golem-provider',
-  backend: 'auto', stopTimeoutS: 180, ...over,
+  node: '/usr/bin/node',
+  nodeFlags: ['--max-semi-space-size=1'],
+  bin: '/opt/golem/packages/provider/bin/golem-provider.js',
+  envFile: '/etc/golem-provider.env',
+  dataDir: '/var/lib/golem-provider',
+  dataDirPath: '/var/lib/golem-provider',
+  backend: 'auto',
+  stopTimeoutS: 180,
+  ...over,
 })
 
 const lines = (unit: string) => unit.split('\n')
 
-test('the node flags come from the bin\'s #! line', () => {
+test("the node flags come from the bin's #! line", () => {
   assert.deepEqual(nodeFlagsFromShebang('#!/usr/bin/env -S node --max-semi-space-size=1'), ['--max-semi-space-size=1'])
   assert.deepEqual(nodeFlagsFromShebang('#!/usr/local/bin/node --a --b=2'), ['--a', '--b=2'])
   assert.deepEqual(nodeFlagsFromShebang('#!/usr/bin/env node'), [])
@@ -30,8 +36,15 @@ test('words are escaped for systemd: specifiers, variables (in commands), quotes
 test('the daemon runs directly with its flags, restarts on failure only, and stopping it leaves VMs running', () => {
   const unit = lines(systemdUnit(settings()))
   assert.ok(unit.includes('ExecStart=/usr/bin/node --max-semi-space-size=1 /opt/golem/packages/provider/bin/golem-provider.js start'))
-  for (const line of ['KillMode=process', 'Restart=on-failure', 'RestartPreventExitStatus=2', 'Environment=GOLEM_PROVIDER_ENV_FILE=/etc/golem-provider.env',
-    'Environment=GOLEM_PROVIDER_DATA_DIR=/var/lib/golem-provider', 'TimeoutStopSec=180', 'WantedBy=multi-user.target']) {
+  for (const line of [
+    'KillMode=process',
+    'Restart=on-failure',
+    'RestartPreventExitStatus=2',
+    'Environment=GOLEM_PROVIDER_ENV_FILE=/etc/golem-provider.env',
+    'Environment=GOLEM_PROVIDER_DATA_DIR=/var/lib/golem-provider',
+    'TimeoutStopSec=180',
+    'WantedBy=multi-user.target',
+  ]) {
     assert.ok(unit.includes(line), line)
   }
   assert.ok(!unit.some((l) => l.includes('npm')), 'never through npm')
@@ -49,7 +62,17 @@ test('hardening: Multipass (and auto) get no mount namespace and no no-new-privi
   const qemu = lines(systemdUnit(settings({ backend: 'qemu' })))
   for (const line of namespaced) assert.ok(qemu.includes(line), `qemu: ${line}`)
   for (const unit of [qemu, lines(systemdUnit(settings()))]) {
-    for (const banned of ['PrivateDevices', 'DevicePolicy', 'DeviceAllow', 'ProtectClock', 'MemoryDenyWriteExecute', 'ProtectKernelTunables', 'ProtectKernelModules', 'RestrictNamespaces', 'CapabilityBoundingSet']) {
+    for (const banned of [
+      'PrivateDevices',
+      'DevicePolicy',
+      'DeviceAllow',
+      'ProtectClock',
+      'MemoryDenyWriteExecute',
+      'ProtectKernelTunables',
+      'ProtectKernelModules',
+      'RestrictNamespaces',
+      'CapabilityBoundingSet',
+    ]) {
       assert.ok(!unit.some((l) => l.startsWith(`${banned}=`)), banned)
     }
   }

@@ -74,14 +74,7 @@ export function systemdWord(value: string, context: 'command' | 'value' = 'value
 const HOME_PREFIXES = ['/home/', '/root/', '/run/user/']
 
 function hardening(s: UnitSettings): string[] {
-  const common = [
-    'LockPersonality=yes',
-    'RestrictRealtime=yes',
-    'RestrictSUIDSGID=yes',
-    'SystemCallArchitectures=native',
-    'ProtectHostname=yes',
-    'UMask=0077',
-  ]
+  const common = ['LockPersonality=yes', 'RestrictRealtime=yes', 'RestrictSUIDSGID=yes', 'SystemCallArchitectures=native', 'ProtectHostname=yes', 'UMask=0077']
   if (s.backend !== 'qemu') {
     return ['# Hardening that Multipass allows (its snap-confine is set-uid and changes mounts); GOLEM_PROVIDER_BACKEND=qemu gets more.', ...common]
   }
@@ -121,7 +114,7 @@ export function systemdUnit(s: UnitSettings): string {
     'User=root',
     `ExecStart=${exec}`,
     ...environment.map((e) => `Environment=${systemdWord(e)}`),
-    '# Stopping the unit ends the daemon only: renters\' VMs keep running and are found again at the next start.',
+    "# Stopping the unit ends the daemon only: renters' VMs keep running and are found again at the next start.",
     'KillMode=process',
     'KillSignal=SIGTERM',
     `TimeoutStopSec=${s.stopTimeoutS}`,
