@@ -142,3 +142,47 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
     })
   })
 }
+
+/** The operator's world outside the VMs, built by {@link outsideWorld}: where each listener answers. */
+export interface OutsideWorld {
+  /** The internet listener's address (TEST-NET-2, routed through the host; answers "internet" on port 80). */
+  readonly internet: string
+  /** The host's address as the internet reaches it. */
+  readonly hostFromInternet: string
+  /** A host on the operator's LAN (192.168.x.2; answers "lan" on port 80). */
+  readonly lan: string
+  readonly ns: { readonly internet: string; readonly lan: string; readonly metadata: string }
+}
+
+/**
+ * The world outside the VMs, as in an operator's network: the internet behind a
+ * transit link, a LAN attached to the host, and a metadata service at
+ * 169.254.169.254 reached through a route of the host, each in its own
+ * namespace with a listener on port 80 that answers its name. The LAN and the
+ * internet route back through the host, so only the host's rules can keep a VM out.
+ */
+export async function outsideWorld(lab: Lab): Promise<OutsideWorld> {
+  const n = Number.parseInt(lab.suffix.slice(-2), 36) % 250
+  const ns = { internet: lab.namespace('inet'), lan: lab.namespace('lan'), metadata: lab.namespace('meta') }
+  const transit = `198.18.${n}.`
+  lab.veth(`gi${lab.suffix}`, ns.internet)
+  ip('addr', 'add', `${transit}1/30`, 'dev', `gi${lab.suffix}`)
+  ip('-n', ns.internet, 'addr', 'add', `${transit}2/30`, 'dev', 'eth0')
+  ip('-n', ns.internet, 'route', 'add', 'default', 'via', `${transit}1`)
+  const internet = `198.51.100.${n + 1}`
+  ip('-n', ns.internet, 'addr', 'add', `${internet}/32`, 'dev', 'lo')
+  lab.route(`${internet}/32`, 'via', `${transit}2`)
+  const lan = `192.168.${n}.`
+  lab.veth(`gl${lab.suffix}`, ns.lan)
+  ip('addr', 'add', `${lan}1/24`, 'dev', `gl${lab.suffix}`)
+  ip('-n', ns.lan, 'addr', 'add', `${lan}2/24`, 'dev', 'eth0')
+  ip('-n', ns.lan, 'route', 'add', 'default', 'via', `${lan}1`)
+  lab.veth(`gm${lab.suffix}`, ns.metadata)
+  ip('-n', ns.metadata, 'addr', 'add', '169.254.169.254/32', 'dev', 'eth0')
+  ip('-n', ns.metadata, 'route', 'add', 'default', 'dev', 'eth0')
+  lab.route('169.254.169.254/32', 'dev', `gm${lab.suffix}`)
+  await lab.listen(ns.internet, internet, 80, 'internet')
+  await lab.listen(ns.lan, '0.0.0.0', 80, 'lan')
+  await lab.listen(ns.metadata, '169.254.169.254', 80, 'metadata')
+  return { internet, hostFromInternet: `${transit}1`, lan: `${lan}2`, ns }
+}

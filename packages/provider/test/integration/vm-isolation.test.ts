@@ -17,7 +17,7 @@ import { uninstallVmNetwork } from '../../src/app/isolated-network.js'
 import { planVmNetwork, type VmNetworkPlan } from '../../src/domain/vm-network.js'
 import { LinuxNetworkDevices } from '../../src/infra/network/linux-network-devices.js'
 import { api, bootRequest, PROVIDER_BIN, startDaemon, type Daemon } from '../helpers/daemon.js'
-import { ip, Lab, netnsUnavailable } from '../helpers/netns.js'
+import { ip, Lab, netnsUnavailable, outsideWorld } from '../helpers/netns.js'
 import { sshRun } from '../helpers/ssh.js'
 import { qemuWorld, reapProcessesUnder, type QemuWorld } from '../helpers/test-guest.js'
 
@@ -27,40 +27,6 @@ const BOOT_LIMIT_S = 240
 // A request that may wait for a whole boot.
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type is the caller's claim about the response
 const slowApi = <T>(base: string, method: string, path: string, body?: unknown) => bootRequest<T>(base, method, path, body, (BOOT_LIMIT_S + 30) * 1000)
-
-interface Outside {
-  /** The internet listener (TEST-NET-2, routed through the host), the host as the internet reaches it, a LAN host. */
-  readonly internet: string
-  readonly hostFromInternet: string
-  readonly lan: string
-  readonly ns: { readonly internet: string }
-}
-
-// The world outside the VMs: the internet, the LAN and the metadata service, as in the operator's network.
-async function outside(lab: Lab): Promise<Outside> {
-  const n = Number.parseInt(lab.suffix.slice(-2), 36) % 250
-  const ns = { internet: lab.namespace('inet'), lan: lab.namespace('lan'), metadata: lab.namespace('meta') }
-  const transit = `198.18.${n}.`
-  lab.veth(`gi${lab.suffix}`, ns.internet)
-  ip('addr', 'add', `${transit}1/30`, 'dev', `gi${lab.suffix}`)
-  ip('-n', ns.internet, 'addr', 'add', `${transit}2/30`, 'dev', 'eth0')
-  ip('-n', ns.internet, 'route', 'add', 'default', 'via', `${transit}1`)
-  const internet = `198.51.100.${n + 1}`
-  ip('-n', ns.internet, 'addr', 'add', `${internet}/32`, 'dev', 'lo')
-  lab.route(`${internet}/32`, 'via', `${transit}2`)
-  const lan = `192.168.${n}.`
-  lab.veth(`gl${lab.suffix}`, ns.lan)
-  ip('addr', 'add', `${lan}1/24`, 'dev', `gl${lab.suffix}`)
-  ip('-n', ns.lan, 'addr', 'add', `${lan}2/24`, 'dev', 'eth0')
-  lab.veth(`gm${lab.suffix}`, ns.metadata)
-  ip('-n', ns.metadata, 'addr', 'add', '169.254.169.254/32', 'dev', 'eth0')
-  ip('-n', ns.metadata, 'route', 'add', 'default', 'dev', 'eth0')
-  lab.route('169.254.169.254/32', 'dev', `gm${lab.suffix}`)
-  await lab.listen(ns.internet, internet, 80, 'internet')
-  await lab.listen(ns.lan, '0.0.0.0', 80, 'lan')
-  await lab.listen(ns.metadata, '169.254.169.254', 80, 'metadata')
-  return { internet, hostFromInternet: `${transit}1`, lan: `${lan}2`, ns: { internet: ns.internet } }
-}
 
 function hostListener(t: TestContext, host: string): Promise<number> {
   const server = net.createServer((s) => {
@@ -101,7 +67,7 @@ test(
     })
     const lab = new Lab(t)
     made.lab = lab
-    const out = await outside(lab)
+    const out = await outsideWorld(lab)
     const loopbackPort = await hostListener(t, '127.0.0.1')
     const everywherePort = await hostListener(t, '0.0.0.0')
     const w = await qemuWorld(t, 'tiny-test', { GOLEM_PROVIDER_CREATE_TIMEOUT: String(BOOT_LIMIT_S), GOLEM_PROVIDER_HOST: '0.0.0.0' })

@@ -17,7 +17,7 @@ import { holdPorts } from '../../src/infra/port-check/hold-ports.js'
 import { LinuxNetworkDevices } from '../../src/infra/network/linux-network-devices.js'
 import { SqliteVmStore } from '../../src/infra/store/sqlite-vm-store.js'
 import { freePortRange, tempDir } from '../helpers/daemon.js'
-import { ip, Lab, netnsUnavailable } from '../helpers/netns.js'
+import { ip, Lab, netnsUnavailable, outsideWorld } from '../helpers/netns.js'
 import { tcpSyn } from '../helpers/raw-frames.js'
 
 const skip = netnsUnavailable()
@@ -66,7 +66,6 @@ async function world(t: TestContext, limits = LIMITS): Promise<World> {
   // The lab's cleanup (uninstall among it) runs before the data dir with the network's state file is removed.
   const lab = new Lab(t)
   const dataDir = tempDir(t, 'golem-vmnet-')
-  const n = Number.parseInt(lab.suffix.slice(-2), 36) % 250
   const plan = planVmNetwork({ dataDir, dns: ['1.1.1.1'] })
   const devices = new LinuxNetworkDevices(dataDir)
   lab.atCleanup(() => uninstallVmNetwork(plan, devices))
@@ -98,35 +97,9 @@ async function world(t: TestContext, limits = LIMITS): Promise<World> {
   const ns = {
     vm1: vmNamespace({ lab, plan }, 'vm1', 1),
     vm2: vmNamespace({ lab, plan }, 'vm2', 2),
-    internet: lab.namespace('inet'),
-    lan: lab.namespace('lan'),
-    metadata: lab.namespace('meta'),
   }
-  // The internet: a transit link from the host, and a public address behind it.
-  const transit = `198.18.${n}.`
-  lab.veth(`gi${lab.suffix}`, ns.internet)
-  ip('addr', 'add', `${transit}1/30`, 'dev', `gi${lab.suffix}`)
-  ip('-n', ns.internet, 'addr', 'add', `${transit}2/30`, 'dev', 'eth0')
-  ip('-n', ns.internet, 'route', 'add', 'default', 'via', `${transit}1`)
-  const internet = `198.51.100.${n + 1}`
-  ip('-n', ns.internet, 'addr', 'add', `${internet}/32`, 'dev', 'lo')
-  lab.route(`${internet}/32`, 'via', `${transit}2`)
-  // The operator's LAN, directly attached to the host.
-  const lan = `192.168.${n}.`
-  lab.veth(`gl${lab.suffix}`, ns.lan)
-  ip('addr', 'add', `${lan}1/24`, 'dev', `gl${lab.suffix}`)
-  ip('-n', ns.lan, 'addr', 'add', `${lan}2/24`, 'dev', 'eth0')
-  ip('-n', ns.lan, 'route', 'add', 'default', 'via', `${lan}1`)
-  // The metadata service, reached through a route of the host, as on a cloud server.
-  lab.veth(`gm${lab.suffix}`, ns.metadata)
-  ip('-n', ns.metadata, 'addr', 'add', '169.254.169.254/32', 'dev', 'eth0')
-  ip('-n', ns.metadata, 'route', 'add', 'default', 'dev', 'eth0')
-  lab.route('169.254.169.254/32', 'dev', `gm${lab.suffix}`)
-
+  const outside = await outsideWorld(lab)
   for (const role of ['vm1', 'vm2'] as const) await lab.listen(ns[role], '0.0.0.0', 22, `SSH-2.0-${role}`)
-  await lab.listen(ns.internet, internet, 80, 'internet')
-  await lab.listen(ns.lan, '0.0.0.0', 80, 'lan')
-  await lab.listen(ns.metadata, '169.254.169.254', 80, 'metadata')
   return {
     lab,
     plan,
@@ -134,8 +107,8 @@ async function world(t: TestContext, limits = LIMITS): Promise<World> {
     network,
     forwarder,
     devices,
-    ns,
-    at: { internet, hostFromInternet: `${transit}1`, lan: `${lan}2` },
+    ns: { ...ns, ...outside.ns },
+    at: { internet: outside.internet, hostFromInternet: outside.hostFromInternet, lan: outside.lan },
     ports: [range.start, range.start + 1],
   }
 }
