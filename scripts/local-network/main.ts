@@ -19,6 +19,7 @@
  * @module
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
@@ -26,7 +27,17 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseOptions, USAGE, type Options } from './args.js'
 import { buildGuest, TEST_GUESTS } from './guest.js'
-import { missingBuilds, modestOffer, startDiscovery, startPortChecker, startProvider, type RunPaths, type Started, type StartedProvider } from './network.js'
+import {
+  BINS,
+  missingBuilds,
+  modestOffer,
+  startDiscovery,
+  startPortChecker,
+  startProvider,
+  type RunPaths,
+  type Started,
+  type StartedProvider,
+} from './network.js'
 import { freePortRange, isListening } from '@golem-vm/common'
 import { killAllChildren, type LogEntry } from './proc.js'
 import { CliError, Renter } from './renter.js'
@@ -478,6 +489,17 @@ class LocalNetwork {
         ? `${ui.style.green('✓')} nothing left: no process of this run, no VM, ports ${this.ports.length === 0 ? '-' : 'all free'}`
         : `${ui.style.red('✗')} clean-up problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     )
+
+    // The provider's VM network (bridge, nftables tables) outlives a stopped provider by design; this run made it, so it goes too.
+    const providerDir = join(this.paths.dir, 'provider')
+    if (process.getuid?.() === 0 && existsSync(providerDir)) {
+      const removed = spawnSync(process.execPath, [join(this.paths.repoRoot, BINS.provider), 'uninstall-network', '--force'], {
+        env: { ...process.env, GOLEM_PROVIDER_DATA_DIR: providerDir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
+      if (removed.status !== 0) problems.push(`the provider's VM network was not removed: ${(removed.stderr || removed.stdout).trim()}`)
+    }
 
     ui.stop()
     // 4. The throw-away dir.
