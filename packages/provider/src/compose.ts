@@ -11,7 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { pricesOf, type OfferPricing, type PortVerificationMode, type PortVerificationReport, type ProviderStatus } from '@golem-vm/protocol'
+import { pricesOf, signAnswer, type OfferPricing, type PortVerificationMode, type PortVerificationReport, type ProviderStatus } from '@golem-vm/protocol'
 import { Advertiser, advertisedArch } from './app/advertiser.js'
 import { PortVerificationError } from './app/port-verification-advice.js'
 import { PortVerifier } from './app/port-verification-verifier.js'
@@ -239,6 +239,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   if (config.allowUnsignedRequests)
     log.warn("unsigned requests are allowed (GOLEM_PROVIDER_ALLOW_UNSIGNED_REQUESTS): a VM's name and SSH key are its only guard")
   await listenForMetrics(config, metrics, log, acquired)
+  const answerSigner = new BackgroundSigner(identity.key)
   const app = await buildServer({
     vms,
     status,
@@ -247,6 +248,8 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     version: VERSION,
     rateLimitPerMinute: config.rateLimitPerMinute,
     auth,
+    // Signed on the background thread like the adverts: a signature costs the API's event loop nothing.
+    signAnswer: (answer) => signAnswer(answerSigner, answer),
     connections: { requestTimeoutMs: config.api.requestTimeoutMs, maxPerAddress: config.api.maxConnectionsPerAddress },
     paymentOf: (vm) => monitor?.monitor.view(vm),
     earnings: monitor?.earnings,

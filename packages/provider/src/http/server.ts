@@ -18,6 +18,7 @@ import type { Caller, VmService } from '../app/vm-service.js'
 import { acceptRawJson } from '@golem-vm/common/raw-json-body'
 import { limitedServerFactory, sampledRefusalLog, type ConnectionLimits } from '@golem-vm/common/http-server-limits'
 import type { Authenticator } from './auth.js'
+import { signAnswers, type AnswerSigner } from './answer-signing.js'
 import { ProviderError } from '../domain/errors.js'
 import { providerErrors } from './error-handler.js'
 import type { DashboardState } from './dashboard/dashboard-state.js'
@@ -46,6 +47,8 @@ export interface ServerDeps {
   readonly metrics?: MetricsEndpoint
   /** The operator dashboard's data; absent: no `/ui`. */
   readonly dashboard?: () => DashboardState
+  /** Signs the answers to renters' signed requests (`golem-vm-answer/1`); absent: answers are unsigned. */
+  readonly signAnswer?: AnswerSigner
 }
 
 declare module 'fastify' {
@@ -90,6 +93,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   providerErrors.install(app)
+  if (deps.signAnswer !== undefined) signAnswers(app, deps.signAnswer)
   const metrics = deps.metrics
   if (metrics !== undefined) {
     // By route pattern, never the raw URL: a label value is never chosen by the client.
