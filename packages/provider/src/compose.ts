@@ -18,7 +18,7 @@ import { PortVerifier } from './app/port-verification-verifier.js'
 import type { VerificationProgress } from './app/port-verification.js'
 import { PublicAddress } from './app/public-address.js'
 import { observedDriver } from './app/observed-driver.js'
-import { fanOut, type ForwardingStats, type Telemetry } from './app/ports/telemetry.js'
+import { fanOut, type ForwardingStats, type Telemetry, type TokenEarnings } from './app/ports/telemetry.js'
 import { reconcile } from './app/reconciler.js'
 import { providerStatus } from './app/status.js'
 import { UndoStack } from './app/undo-stack.js'
@@ -117,7 +117,11 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
   const store = new SqliteVmStore(config.dbPath)
   acquired.push('vm store', () => store.close())
   // The metrics read the status endpoint's figures and the forwarders' counts once start-up has them; until then a scrape leaves them out.
-  const late: { status?: () => ProviderStatus; forwarding?: (vmId: string) => ForwardingStats | undefined } = {}
+  const late: {
+    status?: () => ProviderStatus
+    forwarding?: (vmId: string) => ForwardingStats | undefined
+    earnings?: () => readonly TokenEarnings[]
+  } = {}
   const metrics = new ProviderMetrics({
     status: () => {
       if (late.status === undefined) throw new Error('starting')
@@ -125,6 +129,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     },
     vms: () => store.list(),
     forwarding: (id) => late.forwarding?.(id),
+    earnings: () => late.earnings?.() ?? [],
   })
   const telemetry = fanOut([metrics], (error) => log.error({ err: error }, 'telemetry sink failed'))
   const driver = observedDriver(opts.driver ?? (await selectDriver(config, log)), telemetry)
@@ -213,6 +218,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     telemetry,
   })
   const monitor = payments === undefined ? undefined : watchPayments(config, payments, store, vms, log, acquired)
+  if (monitor !== undefined) late.earnings = () => monitor.earnings.totals()
   const status = () =>
     providerStatus({
       store,
@@ -518,7 +524,9 @@ function watchPayments(
   })
   monitor.start()
   acquired.push('payment monitor', () => monitor.stop())
-  const earnings = new Earnings({ store, chain, logger: log.child({ part: 'earnings' }) })
+  const { token_symbol: symbol, token_decimals: decimals } = payments.pricing.wire
+  const earnings = new Earnings({ store, chain, logger: log.child({ part: 'earnings' }), token: { symbol, decimals } })
+  earnings.refresh()
   earnings.startPeriodic(cfg.withdrawIntervalMs, payments.connected.withdrawThreshold)
   acquired.push('periodic withdrawal', () => earnings.stop())
   log.info({ pricing: payments.pricing.wire }, 'payments on: VMs are paid through streams')

@@ -18,6 +18,8 @@ import { PROVIDER_BIN, startDaemon, type Daemon } from '../helpers/daemon.js'
 import { startChain, type TestChain } from '../helpers/chain.js'
 import { FAKE_MULTIPASS_DIR, multipassWorld, type MultipassWorld } from '../helpers/multipass-world.js'
 import { providerIdOf, renter, type Renter } from '../helpers/renter.js'
+import { parseSamples, sample } from '../helpers/prometheus-text.js'
+import { tokenUnits } from '../../src/infra/metrics/provider-metrics.js'
 
 const RATE = 120_000_000_000_000n // base units per second of a 1 CPU / 1 GB / 10 GB VM at the prices below
 const PRICES = {
@@ -208,5 +210,16 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
     assert.ok(paid >= RATE * 50n && paid <= RATE * 55n, `paid ${paid / RATE} s`)
     const renterRefused = await alice.api('GET', '/api/v1/provider/earnings')
     assert.equal(renterRefused.status, 401)
+    // GET /metrics (issue 19): earned, withdrawn and pending in token units; the scrape after a withdrawal starts a fresh read.
+    const scrape = async () => {
+      const res = await fetch(`${daemon.baseUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(30_000) })
+      assert.equal(res.status, 200)
+      const samples = parseSamples(await res.text())
+      const of = (state: string) => sample(samples, 'golem_provider_earnings', { token: 'tGLM', state })
+      return { earned: of('earned'), withdrawn: of('withdrawn'), pending: of('pending') }
+    }
+    const metrics = await waitFor('the withdrawal in /metrics', scrape, (m) => m.withdrawn === tokenUnits(paid, 18), 30_000)
+    assert.equal(metrics.earned, tokenUnits(paid, 18), 'the stream ran dry before the VM was deleted: all it earned is withdrawn')
+    assert.equal(metrics.pending, 0)
   })
 })

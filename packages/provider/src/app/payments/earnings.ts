@@ -7,10 +7,14 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { vestedAt } from '@golem-vm/payments'
+import { vestedAt, type Stream } from '@golem-vm/payments'
 import { ProviderError } from '../../domain/errors.js'
 import { PaymentChainUnavailable, type PaymentChain } from '../ports/payment-chain.js'
+import type { TokenEarnings } from '../ports/telemetry.js'
 import type { VmStore } from '../ports/vm-store.js'
+
+/** How old the streams behind {@link Earnings.totals} may be before a scrape reads them again. */
+const TOTALS_MAX_AGE_MS = 15_000
 
 /** One stream's earnings, in base units. */
 export interface StreamEarnings {
@@ -33,6 +37,8 @@ export interface EarningsDeps {
   readonly store: Pick<VmStore, 'usedStreams' | 'get'>
   readonly chain: PaymentChain
   readonly logger: Pick<Logger, 'info' | 'warn'>
+  /** The token the provider is paid in, for the totals per token. */
+  readonly token: { readonly symbol: string; readonly decimals: number }
   /** Milliseconds since the epoch. */
   readonly now?: () => number
 }
@@ -41,6 +47,10 @@ export class Earnings {
   readonly #d: EarningsDeps
   readonly #now: () => number
   #timer: NodeJS.Timeout | undefined
+  /** Every used stream as last read, and when (0: never, or stale after a withdrawal). */
+  #streams: readonly Stream[] | undefined
+  #readAt = 0
+  #reading: Promise<unknown> | undefined
 
   constructor(deps: EarningsDeps) {
     this.#d = deps
@@ -51,9 +61,11 @@ export class Earnings {
   async report(): Promise<EarningsReport> {
     const nowS = Math.floor(this.#now() / 1000)
     const streams: StreamEarnings[] = []
+    const read: Stream[] = []
     for (const used of this.#d.store.usedStreams()) {
       const s = await this.#read(BigInt(used.streamId))
       if (s === undefined) continue
+      read.push(s)
       const earned = vestedAt(s, nowS)
       streams.push({
         vmId: used.vmId,
@@ -71,7 +83,39 @@ export class Earnings {
       total.withdrawn += s.withdrawn
       total.pending += s.pending
     }
+    this.#streams = read
+    this.#readAt = this.#now()
     return { streams, total }
+  }
+
+  /**
+   * Earned, withdrawn and pending in the provider's token, for the metrics:
+   * synchronous, so vested amounts are computed now from the streams as last
+   * read, and a read older than 15 s is started in the background (a chain
+   * outage keeps the last figures). Empty until the first read finished.
+   */
+  totals(): readonly TokenEarnings[] {
+    if (this.#now() - this.#readAt > TOTALS_MAX_AGE_MS) this.refresh()
+    if (this.#streams === undefined) return []
+    const nowS = Math.floor(this.#now() / 1000)
+    let earned = 0n
+    let withdrawn = 0n
+    for (const s of this.#streams) {
+      earned += vestedAt(s, nowS)
+      withdrawn += s.withdrawn
+    }
+    const { symbol, decimals } = this.#d.token
+    return [{ token: symbol, decimals, earned, withdrawn, pending: earned - withdrawn }]
+  }
+
+  /** Reads every used stream again in the background (one read at a time; a failure keeps the last figures). */
+  refresh(): void {
+    if (this.#reading !== undefined) return
+    this.#reading = this.report()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#reading = undefined
+      })
   }
 
   /** Withdraws everything pending; returns the amount per stream id (empty when nothing was pending). */
@@ -81,6 +125,7 @@ export class Earnings {
     if (ids.length === 0) return new Map()
     try {
       const amounts = await this.#d.chain.withdraw(ids)
+      this.#readAt = 0
       this.#d.logger.info({ streams: ids.length, total: [...amounts.values()].reduce((a, b) => a + b, 0n).toString() }, 'withdrew vested payments')
       return amounts
     } catch (error) {
