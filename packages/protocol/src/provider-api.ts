@@ -267,6 +267,14 @@ export const ProviderStatus = z.object({
     usable: z.number().int(),
     free: z.array(z.number().int()),
     report: PortVerificationReport.nullable().meta({ description: 'The latest port verification; null before the first one finished.' }),
+    mapped: z
+      .object({
+        per_vm: z.number().int().meta({ description: 'Most ports besides SSH one VM may map (0: mappings are not offered).' }),
+        available: z.number().int().meta({ description: "Ports one new VM could map now (the advertisement's ports_per_vm)." }),
+        udp: z.boolean().meta({ description: 'Whether UDP ports are mapped too.' }),
+      })
+      .optional()
+      .meta({ description: 'What renters can map besides SSH (absent from providers before this field).' }),
   }),
   vm_network: z
     .object({

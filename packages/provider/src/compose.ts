@@ -231,6 +231,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
       portReport: () => verifier.report() ?? null,
       portsChecking: () => verifier.checking(),
       vmNetwork: () => vmNetworkStatus(networking),
+      portMapping: () => vms.portPolicy(),
       pricing: payments?.pricing.wire ?? null,
     })
   late.status = status

@@ -7,6 +7,7 @@
  */
 import type { OfferPricing, PortVerificationReport, ProviderStatus } from '@golem-vm/protocol'
 import { freeCapacity, freePorts, vmsThatFit, type AdmissionPolicy, type OfferedCapacity } from '../domain/capacity.js'
+import { portOffer, type PortMappingPolicy } from '../domain/port-mappings.js'
 import type { DriverInfo } from '../drivers/driver.js'
 import type { VmStore } from './ports/vm-store.js'
 
@@ -24,6 +25,8 @@ export interface StatusDeps {
   readonly portsChecking: () => boolean
   /** Whether VMs are isolated from the host, and how (or why not). */
   readonly vmNetwork?: () => { readonly isolated: boolean; readonly detail: string }
+  /** What renters may map besides SSH (the same policy the create request is checked against). */
+  readonly portMapping?: () => PortMappingPolicy
   /** The prices renters pay; null when the provider is free. */
   readonly pricing?: OfferPricing | null
 }
@@ -55,7 +58,14 @@ export function providerStatus(d: StatusDeps): ProviderStatus {
       usable: policy.usablePorts.length,
       free,
       report: d.portReport(),
+      ...(d.portMapping === undefined ? {} : { mapped: mappedPorts(d.portMapping(), free.length) }),
     },
     ...(d.vmNetwork === undefined ? {} : { vm_network: d.vmNetwork() }),
   }
+}
+
+// The per-VM limit and UDP as the create request is checked, and what one VM could get now as the advertisement says.
+function mappedPorts(policy: PortMappingPolicy, freePublicPorts: number): { per_vm: number; available: number; udp: boolean } {
+  const offer = portOffer(policy, freePublicPorts)
+  return { per_vm: policy.maxPerVm, available: offer.ports_per_vm, udp: offer.udp === 1 }
 }

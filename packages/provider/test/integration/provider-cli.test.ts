@@ -33,7 +33,9 @@ test('identity, status --json, vms and delete-vm as the operator; a second daemo
         },
       })
     ).stdout
-  const status = JSON.parse(await cli('status', '--json')) as { provider_id: string; vms: { count: number } }
+  const status = JSON.parse(await cli('status', '--json')) as { provider_id: string; vms: { count: number }; ports: { mapped: unknown } }
+  // Two public ports: one for a new VM's SSH, one it could map.
+  assert.deepEqual(status.ports.mapped, { per_vm: 8, available: 1, udp: true })
   assert.equal((await cli('identity')).trim(), status.provider_id)
   assert.match(status.provider_id, /^0x[0-9a-fA-F]{40}$/)
   assert.equal((await api(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'ops-vm', ssh_key: ed25519Key() })).status, 201)
@@ -42,7 +44,9 @@ test('identity, status --json, vms and delete-vm as the operator; a second daemo
     listed.map((v) => v.name),
     ['ops-vm'],
   )
-  assert.match(await cli('status'), /VMs: +1 of at most 10/)
+  const shown = await cli('status')
+  assert.match(shown, /VMs: +1 of at most 10/)
+  assert.match(shown, /Other ports: up to 8 per VM, TCP and UDP; 0 for a new VM now/, "the last free port would be a new VM's SSH port")
   assert.match(await cli('delete-vm', 'ops-vm'), /"deleted"/)
   assert.deepEqual(JSON.parse(await cli('vms', '--json')), [])
 })
