@@ -179,6 +179,10 @@ async function serviceAction(action: () => Promise<void>): Promise<void> {
 async function uninstallNetwork(opts: { force?: boolean }): Promise<void> {
   const { uninstallNetworkCommand } = await import('./cli/network-command.js')
   const removed = await uninstallNetworkCommand(configFrom({}), { force: opts.force === true })
+  if (removed.length === 0) {
+    console.log('nothing to remove: this provider has no bridge, TAP, nftables table or changed host setting here')
+    return
+  }
   for (const line of removed) console.log(`removed ${line}`)
   console.log('the VM network is uninstalled; the next start sets it up again')
 }

@@ -325,13 +325,16 @@ export class IsolatedNetwork {
  * Removes everything a provider's VM network made on this host, whichever
  * backend it ran: its tables, its TAPs, its bridge (the one its plan names,
  * never another manager's), and the host settings it changed (IP forwarding
- * stays on while another provider's table remains). One line per removal.
+ * stays on while another provider's table remains). One line per removal;
+ * none when nothing of it was there.
  */
 export async function uninstallVmNetwork(plan: VmNetworkPlan, devices: NetworkDevices): Promise<string[]> {
   const removed: string[] = []
-  const others = (await devices.firewalls()).filter((t) => t !== plan.table)
+  const tables = await devices.firewalls()
+  const others = tables.filter((t) => t !== plan.table)
+  // Always run (it also takes a lone bridge-family table), but only claim a removal that happened.
   await devices.applyFirewall(removalScript(plan.table))
-  removed.push(`nftables tables inet ${plan.table} and bridge ${plan.table}`)
+  if (tables.includes(plan.table)) removed.push(`nftables tables inet ${plan.table} and bridge ${plan.table}`)
   for (const name of await devices.linkNames()) {
     if (name.startsWith(plan.tapPrefix) && (await devices.removeLink(name))) removed.push(`TAP ${name}`)
   }

@@ -210,5 +210,9 @@ test(
     assert.match(done.out, new RegExp(`removed nftables tables inet ${plan.table} and bridge ${plan.table}\\nremoved bridge ${plan.bridge}`))
     assert.equal(links().includes(plan.bridge), false, 'no bridge is left')
     assert.ok(!nftTables().includes(plan.table), 'no table is left')
+    const again = await cli()
+    assert.equal(again.code, 0, again.out)
+    assert.match(again.out, /^nothing to remove: /, 'a second run claims no removal')
+    assert.doesNotMatch(again.out, /removed/)
   },
 )

@@ -134,7 +134,7 @@ export class LinuxNetworkDevices {
       await writeSysctl(`net/ipv4/conf/${state.routeLocalnet.bridge}/route_localnet`, state.routeLocalnet.value)
       restored.push(`route_localnet=${state.routeLocalnet.value} on ${state.routeLocalnet.bridge} again`)
     }
-    await this.#saveState({})
+    if (Object.keys(state).length > 0) await this.#saveState({})
     return restored
   }
 
