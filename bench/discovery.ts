@@ -80,6 +80,7 @@ async function seed(store: AdvertisementStore): Promise<void> {
         apiPort: 7466,
         sshPortsFree: 50,
         pricing: null,
+        isolated: true,
         signed: true,
         proof: { path: ADVERTISEMENTS_PATH, body: '{}', timestamp: now, nonce: randomBytes(16).toString('hex'), signature: `0x${'1'.repeat(130)}` },
       },

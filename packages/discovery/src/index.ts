@@ -19,7 +19,7 @@ export {
 export { DiscoveryError, ERROR_CODES, StoreUnavailableError, type ErrorCode } from './domain/errors.js'
 export type { AdvertisementFilter } from './domain/filter.js'
 export type { AdvertisementStore, Cursor, DeleteOutcome, Page, Pruned, StoreLimits, UpsertOutcome, WriteProof } from './app/ports/advertisement-store.js'
-export { SqliteAdvertisementStore } from './infra/sqlite-store.js'
+export { SqliteAdvertisementStore, SQLITE_MIGRATIONS } from './infra/sqlite-store.js'
 export { PostgresAdvertisementStore, POSTGRES_MIGRATIONS, type PostgresOptions } from './infra/postgres-store.js'
 export { buildServer, type ServerDeps } from './http/server.js'
 export { STATUS_OF } from './http/error-handler.js'

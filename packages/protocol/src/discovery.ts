@@ -111,6 +111,10 @@ export const AdvertisementBody = z
     api_port: z.int().min(1).max(65_535).optional().meta({ description: 'Port of the provider API (the original always used 7466).' }),
     ssh_ports_free: z.int().min(0).max(65_535).optional().meta({ description: 'How many verified SSH ports are free.' }),
     pricing: OfferPricing.optional().meta({ description: 'What renting costs (absent: free); renters pay through a payment stream.' }),
+    isolated: z.boolean().optional().meta({
+      description:
+        "True when the provider walls its VMs off from its host, its LAN, the metadata service and each other (only the internet is reachable from inside); false when it runs them unisolated; absent from providers that do not say (the original's).",
+    }),
   })
   .meta({ id: 'AdvertisementBody' })
 export type AdvertisementBody = z.infer<typeof AdvertisementBody>
@@ -153,6 +157,7 @@ export const Advertisement = z
     api_port: z.number().optional(),
     ssh_ports_free: z.number().optional(),
     pricing: OfferPricing.optional(),
+    isolated: z.boolean().optional().meta({ description: 'Whether the provider isolates its VMs (absent: it did not say; treat as not isolated).' }),
     signed: z.boolean().meta({ description: 'False for an unsigned post accepted in the transition mode.' }),
     proof: AdvertisementProof.optional().meta({ description: 'The signed post behind this advertisement (absent for unsigned posts): verify it yourself.' }),
   })
@@ -186,6 +191,13 @@ export const AdvertisementQuery = z.strictObject({
   memory: WholeNumberText.optional().meta({ description: 'At least this much memory (GB).' }),
   storage: WholeNumberText.optional().meta({ description: 'At least this much storage (GB).' }),
   country: CountryCode.optional().meta({ description: 'Only this country (case-insensitive).' }),
+  isolated: z
+    .enum(['true', 'false'], 'must be "true" or "false"')
+    .optional()
+    .meta({
+      description:
+        'Only providers that said they isolate their VMs ("true"), or only those that said they do not ("false"); providers that said nothing match neither.',
+    }),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, 'must be a whole number')

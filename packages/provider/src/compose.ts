@@ -295,7 +295,7 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     () => address.current(),
     apiPort,
     log,
-    payments?.pricing.wire,
+    { ...(payments === undefined ? {} : { pricing: payments.pricing.wire }), isolated: networking.isolated },
     telemetry,
   )
   changed.addEventListener('change', () => advertiser.notify())
@@ -448,7 +448,8 @@ function portVerifier(config: Config, store: SqliteVmStore, address: PublicAddre
   })
 }
 
-// The advertiser reads the same ledger as admission and the status endpoint, and the one public address.
+// The advertiser reads the same ledger as admission and the status endpoint, and the one public address;
+// `offer` adds the prices (absent: free) and whether VMs are isolated.
 function createAdvertiser(
   config: Config,
   identity: ProviderIdentity,
@@ -458,7 +459,7 @@ function createAdvertiser(
   ip: () => string,
   apiPort: number,
   log: Logger,
-  pricing: OfferPricing | undefined,
+  offer: { readonly pricing?: OfferPricing; readonly isolated: boolean },
   telemetry: Telemetry,
 ): Advertiser {
   return new Advertiser({
@@ -471,7 +472,7 @@ function createAdvertiser(
       version: VERSION,
       arch: advertisedArch(process.arch),
       api_port: apiPort,
-      ...(pricing === undefined ? {} : { pricing }),
+      ...offer,
     }),
     freeCapacity: () => freeCapacity(policy().totals, store.snapshot().allocated),
     vmsThatFit: () => vmsThatFit(policy(), store.snapshot()),

@@ -34,6 +34,8 @@ export interface AdvertisementRecord {
   readonly sshPortsFree: number | null
   /** What renting costs; null for a free provider. */
   readonly pricing: OfferPricing | null
+  /** Whether the provider isolates its VMs; null when it did not say. */
+  readonly isolated: boolean | null
   /** False only for an unsigned post accepted in the transition mode. */
   readonly signed: boolean
   /** The signed post (null for an unsigned one). */
@@ -68,6 +70,7 @@ export function toAdvertisementInput(body: AdvertisementBody, providerId: string
     apiPort: body.api_port ?? null,
     sshPortsFree: body.ssh_ports_free ?? null,
     pricing: body.pricing ?? null,
+    isolated: body.isolated ?? null,
     signed: proof !== null,
     proof,
   }
@@ -94,6 +97,7 @@ export function toWire(record: AdvertisementRecord): Advertisement {
   if (record.apiPort !== null) wire.api_port = record.apiPort
   if (record.sshPortsFree !== null) wire.ssh_ports_free = record.sshPortsFree
   if (record.pricing !== null) wire.pricing = record.pricing
+  if (record.isolated !== null) wire.isolated = record.isolated
   if (record.proof !== null) wire.proof = { scheme: SIGNATURE_SCHEME, ...record.proof }
   return wire
 }

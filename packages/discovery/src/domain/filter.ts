@@ -1,5 +1,6 @@
 /**
- * The listing filter: minimum resources and a country, combined with AND.
+ * The listing filter: minimum resources, a country and whether the provider
+ * isolates its VMs, combined with AND.
  *
  * @module
  */
@@ -12,6 +13,8 @@ export interface AdvertisementFilter {
   readonly memory?: number
   readonly storage?: number
   readonly country?: string
+  /** Only advertisements that said exactly this (those that said nothing never match). */
+  readonly isolated?: boolean
 }
 
 const NUMERIC_KEYS = ['cpu', 'memory', 'storage'] as const
@@ -34,6 +37,7 @@ export function toFilter(query: AdvertisementQuery): AdvertisementFilter {
     throw new DiscoveryError('ADV_002', `Resource requirements must be >= 1 (got ${low.join(', ')}); omit a filter to match any amount`)
   }
   if (query.country !== undefined) filter.country = query.country.toUpperCase()
+  if (query.isolated !== undefined) filter.isolated = query.isolated === 'true'
   return filter
 }
 

@@ -88,10 +88,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `,
   // The offer's prices (NULL for a free provider).
   'ALTER TABLE advertisements ADD COLUMN pricing json;',
+  // Whether the provider isolates its VMs (NULL when it did not say).
+  'ALTER TABLE advertisements ADD COLUMN isolated boolean;',
 ]
 
 // bigint columns are read as float8: node-postgres returns int8 as text, and epoch milliseconds fit a double exactly.
-const COLUMNS = `provider_id, ip_address, country, resources, provider_name, version, arch, api_port, ssh_ports_free, pricing, signed,
+const COLUMNS = `provider_id, ip_address, country, resources, provider_name, version, arch, api_port, ssh_ports_free, pricing, isolated, signed,
   signed_path, signed_body, signed_at::float8 AS signed_at, signed_nonce, signature,
   created_at::float8 AS created_at, updated_at::float8 AS updated_at`
 
@@ -106,6 +108,7 @@ interface Row {
   api_port: number | null
   ssh_ports_free: number | null
   pricing: OfferPricing | null
+  isolated: boolean | null
   signed: boolean
   signed_path: string | null
   signed_body: string | null
@@ -127,6 +130,7 @@ const toRecord = (r: Row): AdvertisementRecord => ({
   apiPort: r.api_port,
   sshPortsFree: r.ssh_ports_free,
   pricing: r.pricing,
+  isolated: r.isolated,
   signed: r.signed,
   proof:
     r.signature === null
@@ -139,15 +143,15 @@ const toRecord = (r: Row): AdvertisementRecord => ({
 const UPSERT = `
   INSERT INTO advertisements (provider_id, ip_address, address_key, country, cpu, memory, storage, resources, provider_name, version,
                               arch, api_port, ssh_ports_free, signed, signed_path, signed_body, signed_at, signed_nonce, signature,
-                              created_at, updated_at, pricing)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $22)
+                              created_at, updated_at, pricing, isolated)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $22, $23)
   ON CONFLICT (provider_id) DO UPDATE SET
     ip_address = excluded.ip_address, address_key = excluded.address_key, country = excluded.country, cpu = excluded.cpu,
     memory = excluded.memory, storage = excluded.storage, resources = excluded.resources, provider_name = excluded.provider_name,
     version = excluded.version, arch = excluded.arch, api_port = excluded.api_port, ssh_ports_free = excluded.ssh_ports_free,
     signed = excluded.signed, signed_path = excluded.signed_path, signed_body = excluded.signed_body,
     signed_at = excluded.signed_at, signed_nonce = excluded.signed_nonce, signature = excluded.signature,
-    pricing = excluded.pricing,
+    pricing = excluded.pricing, isolated = excluded.isolated,
     created_at = CASE WHEN advertisements.updated_at >= $21 THEN advertisements.created_at ELSE excluded.created_at END,
     updated_at = GREATEST(excluded.updated_at,
                           CASE WHEN advertisements.updated_at >= $21 THEN advertisements.created_at ELSE excluded.created_at END)
@@ -173,13 +177,14 @@ function listQuery(filter: AdvertisementFilter, after: Cursor | undefined, fresh
     if (value !== undefined) add((n) => `${key} >= $${n}`, value)
   }
   if (filter.country !== undefined) add((n) => `country = $${n}`, filter.country)
+  if (filter.isolated !== undefined) add((n) => `isolated = $${n}`, filter.isolated)
   if (after !== undefined) {
     values.push(after.createdAt, after.providerId)
     where.push(`(created_at, provider_id) > ($${values.length - 1}, $${values.length})`)
   }
   const text = `SELECT ${COLUMNS} FROM advertisements WHERE ${where.join(' AND ')} ORDER BY created_at, provider_id LIMIT $2`
   // One named (server-side prepared) statement per filter combination.
-  const name = `list-${[filter.cpu, filter.memory, filter.storage, filter.country, after].map((v) => (v === undefined ? 0 : 1)).join('')}`
+  const name = `list-${[filter.cpu, filter.memory, filter.storage, filter.country, filter.isolated, after].map((v) => (v === undefined ? 0 : 1)).join('')}`
   return { name, text, values }
 }
 
@@ -414,6 +419,7 @@ export class PostgresAdvertisementStore implements AdvertisementStore {
           now,
           freshSince,
           input.pricing === null ? null : JSON.stringify(input.pricing),
+          input.isolated,
         ])
       ).rows[0]
       if (row === undefined) throw new Error('the upserted advertisement was not returned')

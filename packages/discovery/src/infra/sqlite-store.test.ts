@@ -23,6 +23,7 @@ const AD = {
   apiPort: 7466,
   sshPortsFree: 12,
   pricing: null,
+  isolated: true,
   signed: true,
   proof: { path: '/api/v1/advertisements', body: '{}', timestamp: T0, nonce: 'ab'.repeat(8), signature: `0x${'1'.repeat(130)}` },
 }

@@ -25,7 +25,7 @@ import {
 } from '../app/ports/advertisement-store.js'
 
 /** Migration i makes schema version i + 1 (`migrateSchema`, @golem-vm/common). */
-const MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `
     CREATE TABLE advertisements (
       provider_id    TEXT PRIMARY KEY,
@@ -71,6 +71,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // The offer's prices (JSON; NULL for a free provider).
   'ALTER TABLE advertisements ADD COLUMN pricing TEXT;',
+  // Whether the provider isolates its VMs (1 or 0; NULL when it did not say).
+  'ALTER TABLE advertisements ADD COLUMN isolated INTEGER;',
 ]
 
 // SQLite renders each row as one JSON record: reading one text column per row and JSON.parse is several
@@ -79,6 +81,7 @@ const RECORD = `json_object(
   'providerId', provider_id, 'ipAddress', ip_address, 'country', country, 'resources', json(resources),
   'providerName', provider_name, 'version', version, 'arch', arch, 'apiPort', api_port, 'sshPortsFree', ssh_ports_free,
   'pricing', json(pricing),
+  'isolated', json(CASE isolated WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'null' END),
   'signed', json(CASE signed WHEN 1 THEN 'true' ELSE 'false' END),
   'proof', CASE WHEN signature IS NULL THEN json('null') ELSE json_object(
     'path', signed_path, 'body', signed_body, 'timestamp', signed_at, 'nonce', signed_nonce, 'signature', signature) END,
@@ -89,16 +92,16 @@ const toRecord = (json: string): AdvertisementRecord => JSON.parse(json) as Adve
 const UPSERT = `
   INSERT INTO advertisements (provider_id, ip_address, address_key, country, cpu, memory, storage, resources, provider_name, version,
                               arch, api_port, ssh_ports_free, signed, signed_path, signed_body, signed_at, signed_nonce, signature,
-                              pricing, created_at, updated_at)
+                              pricing, isolated, created_at, updated_at)
   VALUES (@providerId, @ipAddress, @addressKey, @country, @cpu, @memory, @storage, @resources, @providerName, @version,
-          @arch, @apiPort, @sshPortsFree, @signed, @signedPath, @signedBody, @signedAt, @signedNonce, @signature, @pricing, @now, @now)
+          @arch, @apiPort, @sshPortsFree, @signed, @signedPath, @signedBody, @signedAt, @signedNonce, @signature, @pricing, @isolated, @now, @now)
   ON CONFLICT (provider_id) DO UPDATE SET
     ip_address = excluded.ip_address, address_key = excluded.address_key, country = excluded.country, cpu = excluded.cpu,
     memory = excluded.memory, storage = excluded.storage, resources = excluded.resources, provider_name = excluded.provider_name,
     version = excluded.version, arch = excluded.arch, api_port = excluded.api_port,
     ssh_ports_free = excluded.ssh_ports_free, signed = excluded.signed, signed_path = excluded.signed_path,
     signed_body = excluded.signed_body, signed_at = excluded.signed_at, signed_nonce = excluded.signed_nonce,
-    signature = excluded.signature, pricing = excluded.pricing,
+    signature = excluded.signature, pricing = excluded.pricing, isolated = excluded.isolated,
     created_at = CASE WHEN advertisements.updated_at >= @freshSince THEN advertisements.created_at ELSE excluded.created_at END,
     updated_at = max(excluded.updated_at,
                      CASE WHEN advertisements.updated_at >= @freshSince THEN advertisements.created_at ELSE excluded.created_at END)
@@ -109,12 +112,13 @@ function listSql(filter: AdvertisementFilter, paged: boolean): string {
   const where = ['updated_at >= @freshSince']
   for (const key of ['cpu', 'memory', 'storage'] as const) if (filter[key] !== undefined) where.push(`${key} >= @${key}`)
   if (filter.country !== undefined) where.push('country = @country')
+  if (filter.isolated !== undefined) where.push('isolated = @isolated')
   if (paged) where.push('(created_at, provider_id) > (@afterCreatedAt, @afterProviderId)')
   return `SELECT ${RECORD} FROM advertisements WHERE ${where.join(' AND ')} ORDER BY created_at, provider_id LIMIT @limit`
 }
 
 const filterKey = (f: AdvertisementFilter, paged: boolean): string =>
-  [f.cpu, f.memory, f.storage, f.country].map((v) => (v === undefined ? '0' : '1')).join('') + (paged ? 'p' : '')
+  [f.cpu, f.memory, f.storage, f.country, f.isolated].map((v) => (v === undefined ? '0' : '1')).join('') + (paged ? 'p' : '')
 
 interface LastSignedRow {
   last_signed_at: number
@@ -135,7 +139,7 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
     this.#db.pragma('synchronous = NORMAL') // advertisements are re-posted every few minutes; losing the last one in a power cut is harmless
     this.#db.pragma('busy_timeout = 5000')
     this.#limits = limits
-    migrateSchema(this.#db, MIGRATIONS, 'discovery service')
+    migrateSchema(this.#db, SQLITE_MIGRATIONS, 'discovery service')
     this.#stmt = {
       upsert: this.#db.prepare<[Record<string, unknown>], string>(UPSERT).pluck(),
       get: this.#db.prepare<[string, number], string>(`SELECT ${RECORD} FROM advertisements WHERE provider_id = ? AND updated_at >= ?`).pluck(),
@@ -190,6 +194,7 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
         signedNonce: input.proof?.nonce ?? null,
         signature: input.proof?.signature ?? null,
         pricing: input.pricing === null ? null : JSON.stringify(input.pricing),
+        isolated: input.isolated === null ? null : Number(input.isolated),
         proof: undefined,
         now,
         freshSince,
@@ -222,7 +227,7 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
         this.#lists.set(key, statement)
       }
       const params: Record<string, unknown> = { freshSince: now - this.#limits.expiryMs, limit: page.limit + 1 }
-      for (const [name, value] of Object.entries(filter)) if (value !== undefined) params[name] = value
+      for (const [name, value] of Object.entries(filter)) if (value !== undefined) params[name] = typeof value === 'boolean' ? Number(value) : value
       if (page.after !== undefined) {
         params.afterCreatedAt = page.after.createdAt
         params.afterProviderId = page.after.providerId

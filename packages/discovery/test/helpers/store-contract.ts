@@ -32,6 +32,7 @@ export function ad(n: number, over: Partial<AdvertisementInput> = {}): Advertise
     apiPort: null,
     sshPortsFree: null,
     pricing: null,
+    isolated: null,
     signed: true,
     proof: { path: '/api/v1/advertisements', body: `{"n":${n}}`, timestamp: T0, nonce: 'ab'.repeat(8), signature: `0x${'1'.repeat(130)}` },
     ...over,
@@ -78,6 +79,7 @@ export function storeContract(name: string, open: OpenStore): void {
         per_gb_memory_hour: '20000000000000000',
         per_gb_storage_hour: '1000000000000000',
       },
+      isolated: true,
     })
     const second = await ok(store.upsert(input, SIGNED(T0 + 1000), T0 + 1000))
     assert.deepEqual(second.record, { ...input, createdAt: T0, updatedAt: T0 + 1000 })
@@ -117,6 +119,33 @@ export function storeContract(name: string, open: OpenStore): void {
     assert.deepEqual(await ids({ country: 'SE' }), [id(1), id(3)])
     assert.deepEqual(await ids({ country: 'SE', cpu: 2 }), [id(3)])
     assert.deepEqual(await ids({ country: 'FR' }), [])
+  })
+
+  test(`${name}: list filters by what a provider said about isolating its VMs; one that said nothing matches neither`, async (t) => {
+    const store = await fresh(t)
+    await ok(store.upsert(ad(1, { isolated: true }), SIGNED(T0), T0))
+    await ok(store.upsert(ad(2, { isolated: false }), SIGNED(T0), T0 + 1))
+    await ok(store.upsert(ad(3), SIGNED(T0), T0 + 2))
+    await ok(store.upsert(ad(4, { isolated: true, country: 'DE' }), SIGNED(T0), T0 + 3))
+    const list = async (f: Parameters<AdvertisementStore['list']>[0]) => (await store.list(f, { limit: 100 }, T0 + 10)).records
+    assert.deepEqual(
+      (await list({})).map((r) => r.isolated),
+      [true, false, null, true],
+    )
+    assert.deepEqual(
+      (await list({ isolated: true })).map((r) => r.providerId),
+      [id(1), id(4)],
+    )
+    assert.deepEqual(
+      (await list({ isolated: false })).map((r) => r.providerId),
+      [id(2)],
+    )
+    assert.deepEqual(
+      (await list({ isolated: true, country: 'SE' })).map((r) => r.providerId),
+      [id(1)],
+    )
+    const changed = await ok(store.upsert(ad(1, { isolated: false }), SIGNED(T0 + 20), T0 + 20))
+    assert.equal(changed.record.isolated, false, 'a re-post replaces the flag')
   })
 
   test(`${name}: pages cover every match exactly once, filters applied, also for ties in first-post time`, async (t) => {

@@ -22,6 +22,7 @@ interface Ad {
   resources: { cpu: number; memory: number; storage: number }
   ip_address: string
   api_port?: number
+  isolated?: boolean
 }
 
 // Polls the discovery service (every 100 ms, at most `timeoutMs`) until `check` holds for the provider's ad.
@@ -49,6 +50,7 @@ test('the advertisement follows the ledger, survives a discovery restart and is 
   assert.deepEqual(first.resources, { cpu: 4, memory: 8, storage: 60, ports_per_vm: 2, udp: 1 })
   assert.equal(first.ip_address, '127.0.0.1')
   assert.equal(first.api_port, Number(new URL(daemon.baseUrl).port))
+  assert.equal(first.isolated, false, 'the advertisement says that these (Multipass) VMs are not isolated')
 
   const created = await api(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'ad-vm', ssh_key: ed25519Key(), resources: { cpu: 2, memory: 2, storage: 20 } })
   assert.equal(created.status, 201)

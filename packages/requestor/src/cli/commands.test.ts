@@ -51,7 +51,7 @@ test('providers shows verified offers and says how many were hidden and why', as
   fakes.ads = [advertisement(), advertisement({ provider_id: '0x00000000000000000000000000000000000000B2', signed: false })]
   const run = capture(deps)
   await providersCommand(run.ctx, {})
-  assert.match(run.stdout(), /^PROVIDER ID +NAME +COUNTRY +CPU +MEMORY +STORAGE +PORTS +API +VERIFIED +UPDATED\n0x/)
+  assert.match(run.stdout(), /^PROVIDER ID +NAME +COUNTRY +CPU +MEMORY +STORAGE +PORTS +ISOLATED +API +VERIFIED +UPDATED\n0x/)
   assert.match(run.stdout(), /1 provider\(s\)/)
   assert.match(run.stderr(), /1 advertisement\(s\) hidden: not signed by their provider.*--include-unverified/)
   const all = capture(deps)
@@ -63,6 +63,35 @@ test('providers shows verified offers and says how many were hidden and why', as
   )
   assert.equal(body.hidden_unverified, 0)
   await assert.rejects(providersCommand(run.ctx, { cpu: '0', country: 'XX' }), { code: 'INVALID_ARGUMENT', message: /--cpu.*--country/ })
+})
+
+test('providers shows whether each provider isolates its VMs, as it signed; --isolated keeps only those that say so, also when the service does not filter', async (t) => {
+  const { deps, fakes } = fakeDeps(t)
+  fakes.ads = [
+    advertisement({ isolated: true, provider_name: 'walled' }),
+    advertisement({ isolated: false, provider_name: 'open' }),
+    advertisement({ provider_name: 'silent' }),
+  ]
+  const run = capture(deps)
+  await providersCommand(run.ctx, {})
+  assert.match(run.stdout(), / ISOLATED /)
+  assert.match(run.stdout(), /walled .* yes +127\.0\.0\.1:7777/)
+  assert.match(run.stdout(), /open .* NO +127\.0\.0\.1:7777/)
+  assert.match(run.stdout(), /silent .* - +127\.0\.0\.1:7777/)
+  assert.match(run.stderr(), /ISOLATED NO or -: .*--isolated/)
+  const only = capture(deps)
+  await providersCommand(only.ctx, { isolated: true, json: true })
+  const body = JSON.parse(only.stdout()) as { providers: { provider_name: string; isolated: boolean | null }[] }
+  assert.deepEqual(
+    body.providers.map((p) => [p.provider_name, p.isolated]),
+    [['walled', true]],
+  )
+  const forged = capture(deps)
+  const flipped = advertisement({ isolated: false, provider_name: 'flipped' })
+  fakes.ads = [{ ...flipped, isolated: true }]
+  await providersCommand(forged.ctx, { isolated: true })
+  assert.match(forged.stdout(), /No provider matches/)
+  assert.match(forged.stderr(), /its isolated \(true\) differs from what the provider signed \(false\)/, 'a service cannot flip the flag')
 })
 
 test('ports: create --port checks the advertised offer and prints ready-to-paste addresses; ports lists, adds and removes; info shows them', async (t) => {
@@ -120,5 +149,5 @@ test('ports: create --port checks the advertised offer and prints ready-to-paste
   await assert.rejects(portsAddCommand(add.ctx, 'web', ['22x'], {}), { code: 'INVALID_ARGUMENT' })
   const offers = capture(deps)
   await providersCommand(offers.ctx, {})
-  assert.match(offers.stdout(), /100 GB +2 tcp\/udp +127\.0\.0\.1:7777/)
+  assert.match(offers.stdout(), /100 GB +2 tcp\/udp +- +127\.0\.0\.1:7777/)
 })

@@ -52,6 +52,7 @@ export function buildProgram(action: ActionFactory): Command {
     .option('--memory <gb>', 'at least this much free memory, in GB')
     .option('--storage <gb>', 'at least this much free storage, in GB')
     .option('--country <cc>', 'only providers in this country (ISO code such as SE)')
+    .option('--isolated', 'only providers that say (in their signed advertisement) that they wall VMs off from their host, LAN and each other')
     .option('--include-unverified', 'also show advertisements the discovery service did not verify (marked VERIFIED NO)')
     .addOption(jsonOption())
     .action(action(jsonOf, async () => (await import('./providers.js')).providersCommand))

@@ -17,11 +17,14 @@ export interface ProvidersOptions extends JsonOption {
   readonly storage?: string | undefined
   readonly country?: string | undefined
   readonly includeUnverified?: boolean | undefined
+  readonly isolated?: boolean | undefined
 }
 
-function filterFrom(opts: ProvidersOptions): { cpu?: number; memory?: number; storage?: number; country?: string } {
+type Filter = { cpu?: number; memory?: number; storage?: number; country?: string; isolated?: true }
+
+function filterFrom(opts: ProvidersOptions): Filter {
   const problems: string[] = []
-  const filter: { cpu?: number; memory?: number; storage?: number; country?: string } = {}
+  const filter: Filter = opts.isolated === true ? { isolated: true } : {}
   for (const key of ['cpu', 'memory', 'storage'] as const) {
     const text = opts[key]
     if (text === undefined) continue
@@ -44,6 +47,7 @@ const row = (o: ProviderOffer): string[] => [
   `${o.resources.memory ?? 0} GB`,
   `${o.resources.storage ?? 0} GB`,
   portsCell(o),
+  o.isolated === null ? '-' : o.isolated ? 'yes' : 'NO',
   o.provider_url.replace(/^http:\/\//, ''),
   o.verified ? 'yes' : 'NO',
   o.updated_at,
@@ -59,10 +63,15 @@ function printHuman(ctx: CommandContext, selection: OfferSelection & { truncated
   const { offers } = selection
   if (offers.length === 0) say(ctx.io, 'No provider matches.')
   else {
-    say(ctx.io, table(['PROVIDER ID', 'NAME', 'COUNTRY', 'CPU', 'MEMORY', 'STORAGE', 'PORTS', 'API', 'VERIFIED', 'UPDATED'], offers.map(row)))
+    say(ctx.io, table(['PROVIDER ID', 'NAME', 'COUNTRY', 'CPU', 'MEMORY', 'STORAGE', 'PORTS', 'ISOLATED', 'API', 'VERIFIED', 'UPDATED'], offers.map(row)))
     say(ctx.io)
     say(ctx.io, `${offers.length} provider(s). Rent a VM: golem-vm create NAME --provider-id <PROVIDER ID> --size small`)
   }
+  if (offers.some((o) => o.isolated !== true))
+    note(
+      ctx.io,
+      "ISOLATED NO or -: that provider's VMs may reach its host and LAN, so other renters' VMs there may reach yours (--isolated lists only isolated ones)",
+    )
   if (offers.some((o) => !o.verified)) note(ctx.io, 'WARNING: providers marked VERIFIED NO carry no signature of the provider; anyone could have posted them')
   for (const r of selection.rejected) {
     note(ctx.io, `dropped provider ${r.provider_id}: its advertisement does not verify (${r.reason}); the discovery service altered it or it is forged`)
@@ -75,8 +84,11 @@ function printHuman(ctx: CommandContext, selection: OfferSelection & { truncated
 
 /** Lists providers; returns the exit code. */
 export async function providersCommand(ctx: CommandContext, opts: ProvidersOptions): Promise<number> {
-  const listing = await ctx.deps.discovery.list(filterFrom(opts))
-  const selection = selectOffers(listing.advertisements, listing.malformed, opts.includeUnverified === true)
+  const filter = filterFrom(opts)
+  const listing = await ctx.deps.discovery.list(filter)
+  const selected = selectOffers(listing.advertisements, listing.malformed, opts.includeUnverified === true)
+  // Also here: a discovery service that does not know the filter (the original's) answers with every provider.
+  const selection = filter.isolated === true ? { ...selected, offers: selected.offers.filter((o) => o.isolated === true) } : selected
   if (opts.json === true) {
     printJson(ctx.io, {
       providers: selection.offers,

@@ -25,6 +25,8 @@ export interface ProviderOffer {
   readonly version: string | null
   readonly arch: string | null
   readonly ssh_ports_free: number | null
+  /** What the provider said about walling its VMs off from its host, LAN and other VMs; null: it did not say. */
+  readonly isolated: boolean | null
   readonly updated_at: string
   /** True when this renter verified the provider's signature over every advertised field. */
   readonly verified: boolean
@@ -65,6 +67,7 @@ export function toOffer(ad: AdvertisementFromAnyServer, verified: boolean): Prov
     version: ad.version ?? null,
     arch: ad.arch ?? null,
     ssh_ports_free: ad.ssh_ports_free ?? null,
+    isolated: ad.isolated ?? null,
     updated_at: ad.updated_at,
     verified,
   }

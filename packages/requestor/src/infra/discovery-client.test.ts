@@ -19,6 +19,7 @@ const ID = '0x00000000000000000000000000000000000000A1'
 test('the listing query carries only the given filters, in the original order', () => {
   assert.equal(listingPath({}), '/api/v1/advertisements')
   assert.equal(listingPath({ country: 'SE', cpu: 2, storage: 20 }), '/api/v1/advertisements?cpu=2&storage=20&country=SE')
+  assert.equal(listingPath({ country: 'SE', isolated: true }), '/api/v1/advertisements?country=SE&isolated=true')
 })
 
 test('list returns the well-formed advertisements and counts the others', async (t) => {

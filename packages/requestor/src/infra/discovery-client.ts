@@ -38,7 +38,7 @@ export interface DiscoveryClientOptions {
 /** The query string of a listing, parameters in the original's order (cpu, memory, storage, country). */
 export function listingPath(filter: AdvertisementFilter): string {
   const params = new URLSearchParams()
-  for (const key of ['cpu', 'memory', 'storage', 'country'] as const) {
+  for (const key of ['cpu', 'memory', 'storage', 'country', 'isolated'] as const) {
     const value = filter[key]
     if (value !== undefined) params.set(key, String(value))
   }

@@ -12,6 +12,8 @@ export interface AdvertisementFilter {
   readonly memory?: number | undefined
   readonly storage?: number | undefined
   readonly country?: string | undefined
+  /** Only providers that say they isolate their VMs (sent as `isolated=true`; an original service ignores it). */
+  readonly isolated?: true | undefined
 }
 
 /** A listing: the well-formed advertisements, how many elements were not, and whether pages were left unread. */
