@@ -19,12 +19,11 @@ export interface Endpoint {
 const BLOCK = Buffer.alloc(1 << 20, 0x62)
 
 /** Starts peer-server.ts on the addresses; the scope stops it. */
-export async function startPeerServer(scope: Scope, addresses: readonly Endpoint[]): Promise<number> {
-  const child = spawnTracked(
-    process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, 'bench/lib/peer-server.ts'), ...addresses.map((a) => `${a.host}:${a.port}`)],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+export async function startPeerServer(scope: Scope, addresses: readonly Endpoint[], namespace?: string): Promise<number> {
+  const argv = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'bench/lib/peer-server.ts'), ...addresses.map((a) => `${a.host}:${a.port}`)]
+  // In a network namespace (a VM of the kernel path), through `ip netns exec`.
+  const [command = '', ...args] = namespace === undefined ? argv : ['ip', 'netns', 'exec', namespace, ...argv]
+  const child = spawnTracked(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   scope.defer('stop the peer server', () => stopChild(child, 2000))
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {
