@@ -165,7 +165,7 @@ const ADMIT_SIGNED = `
   RETURNING 1`
 
 // The page query for the filters present, with numbered parameters after $1 (fresh since) and $2 (limit).
-function listQuery(filter: AdvertisementFilter, after: Cursor | undefined, freshSince: number, limit: number): pg.QueryConfig {
+export function listQuery(filter: AdvertisementFilter, after: Cursor | undefined, freshSince: number, limit: number): pg.QueryConfig {
   const values: unknown[] = [freshSince, limit]
   const where = ['updated_at >= $1']
   const add = (sql: (n: number) => string, value: unknown): void => {
@@ -182,7 +182,9 @@ function listQuery(filter: AdvertisementFilter, after: Cursor | undefined, fresh
     values.push(after.createdAt, after.providerId)
     where.push(`(created_at, provider_id) > ($${values.length - 1}, $${values.length})`)
   }
-  const text = `SELECT ${COLUMNS} FROM advertisements WHERE ${where.join(' AND ')} ORDER BY created_at, provider_id LIMIT $2`
+  // ORDER BY names the table's columns: COLUMNS aliases created_at to its float8 cast, and ordering by that alias
+  // cannot use the (created_at, provider_id) index, which turns every page into a scan and sort of the whole table.
+  const text = `SELECT ${COLUMNS} FROM advertisements WHERE ${where.join(' AND ')} ORDER BY advertisements.created_at, advertisements.provider_id LIMIT $2`
   // One named (server-side prepared) statement per filter combination.
   const name = `list-${[filter.cpu, filter.memory, filter.storage, filter.country, filter.isolated, after].map((v) => (v === undefined ? 0 : 1)).join('')}`
   return { name, text, values }

@@ -73,6 +73,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   'ALTER TABLE advertisements ADD COLUMN pricing TEXT;',
   // Whether the provider isolates its VMs (1 or 0; NULL when it did not say).
   'ALTER TABLE advertisements ADD COLUMN isolated INTEGER;',
+  // A country filter walks its providers in listing order and stops at the page's end, instead of sorting them all.
+  `
+    DROP INDEX advertisements_country;
+    CREATE INDEX advertisements_country ON advertisements (country, created_at, provider_id);
+  `,
 ]
 
 // SQLite renders each row as one JSON record: reading one text column per row and JSON.parse is several
@@ -108,7 +113,7 @@ const UPSERT = `
   RETURNING ${RECORD}`
 
 // Builds the page query for the filters present; one prepared statement per combination.
-function listSql(filter: AdvertisementFilter, paged: boolean): string {
+export function listSql(filter: AdvertisementFilter, paged: boolean): string {
   const where = ['updated_at >= @freshSince']
   for (const key of ['cpu', 'memory', 'storage'] as const) if (filter[key] !== undefined) where.push(`${key} >= @${key}`)
   if (filter.country !== undefined) where.push('country = @country')
