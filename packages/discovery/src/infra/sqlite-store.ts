@@ -75,7 +75,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   'ALTER TABLE advertisements ADD COLUMN isolated INTEGER;',
   // A country filter walks its providers in listing order and stops at the page's end, instead of sorting them all.
   `
-    DROP INDEX advertisements_country;
+    DROP INDEX IF EXISTS advertisements_country;
     CREATE INDEX advertisements_country ON advertisements (country, created_at, provider_id);
   `,
 ]
