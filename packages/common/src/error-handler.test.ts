@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { PassThrough } from 'node:stream'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -104,4 +105,42 @@ test('requestFault: rate limits, other 4xx and anything else', () => {
   assert.equal(requestFault(new SyntaxError('from our own code')), undefined)
   assert.equal(requestFault(Object.assign(new Error('x'), { statusCode: 500 })), undefined)
   assert.equal(requestFault('a string'), undefined)
+})
+
+test("clientError: a request deadline and unparsable HTTP are answered with the service's body, and the connection closed", () => {
+  const faults: RequestFault[] = []
+  class NetError extends Error {
+    constructor(
+      readonly code: 'BAD' | 'LATE',
+      message: string,
+    ) {
+      super(message)
+    }
+  }
+  const errors = errorHandling<NetError['code'], NetError>({
+    status: { BAD: 400, LATE: 408 },
+    isOwn: (e): e is NetError => e instanceof NetError,
+    invalid: () => new NetError('BAD', 'invalid'),
+    fault: (f, message) => {
+      faults.push(f)
+      return new NetError(f === 'timeout' ? 'LATE' : 'BAD', message)
+    },
+    internal: () => new NetError('BAD', 'internal'),
+    body: (e) => ({ code: e.code, message: e.message }),
+  })
+  const answer = (code: string): string => {
+    const written: string[] = []
+    const socket = new PassThrough()
+    socket.write = ((chunk: string) => written.push(chunk) > 0) as typeof socket.write
+    errors.clientError(Object.assign(new Error(code), { code }), socket)
+    assert.equal(socket.destroyed, code !== 'ECONNRESET', 'the connection is closed (a reset one is left to Node)')
+    return written.join('')
+  }
+  const late = answer('ERR_HTTP_REQUEST_TIMEOUT')
+  assert.match(late, /^HTTP\/1\.1 408 Request Timeout\r\n/)
+  assert.match(late, /Content-Type: application\/json\r\n/)
+  assert.match(late, /Connection: close\r\n\r\n\{"code":"LATE","message":"the request did not arrive in time"\}$/)
+  assert.match(answer('HPE_INVALID_METHOD'), /^HTTP\/1\.1 400 Bad Request\r\n[^]*"code":"BAD"/)
+  assert.deepEqual(faults, ['timeout', 'malformed'])
+  assert.equal(answer('ECONNRESET'), '', 'a reset connection gets nothing')
 })

@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 
@@ -24,9 +26,10 @@ export interface SchemaIssue {
 /**
  * Fastify's own request failures, by what the client got wrong: the content
  * type, the size, the Content-Length, an empty or unparsable JSON body, the
- * rate limit, or any other malformed request (a 4xx Fastify raised).
+ * rate limit, any other malformed request (a 4xx Fastify raised), or a
+ * request that did not arrive within the server's request deadline.
  */
-export type RequestFault = 'media-type' | 'too-large' | 'content-length' | 'empty-body' | 'bad-json' | 'rate-limited' | 'malformed'
+export type RequestFault = 'media-type' | 'too-large' | 'content-length' | 'empty-body' | 'bad-json' | 'rate-limited' | 'malformed' | 'timeout'
 
 /** What a service tells the error handler. */
 export interface ServiceErrors<C extends string, E extends Error & { readonly code: C }> {
@@ -61,6 +64,12 @@ export interface ErrorHandling<E> {
   readonly handle: (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply
   /** Installs `handle` as the app's error handler, and the not-found handler when the service gave one. */
   readonly install: (app: FastifyInstance) => void
+  /**
+   * A Fastify `clientErrorHandler`: what Node's HTTP server reports before a request reaches a route
+   * (the request deadline passed: `timeout`; unparsable HTTP: `malformed`) answered with the
+   * service's body, and the connection closed.
+   */
+  readonly clientError: (error: Error & { code?: string }, socket: Duplex) => void
 }
 
 const FAULT_OF: Readonly<Record<string, RequestFault>> = {
@@ -111,9 +120,22 @@ export function errorHandling<C extends string, E extends Error & { readonly cod
       .send(spec.body(mapped))
   }
   const notFound = spec.notFound
+  const clientError = (error: Error & { code?: string }, socket: Duplex): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return
+    const mapped =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? spec.fault('timeout', 'the request did not arrive in time')
+        : spec.fault('malformed', error.code === 'HPE_HEADER_OVERFLOW' ? 'the request headers are too large' : 'the request is not valid HTTP')
+    const status = spec.status[mapped.code]
+    const body = JSON.stringify(spec.body(mapped))
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${spec.contentType ?? 'application/json'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`
+    if (socket.writable) socket.write(head + body) // as Node itself answers: written at once, then the socket closed
+    socket.destroy()
+  }
   return {
     classify,
     handle,
+    clientError,
     install: (app) => {
       app.setErrorHandler(handle)
       if (notFound !== undefined) app.setNotFoundHandler((request, reply) => handle(notFound(request), request, reply))

@@ -75,6 +75,30 @@ test('a failed create whose instance cannot be removed keeps its reservation, ma
   assert.deepEqual(h.store.snapshot().allocated, { cpu: 1, memory: 1, storage: 10 })
 })
 
+test('a create that fails on a host out of open files frees its reservation once the undo gets through (EMFILE)', async () => {
+  const h = harness()
+  h.driver.shortOfFiles.set('launch', 1)
+  h.driver.shortOfFiles.set('destroy', 2) // the undo meets the same shortage twice, then it has passed
+  await assert.rejects(h.service.create(command('emfile', anyone)), (e: unknown) => e instanceof ProviderError && e.code === 'BACKEND_UNAVAILABLE')
+  assert.equal(h.driver.calls.filter((c) => c.method === 'destroy').length, 3, 'the destroy was retried until it got through')
+  assertNothingLeft(h)
+})
+
+test('a shortage that outlasts the delete deadline keeps the reservation, marked error; a plain failure is not retried', async () => {
+  const h = harness({}, { createMs: 2000, startMs: 2000, stopMs: 2000, deleteMs: 600 })
+  h.driver.failing.add('launch')
+  h.driver.shortOfFiles.set('destroy', 1000)
+  await assert.rejects(h.service.create(command('starved', anyone)))
+  const destroys = h.driver.calls.filter((c) => c.method === 'destroy').length
+  assert.ok(destroys >= 2 && destroys <= 4, `retried with backoff within the deadline: ${destroys} destroys`)
+  assert.equal(h.store.findByName('unsigned', 'starved')?.status, 'error')
+  const plain = harness()
+  plain.driver.failing.add('launch')
+  plain.driver.failing.add('destroy')
+  await assert.rejects(plain.service.create(command('broken', anyone)))
+  assert.equal(plain.driver.calls.filter((c) => c.method === 'destroy').length, 1)
+})
+
 test('a taken name is refused with VM_NAME_TAKEN and the first VM is untouched', async () => {
   const h = harness()
   const first = await h.service.create(command('dup', anyone))

@@ -173,7 +173,7 @@ export class VmService {
       // Pushed before attaching: an attach that fails half-way (address taken, TAP made) is undone too.
       undo.push('network attachment', () => this.#d.network?.detach(vm.id))
       const network = await this.#d.network?.attach(vm.id)
-      undo.push('backend instance', () => driver.destroy(instance, this.#cleanupSignal()))
+      undo.push('backend instance', () => this.#destroyOnUndo(instance, log))
       const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey, network })
       const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.name, resources, image, cloudInit, network }, signal))
       await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
@@ -409,6 +409,25 @@ export class VmService {
     this.#d.onCapacityChange()
   }
 
+  // A create that failed because the host ran out of open files or processes (EMFILE, EAGAIN) meets the same
+  // shortage in its undo; the shortage passes (connections close, deadlines end), so the destroy is retried
+  // with backoff until the delete deadline, rather than keeping the reservation at the first refusal.
+  async #destroyOnUndo(instance: string, log: Logger): Promise<void> {
+    const signal = this.#cleanupSignal()
+    for (let waitMs = UNDO_RETRY_FIRST_MS; ; waitMs = Math.min(waitMs * 2, UNDO_RETRY_MAX_MS)) {
+      try {
+        await this.#d.driver.destroy(instance, signal)
+        return
+      } catch (error) {
+        if (!(error instanceof DriverError) || !error.transient || signal.aborted) throw error
+        log.warn({ err: error.message, retryInMs: waitMs }, 'backend instance not removed yet (host short of resources); retrying')
+        await sleep(waitMs, undefined, { signal }).catch(() => {
+          throw error
+        })
+      }
+    }
+  }
+
   #deadline(ms: number): AbortSignal {
     return deadlineSignal(ms, this.#d.shutdown)
   }
@@ -479,6 +498,10 @@ export class VmService {
     )
   }
 }
+
+/** The first wait before a failed create's destroy is retried (host short of resources); it doubles up to the maximum. */
+const UNDO_RETRY_FIRST_MS = 250
+const UNDO_RETRY_MAX_MS = 5_000
 
 const DRIVER_CODES = { UNAVAILABLE: 'BACKEND_UNAVAILABLE', FAILED: 'BACKEND_FAILED', TIMEOUT: 'BACKEND_TIMEOUT' } as const
 

@@ -16,6 +16,13 @@ export interface TranslateOptions {
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
+/** The system's codes for a host short of open files or processes: the condition passes, the call may be retried. */
+const SHORTAGE_CODES: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM'])
+const isShortage = (code: string | undefined): code is string => code !== undefined && SHORTAGE_CODES.has(code)
+
+const shortage = (what: string, how: string, code: string, cause: unknown): DriverError =>
+  new DriverError('UNAVAILABLE', `${what}: ${how}: the host is out of open files or processes (${code}); retry shortly`, { cause, transient: true })
+
 /** `error` as a DriverError; `what` names the call (`multipass launch`, `qemu stop of golem-x`). */
 export function toDriverError(error: unknown, what: string, opts: TranslateOptions = {}): DriverError {
   if (error instanceof DriverError) return error
@@ -24,9 +31,12 @@ export function toDriverError(error: unknown, what: string, opts: TranslateOptio
     if (error.kind === 'timeout' || (error.kind === 'exit' && error.exitCode === opts.timeoutExitCode)) {
       return new DriverError('TIMEOUT', `${what}: ${tool} did not finish in time (${error.reason})`, { cause: error })
     }
+    if (error.kind === 'spawn' && isShortage(error.spawnCode)) return shortage(what, `${tool} could not be started`, error.spawnCode, error)
     if (error.kind === 'spawn') return new DriverError('UNAVAILABLE', `${what}: ${tool} is missing or not executable`, { cause: error })
     return new DriverError('FAILED', `${what}: ${error.reason}`, { cause: error })
   }
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined
+  if (isShortage(code)) return shortage(what, 'failed', code, error)
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     return new DriverError('TIMEOUT', `${what} was cut short by its deadline`, { cause: error })
   }

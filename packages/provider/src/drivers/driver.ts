@@ -21,12 +21,19 @@ export type DriverErrorCode = 'UNAVAILABLE' | 'FAILED' | 'TIMEOUT'
 /** The only error a driver rejects with; the message says what happened and, where it can, what to do. */
 export class DriverError extends Error {
   override readonly name = 'DriverError'
+  /**
+   * True when the host was short of something every process needs (open files, processes:
+   * `EMFILE`, `ENFILE`, `EAGAIN`, `ENOMEM`): nothing is wrong with the backend, and the same
+   * call may succeed once the shortage passes.
+   */
+  readonly transient: boolean
   constructor(
     readonly code: DriverErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; transient?: boolean },
   ) {
     super(message, options)
+    this.transient = options?.transient ?? false
   }
 }
 

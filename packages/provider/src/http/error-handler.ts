@@ -29,6 +29,7 @@ export const STATUS = {
   VM_LIMIT_REACHED: 409,
   RENTER_QUOTA_EXCEEDED: 409,
   NO_FREE_PORT: 409,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -67,6 +68,8 @@ function fromFault(fault: RequestFault, message: string): ProviderError {
       return new ProviderError('PAYLOAD_TOO_LARGE', 'the request body is too large')
     case 'rate-limited':
       return new ProviderError('RATE_LIMITED', message)
+    case 'timeout':
+      return new ProviderError('REQUEST_TIMEOUT', `${message}: send the headers and the body within the request deadline (REQUEST_TIMEOUT)`)
     case 'malformed':
       return new ProviderError('VALIDATION_FAILED', `the request is invalid: ${message}`)
     default:

@@ -82,6 +82,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Long ids reach the schema (a clear 400) instead of the router's own 414 body.
     routerOptions: { maxParamLength: 2048 },
+    // A request deadline or unparsable HTTP is answered with the provider's JSON error body too.
+    clientErrorHandler: providerErrors.clientError,
     frameworkErrors: (error, req, reply) => {
       void providerErrors.handle(error, req, reply)
     },

@@ -56,6 +56,10 @@ test('a create body that never finishes is answered 408 and closed at the reques
   const slow = await rawRequest(t, daemon, head + body.slice(0, 10))
   const { text, closedAfterMs } = await slow.answer
   assert.equal(statusOf(text), 408, text)
+  const answer = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { code: string; message: string }
+  assert.equal(answer.code, 'REQUEST_TIMEOUT', 'a JSON error body with a stable code, like every other error')
+  assert.match(answer.message, /within the request deadline/)
+  assert.match(text, /content-type: application\/json/i)
   assert.ok(closedAfterMs < 10_000, `closed after ${Math.round(closedAfterMs)} ms`)
   assert.equal(await health(daemon), 200)
   const vms = await api<unknown[]>(daemon.baseUrl, 'GET', '/api/v1/vms')

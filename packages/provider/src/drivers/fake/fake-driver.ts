@@ -23,6 +23,8 @@ export class FakeDriver implements VmDriver {
   readonly calls: { method: Method; instance?: string }[] = []
   /** Methods that reject with a DriverError FAILED (after doing nothing). */
   readonly failing = new Set<Method>()
+  /** Methods that reject this many more times with a transient DriverError, as on a host out of open files (EMFILE). */
+  readonly shortOfFiles = new Map<Method, number>()
   /** Methods that wait until aborted. */
   readonly hanging = new Set<Method>()
   /** Delay of every launch and start, in ms. */
@@ -88,5 +90,10 @@ export class FakeDriver implements VmDriver {
     if (delayMs > 0) await sleep(delayMs, undefined, { signal })
     if (this.hanging.has(method)) await sleep(3_600_000, undefined, { signal })
     if (this.failing.has(method)) throw new DriverError('FAILED', `fake: ${method} failed as the test asked`)
+    const short = this.shortOfFiles.get(method) ?? 0
+    if (short > 0) {
+      this.shortOfFiles.set(method, short - 1)
+      throw new DriverError('UNAVAILABLE', `fake: ${method} could not be started (EMFILE) as the test asked`, { transient: true })
+    }
   }
 }

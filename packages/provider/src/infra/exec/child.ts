@@ -31,6 +31,8 @@ export interface ChildOutcome {
   readonly durationMs: number
   /** Why the process could not be started (ENOENT, EACCES …), when it could not. */
   readonly spawnError?: string | undefined
+  /** The system's code for that (`ENOENT`, `EMFILE`, `EAGAIN` …), when it gave one. */
+  readonly spawnCode?: string | undefined
 }
 
 export const KILL_GRACE_MS = 2000
@@ -64,6 +66,7 @@ export function runChild(job: ChildJob, signal: AbortSignal, track: (pid: number
     const stderr = collect(child.stderr, job.maxOutputBytes)
     let failure: FailureKind | undefined
     let spawnError: string | undefined
+    let spawnCode: string | undefined
     const stop = (why: FailureKind) => {
       failure ??= why
       child.kill('SIGTERM')
@@ -76,13 +79,14 @@ export function runChild(job: ChildJob, signal: AbortSignal, track: (pid: number
     child.on('error', (error) => {
       failure ??= 'spawn'
       spawnError = error.message
+      spawnCode = (error as NodeJS.ErrnoException).code
     })
     child.on('close', (code) => {
       track(0)
       clearTimeout(timer)
       signal.removeEventListener('abort', onAbort)
       if (failure === undefined && code !== 0) failure = 'exit'
-      resolve({ failure, exitCode: code, stdout: stdout(), stderr: stderr(), durationMs: performance.now() - started, spawnError })
+      resolve({ failure, exitCode: code, stdout: stdout(), stderr: stderr(), durationMs: performance.now() - started, spawnError, spawnCode })
     })
   })
 }

@@ -42,10 +42,14 @@ export class ExecFailure extends Error {
     readonly stdout: string,
     readonly stderr: string,
     readonly durationMs: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; spawnCode?: string | undefined },
   ) {
     super(`${argv.join(' ')}: ${describe(kind, exitCode, stderr)}`, options)
+    this.spawnCode = options?.spawnCode
   }
+
+  /** Why a `spawn` failure happened, as the system's code (`ENOENT`, `EMFILE`, `EAGAIN` …), when it gave one. */
+  readonly spawnCode: string | undefined
 
   /** The last non-empty line of stderr: usually the tool's own error message. */
   get reason(): string {
@@ -90,9 +94,9 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     if (!(error instanceof BackgroundThreadError)) throw error
     throw new ExecFailure(opts.signal?.aborted === true ? 'aborted' : 'lost', argv, null, '', error.message, performance.now() - started, { cause: error })
   }
-  const { failure, exitCode, stdout, stderr, spawnError } = outcome
+  const { failure, exitCode, stdout, stderr, spawnError, spawnCode } = outcome
   // The caller's clock: it includes the hop to the background thread.
   const durationMs = performance.now() - started
   if (failure === undefined) return { stdout, stderr, durationMs }
-  throw new ExecFailure(failure, argv, exitCode, stdout, stderr, durationMs, spawnError === undefined ? undefined : { cause: new Error(spawnError) })
+  throw new ExecFailure(failure, argv, exitCode, stdout, stderr, durationMs, spawnError === undefined ? undefined : { cause: new Error(spawnError), spawnCode })
 }
