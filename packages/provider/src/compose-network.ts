@@ -12,6 +12,7 @@
 import type { Logger } from 'pino'
 import { IsolatedNetwork, NetworkSetupError, type IsolationPolicy } from './app/isolated-network.js'
 import { KernelForwarder, type PortHold } from './app/kernel-forwarder.js'
+import { KernelTraffic } from './app/kernel-traffic.js'
 import type { PortForwarder } from './app/ports/port-forwarder.js'
 import { PortBindError, type SshForwarder } from './app/ports/ssh-forwarder.js'
 import type { Config } from './config.js'
@@ -25,12 +26,14 @@ import { SshProxy } from './infra/ssh-proxy/ssh-proxy.js'
 
 /** How often the firewall is checked against the kernel (restored if someone removed it). */
 const FIREWALL_CHECK_INTERVAL_MS = 30_000
+/** How often the kernel's traffic counters are read for the metrics and the dashboard. */
+const TRAFFIC_READ_INTERVAL_MS = 5_000
 
 /** The forwarder of renters' SSH connections, whichever kind. */
 export type Forwarder = SshForwarder & PortForwarder & { closeAll(): Promise<void> }
 
 export type VmNetworking =
-  | { readonly isolated: true; readonly network: IsolatedNetwork; readonly forwarder: KernelForwarder }
+  | { readonly isolated: true; readonly network: IsolatedNetwork; readonly forwarder: KernelForwarder; readonly traffic: KernelTraffic }
   | { readonly isolated: false; readonly network: undefined; readonly forwarder: SshProxy; readonly reason: string }
 
 /** A start-up problem of the VM network the operator must fix; compose turns it into a StartupError. */
@@ -72,12 +75,19 @@ export async function composeVmNetworking(
     devices: new LinuxNetworkDevices(config.dataDir),
     store,
     forwards: () => forwarder.forwards(),
+    counted: () => forwarder.counted(),
     policy: isolationPolicy(config),
     logger: log.child({ part: 'vm-network' }),
     checkIntervalMs: FIREWALL_CHECK_INTERVAL_MS,
   })
   late.network = network
-  return { isolated: true, network, forwarder }
+  const traffic = new KernelTraffic({
+    read: () => network.traffic(),
+    portsOf: (vmId) => forwarder.portsOf(vmId),
+    intervalMs: TRAFFIC_READ_INTERVAL_MS,
+    logger: log.child({ part: 'vm-traffic' }),
+  })
+  return { isolated: true, network, forwarder, traffic }
 }
 
 type IsolatedNetworkStore = ConstructorParameters<typeof IsolatedNetwork>[0]['store']

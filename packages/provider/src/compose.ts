@@ -143,6 +143,10 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
       networking.network.stop()
     })
     await networking.network.prepare()
+    await networking.traffic.start()
+    acquired.push('traffic counters', () => {
+      networking.traffic.stop()
+    })
   }
   // The backend's probe and reconcile wait on its CLI or QEMU; identity, images and the HTTP stack load meanwhile.
   const backend = startBackend(driver, config, store, networking, log)
@@ -564,10 +568,10 @@ async function listenForMetrics(config: Config, metrics: ProviderMetrics, log: L
   log.info({ url: listener.url }, 'metrics listener ready')
 }
 
-// A VM's forwarded connections as the metrics count them: the user-space proxy's counters; undefined when no proxy
-// listens for it, and with kernel forwarding (isolated VMs), which keeps no per-VM counts the provider reads yet.
+// A VM's forwarded connections as the metrics count them: the user-space proxy's counters, or with kernel forwarding
+// (isolated VMs) the kernel's counters of its public ports; undefined when it has no public port.
 function forwardingStats(networking: VmNetworking, vmId: string): ForwardingStats | undefined {
-  if (networking.isolated) return undefined
+  if (networking.isolated) return networking.traffic.stats(vmId)
   const s = networking.forwarder.stats(vmId)
   return s === undefined
     ? undefined

@@ -34,6 +34,7 @@ import {
   type VmNetworkPlan,
 } from '../domain/vm-network.js'
 import type { VmRecord } from '../domain/vm.js'
+import type { CountedPort, CounterValue } from '../domain/traffic-counters.js'
 import type { VmStore } from './ports/vm-store.js'
 
 /** What the network needs of the host (implemented on Linux by `infra/network/linux-network-devices.ts`). */
@@ -63,6 +64,8 @@ export interface NetworkDevices {
   /** Marks every port of the bridge isolated. */
   isolatePorts(bridge: string): Promise<void>
   applyFirewall(script: string): Promise<void>
+  /** The table's named traffic counters (`domain/traffic-counters.ts`); empty when it does not exist. */
+  trafficCounters(table: string): Promise<Map<string, CounterValue>>
   firewallPresent(table: string): Promise<boolean>
   /** Drops the connection-tracking entries of an address. */
   forgetConnections(address: string): Promise<void>
@@ -91,6 +94,8 @@ export interface IsolatedNetworkDeps {
   readonly store: Pick<VmStore, 'list' | 'get' | 'assignAttachment'>
   /** The public ports the kernel forwards now (the kernel forwarder's). */
   readonly forwards: () => readonly KernelForward[]
+  /** The public ports whose traffic the kernel counts: every held port, its VM running or not. */
+  readonly counted?: () => readonly CountedPort[]
   readonly policy: IsolationPolicy
   readonly logger: Logger
   /** How often the firewall is checked (and restored if it was removed or the host's networks changed). */
@@ -222,6 +227,11 @@ export class IsolatedNetwork {
     this.#d.logger.info({ vm: vmId, tap: attachment.tap, address: attachment.address }, 'vm detached from the network')
   }
 
+  /** The traffic counters of the provider's table as the kernel has them now. */
+  traffic(): Promise<Map<string, CounterValue>> {
+    return this.#d.devices.trafficCounters(this.#resolved().table)
+  }
+
   #resolved(): Resolved {
     if (this.#net === undefined) throw new Error('the VM network was used before prepare()')
     return this.#net
@@ -276,8 +286,10 @@ export class IsolatedNetwork {
   async #applyWhileDirty(): Promise<void> {
     while (this.#dirty && this.#active) {
       this.#dirty = false
-      const script = firewallScript(await this.#spec())
-      await this.#d.devices.applyFirewall(script)
+      const spec = await this.#spec()
+      const script = firewallScript(spec)
+      // The counters carry on from the kernel's values (the replace would reset them).
+      await this.#d.devices.applyFirewall(firewallScript(spec, await this.traffic()))
       this.#lastScript = script
       if (this.#d.layout.kind === 'foreign') await this.#d.devices.isolatePorts(this.#resolved().bridge)
     }
@@ -297,6 +309,7 @@ export class IsolatedNetwork {
       bridgeKind: this.#d.layout.kind,
       vms,
       forwards: this.#d.forwards(),
+      counted: this.#d.counted?.() ?? [],
       publicAddresses: policy.publicAddresses,
       blocked: [...SPECIAL_PURPOSE_RANGES, ...attachedNetworks(await this.#d.devices.routes(), net.bridge)],
       allowed: policy.allowed,

@@ -14,6 +14,7 @@
  */
 import type { KernelForward, Protocol } from '../domain/firewall.js'
 import type { PortMapping } from '../domain/port-mappings.js'
+import type { CountedPort } from '../domain/traffic-counters.js'
 import type { SshEndpoint } from '../domain/vm.js'
 import type { GuestEndpoint, PortForwarder } from './ports/port-forwarder.js'
 import type { SshForwarder } from './ports/ssh-forwarder.js'
@@ -53,6 +54,16 @@ export class KernelForwarder implements SshForwarder, PortForwarder {
     return [...this.#entries.values()].flatMap(({ protocol, port, target }) =>
       target === null ? [] : [{ protocol, publicPort: port, address: target.host, port: target.port }],
     )
+  }
+
+  /** Every held public port, its VM running or not: the kernel counts their traffic. */
+  counted(): CountedPort[] {
+    return [...this.#entries.values()].map(({ protocol, port }) => ({ protocol, publicPort: port }))
+  }
+
+  /** The public ports of one VM (its SSH port and its mappings). */
+  portsOf(vmId: string): CountedPort[] {
+    return [...this.#entries.values()].filter((e) => e.vmId === vmId).map(({ protocol, port }) => ({ protocol, publicPort: port }))
   }
 
   open(vmId: string, port: number, target: SshEndpoint | null): Promise<void> {

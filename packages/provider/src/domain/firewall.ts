@@ -13,6 +13,7 @@
  * @module
  */
 import { cidrText, isIpv4, type Ipv4Cidr } from './ipv4.js'
+import { counterDeclarations, countingChains, countRefused, type CountedPort, type CounterValue } from './traffic-counters.js'
 import { INTERFACE_NAME, type VmAttachment } from './vm-network.js'
 
 export type Protocol = 'tcp' | 'udp'
@@ -61,6 +62,8 @@ export interface FirewallSpec {
   readonly bridgeKind: 'own' | 'foreign'
   readonly vms: readonly VmAttachment[]
   readonly forwards: readonly KernelForward[]
+  /** The public ports whose traffic is counted (`domain/traffic-counters.ts`): every held port, forwarded now or not. */
+  readonly counted?: readonly CountedPort[]
   /**
    * Where renters' connections arrive: every address of the host (`local`),
    * or the listed ones; 127.0.0.1 is always included for the host's own clients.
@@ -120,7 +123,11 @@ function validate(spec: FirewallSpec): void {
     if (!INTERFACE_NAME.test(v.tap)) fail(`bad TAP name ${JSON.stringify(v.tap)}`)
     if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(v.mac)) fail(`bad MAC address ${JSON.stringify(v.mac)}`)
   }
-  const ports = [...spec.forwards.flatMap((f) => [f.publicPort, f.port]), ...spec.allowed.flatMap((a) => (a.port === undefined ? [] : [a.port]))]
+  const ports = [
+    ...spec.forwards.flatMap((f) => [f.publicPort, f.port]),
+    ...(spec.counted ?? []).map((c) => c.publicPort),
+    ...spec.allowed.flatMap((a) => (a.port === undefined ? [] : [a.port])),
+  ]
   for (const p of ports) if (!Number.isInteger(p) || p < 1 || p > 65_535) fail(`bad port ${p}`)
   for (const [k, n] of Object.entries(spec.limits)) if (!Number.isInteger(n) || n < 1) fail(`limit ${k} must be a positive whole number`)
   const seen = new Set<string>()
@@ -128,6 +135,9 @@ function validate(spec: FirewallSpec): void {
     const key = `${f.protocol}/${f.publicPort}`
     if (seen.has(key)) fail(`public port ${key} is forwarded twice`)
     seen.add(key)
+    const guest = `${f.address}/${f.protocol}/${f.port}`
+    if (seen.has(guest)) fail(`guest port ${guest} is forwarded twice`)
+    seen.add(guest)
   }
 }
 
@@ -217,8 +227,8 @@ function filterChains(spec: FirewallSpec): string[] {
     '  drop comment "nothing reaches a VM but its forwarded ports"',
     '}',
     'chain renter_connection {',
-    `  ct state new add @per_source { ip daddr . ip saddr ct count over ${limits.connectionsPerSource} } drop`,
-    `  ct state new add @per_vm { ip daddr ct count over ${limits.connectionsPerVm} } drop`,
+    `  ct state new add @per_source { ip daddr . ip saddr ct count over ${limits.connectionsPerSource} } ${countRefused} drop`,
+    `  ct state new add @per_vm { ip daddr ct count over ${limits.connectionsPerVm} } ${countRefused} drop`,
     '  accept',
     '}',
     'chain vm_to_host {',
@@ -230,7 +240,7 @@ function filterChains(spec: FirewallSpec): string[] {
   ]
 }
 
-function inetTable(spec: FirewallSpec): string[] {
+function inetTable(spec: FirewallSpec, counters: ReadonlyMap<string, CounterValue>): string[] {
   const forwards = (p: Protocol) =>
     spec.forwards
       .filter((f) => f.protocol === p)
@@ -242,6 +252,7 @@ function inetTable(spec: FirewallSpec): string[] {
     `set blocked { type ipv4_addr; flags interval; auto-merge;${elements(spec.blocked.map(cidrText))} }`,
     `map tcp_forwards { type inet_service : ipv4_addr . inet_service;${elements(forwards('tcp'))} }`,
     `map udp_forwards { type inet_service : ipv4_addr . inet_service;${elements(forwards('udp'))} }`,
+    ...counterDeclarations(spec.counted ?? [], spec.forwards, counters),
     `set new_connections { type ipv4_addr; ${dynamic.replace('dynamic;', 'dynamic,timeout; timeout 1m;')} }`,
     `set vm_connections { type ipv4_addr; ${dynamic} }`,
     `set per_source { type ipv4_addr . ipv4_addr; ${dynamic} }`,
@@ -249,6 +260,7 @@ function inetTable(spec: FirewallSpec): string[] {
     '',
     ...natChains(spec),
     ...filterChains(spec),
+    ...countingChains(spec.bridge),
   ]
 }
 
@@ -278,12 +290,16 @@ function bridgeTable(spec: FirewallSpec): string[] {
   ]
 }
 
-/** The whole script: both tables replaced in one `nft -f` transaction. */
-export function firewallScript(spec: FirewallSpec): string {
+/**
+ * The whole script: both tables replaced in one `nft -f` transaction. The
+ * traffic counters start from `counters` (the values last read), so they
+ * carry on across the replace.
+ */
+export function firewallScript(spec: FirewallSpec, counters: ReadonlyMap<string, CounterValue> = new Map()): string {
   validate(spec)
   const lines = [
     `# golem-provider: the firewall of ${spec.bridge}, generated from the provider's records. Do not edit: it is replaced on every change.`,
-    ...replace('inet', spec.table, inetTable(spec)),
+    ...replace('inet', spec.table, inetTable(spec, counters)),
     ...(spec.bridgeKind === 'own' ? replace('bridge', spec.table, bridgeTable(spec)) : [`table bridge ${spec.table} {}`, `delete table bridge ${spec.table}`]),
   ]
   return `${lines.join('\n')}\n`

@@ -9,34 +9,13 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import net from 'node:net'
 import { test, type TestContext } from 'node:test'
-import { pino } from 'pino'
-import { IsolatedNetwork, uninstallVmNetwork } from '../../src/app/isolated-network.js'
-import { KernelForwarder } from '../../src/app/kernel-forwarder.js'
-import { attachmentAt, planVmNetwork, type VmNetworkPlan } from '../../src/domain/vm-network.js'
-import { holdPorts } from '../../src/infra/port-check/hold-ports.js'
-import { LinuxNetworkDevices } from '../../src/infra/network/linux-network-devices.js'
-import { SqliteVmStore } from '../../src/infra/store/sqlite-vm-store.js'
-import { freePortRange, tempDir } from '../helpers/daemon.js'
-import { ip, Lab, netnsUnavailable, outsideWorld } from '../helpers/netns.js'
+import { uninstallVmNetwork } from '../../src/app/isolated-network.js'
+import { attachmentAt } from '../../src/domain/vm-network.js'
+import { ip, netnsUnavailable } from '../helpers/netns.js'
 import { tcpSyn } from '../helpers/raw-frames.js'
+import { addVm, LIMITS, world, type World } from '../helpers/vm-network-world.js'
 
 const skip = netnsUnavailable()
-const LIMITS = { newConnectionsPerSecond: 20, conntrackEntries: 6, connectionsPerSource: 3, connectionsPerVm: 5 }
-
-interface World {
-  readonly lab: Lab
-  readonly plan: VmNetworkPlan
-  readonly store: SqliteVmStore
-  readonly network: IsolatedNetwork
-  readonly forwarder: KernelForwarder
-  readonly devices: LinuxNetworkDevices
-  /** Namespaces: two VMs, the internet, the LAN, the metadata service. */
-  readonly ns: Record<'vm1' | 'vm2' | 'internet' | 'lan' | 'metadata', string>
-  /** Addresses: the internet listener, the host as the internet reaches it, the LAN listener. */
-  readonly at: { internet: string; hostFromInternet: string; lan: string }
-  readonly ports: number[]
-}
-
 function hostListener(t: TestContext, host: string): Promise<{ port: number; accepted: () => number }> {
   let accepted = 0
   const server = net.createServer((s) => {
@@ -49,91 +28,6 @@ function hostListener(t: TestContext, host: string): Promise<{ port: number; acc
   return new Promise((resolve) =>
     server.listen({ host, port: 0 }, () => resolve({ port: (server.address() as net.AddressInfo).port, accepted: () => accepted })),
   )
-}
-
-// A namespace as a VM: its port on the host is named like the TAP the network gives it.
-function vmNamespace(w: Pick<World, 'lab' | 'plan'>, role: string, slot: number): string {
-  const ns = w.lab.namespace(role)
-  const a = attachmentAt(w.plan, slot)
-  w.lab.veth(a.tap, ns)
-  ip('-n', ns, 'link', 'set', 'eth0', 'address', a.mac)
-  ip('-n', ns, 'addr', 'add', `${a.address}/${w.plan.subnet.prefixLength}`, 'dev', 'eth0')
-  ip('-n', ns, 'route', 'add', 'default', 'via', w.plan.gateway)
-  return ns
-}
-
-async function world(t: TestContext, limits = LIMITS): Promise<World> {
-  // The lab's cleanup (uninstall among it) runs before the data dir with the network's state file is removed.
-  const lab = new Lab(t)
-  const dataDir = tempDir(t, 'golem-vmnet-')
-  const plan = planVmNetwork({ dataDir, dns: ['1.1.1.1'] })
-  const devices = new LinuxNetworkDevices(dataDir)
-  lab.atCleanup(() => uninstallVmNetwork(plan, devices))
-  const store = new SqliteVmStore(':memory:')
-  t.after(() => store.close())
-  const range = await freePortRange(2)
-  // eslint-disable-next-line prefer-const -- the forwarder and the network refer to each other
-  let network: IsolatedNetwork
-  const forwarder = new KernelForwarder({
-    hold: async (port) => holdPorts('0.0.0.0', [port]),
-    refresh: () => network.refresh(),
-  })
-  network = new IsolatedNetwork({
-    layout: { kind: 'own', plan },
-    devices,
-    store,
-    forwards: () => forwarder.forwards(),
-    policy: { publicAddresses: 'local', allowed: [], blockSmtp: true, limits, maxVms: 10 },
-    logger: pino({ level: 'silent' }),
-    checkIntervalMs: 60_000,
-  })
-  t.after(async () => {
-    network.stop()
-    await forwarder.closeAll()
-  })
-  await network.prepare()
-  await network.activate()
-
-  const ns = {
-    vm1: vmNamespace({ lab, plan }, 'vm1', 1),
-    vm2: vmNamespace({ lab, plan }, 'vm2', 2),
-  }
-  const outside = await outsideWorld(lab)
-  for (const role of ['vm1', 'vm2'] as const) await lab.listen(ns[role], '0.0.0.0', 22, `SSH-2.0-${role}`)
-  return {
-    lab,
-    plan,
-    store,
-    network,
-    forwarder,
-    devices,
-    ns: { ...ns, ...outside.ns },
-    at: { internet: outside.internet, hostFromInternet: outside.hostFromInternet, lan: outside.lan },
-    ports: [range.start, range.start + 1],
-  }
-}
-
-// Reserves a VM record and attaches it, as a create does before launching.
-async function addVm(w: World, id: string, port: number): Promise<string> {
-  w.store.reserve(
-    {
-      id,
-      name: id,
-      scope: 'unsigned',
-      instance: `golem-${id}-x`,
-      owner: null,
-      resources: { cpu: 1, memory: 1, storage: 10 },
-      image: 'i',
-      sshUser: 'ubuntu',
-      sshKey: 'k',
-      createdAt: new Date(),
-    },
-    () => ({ sshPort: port, ports: [] }),
-  )
-  const nic = await w.network.attach(id)
-  assert.ok(nic !== undefined)
-  await w.forwarder.open(id, port, { host: nic.address, port: 22 })
-  return nic.address
 }
 
 test('VMs reach the internet and nothing else; renters reach each VM through its public port', { skip, timeout: 120_000 }, async (t) => {
@@ -230,6 +124,9 @@ test('limits per VM: new connections per second, connection-tracking entries, co
   )
   assert.equal(second.results.filter((r) => r.ok).length, LIMITS.connectionsPerVm - LIMITS.connectionsPerSource, JSON.stringify(second.results))
   await Promise.all([first.closed, second.closed])
+  // The kernel counted the turned-away attempts for the VM's port (each dropped SYN, retries included).
+  const refused = (await w.network.traffic()).get(`tcp_${p1}_refused`)?.packets ?? 0
+  assert.ok(refused >= 5 + 5 - LIMITS.connectionsPerVm, `refused attempts counted: ${refused}`)
 })
 
 test('limits per VM: a burst of new connections is cut at the rate limit', { skip, timeout: 120_000 }, async (t) => {

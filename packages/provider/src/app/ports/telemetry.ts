@@ -65,11 +65,13 @@ export interface AdvertisementSent {
 /**
  * A VM's forwarded connections, read when asked (a scrape, the dashboard):
  * from the user-space SSH proxy's counters, or the kernel's for kernel
- * forwarding. Counts run from the provider's start (or the forwarder's).
+ * forwarding. Counts run from the provider's start (or the forwarder's); the
+ * kernel's carry on across provider restarts, and a removed mapping takes
+ * its counts with it.
  */
 export interface ForwardingStats {
-  /** Renter connections forwarded now. */
-  readonly open: number
+  /** Renter connections forwarded now; undefined with kernel forwarding, which keeps no such count the provider reads. */
+  readonly open?: number | undefined
   readonly accepted: number
   /** Connections turned away: the VM is stopped, or its connection cap is reached. */
   readonly refused: number

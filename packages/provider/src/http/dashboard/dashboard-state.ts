@@ -12,7 +12,14 @@ import type { VmRecord } from '../../domain/vm.js'
 import type { ForwardingStats } from '../../app/ports/telemetry.js'
 import type { LogEvent } from '../../infra/logs/recent-logs.js'
 
-const Traffic = z.object({ open: z.number().int(), accepted: z.number().int(), refused: z.number().int(), bytes_in: z.number(), bytes_out: z.number() })
+/** `open` is null with kernel forwarding (isolated VMs): the kernel's counters count bytes and connections, not open ones. */
+const Traffic = z.object({
+  open: z.number().int().nullable(),
+  accepted: z.number().int(),
+  refused: z.number().int(),
+  bytes_in: z.number(),
+  bytes_out: z.number(),
+})
 
 export const DashboardVm = z.object({
   /** The provider's unique id of the VM (its instance name): what the operator's actions address. */
@@ -83,6 +90,6 @@ function toDashboardVm(vm: VmRecord, traffic: ForwardingStats | undefined): Dash
     traffic:
       traffic === undefined
         ? null
-        : { open: traffic.open, accepted: traffic.accepted, refused: traffic.refused, bytes_in: traffic.bytesIn, bytes_out: traffic.bytesOut },
+        : { open: traffic.open ?? null, accepted: traffic.accepted, refused: traffic.refused, bytes_in: traffic.bytesIn, bytes_out: traffic.bytesOut },
   }
 }

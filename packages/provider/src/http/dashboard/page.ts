@@ -216,7 +216,7 @@ function renderVms(state) {
       el('td', vm.ssh_port),
       el('td', vm.network),
       el('td', duration(now - Date.parse(vm.status_since))),
-      el('td', t ? t.open + ' open, ' + t.accepted + ' accepted, ' + t.refused + ' refused; in ' + bytes(t.bytes_in) + ', out ' + bytes(t.bytes_out) : 'no proxy'),
+      el('td', t ? (t.open === null ? '' : t.open + ' open, ') + t.accepted + ' accepted, ' + t.refused + ' refused; in ' + bytes(t.bytes_in) + ', out ' + bytes(t.bytes_out) : 'no proxy'),
     )
     const actions = el('td')
     if (vm.status === 'running' || vm.status === 'error') actions.append(action('stop', vm))

@@ -58,8 +58,12 @@ export function createFamilies(registry: Registry) {
     ),
     backendFailures: counter('backend_command_failures_total', 'Backend driver calls that failed, by error code.', ['backend', 'command', 'code']),
 
-    connectionsOpen: gauge('forwarded_connections_open', 'Renter connections forwarded to a VM now.', ['vm']),
-    connectionsAccepted: counter('forwarded_connections_accepted_total', 'Renter connections accepted for a VM since the provider started.', ['vm']),
+    connectionsOpen: gauge('forwarded_connections_open', 'Renter connections forwarded to a VM now (user-space proxy only).', ['vm']),
+    connectionsAccepted: counter(
+      'forwarded_connections_accepted_total',
+      'Renter connections accepted for a VM (proxy: since the provider started; kernel: since the port was mapped).',
+      ['vm'],
+    ),
     connectionsRefused: counter(
       'forwarded_connections_refused_total',
       'Renter connections refused for a VM (stopped VM, connection cap) since the provider started.',

@@ -185,7 +185,7 @@ export class ProviderMetrics implements Telemetry {
     const stats = attempt(() => this.#sources.forwarding(vm))
     if (stats === undefined) return
     const m = this.#m
-    m.connectionsOpen.set({ vm }, stats.open)
+    if (stats.open !== undefined) m.connectionsOpen.set({ vm }, stats.open)
     m.connectionsAccepted.inc({ vm }, stats.accepted)
     m.connectionsRefused.inc({ vm }, stats.refused)
     m.forwardedBytes.inc({ vm, direction: 'in' }, stats.bytesIn)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { readIfExists, replaceFile } from '@golem-vm/common'
 import type { HostRoute } from '../../domain/host-routes.js'
 import { parseIpv4Cidr, type Ipv4Cidr } from '../../domain/ipv4.js'
+import { parseNftCounters, type CounterValue } from '../../domain/traffic-counters.js'
 import {
   applyNftables,
   deleteBridge,
@@ -21,6 +22,7 @@ import {
   isolateBridgePorts,
   listLinks,
   listRoutes,
+  nftCountersJson,
   nftTableExists,
   nftTables,
   readSysctl,
@@ -102,6 +104,10 @@ export class LinuxNetworkDevices {
 
   applyFirewall(script: string): Promise<void> {
     return applyNftables(script)
+  }
+
+  async trafficCounters(table: string): Promise<Map<string, CounterValue>> {
+    return parseNftCounters(await nftCountersJson(table), table)
   }
 
   firewallPresent(table: string): Promise<boolean> {

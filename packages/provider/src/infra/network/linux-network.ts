@@ -208,6 +208,20 @@ export async function nftTableExists(table: string): Promise<boolean> {
   }
 }
 
+/**
+ * The named counters of the provider's `inet` table as `nft -j list counters
+ * table inet <table>` reports them (JSON text); an empty list when the table
+ * does not exist (yet).
+ */
+export async function nftCountersJson(table: string): Promise<string> {
+  try {
+    return await command('nft', ['-j', 'list', 'counters', 'table', 'inet', table])
+  } catch (error) {
+    if (error instanceof NetworkCommandError && /No such file or directory/.test(error.message)) return '{"nftables": []}'
+    throw error
+  }
+}
+
 /** Names of the `inet` tables whose name starts with `prefix`. */
 export async function nftTables(prefix: string): Promise<string[]> {
   const listed = JSON.parse(await command('nft', ['-j', 'list', 'tables'])) as { nftables?: { table?: { family?: string; name?: string } }[] }
