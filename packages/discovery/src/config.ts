@@ -7,6 +7,7 @@
  * @module
  */
 import { ConfigError } from '@golem-vm/common'
+import { envFlag as flag, envOneOf as oneOf, envText, envWhole as whole, parseEnvSettings, unknownEnvNames } from '@golem-vm/common/env-settings'
 import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -57,20 +58,9 @@ export interface DiscoveryConfig {
 
 export { ConfigError }
 
-const text = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+const text = envText
 
-const whole = (min: number, max: number, fallback: number) =>
-  text.transform((v, ctx) => {
-    if (v === undefined) return fallback
-    const n = Number(v)
-    if (/^\d+$/.test(v) && n >= min && n <= max) return n
-    ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` })
-    return z.NEVER
-  })
-
+// A number of seconds above 0, fractions allowed.
 const seconds = (max: number, fallback: number) =>
   text.transform((v, ctx) => {
     if (v === undefined) return fallback
@@ -79,46 +69,6 @@ const seconds = (max: number, fallback: number) =>
     ctx.addIssue({ code: 'custom', message: `must be a number of seconds above 0 and at most ${max} (got "${v}")` })
     return z.NEVER
   })
-
-const flag = (fallback: boolean) =>
-  text.transform((v, ctx) => {
-    if (v === undefined) return fallback
-    if (/^(true|1|yes|on)$/i.test(v)) return true
-    if (/^(false|0|no|off)$/i.test(v)) return false
-    ctx.addIssue({ code: 'custom', message: `must be true or false (got "${v}")` })
-    return z.NEVER
-  })
-
-const oneOf = <T extends string>(choices: readonly T[], fallback: T) =>
-  text.transform((v, ctx) => {
-    if (v === undefined) return fallback
-    const found = choices.find((c) => c === v.toLowerCase())
-    if (found !== undefined) return found
-    ctx.addIssue({ code: 'custom', message: `must be one of ${choices.join(', ')} (got "${v}")` })
-    return z.NEVER
-  })
-
-// A flag or a whole number whose default depends on another setting (the environment): undefined when unset.
-const flagOrUnset = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return undefined
-    if (/^(true|1|yes|on)$/i.test(v)) return true
-    if (/^(false|0|no|off)$/i.test(v)) return false
-    ctx.addIssue({ code: 'custom', message: `must be true or false (got "${v}")` })
-    return z.NEVER
-  })
-const wholeOrUnset = (min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return undefined
-      if (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max) return Number(v)
-      ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` })
-      return z.NEVER
-    })
 
 /** Providers per address in production when not configured: a few machines behind one NAT, not a flood. */
 export const DEFAULT_MAX_PROVIDERS_PER_ADDRESS = 4
@@ -174,9 +124,9 @@ const settings = (home: string) =>
     GOLEM_DISCOVERY_DATABASE_URL: databaseUrl,
     GOLEM_DISCOVERY_DATABASE_POOL_SIZE: whole(1, 100, 10),
     GOLEM_DISCOVERY_ENVIRONMENT: oneOf(['production', 'development'] as const, 'production'),
-    GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES: text.pipe(flagOrUnset),
+    GOLEM_DISCOVERY_ALLOW_PRIVATE_ADDRESSES: flag(undefined),
     GOLEM_DISCOVERY_ADDRESS_CHECK: oneOf(['source', 'off'] as const, 'source'),
-    GOLEM_DISCOVERY_MAX_PROVIDERS_PER_ADDRESS: text.pipe(wholeOrUnset(0, 1_000_000)),
+    GOLEM_DISCOVERY_MAX_PROVIDERS_PER_ADDRESS: whole(0, 1_000_000, undefined),
     GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS: seconds(365 * 86_400, 7 * 86_400),
     GOLEM_DISCOVERY_MAX_CONNECTIONS_PER_ADDRESS: whole(0, 1_000_000, 64),
     GOLEM_DISCOVERY_REQUEST_TIMEOUT_SECONDS: seconds(300, 10),
@@ -202,9 +152,7 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   home: string = env.HOME ?? homedir(),
 ): { config: DiscoveryConfig; warnings: string[] } {
-  const parsed = settings(home).safeParse(env)
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
-  const s = parsed.data
+  const s = parseEnvSettings(settings(home), env)
   const dev = s.GOLEM_DISCOVERY_ENVIRONMENT === 'development'
   const minRetention = 2 * s.GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS
   if (s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS < minRetention) {
@@ -212,9 +160,9 @@ export function loadConfig(
       `GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS: must be at least twice GOLEM_DISCOVERY_MAX_CLOCK_SKEW_SECONDS (${minRetention}), or a replayed request could be accepted (got ${s.GOLEM_DISCOVERY_SIGNER_RETENTION_SECONDS})`,
     ])
   }
-  const warnings = Object.keys(env)
-    .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))
-    .map((name) => `${name} is not a setting of this discovery service and is ignored (settings: ${SETTING_NAMES.join(', ')})`)
+  const warnings = unknownEnvNames(env, ENV_PREFIX, SETTING_NAMES).map(
+    (name) => `${name} is not a setting of this discovery service and is ignored (settings: ${SETTING_NAMES.join(', ')})`,
+  )
   const config: DiscoveryConfig = {
     host: s.GOLEM_DISCOVERY_HOST,
     port: s.GOLEM_DISCOVERY_PORT,

@@ -14,34 +14,20 @@ import type { FastifyInstance } from 'fastify'
 import { join } from 'node:path'
 import { compose, DATABASE_FILE } from './compose.js'
 import { redactUrl } from './infra/postgres-store.js'
-import { ConfigError, loadConfig, type DiscoveryConfig } from './config.js'
+import { loadConfig, type DiscoveryConfig } from './config.js'
 import { createServiceLogger } from '@golem-vm/common/logger'
-import { stopOnSignals } from '@golem-vm/common'
+import { listeningUrl, loadConfigOrExit, stopOnSignals } from '@golem-vm/common'
 
 const SHUTDOWN_TIMEOUT_MS = 10_000
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
-
-// Reads the settings, or prints every problem and exits with status 2.
-function settingsOrExit(): { config: DiscoveryConfig; warnings: string[] } {
-  try {
-    return loadConfig(process.env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    console.error(`golem-discovery: ${error.message}`)
-    process.exit(2)
-  }
-}
-
-// The bound address as a URL; IPv6 hosts in brackets.
-const urlOf = (a: AddressInfo): string => `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
 
 // Where the advertisements are kept, for the log (a database password is hidden).
 const storeName = (config: DiscoveryConfig): string =>
   config.databaseUrl === undefined ? `sqlite:${join(config.dataDir, DATABASE_FILE)}` : redactUrl(config.databaseUrl)
 
 async function main(): Promise<void> {
-  const { config, warnings } = settingsOrExit()
+  const { config, warnings } = loadConfigOrExit('golem-discovery', () => loadConfig(process.env))
   const logger = createServiceLogger('golem-discovery', config.logLevel, config.logFormat, process.stdout.isTTY)
   for (const warning of warnings) logger.warn(warning)
   if (config.environment === 'development')
@@ -68,7 +54,7 @@ async function main(): Promise<void> {
   logger.info(
     {
       event: 'listening',
-      address: urlOf(address),
+      address: listeningUrl(address),
       host: address.address,
       port: address.port,
       version,
@@ -76,7 +62,7 @@ async function main(): Promise<void> {
       environment: config.environment,
       store: storeName(config),
     },
-    `discovery service listening on ${urlOf(address)}`,
+    `discovery service listening on ${listeningUrl(address)}`,
   )
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { ConfigError } from '@golem-vm/common'
+import { envFlag, envWhole, parseEnvSettings, unknownEnvNames } from '@golem-vm/common/env-settings'
 import { isIP } from 'node:net'
 import { DEFAULT_MAX_PORTS_PER_REQUEST, DEFAULT_PORT_CHECKER_PORT } from '@golem-vm/protocol'
 import { z } from 'zod'
@@ -40,35 +41,6 @@ export interface Config {
 export { ConfigError }
 
 const isUnset = (text: string | undefined): text is undefined => text === undefined || text.trim() === ''
-
-// A whole number within bounds; an empty variable counts as unset, as shells make them easily.
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (isUnset(text)) return fallback
-      const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN
-      if (Number.isSafeInteger(value) && value >= min && value <= max) return value
-      ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${text}")` })
-      return z.NEVER
-    })
-
-const TRUE_WORDS = ['true', '1', 'yes', 'on']
-const FALSE_WORDS = ['false', '0', 'no', 'off']
-
-const bool = (fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (isUnset(text)) return fallback
-      const word = text.trim().toLowerCase()
-      if (TRUE_WORDS.includes(word)) return true
-      if (FALSE_WORDS.includes(word)) return false
-      ctx.addIssue({ code: 'custom', message: `must be true or false (got "${text}")` })
-      return z.NEVER
-    })
 
 const isCidrOrIp = (entry: string): boolean => {
   const [address = '', bits, ...rest] = entry.split('/')
@@ -112,20 +84,20 @@ const host = z
 /** Every setting, its parser and default. Keys are the environment variable names. */
 const SETTINGS = z.object({
   PORT_CHECKER_HOST: host,
-  PORT_CHECKER_PORT: int(DEFAULT_PORT_CHECKER_PORT, 0, 65_535),
-  PORT_CHECKER_DEBUG: bool(false),
-  PORT_CHECKER_ALLOW_FOREIGN_ADDRESS: bool(false),
-  PORT_CHECKER_ALLOW_HOSTNAMES: bool(false),
-  PORT_CHECKER_MAX_PORTS: int(DEFAULT_MAX_PORTS_PER_REQUEST, 1, 65_535),
-  PORT_CHECKER_RATE_LIMIT_PER_MINUTE: int(20, 1, 1_000_000),
-  PORT_CHECKER_CONNECT_TIMEOUT_MS: int(2_000, 1, 60_000),
-  PORT_CHECKER_ATTEMPTS: int(2, 1, 10),
-  PORT_CHECKER_RETRY_DELAY_MS: int(500, 0, 60_000),
-  PORT_CHECKER_MAX_CONCURRENT_CONNECTS: int(256, 1, 10_000),
-  PORT_CHECKER_CONNECTS_PER_REQUEST: int(64, 1, 10_000),
-  PORT_CHECKER_REQUEST_DEADLINE_MS: int(20_000, 100, 600_000),
+  PORT_CHECKER_PORT: envWhole(0, 65_535, DEFAULT_PORT_CHECKER_PORT),
+  PORT_CHECKER_DEBUG: envFlag(false),
+  PORT_CHECKER_ALLOW_FOREIGN_ADDRESS: envFlag(false),
+  PORT_CHECKER_ALLOW_HOSTNAMES: envFlag(false),
+  PORT_CHECKER_MAX_PORTS: envWhole(1, 65_535, DEFAULT_MAX_PORTS_PER_REQUEST),
+  PORT_CHECKER_RATE_LIMIT_PER_MINUTE: envWhole(1, 1_000_000, 20),
+  PORT_CHECKER_CONNECT_TIMEOUT_MS: envWhole(1, 60_000, 2_000),
+  PORT_CHECKER_ATTEMPTS: envWhole(1, 10, 2),
+  PORT_CHECKER_RETRY_DELAY_MS: envWhole(0, 60_000, 500),
+  PORT_CHECKER_MAX_CONCURRENT_CONNECTS: envWhole(1, 10_000, 256),
+  PORT_CHECKER_CONNECTS_PER_REQUEST: envWhole(1, 10_000, 64),
+  PORT_CHECKER_REQUEST_DEADLINE_MS: envWhole(100, 600_000, 20_000),
   PORT_CHECKER_TRUST_PROXY: trustProxy,
-  PORT_CHECKER_MAX_CONNECTIONS_PER_ADDRESS: int(16, 0, 1_000_000),
+  PORT_CHECKER_MAX_CONNECTIONS_PER_ADDRESS: envWhole(0, 1_000_000, 16),
 })
 
 /** The names of every setting `loadConfig` reads. */
@@ -173,18 +145,11 @@ const toConfig = (s: Settings): Config =>
  * every problem, each naming its variable and the value it got.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const parsed = SETTINGS.safeParse(Object.fromEntries(SETTING_NAMES.map((name) => [name, env[name]])))
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`))
-  }
-  const config = toConfig(parsed.data)
+  const config = toConfig(parseEnvSettings(SETTINGS, Object.fromEntries(SETTING_NAMES.map((name) => [name, env[name]]))))
   const problems = crossProblems(config)
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
 
 /** `PORT_CHECKER_*` variables in `env` that no setting reads: most likely typos, worth a warning. */
-export const unknownSettings = (env: Readonly<Record<string, string | undefined>>): string[] =>
-  Object.keys(env)
-    .filter((name) => name.startsWith('PORT_CHECKER_') && !SETTING_NAMES.includes(name))
-    .sort()
+export const unknownSettings = (env: Readonly<Record<string, string | undefined>>): string[] => unknownEnvNames(env, 'PORT_CHECKER_', SETTING_NAMES).sort()

@@ -14,24 +14,10 @@
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { composeServer } from './compose.js'
-import { ConfigError, loadConfig, unknownSettings, type Config } from './config.js'
+import { loadConfig, unknownSettings, type Config } from './config.js'
 import { createLogger } from './logger.js'
 import type { PortCheckServer } from './server.js'
-import { stopOnSignals } from '@golem-vm/common'
-
-const EXIT_BAD_CONFIG = 2
-
-function loadConfigOrExit(): Config {
-  try {
-    return loadConfig(process.env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    console.error(`golem-port-checker: ${error.message}`)
-    process.exit(EXIT_BAD_CONFIG)
-  }
-}
-
-const urlOf = (address: AddressInfo): string => `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+import { listeningUrl, loadConfigOrExit, stopOnSignals } from '@golem-vm/common'
 
 async function listen(app: PortCheckServer, config: Config, logger: Logger): Promise<void> {
   try {
@@ -41,11 +27,11 @@ async function listen(app: PortCheckServer, config: Config, logger: Logger): Pro
     process.exit(1)
   }
   const address = app.server.address() as AddressInfo
-  const url = urlOf(address)
+  const url = listeningUrl(address)
   logger.info({ event: 'listening', host: address.address, port: address.port, url }, `port checker listening on ${url}`)
 }
 
-const config = loadConfigOrExit()
+const config = loadConfigOrExit('golem-port-checker', () => loadConfig(process.env))
 const logger = createLogger({ debug: config.debug, pretty: process.stdout.isTTY })
 for (const name of unknownSettings(process.env)) logger.warn({ setting: name }, `${name} is not a port checker setting; ignored (typo?)`)
 logger.info({ event: 'config', config }, 'configuration loaded')

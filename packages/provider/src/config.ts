@@ -9,6 +9,7 @@
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { z } from 'zod'
+import { settingProblems } from '@golem-vm/common/env-settings'
 import { parseSubnet, type Subnet } from './drivers/multipass/vm-network.js'
 import type { AllowedDestination } from './domain/firewall.js'
 import { parseIpv4Cidr, type Ipv4Cidr } from './domain/ipv4.js'
@@ -216,7 +217,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   const { raw, warnings } = gather(sources)
   const parsed = Settings.safeParse(raw)
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `${ENV_PREFIX}${i.path.join('.')}: ${i.message}`) }
+    return { ok: false, problems: settingProblems(parsed.error, ENV_PREFIX) }
   }
   const s = parsed.data
   const problems: string[] = []

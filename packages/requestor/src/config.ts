@@ -10,6 +10,7 @@
  * @module
  */
 import { ConfigError } from '@golem-vm/common'
+import { envText, parseEnvSettings, unknownEnvNames } from '@golem-vm/common/env-settings'
 import { isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 
@@ -46,10 +47,7 @@ export interface ConfigSources {
   readonly cwd: string
 }
 
-const text = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+const text = envText
 
 const RETIRED = ['FORCE_LOCALHOST', 'SSH_KEY_DIR', 'DB_PATH', 'BASE_DIR'].map((n) => ENV_PREFIX + n)
 
@@ -108,13 +106,11 @@ const settings = (home: string, cwd: string) =>
 export const SETTING_NAMES: readonly string[] = Object.keys(settings('/', '/').shape)
 
 function warningsFor(env: Readonly<Record<string, string | undefined>>): string[] {
-  return Object.keys(env)
-    .filter((name) => name.startsWith(ENV_PREFIX) && !SETTING_NAMES.includes(name))
-    .map((name) =>
-      RETIRED.includes(name)
-        ? `${name} is a setting of the original requestor and is ignored here (a provider is reached at the address it advertises; GOLEM_REQUESTOR_ENVIRONMENT=development allows loopback and private addresses)`
-        : `${name} is not a setting of golem-vm and is ignored (settings: ${SETTING_NAMES.join(', ')})`,
-    )
+  return unknownEnvNames(env, ENV_PREFIX, SETTING_NAMES).map((name) =>
+    RETIRED.includes(name)
+      ? `${name} is a setting of the original requestor and is ignored here (a provider is reached at the address it advertises; GOLEM_REQUESTOR_ENVIRONMENT=development allows loopback and private addresses)`
+      : `${name} is not a setting of golem-vm and is ignored (settings: ${SETTING_NAMES.join(', ')})`,
+  )
 }
 
 /**
@@ -127,9 +123,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, so
     ...(sources.flags?.dataDir === undefined ? {} : { GOLEM_REQUESTOR_DATA_DIR: sources.flags.dataDir }),
     ...(sources.flags?.discoveryUrl === undefined ? {} : { GOLEM_REQUESTOR_DISCOVERY_URL: sources.flags.discoveryUrl }),
   }
-  const parsed = settings(sources.home, sources.cwd).safeParse(merged)
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
-  const s = parsed.data
+  const s = parseEnvSettings(settings(sources.home, sources.cwd), merged)
   return {
     config: {
       dataDir: s.GOLEM_REQUESTOR_DATA_DIR,

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { readIfExists } from '@golem-vm/common'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { INSTANCE_PREFIX } from '../../domain/vm.js'
@@ -75,14 +76,8 @@ export class VmFolders {
   /** The VM's `vm.json`, or undefined when the folder or the file does not exist. Rejects on a corrupt file. */
   async readMeta(instance: string): Promise<VmMeta | undefined> {
     if (!VmFolders.isValidName(instance)) return undefined
-    let text: string
-    try {
-      text = await readFile(join(this.dir(instance), VM_FILES.meta), 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
-    return VmMeta.parse(JSON.parse(text))
+    const text = await readIfExists(join(this.dir(instance), VM_FILES.meta))
+    return text === undefined ? undefined : VmMeta.parse(JSON.parse(text))
   }
 
   /** True if the VM's folder exists (with or without `vm.json`: a launch may have stopped half-way). */

@@ -5,7 +5,8 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, rename, writeFile } from 'node:fs/promises'
+import { readIfExists } from '@golem-vm/common'
 import { join } from 'node:path'
 
 export const ADMIN_TOKEN_FILE = 'admin-token'
@@ -13,14 +14,10 @@ export const ADMIN_TOKEN_FILE = 'admin-token'
 /** Reads the token, creating it (atomically, 0600) on first use. */
 export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
   const path = join(dataDir, ADMIN_TOKEN_FILE)
-  try {
-    const token = (await readFile(path, 'utf8')).trim()
-    if (/^[0-9a-f]{64}$/.test(token)) {
-      await chmod(path, 0o600)
-      return token
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  const existing = (await readIfExists(path))?.trim()
+  if (existing !== undefined && /^[0-9a-f]{64}$/.test(existing)) {
+    await chmod(path, 0o600)
+    return existing
   }
   const token = randomBytes(32).toString('hex')
   const tmp = `${path}.${process.pid}.tmp`

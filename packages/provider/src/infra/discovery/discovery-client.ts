@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { deadlineSignal } from '@golem-vm/common'
+import { deadlineSignal, parseJsonOrUndefined } from '@golem-vm/common'
 import {
   ADVERTISEMENTS_PATH,
   AdvertisementFromAnyServer,
@@ -144,7 +144,7 @@ export class DiscoveryClient {
 
 // Turns a complete answer into its JSON body, or the typed failure the status means.
 function answer(what: string, status: number, text: string): unknown {
-  const json = parseJson(text)
+  const json = parseJsonOrUndefined(text)
   if (status >= 200 && status < 300) {
     if (json === undefined) throw new DiscoveryClientError('DISCOVERY_BAD_RESPONSE', `${what} answered ${status} without a JSON body`, false, status)
     return json
@@ -155,14 +155,6 @@ function answer(what: string, status: number, text: string): unknown {
     throw new DiscoveryClientError('DISCOVERY_BAD_RESPONSE', `${detail} (a redirect; set the discovery URL to where it points)`, false, status)
   if (status >= 500 || RETRYABLE_STATUSES.has(status)) throw new DiscoveryClientError('DISCOVERY_UNAVAILABLE', detail, true, status, code)
   throw new DiscoveryClientError('DISCOVERY_REFUSED', detail, false, status, code)
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
 }
 
 // Reads `{code, message}` or the original's `{detail: {code, message}}`.

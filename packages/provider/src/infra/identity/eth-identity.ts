@@ -16,9 +16,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
+import { chmod, mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createFileOnce, replaceFile } from '@golem-vm/common'
+import { createFileOnce, parseJsonOrUndefined, readIfExists, replaceFile } from '@golem-vm/common'
 import { addressOfPrivateKey } from '@golem-vm/protocol/eth'
 
 /** Name of the key file inside the key directory (the original's name). */
@@ -157,9 +157,8 @@ async function ensureKeyDir(dir: string, notices: string[]): Promise<void> {
 
 async function readKeyFile(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    return await readIfExists(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new IdentityError(
       'KEY_FILE_UNREADABLE',
       `cannot read the provider key ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}; check its owner and permissions`,
@@ -169,10 +168,8 @@ async function readKeyFile(path: string): Promise<string | undefined> {
 
 async function loadExisting(path: string, text: string, opts: IdentityOptions, notices: string[]): Promise<Loaded> {
   await tightenFileMode(path, notices)
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
+  const json = parseJsonOrUndefined(text)
+  if (json === undefined) {
     throw new IdentityError('KEY_FILE_INVALID', `the provider key ${path} is not JSON; restore it from a backup, or move it away to create a new identity`)
   }
   if (isKeystore(json)) return { key: await decryptKeystore(path, text, opts.passphrase), encrypted: true }
