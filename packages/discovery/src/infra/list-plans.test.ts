@@ -42,7 +42,13 @@ test('SQLite: no page sorts its rows; a country filter walks the country index i
   const db = new Database(file, { readonly: true })
   t.after(() => db.close())
   for (const { filter, paged } of COMBINATIONS) {
-    const params = { freshSince: 0, limit: 101, ...filter, ...(filter.isolated === undefined ? {} : { isolated: 1 }), ...(paged ? { afterCreatedAt: AFTER.createdAt, afterProviderId: AFTER.providerId } : {}) }
+    const params = {
+      freshSince: 0,
+      limit: 101,
+      ...filter,
+      ...(filter.isolated === undefined ? {} : { isolated: 1 }),
+      ...(paged ? { afterCreatedAt: AFTER.createdAt, afterProviderId: AFTER.providerId } : {}),
+    }
     const plan = (db.prepare(`EXPLAIN QUERY PLAN ${listSql(filter, paged)}`).all(params) as { detail: string }[]).map((row) => row.detail).join(' | ')
     const label = `${JSON.stringify(filter)}${paged ? ' paged' : ''}`
     assert.doesNotMatch(plan, /TEMP B-TREE/, `${label}: ${plan}`)

@@ -28,6 +28,8 @@ export interface PostgresServer {
   start(): void
   /** The server's log, for failure messages. */
   log(): string
+  /** The postmaster's process id while it runs (its backends are its children), else undefined. */
+  pid(): number | undefined
 }
 
 /** Where the server binaries are: $GOLEM_TEST_PG_BIN, else the newest /usr/lib/postgresql/N/bin. */
@@ -108,6 +110,10 @@ export async function startPostgres(t: Cleanup): Promise<PostgresServer> {
     stop,
     start,
     log,
+    pid: () => {
+      const file = join(data, 'postmaster.pid')
+      return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n', 1)[0]) : undefined
+    },
     async createDatabase(name) {
       const client = new pg.Client({ connectionString: url() })
       await client.connect()
