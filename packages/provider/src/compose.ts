@@ -205,6 +205,8 @@ async function acquireAll(config: Config, log: Logger, opts: StartOptions, acqui
     renterQuota: config.renterQuota,
     defaultImage: config.defaultImage,
     sshReady: (endpoint, signal) => waitForSsh(endpoint, signal),
+    // The renter's path as this host takes it: the listen address, or loopback for a wildcard (the kernel path DNATs 127.0.0.1 too).
+    publicSshHost: config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host,
     timeouts: { createMs: config.createTimeoutMs, startMs: config.createTimeoutMs, stopMs: config.commandTimeoutMs, deleteMs: config.commandTimeoutMs },
     logger: log.child({ part: 'vms' }),
     onCapacityChange: signalChange,

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { ProviderError } from '../domain/errors.js'
 import type { FakeDriver } from '../drivers/fake/fake-driver.js'
 import type { Caller } from './vm-service.js'
-import { anyone, assertNothingLeft, command, harness, type Harness } from '../../test/helpers/vm-service-harness.js'
+import { anyone, assertNothingLeft, command, harness, PUBLIC_SSH_HOST, type Harness } from '../../test/helpers/vm-service-harness.js'
 import type { OperationFinished, OperationStarted } from './ports/telemetry.js'
 
 test('create reserves, launches, opens the proxy and records the running VM', async () => {
@@ -18,6 +18,30 @@ test('create reserves, launches, opens the proxy and records the running VM', as
   assert.deepEqual(h.store.snapshot().allocated, { cpu: 2, memory: 4, storage: 20 })
   const launched = h.driver.instances.get(vm.instance)
   assert.match(launched?.spec.cloudInit.userData ?? '', /ssh-ed25519 /)
+})
+
+test("create and start answer only once SSH answers through the public port, the renter's path, after the guest itself", async () => {
+  const h = harness()
+  const vm = await h.service.create(command('web-1'))
+  assert.deepEqual(h.sshAsked, [
+    { host: '127.0.0.1', port: 22 },
+    { host: PUBLIC_SSH_HOST, port: vm.sshPort },
+  ])
+  await h.service.stop('web-1', anyone)
+  h.sshAsked.length = 0
+  await h.service.start('web-1', anyone)
+  assert.deepEqual(h.sshAsked, [
+    { host: '127.0.0.1', port: 22 },
+    { host: PUBLIC_SSH_HOST, port: vm.sshPort },
+  ])
+  const slow = harness({}, { createMs: 300, startMs: 300, stopMs: 300, deleteMs: 300 })
+  slow.publicSshFails.value = true
+  await assert.rejects(slow.service.create(command('web-2')), (e: unknown) => {
+    assert.ok(e instanceof ProviderError && e.code === 'BACKEND_TIMEOUT', String(e))
+    assert.match(e.message, new RegExp(`answers at 127\\.0\\.0\\.1:22 but not through its public port ${PUBLIC_SSH_HOST}:\\d+`))
+    return true
+  })
+  assertNothingLeft(slow)
 })
 
 test('100 parallel creates against room for 3 VMs: exactly 3 succeed and the ledger is exact', async () => {
@@ -45,6 +69,12 @@ test('a failure at each step of create leaves nothing behind', async (t) => {
       'ssh never answers',
       (h) => {
         h.sshFails.value = true
+      },
+    ],
+    [
+      'ssh answers at the guest but never through the public port',
+      (h) => {
+        h.publicSshFails.value = true
       },
     ],
     [
@@ -293,7 +323,7 @@ test('telemetry hears every operation once: its result, its code and the phases 
   )
   assert.deepEqual(
     finished.map((e) => Object.keys(e.phasesMs).sort().join(',')),
-    ['launch,proxy,ssh', 'stop', 'ssh,start', '', '', 'destroy,proxy'],
+    ['launch,proxy,ssh', 'stop', 'proxy,ssh,start', '', '', 'destroy,proxy'],
   )
   for (const e of finished) assert.ok(e.durationMs >= 0 && Object.values(e.phasesMs).every((ms) => ms >= 0 && ms <= e.durationMs + 1))
 })

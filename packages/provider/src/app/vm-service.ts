@@ -89,6 +89,12 @@ export interface VmServiceDeps {
   readonly renterQuota?: RenterQuota
   /** The one wait for a VM's SSH server, after a launch or a start. */
   readonly sshReady: SshReadiness
+  /**
+   * Where this host reaches the VMs' public SSH ports (a loopback form of the
+   * listen address). When set, a create or start also waits for the SSH
+   * banner there, through the forward a renter uses, before it answers.
+   */
+  readonly publicSshHost?: string | undefined
   /** How often the backend is asked, during that wait, whether the VM still runs (default BOOT_CHECK_MS). */
   readonly bootCheckMs?: number | undefined
   readonly timeouts: VmTimeouts
@@ -177,8 +183,11 @@ export class VmService {
       const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey, network })
       const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.name, resources, image, cloudInit, network }, signal))
       await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
-      await timed(phases, 'proxy', () => this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint))
-      undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
+      await timed(phases, 'proxy', async () => {
+        await this.#d.proxy.open(vm.id, vm.sshPort, running.endpoint)
+        undo.push('ssh proxy', () => this.#d.proxy.close(vm.id))
+        await this.#publicReady(vm.sshPort, running.endpoint, signal)
+      })
       undo.push('port mappings', () => this.#ports.close(vm))
       await this.#ports.open(vm, running, signal)
       const done = this.#require(store.update(vm.id, { status: 'running', ...running }), vm.id)
@@ -258,7 +267,10 @@ export class VmService {
       return this.#finish(vm, 'start', this.#d.timeouts.startMs, async (signal) => {
         const running: RunningVm = await timed(phases, 'start', () => this.#d.driver.start(vm.instance, signal))
         await timed(phases, 'ssh', () => this.#ready(vm.instance, running.endpoint, signal))
-        await this.#d.proxy.setTarget(vm.id, running.endpoint)
+        await timed(phases, 'proxy', async () => {
+          await this.#d.proxy.setTarget(vm.id, running.endpoint)
+          await this.#publicReady(vm.sshPort, running.endpoint, signal)
+        })
         await this.#ports.retarget(vm, running, signal)
         return { status: 'running', ...running }
       })
@@ -439,6 +451,23 @@ export class VmService {
   #require(vm: VmRecord | undefined, id: string): VmRecord {
     if (vm === undefined) throw new ProviderError('VM_NOT_FOUND', `VM Not Found: VM "${id}" was removed meanwhile`)
     return vm
+  }
+
+  // The renter's path: the SSH banner through the public port, once the forward points at the guest.
+  async #publicReady(port: number, guest: SshEndpoint, signal: AbortSignal): Promise<void> {
+    const host = this.#d.publicSshHost
+    if (host === undefined) return
+    try {
+      await this.#d.sshReady({ host, port }, signal)
+    } catch (error) {
+      if (!signal.aborted || this.#d.shutdown.aborted) throw error
+      throw new ProviderError(
+        'BACKEND_TIMEOUT',
+        `the guest's SSH server answers at ${guest.host}:${guest.port} but not through its public port ${host}:${port}; check the VM network (golem-provider status) and the host's firewall`,
+        [],
+        { cause: error },
+      )
+    }
   }
 
   // Waits until the guest has booted (cloud-init done, where the backend can tell) and its SSH server answers,

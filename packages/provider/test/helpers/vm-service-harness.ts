@@ -39,12 +39,19 @@ export function neverUntilAborted(signal: AbortSignal): Promise<void> {
   })
 }
 
+/** Where the harness's service reaches public ports (never connected to: the readiness is scripted). */
+export const PUBLIC_SSH_HOST = 'public.invalid'
+
 export interface Harness {
   service: VmService
   store: SqliteVmStore
   driver: FakeDriver
   proxy: FakeProxy
   sshFails: { value: boolean }
+  /** The SSH server answers at the guest but not through the public port (a broken forward). */
+  publicSshFails: { value: boolean }
+  /** Every endpoint the service waited on for SSH, in order. */
+  sshAsked: SshEndpoint[]
   capacityChanges: { count: number }
 }
 
@@ -57,6 +64,8 @@ export function harness(
   const driver = new FakeDriver()
   const proxy = new FakeProxy()
   const sshFails = { value: false }
+  const publicSshFails = { value: false }
+  const sshAsked: SshEndpoint[] = []
   const capacityChanges = { count: 0 }
   const full: AdmissionPolicy = {
     totals: { cpu: 8, memory: 16, storage: 200 },
@@ -94,7 +103,12 @@ export function harness(
       },
     },
     portPolicy: () => ({ maxPerVm: 3, udp: true }),
-    sshReady: (_endpoint, signal) => (sshFails.value ? neverUntilAborted(signal) : Promise.resolve()),
+    sshReady: (endpoint, signal) => {
+      sshAsked.push(endpoint)
+      const fails = endpoint.host === PUBLIC_SSH_HOST ? publicSshFails.value : sshFails.value
+      return fails ? neverUntilAborted(signal) : Promise.resolve()
+    },
+    publicSshHost: PUBLIC_SSH_HOST,
     bootCheckMs: 20,
     timeouts,
     logger: pino({ level: 'silent' }),
@@ -102,7 +116,7 @@ export function harness(
     shutdown: new AbortController().signal,
     ...(telemetry === undefined ? {} : { telemetry }),
   })
-  return { service, store, driver, proxy, sshFails, capacityChanges }
+  return { service, store, driver, proxy, sshFails, publicSshFails, sshAsked, capacityChanges }
 }
 
 export const anyone: Caller = { kind: 'renter', address: null }
