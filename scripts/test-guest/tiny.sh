@@ -2,8 +2,9 @@
 # Builds tiny-test into OUT_DIR (vmlinuz, initrd.img, disk.qcow2), from Debian
 # packages unpacked with dpkg-deb (no chroot, no package scripts):
 #   initrd.img  busybox, the virtio/iso9660/ACPI modules and tiny/initramfs/init
-#   disk.qcow2  busybox, dropbear, resize2fs, sftp-server, fy-tool and jq with
-#               their libraries, and the files of tiny/rootfs/
+#   disk.qcow2  busybox, dropbear, resize2fs, sftp-server, fy-tool, jq and socat
+#               (TCP and UDP listeners for the port tests: busybox nc has no
+#               UDP) with their libraries, and the files of tiny/rootfs/
 # Run by build.sh (which sets CACHE_ROOT and WORK). Usage: tiny.sh OUT_DIR
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -13,9 +14,10 @@ HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 OUT=$1
 : "${DEFAULT_USER:?}"
 PACKAGES=(busybox-static dropbear-bin openssh-sftp-server e2fsprogs libext2fs2 libcom-err2
-  libtomcrypt1 libtommath1 libgmp10 zlib1g libcrypt1 libc6 libfyaml-utils libfyaml0 jq libjq1 libonig5)
+  libtomcrypt1 libtommath1 libgmp10 zlib1g libcrypt1 libc6 libfyaml-utils libfyaml0 jq libjq1 libonig5
+  socat libssl3 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1)
 # Programs of the root disk besides busybox; their libraries come along.
-PROGRAMS=(usr/sbin/dropbear usr/bin/dropbearkey sbin/resize2fs usr/lib/openssh/sftp-server usr/bin/fy-tool usr/bin/jq)
+PROGRAMS=(usr/sbin/dropbear usr/bin/dropbearkey sbin/resize2fs usr/lib/openssh/sftp-server usr/bin/fy-tool usr/bin/jq usr/bin/socat)
 MODULES=(virtio_pci virtio_blk virtio_net virtio_rng isofs button evdev)
 INITRAMFS_APPLETS=(sh mount umount insmod switch_root sleep usleep cat echo poweroff mkdir findfs)
 

@@ -9,21 +9,13 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import dgram from 'node:dgram'
-import { once } from 'node:events'
-import net from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isListening, startDaemon, type Daemon } from '../helpers/daemon.js'
 import { multipassWorld, type MultipassWorld } from '../helpers/multipass-world.js'
+import { publicPort, tcpAnswer, udpAnswer, type Mapping } from '../helpers/port-clients.js'
 import { renter, type Renter } from '../helpers/renter.js'
 
-interface Mapping {
-  guest: number
-  protocol: 'tcp' | 'udp'
-  public_port: number
-  host: string
-}
 interface Vm {
   ssh_port: number
   ip_address: string
@@ -100,57 +92,6 @@ async function startGuestServers(t: TestContext, w: MultipassWorld, vm: Vm): Pro
       throw new Error(`guest servers not ready: ${stderr}`)
     }),
   ])
-}
-
-// What a TCP client reads from the public port, or the error it gets (bounded).
-function tcpAnswer(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    let text = ''
-    const timer = setTimeout(() => {
-      socket.destroy()
-      resolve(`timeout:${text}`)
-    }, 10_000)
-    socket.on('data', (chunk) => {
-      text += String(chunk)
-    })
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
-      resolve(`error:${error.code ?? error.message}`)
-    })
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(text.trim() === '' ? 'closed' : text.trim())
-    })
-  })
-}
-
-// The UDP answer from the public port, or null when none comes within `waitMs`.
-async function udpAnswer(t: TestContext, port: number, text: string, waitMs = 5000): Promise<string | null> {
-  const socket = dgram.createSocket('udp4')
-  t.after(() => {
-    try {
-      socket.close()
-    } catch {
-      /* closed already */
-    }
-  })
-  socket.bind(0, '127.0.0.1')
-  await once(socket, 'listening')
-  const answer = once(socket, 'message', { signal: AbortSignal.timeout(waitMs) }).then(
-    ([msg]) => String(msg),
-    () => null,
-  )
-  socket.send(text, port, '127.0.0.1')
-  const result = await answer
-  socket.close()
-  return result
-}
-
-const publicPort = (vm: Vm, guest: number): number => {
-  const found = vm.ports.find((p) => p.guest === guest)
-  if (found === undefined) throw new Error(`no mapping for guest port ${guest} in ${JSON.stringify(vm.ports)}`)
-  return found.public_port
 }
 
 async function getVm(r: Renter, name: string): Promise<Vm> {
