@@ -191,13 +191,10 @@ export const AdvertisementQuery = z.strictObject({
   memory: WholeNumberText.optional().meta({ description: 'At least this much memory (GB).' }),
   storage: WholeNumberText.optional().meta({ description: 'At least this much storage (GB).' }),
   country: CountryCode.optional().meta({ description: 'Only this country (case-insensitive).' }),
-  isolated: z
-    .enum(['true', 'false'], 'must be "true" or "false"')
-    .optional()
-    .meta({
-      description:
-        'Only providers that said they isolate their VMs ("true"), or only those that said they do not ("false"); providers that said nothing match neither.',
-    }),
+  isolated: z.enum(['true', 'false'], 'must be "true" or "false"').optional().meta({
+    description:
+      'Only providers that said they isolate their VMs ("true"), or only those that said they do not ("false"); providers that said nothing match neither.',
+  }),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, 'must be a whole number')
