@@ -15,8 +15,8 @@ import { forgetHostKeys, knownHostsFile } from './infra/known-hosts.js'
 import { ProviderClient } from './infra/provider-client.js'
 import { RentalStore } from './infra/rental-store.js'
 
-/** Builds the use cases' dependencies for `config`. */
-export function compose(config: RequestorConfig): RequestorDeps {
+/** Builds the use cases' dependencies for `config`; `warn` gets what the user should know but is no error (an unsigned provider's answers used). */
+export function compose(config: RequestorConfig, warn: (message: string) => void = () => undefined): RequestorDeps {
   let identity: Promise<RenterIdentity> | undefined
   return {
     config,
@@ -24,7 +24,15 @@ export function compose(config: RequestorConfig): RequestorDeps {
     discovery: new DiscoveryClient({ baseUrl: config.discoveryUrl }),
     identity: () => (identity ??= loadOrCreateIdentity(config.dataDir)),
     sshKey: (create) => (create ? loadOrCreateSshKey(config.dataDir) : loadSshKey(config.dataDir)),
-    provider: (target, signer) => new ProviderClient({ baseUrl: target.baseUrl, providerId: target.providerId, signer, longTimeoutMs: config.createTimeoutMs }),
+    provider: (target, signer) =>
+      new ProviderClient({
+        baseUrl: target.baseUrl,
+        providerId: target.providerId,
+        signer,
+        longTimeoutMs: config.createTimeoutMs,
+        acceptUnsigned: target.acceptUnsigned === true,
+        warn,
+      }),
     knownHostsFile: (name) => knownHostsFile(config.dataDir, name),
     forgetHostKeys: (name) => forgetHostKeys(config.dataDir, name),
   }

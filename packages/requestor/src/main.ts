@@ -12,6 +12,7 @@ import type { CommandContext } from './cli/context.js'
 import { reportError, type Io } from './cli/output.js'
 import { buildProgram, type ActionFactory, type GlobalOptions } from './cli/program.js'
 import { EXIT_CODES, RequestorError } from './domain/errors.js'
+import { cleanText } from './domain/terminal-text.js'
 
 const io: Io = { stdout: process.stdout, stderr: process.stderr }
 
@@ -21,7 +22,10 @@ async function contextOf(program: Command): Promise<CommandContext> {
   try {
     const { config, warnings } = loadConfig(process.env, { flags: program.opts<GlobalOptions>(), home: homedir(), cwd: process.cwd() })
     for (const warning of warnings) io.stderr.write(`golem-vm: warning: ${warning}\n`)
-    return { deps: compose(config), io }
+    const warn = (message: string): void => {
+      io.stderr.write(`golem-vm: warning: ${cleanText(message)}\n`)
+    }
+    return { deps: compose(config, warn), io }
   } catch (error) {
     if (error instanceof ConfigError) throw new RequestorError('CONFIG_INVALID', error.message)
     throw error

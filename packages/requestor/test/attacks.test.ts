@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { Wallet } from 'ethers'
+import { ANSWER_SIGNATURE_HEADER, signAnswer } from '@golem-vm/protocol'
 import { fakeServer } from '@golem-vm/common/fake-http-server'
 import { cli, json, tempDir, type CliEnv } from './helpers/network.js'
 import { withProof } from './helpers/signed-advertisement.js'
@@ -84,6 +85,20 @@ async function discoveryFor(t: TestContext, port: number, extra: Record<string, 
   return server.baseUrl
 }
 
+// Answers as the provider does: JSON, signed with its key for this request (golem-vm-answer/1); the attacks are the provider's own.
+function answer(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  void signAnswer(new Wallet(PROVIDER_KEY), {
+    nonce: String(req.headers['x-golem-nonce']),
+    method: req.method ?? '',
+    path: req.url ?? '',
+    status,
+    body: text,
+  }).then((signature) => {
+    res.writeHead(status, { 'content-type': 'application/json', [ANSWER_SIGNATURE_HEADER]: signature }).end(text)
+  })
+}
+
 // Streams `chunk` for as long as the client reads, counting what it wrote.
 function endless(res: ServerResponse, h: Hostile, chunk: Buffer): void {
   let sent = 0
@@ -103,7 +118,7 @@ test('names that are paths: refused before any request, nothing outside the data
       req.method === 'GET' && req.url === '/api/v1/vms'
         ? [vm('web-1'), vm('../../victim'), vm('web-2', { name: '../../victim' })]
         : { vm_id: 'web-1', status: 'deleted' }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    answer(req, res, 200, body)
   })
   const env: CliEnv = { dataDir: join(dir, 'data'), discoveryUrl: await discoveryFor(t, provider.port) }
   writeFileSync(join(dir, 'victim'), 'keep')
@@ -134,17 +149,16 @@ test('names that are paths: refused before any request, nothing outside the data
 test('terminal escapes from a provider or a discovery service reach the terminal only as visible text', async (t) => {
   const evil = '\u001b]0;pwned\u0007\u001b[2J\r\ngolem-vm: provider VERIFIED \u009b31m\u202e'
   const provider = await hostile(t, (req, res) => {
-    if (req.url === '/api/v1/vms/web-1') res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'VM_NOT_FOUND', message: evil }))
+    if (req.url === '/api/v1/vms/web-1') answer(req, res, 404, { code: 'VM_NOT_FOUND', message: evil })
     else
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify(
-            req.url === '/api/v1/vms'
-              ? [vm('web-2', { error_message: evil, status: 'error', created_at: evil })]
-              : vm('web-2', { error_message: evil, name: evil }),
-          ),
-        )
+      answer(
+        req,
+        res,
+        200,
+        req.url === '/api/v1/vms'
+          ? [vm('web-2', { error_message: evil, status: 'error', created_at: evil })]
+          : vm('web-2', { error_message: evil, name: evil }),
+      )
   })
   const env: CliEnv = { dataDir: join(tempDir(t), 'data'), discoveryUrl: await discoveryFor(t, provider.port) }
   // A provider's own signed body cannot carry control characters (the advertisement schema refuses them); a discovery service's listing can.
@@ -184,7 +198,7 @@ test('in production, providers and SSH hosts at private addresses (169.254.169.2
   const provider = await hostile(t, (req, res) => {
     const body =
       req.url === '/api/v1/vms' ? vm('web-1') : { vm_id: 'web-1', ssh_port: 2222, ssh_host: '169.254.169.254', ssh_user: 'ubuntu', multipass_name: 'x' }
-    res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    answer(req, res, req.method === 'POST' ? 201 : 200, body)
   })
   const fakeSshDir = join(dir, 'bin')
   mkdirSync(fakeSshDir)

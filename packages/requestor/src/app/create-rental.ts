@@ -101,6 +101,7 @@ function pendingRental(
     ssh_port: null,
     ssh_user: 'ubuntu',
     ssh_key_fingerprint: parts.fingerprint,
+    accept_unsigned_answers: target.acceptUnsigned === true,
     created_at: now,
     updated_at: now,
   }
@@ -161,7 +162,7 @@ async function createOnProvider(
   try {
     return await client.create(body, { signal })
   } catch (error) {
-    const unknown = error instanceof RequestorError && ['PROVIDER_TIMEOUT', 'INTERRUPTED', 'BAD_RESPONSE'].includes(error.code)
+    const unknown = error instanceof RequestorError && ['PROVIDER_TIMEOUT', 'INTERRUPTED', 'BAD_RESPONSE', 'ANSWER_UNVERIFIED'].includes(error.code)
     if (!unknown) {
       await deps.store.remove(body.name)
       throw error

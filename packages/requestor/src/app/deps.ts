@@ -16,6 +16,8 @@ import type { SshKey } from './ports/ssh.js'
 export interface ProviderTarget {
   readonly baseUrl: string
   readonly providerId: string
+  /** Use its unsigned answers (after a warning): the renter chose to trust it (`--allow-unverified`). Default false. */
+  readonly acceptUnsigned?: boolean
 }
 
 /** The parts the use cases work with. */

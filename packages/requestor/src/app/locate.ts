@@ -56,6 +56,7 @@ export function checkedName(name: string): string {
  * Where a provider's API is, from its fresh advertisement. Throws
  * PROVIDER_NOT_FOUND when it has none, PROVIDER_UNVERIFIED when its proof
  * does not verify (always) or it carries none (unless `allowUnverified`).
+ * Its answers must be signed unless `allowUnverified` (the renter trusts it).
  */
 export async function providerFromDiscovery(deps: RequestorDeps, providerId: string, allowUnverified: boolean) {
   const ad = await deps.discovery.get(providerId)
@@ -78,7 +79,7 @@ export async function providerFromDiscovery(deps: RequestorDeps, providerId: str
       `the advertisement of ${providerId} carries no signature of the provider (posted unsigned, or served by a discovery service that does not keep signatures); anyone could have posted it. Choose a verified provider, or pass --allow-unverified if you trust it`,
     )
   }
-  return { ad, target: { baseUrl: providerUrl(ad), providerId: getAddress(ad.provider_id) } }
+  return { ad, target: { baseUrl: providerUrl(ad), providerId: getAddress(ad.provider_id), acceptUnsigned: allowUnverified } }
 }
 
 /**
@@ -130,7 +131,8 @@ export async function locate(deps: RequestorDeps, address: VmAddress): Promise<L
   const identity = await deps.identity()
   if (rental !== undefined) {
     ownedBy(rental, identity)
-    const target = { baseUrl: rental.provider_url, providerId: rental.provider_id }
+    const acceptUnsigned = rental.accept_unsigned_answers === true || address.allowUnverified === true
+    const target = { baseUrl: rental.provider_url, providerId: rental.provider_id, acceptUnsigned }
     return { rental, vmId: rental.vm_id, target, identity, client: clientFor(deps, target, identity) }
   }
   const { target } = await providerFromDiscovery(deps, wanted ?? '', address.allowUnverified === true)

@@ -29,7 +29,10 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const jsonOption = (): Option => new Option('--json', 'print the result as JSON on stdout (shapes in the README); errors too')
 const providerIdOption = (what: string): Option => new Option('--provider-id <id>', `${what} (for a VM not recorded in the data dir)`)
 const allowUnverifiedOption = (what: string): Option =>
-  new Option('--allow-unverified', `${what} even when the discovery service did not verify its advertisement (you trust it yourself)`)
+  new Option(
+    '--allow-unverified',
+    `${what} even when the discovery service did not verify its advertisement or the provider does not sign its answers (you trust it yourself)`,
+  )
 
 /** Builds the `golem-vm` program; `action` turns each command body into what Commander runs. */
 export function buildProgram(action: ActionFactory): Command {

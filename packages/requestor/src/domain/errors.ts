@@ -19,7 +19,7 @@ export const EXIT_CODES = {
   CONFLICT: 4,
   /** Discovery or provider unreachable, timed out, rate-limited or shutting down: try again later. */
   UNAVAILABLE: 5,
-  /** Trust: the provider refused the renter's signature, the identity does not own the rental, a provider is not verified or not at a public address. */
+  /** Trust: the provider refused the renter's signature, the identity does not own the rental, a provider is not verified or not at a public address, or its answer does not carry its signature. */
   UNAUTHORIZED: 6,
   /** The provider failed (5xx) or answered something that is not its API. */
   PROVIDER_FAILED: 7,
@@ -48,6 +48,7 @@ export const ERROR_EXIT_CODES = {
   IDENTITY_MISMATCH: EXIT_CODES.UNAUTHORIZED,
   PROVIDER_UNVERIFIED: EXIT_CODES.UNAUTHORIZED,
   ADDRESS_NOT_PUBLIC: EXIT_CODES.UNAUTHORIZED,
+  ANSWER_UNVERIFIED: EXIT_CODES.UNAUTHORIZED,
   DISCOVERY_FAILED: EXIT_CODES.PROVIDER_FAILED,
   PROVIDER_FAILED: EXIT_CODES.PROVIDER_FAILED,
   BAD_RESPONSE: EXIT_CODES.PROVIDER_FAILED,

@@ -35,6 +35,12 @@ export const Rental = z.object({
   ssh_user: z.string(),
   /** SHA256 fingerprint of the SSH key installed in the VM, as ssh-keygen -l prints it. */
   ssh_key_fingerprint: z.string(),
+  /**
+   * True when the renter chose to trust this provider at create
+   * (`--allow-unverified`): its unsigned answers are used, with a warning.
+   * Absent (older records) or false: every answer must carry its signature.
+   */
+  accept_unsigned_answers: z.boolean().optional(),
   created_at: z.string(),
   updated_at: z.string(),
 })

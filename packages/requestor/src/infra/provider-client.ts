@@ -6,6 +6,8 @@
  * provider and of an original 0.1.21 one are read (see `provider-answers.ts`),
  * each at most {@link MAX_ANSWER_BYTES} and within a deadline; errors become
  * {@link RequestorError}s whose message says what to do (`provider-errors.ts`).
+ * Every answer must carry the provider's signature for this request
+ * (`answer-check.ts`), unless the renter chose to trust an unsigned provider.
  *
  * @module
  */
@@ -19,6 +21,7 @@ import { parseJsonOrUndefined as parseJson } from '@golem-vm/common'
 import { httpRequest, TransportError, type HttpResponse } from '@golem-vm/common/http-request'
 import type { CallOptions, CreateVmBody, ProviderApi, ProviderVmList } from '../app/ports/provider-api.js'
 import { isOriginalNotFound, ProviderAccess, ProviderDeleted, ProviderVm } from '../domain/provider-answers.js'
+import { checkAnswer, type UnsignedPolicy } from './answer-check.js'
 import { errorFromResponse, transportError, type Operation } from './provider-errors.js'
 
 /** The most a provider's answer may be: far more than any real answer, far less than memory. */
@@ -36,6 +39,14 @@ export interface ProviderClientOptions {
   readonly timeoutMs?: number
   /** Create, start, stop and delete (the provider answers once the change is done). Default 15 min. */
   readonly longTimeoutMs?: number
+  /**
+   * Use answers that carry no provider signature (the renter chose to trust
+   * this provider: `--allow-unverified`), after one warning. Default false:
+   * an unsigned answer is refused. A bad signature is refused either way.
+   */
+  readonly acceptUnsigned?: boolean
+  /** Where the warning about unsigned answers goes (once per client). */
+  readonly warn?: (message: string) => void
 }
 
 const vmPath = (id: string, suffix = ''): string => `${API_PREFIX}/vms/${encodeURIComponent(id)}${suffix}`
@@ -57,10 +68,20 @@ export type { CallOptions, CreateVmBody, ProviderVmList }
 
 /** Talks to one provider on behalf of one renter. */
 export class ProviderClient implements ProviderApi {
-  readonly #o: Required<Omit<ProviderClientOptions, 'signer'>> & { signer: Signer }
+  readonly #o: Required<Omit<ProviderClientOptions, 'signer' | 'warn'>> & { signer: Signer }
+  readonly #unsigned: UnsignedPolicy
 
   constructor(opts: ProviderClientOptions) {
-    this.#o = { timeoutMs: 30_000, longTimeoutMs: 15 * 60_000, ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') }
+    const { warn, ...rest } = opts
+    this.#o = { timeoutMs: 30_000, longTimeoutMs: 15 * 60_000, acceptUnsigned: false, ...rest, baseUrl: opts.baseUrl.replace(/\/+$/, '') }
+    let warned = false
+    this.#unsigned = {
+      accept: this.#o.acceptUnsigned,
+      warn: (message) => {
+        if (!warned) warn?.(message)
+        warned = true
+      },
+    }
   }
 
   /** Creates a VM; resolves once the provider reports it running. */
@@ -159,6 +180,7 @@ export class ProviderClient implements ProviderApi {
       if (error instanceof TransportError) throw transportError(error, this.#o.baseUrl, op)
       throw error
     }
+    checkAnswer({ ...this.#o, nonce: headers[SIGNATURE_HEADERS.nonce] ?? '', method, path }, response, op, this.#unsigned)
     const json = parseJson(response.body)
     if (response.status >= 200 && response.status < 300 && json !== undefined) return json
     throw errorFromResponse(response.status, json, response.body, this.#o.baseUrl, op)
