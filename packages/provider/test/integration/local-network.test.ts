@@ -5,18 +5,33 @@
  * then nothing of the run is left: no process (the node services, golem-vm
  * and ssh inherit a marker variable set here; QEMU, started with a minimal
  * environment, is found by its working directory in the run's dir and by the
- * VM's unique name on its command line), no throw-away dir, no listening port.
+ * VM's unique name on its command line), no throw-away dir, no listening port,
+ * and (as root, where the provider isolates its VMs) no bridge or nftables
+ * table of the provider's VM network.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { isListening, REPO_ROOT } from '../helpers/daemon.js'
+import { planVmNetwork } from '../../src/domain/vm-network.js'
+import { isListening, PROVIDER_BIN, REPO_ROOT } from '../helpers/daemon.js'
 
 const MARKER = 'LOCAL_NETWORK_TEST_MARKER'
 const TIMEOUT_MS = 10 * 60_000
+
+// The names the run's provider gave its VM network (they derive from its data dir), and what of them the host still has.
+function networkLeftovers(dir: string): string[] {
+  const plan = planVmNetwork({ dataDir: join(dir, 'provider'), dns: [] })
+  const left: string[] = []
+  if (existsSync(`/sys/class/net/${plan.bridge}`)) left.push(`bridge ${plan.bridge}`)
+  if (process.getuid?.() === 0) {
+    const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' })
+    if (tables.status === 0 && tables.stdout.split('\n').some((line) => line.trim().endsWith(` ${plan.table}`))) left.push(`nftables table ${plan.table}`)
+  }
+  return left
+}
 
 const qemuInstalled = (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'qemu-system-x86_64')))
 
@@ -71,6 +86,13 @@ test(
         } catch {
           // Gone.
         }
+      }
+      if (dir !== undefined && process.getuid?.() === 0 && networkLeftovers(dir).length > 0) {
+        // A run that failed before its own clean-up leaves its VM network: remove it as an operator would.
+        spawnSync(process.execPath, [PROVIDER_BIN, 'uninstall-network', '--force'], {
+          env: { ...process.env, GOLEM_PROVIDER_DATA_DIR: join(dir, 'provider'), GOLEM_PROVIDER_ENV_FILE: '/nonexistent' },
+          timeout: 60_000,
+        })
       }
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
     })
@@ -133,6 +155,7 @@ test(
     assert.ok(output.includes(`golem-vm destroy ${name}: done`), `the VM was destroyed through the CLI${shown}`)
     assert.ok(output.includes('nothing left'), `the script's own check${shown}`)
     assert.equal(existsSync(dir), false, `the throw-away dir ${dir} is removed`)
+    assert.deepEqual(networkLeftovers(dir), [], `the provider's VM network is removed${shown}`)
     const left = processesOfRun(marker, dir, name)
     assert.deepEqual(left, [], `no process of the run is left (qemu, node services, golem-vm, ssh)${shown}`)
     const ports = /ports: provider API (\d+), SSH (\d+)-(\d+), discovery (\d+), port checker (\d+)/.exec(output)
