@@ -44,10 +44,30 @@ test("create and start answer only once SSH answers through the public port, the
   assertNothingLeft(slow)
 })
 
-test('100 parallel creates against room for 3 VMs: exactly 3 succeed and the ledger is exact', async () => {
+// One process, one event loop: what this proves is that a reservation counts from the moment it is made, while its
+// launch is still under way, and that the asynchronous steps around it (payment, quotas, the launch) cannot let a
+// second create into the same room. The launches are held open until all 97 refusals are in, so a ledger that counted
+// only launched VMs would admit more than 3 and fail here. Another process cannot write the ledger at all (a second
+// provider on the same data dir refuses to start: test/integration/provider-cli.test.ts).
+test('100 interleaved creates against room for 3: the 3 reservations count while their launches are held open, the 97 others are refused, the ledger is exact', async () => {
   const h = harness({ totals: { cpu: 3, memory: 16, storage: 200 } })
-  h.driver.launchDelayMs = 5
-  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => h.service.create(command(`vm-${i}`))))
+  let release = (): void => undefined
+  h.driver.launchGate = new Promise((resolve) => (release = resolve))
+  let refusedSoFar = 0
+  let allRefused = (): void => undefined
+  const refusalsIn = new Promise<void>((resolve) => (allRefused = resolve))
+  const creates = Array.from({ length: 100 }, (_, i) =>
+    h.service.create(command(`vm-${i}`)).catch((error: unknown) => {
+      if (++refusedSoFar === 97) allRefused()
+      throw error
+    }),
+  )
+  const timeout = AbortSignal.timeout(30_000)
+  await Promise.race([refusalsIn, new Promise((_, reject) => timeout.addEventListener('abort', () => reject(new Error('the 97 refusals never came'))))])
+  assert.equal(h.driver.calls.filter((c) => c.method === 'launch').length, 3, 'exactly 3 launches began while all were held open')
+  assert.deepEqual(h.store.snapshot().allocated, { cpu: 3, memory: 3, storage: 30 }, 'the reservations under way are in the ledger')
+  release()
+  const results = await Promise.allSettled(creates)
   const ok = results.filter((r) => r.status === 'fulfilled')
   const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as ProviderError] : []))
   assert.equal(ok.length, 3)

@@ -107,7 +107,7 @@ test('the daemon killed mid-create rolls the half-created VM back at the next st
   const before = await status(daemon)
   control(w, { delayMs: { launch: 4000 } })
   const pending = api(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'half', ssh_key: w.key.publicKey }).catch(() => undefined)
-  for (let i = 0; i < 40 && fakeList(w).list.length === 0; i++) await sleep(100)
+  await launchBegun(w)
   await daemon.kill()
   await pending
   control(w, {})
@@ -133,7 +133,7 @@ test('a graceful stop during a create undoes it before the provider exits', asyn
   const daemon = await startDaemon(t, { env: w.env })
   control(w, { delayMs: { launch: 3000 } })
   const pending = api<{ code: string }>(daemon.baseUrl, 'POST', '/api/v1/vms', { name: 'interrupted', ssh_key: w.key.publicKey })
-  await sleep(1000)
+  await launchBegun(w)
   const code = await daemon.stop()
   const answer = await pending.catch((error: unknown) => ({ status: 0, body: { code: String(error) } }))
   assert.equal(code, 0)
@@ -141,6 +141,12 @@ test('a graceful stop during a create undoes it before the provider exits', asyn
   for (let i = 0; i < 50 && fakeList(w).list.length > 0; i++) await sleep(100)
   assert.deepEqual(fakeList(w).list, [], 'the half-created instance was removed before exit')
 })
+
+// Waits until the fake multipass lists the instance a create launches: the create has reached the backend's launch.
+async function launchBegun(w: World): Promise<void> {
+  for (let i = 0; i < 100 && fakeList(w).list.length === 0; i++) await sleep(100)
+  assert.equal(fakeList(w).list.length, 1, 'the create reached the launch within 10 s')
+}
 
 // A stand-in for a service of the provider host on 127.0.0.1:22 (where a host's own sshd listens).
 async function hostService(t: TestContext): Promise<boolean> {

@@ -29,6 +29,8 @@ export class FakeDriver implements VmDriver {
   readonly hanging = new Set<Method>()
   /** Delay of every launch and start, in ms. */
   launchDelayMs = 0
+  /** When set, every launch waits for it after recording the call (a test holds launches open, then lets them go). */
+  launchGate: Promise<void> | undefined
 
   constructor(private readonly endpointFor: (instance: string) => RunningVm = () => ({ endpoint: { host: '127.0.0.1', port: 22 }, ipAddress: '10.0.0.2' })) {}
 
@@ -40,6 +42,7 @@ export class FakeDriver implements VmDriver {
     // Like a real backend, a launch that fails late leaves the instance behind.
     this.instances.set(spec.instance, { state: 'stopped', spec })
     await this.#enter('launch', spec.instance, signal, this.launchDelayMs)
+    await this.launchGate
     this.#get(spec.instance).state = 'running'
     return this.endpointFor(spec.instance)
   }
