@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import pino from 'pino'
+import type { DriverVmState } from '../drivers/driver.js'
+import { FakeDriver } from '../drivers/fake/fake-driver.js'
+import { anyone, command, harness, type Harness } from '../../test/helpers/vm-service-harness.js'
+import { reconcile, type ReconcilerDeps } from './reconciler.js'
+
+// A fake backend that reports one instance in a state the provider has no name for (as Multipass's "Suspended").
+class OddStateDriver extends FakeDriver {
+  readonly odd = new Set<string>()
+  override async inspect(instance: string, signal: AbortSignal): Promise<DriverVmState> {
+    const state = await super.inspect(instance, signal)
+    return this.odd.has(instance) ? { kind: 'other', detail: 'Suspended' } : state
+  }
+}
+
+// The reconciler's parts as compose.ts wires them, over the harness's store and recording proxy.
+function depsOf(h: Harness, driver = h.driver): ReconcilerDeps {
+  return {
+    store: h.store,
+    driver,
+    proxy: { open: (id, port, target) => h.proxy.openVm(id, port, target), close: () => Promise.resolve() },
+    forwarder: {
+      openPort: (id, mapping, target) => h.proxy.openVm(`${id}#${mapping.publicPort}`, mapping.publicPort, target),
+      closePort: () => Promise.resolve(),
+      setPortTarget: () => undefined,
+    },
+    logger: pino({ level: 'silent' }),
+    commandTimeoutMs: 5_000,
+  }
+}
+
+test('a vanished instance closes its record and frees its resources; the others are restored', async () => {
+  const h = harness()
+  const gone = await h.service.create(command('gone'))
+  const kept = await h.service.create(command('kept'))
+  h.driver.instances.delete(gone.instance)
+  h.proxy.open.clear()
+  const report = await reconcile(depsOf(h))
+  assert.deepEqual(report, { restored: [kept.id], rolledBack: [], vanished: [gone.id], failed: [], unknownInstances: [] })
+  assert.deepEqual(
+    h.store.list().map((vm) => [vm.id, vm.status]),
+    [[kept.id, 'running']],
+  )
+  assert.deepEqual(h.store.snapshot().allocated, { cpu: 1, memory: 1, storage: 10 })
+  assert.deepEqual([...h.proxy.open.keys()], [kept.id], 'only the kept VM gets its SSH port back')
+})
+
+test('an instance no record names is reported and left alone', async () => {
+  const h = harness()
+  const vm = await h.service.create(command('mine'))
+  const stranger = 'golem-stranger-20260101-000000'
+  h.driver.instances.set(stranger, { state: 'running', spec: h.driver.instances.get(vm.instance)!.spec })
+  const report = await reconcile(depsOf(h))
+  assert.deepEqual(report.unknownInstances, [stranger])
+  assert.deepEqual(report.restored, [vm.id])
+  assert.ok(h.driver.instances.has(stranger), 'the unknown instance is not destroyed')
+  assert.equal(
+    h.driver.calls.some((c) => c.instance === stranger && c.method !== 'list'),
+    false,
+    'nothing but the listing touches it',
+  )
+})
+
+test('an odd backend state marks the VM error with the state and what to do, keeping its port', async () => {
+  const h = harness()
+  const driver = new OddStateDriver()
+  const created = await h.service.create(command('odd'))
+  for (const [name, instance] of h.driver.instances) driver.instances.set(name, instance)
+  driver.odd.add(created.instance)
+  h.proxy.open.clear()
+  const report = await reconcile(depsOf(h, driver))
+  assert.deepEqual(report.restored, [created.id])
+  const vm = h.store.get(created.id)
+  assert.equal(vm?.status, 'error')
+  assert.equal(vm.errorMessage, 'the backend reports the VM as Suspended; start or delete it')
+  assert.deepEqual(h.proxy.open.get(created.id), { port: created.sshPort, target: null }, 'its SSH port is held, with no target')
+})
+
+test('one VM that cannot be restored is marked error; the VMs before and after it are restored', async () => {
+  const h = harness()
+  const first = await h.service.create(command('first'))
+  const broken = await h.service.create(command('broken'))
+  const last = await h.service.create(command('last'))
+  await h.service.stop('last', anyone)
+  h.proxy.open.clear()
+  h.proxy.failPorts.add(broken.sshPort)
+  const report = await reconcile(depsOf(h))
+  assert.deepEqual(report.restored, [first.id, last.id])
+  assert.deepEqual(report.failed, [broken.id])
+  assert.equal(h.store.get(first.id)?.status, 'running')
+  assert.equal(h.store.get(last.id)?.status, 'stopped')
+  const failed = h.store.get(broken.id)
+  assert.equal(failed?.status, 'error')
+  assert.match(failed.errorMessage ?? '', new RegExp(`^could not be restored at start: .*${broken.sshPort}`))
+  assert.ok(h.driver.instances.has(broken.instance), 'its instance is kept for the operator to start or delete')
+})
