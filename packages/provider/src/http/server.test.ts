@@ -19,7 +19,14 @@ import { buildServer } from './server.js'
 const PROVIDER = Wallet.createRandom()
 const ADMIN = 'a'.repeat(64)
 
-async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, allowUnsigned = true, metrics?: MetricsEndpoint, withDashboard = false) {
+async function server(
+  t: TestContext,
+  policy: Partial<AdmissionPolicy> = {},
+  allowUnsigned = true,
+  metrics?: MetricsEndpoint,
+  withDashboard = false,
+  rateLimitPerMinute = 10_000,
+) {
   const store = new SqliteVmStore(':memory:')
   const driver = new FakeDriver()
   const full: AdmissionPolicy = {
@@ -64,7 +71,7 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, all
     sshHost: () => '203.0.113.7',
     logger: pino({ level: 'silent' }),
     version: '0.0.0-test',
-    rateLimitPerMinute: 10_000,
+    rateLimitPerMinute,
     auth,
     ...(metrics === undefined ? {} : { metrics }),
     ...(withDashboard
@@ -85,6 +92,21 @@ async function server(t: TestContext, policy: Partial<AdmissionPolicy> = {}, all
 }
 
 const create = (body: unknown) => ({ method: 'POST' as const, url: '/api/v1/vms', payload: body as Record<string, unknown> })
+
+test('the rate limit: per client address, 429 RATE_LIMITED saying the limit and when to retry, the refused request changes nothing, /health is exempt', async (t) => {
+  const { app, store } = await server(t, {}, true, undefined, false, 3)
+  const from = (remoteAddress: string, request: { method: 'GET' | 'POST'; url: string; payload?: Record<string, unknown> }) =>
+    app.inject({ ...request, remoteAddress })
+  for (let i = 0; i < 3; i++) assert.equal((await from('198.51.100.1', { method: 'GET', url: '/api/v1/vms' })).statusCode, 200)
+  const refused = await from('198.51.100.1', create({ name: 'late', ssh_key: ed25519Key() }))
+  assert.equal(refused.statusCode, 429)
+  const body = refused.json<{ code: string; message: string }>()
+  assert.equal(body.code, 'RATE_LIMITED')
+  assert.match(body.message, /at most 3 per minute; retry in \d+ s/)
+  assert.deepEqual(store.list(), [], 'the refused create made nothing')
+  assert.equal((await from('198.51.100.1', { method: 'GET', url: '/health' })).statusCode, 200, '/health is not limited')
+  assert.equal((await from('198.51.100.2', { method: 'GET', url: '/api/v1/vms' })).statusCode, 200, 'another address has its own budget')
+})
 
 test('the original requestor flow: create, access, start, stop, delete', async (t) => {
   const { app, store } = await server(t)
