@@ -218,6 +218,11 @@ export const VmAccessInfo = z.object({
   vm_id: z.string(),
   multipass_name: z.string().meta({ description: 'Name of the instance in the VM backend.' }),
   ports: z.array(PortMapping).optional().meta({ description: 'Mapped ports besides SSH: connect to host:public_port.' }),
+  ssh_host_keys: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "The VM's SSH host public keys (`ssh-ed25519 AAAA…`), issued by the provider: pin them instead of trusting the first login." }),
+  ssh_host_key_fingerprints: z.array(z.string()).optional().meta({ description: 'SHA256 fingerprints of ssh_host_keys, as ssh-keygen -l prints them.' }),
 })
 export type VmAccessInfo = z.infer<typeof VmAccessInfo>
 

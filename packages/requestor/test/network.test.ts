@@ -15,7 +15,7 @@ import { Wallet } from 'ethers'
 import type { ProviderOffer } from '../src/domain/offers.js'
 import type { Rental } from '../src/domain/rental.js'
 import { ProviderClient } from '../src/infra/provider-client.js'
-import { generateEd25519KeyPair } from '../src/infra/openssh-key.js'
+import { generateEd25519KeyPair } from '@golem-vm/protocol/openssh-key'
 import { cli, json, startDiscovery, startPortChecker, startProvider, tempDir, waitFor } from './helpers/network.js'
 
 interface VmJson {

@@ -11,6 +11,7 @@ import type { VmResources, VmStatus } from '@golem-vm/protocol'
 import { deadlineSignal } from '@golem-vm/common'
 import { admit, freePorts, type AdmissionPolicy } from '../domain/capacity.js'
 import { buildCloudInit } from '../domain/cloud-init.js'
+import { generateEd25519KeyPair } from '@golem-vm/protocol/openssh-key'
 import { ProviderError } from '../domain/errors.js'
 import type { ImageCatalog } from '../domain/images.js'
 import { checkQuota, type RenterQuota, type RenterUsage } from '../domain/quota.js'
@@ -161,6 +162,7 @@ export class VmService {
         image: image.name,
         sshUser: image.defaultUser,
         sshKey: cmd.sshKey,
+        hostKey: generateEd25519KeyPair(`root@${cmd.name}`),
         createdAt,
         payment,
       },
@@ -180,7 +182,7 @@ export class VmService {
       undo.push('network attachment', () => this.#d.network?.detach(vm.id))
       const network = await this.#d.network?.attach(vm.id)
       undo.push('backend instance', () => this.#destroyOnUndo(instance, log))
-      const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey, network })
+      const cloudInit = buildCloudInit({ hostname: vm.name, instanceId: instance, sshKey: cmd.sshKey, hostKey: vm.hostKey, network })
       const running = await timed(phases, 'launch', () => driver.launch({ instance, hostname: vm.name, resources, image, cloudInit, network }, signal))
       await timed(phases, 'ssh', () => this.#ready(instance, running.endpoint, signal))
       await timed(phases, 'proxy', async () => {

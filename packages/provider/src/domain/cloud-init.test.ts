@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parse } from 'yaml'
+import { generateEd25519KeyPair } from '@golem-vm/protocol/openssh-key'
 import { buildCloudInit, readyMarker } from './cloud-init.js'
 
 test('user-data is a cloud-config document with the key for the default user and root', () => {
@@ -110,4 +111,16 @@ test('a MAC address of digits only stays a string in YAML 1.1 (plain, it is a ba
     ethernets: { eth0: { match: { macaddress: unknown } } }
   }
   assert.equal(config.ethernets.eth0.match.macaddress, '52:54:00:12:34:56')
+})
+
+test("the VM's host key goes to cloud-init's ssh_keys, multi-line private key intact, and no other key type is made", () => {
+  const hostKey = generateEd25519KeyPair('root@web-1')
+  const docs = buildCloudInit({ hostname: 'web-1', instanceId: 'golem-web-1-x', sshKey: 'ssh-ed25519 AAAAC3Nza', hostKey })
+  for (const version of ['1.1', '1.2'] as const) {
+    const user = parse(docs.userData, { version }) as Record<string, unknown>
+    assert.deepEqual(user.ssh_keys, { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey })
+    assert.deepEqual(user.ssh_genkeytypes, ['ed25519'])
+  }
+  const without = parse(buildCloudInit({ hostname: 'web-1', instanceId: 'golem-web-1-x', sshKey: 'ssh-ed25519 AAAAC3Nza' }).userData) as Record<string, unknown>
+  assert.equal('ssh_keys' in without, false, 'a VM made before host keys were issued keeps its own')
 })

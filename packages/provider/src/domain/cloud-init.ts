@@ -12,6 +12,7 @@
  */
 import { stringify } from 'yaml'
 import type { GuestNetwork } from './vm-network.js'
+import type { VmHostKey } from './vm.js'
 
 export interface CloudInitInput {
   /** The VM's hostname (its id). */
@@ -20,6 +21,8 @@ export interface CloudInitInput {
   readonly instanceId: string
   /** The renter's public key, already validated and canonical (`type base64`). */
   readonly sshKey: string
+  /** The VM's SSH host key (ed25519), installed instead of one the guest would make; absent: the guest makes its own. */
+  readonly hostKey?: VmHostKey | null | undefined
   /** A fixed address on the provider's isolated network; undefined: the backend's own network (DHCP). */
   readonly network?: GuestNetwork | undefined
 }
@@ -76,6 +79,10 @@ export function buildCloudInit(input: CloudInitInput): CloudInitDocuments {
     ssh_pwauth: false,
     disable_root: false,
     ssh_authorized_keys: [input.sshKey],
+    // The provider's host key for this VM (its fingerprint is in the signed /access answer); no other type is made.
+    ...(input.hostKey == null
+      ? {}
+      : { ssh_keys: { ed25519_private: input.hostKey.privateKey, ed25519_public: input.hostKey.publicKey }, ssh_genkeytypes: ['ed25519'] }),
     final_message: readyMarker(input.instanceId),
   }
   const metaData = { 'instance-id': input.instanceId, 'local-hostname': input.hostname }

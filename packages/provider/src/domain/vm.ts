@@ -34,6 +34,11 @@ export interface VmRecord {
   /** The user the renter logs in as: the image's default user, resolved once at create. */
   readonly sshUser: string
   readonly sshKey: string
+  /**
+   * The VM's own SSH host key, made by the provider at create and given to the guest through cloud-init
+   * (`ssh_keys`), so the renter can pin it from the first login; absent for VMs made before host keys were issued.
+   */
+  readonly hostKey?: VmHostKey | null
   /** Public port of the SSH proxy, held for the VM's whole life. */
   readonly sshPort: number
   /** The renter's mapped ports besides SSH, by public port; each held until the mapping or the VM is deleted. */
@@ -49,6 +54,12 @@ export interface VmRecord {
   readonly payment: VmPaymentRecord | null
   readonly createdAt: Date
   readonly updatedAt: Date
+}
+
+/** An ed25519 SSH host key: the OpenSSH private key file's text and the public key line. */
+export interface VmHostKey {
+  readonly privateKey: string
+  readonly publicKey: string
 }
 
 /** A paid VM's stream and what the payment monitor decided about it (kept across restarts). */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { PortMapping, VmAccessInfo, VmInfo, VmPayment } from '@golem-vm/protocol'
+import { fingerprint } from '@golem-vm/protocol/openssh-key'
 import type { VmRecord } from '../domain/vm.js'
 
 /** The VM's mappings as renters connect to them: the provider's public address and each public port. */
@@ -33,4 +34,5 @@ export const toAccessInfo = (vm: VmRecord, sshHost: string): VmAccessInfo => ({
   vm_id: vm.name,
   multipass_name: vm.instance,
   ports: toPortMappings(vm, sshHost),
+  ...(vm.hostKey == null ? {} : { ssh_host_keys: [vm.hostKey.publicKey], ssh_host_key_fingerprints: [fingerprint(vm.hostKey.publicKey)] }),
 })

@@ -4,9 +4,11 @@
  * signature (`golem-vm-answer/1`) over the exact bytes that came over TCP, the
  * status and the request's nonce, made with the key whose address the daemon
  * advertises; the operator's requests and refused ones are answered unsigned,
- * as the original 0.1.21 answered everything.
+ * as the original 0.1.21 answered everything. The VM's SSH host key is the
+ * one the provider issued and names in its signed /access answer.
  */
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -63,6 +65,23 @@ test('the daemon signs its answers to signed requests, errors included, and no o
   const operator = await fetch(`${daemon.baseUrl}/api/v1/vms`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) })
   assert.equal(operator.status, 200)
   assert.equal(operator.headers.get(ANSWER_SIGNATURE_HEADER), null)
+  // The VM's host key is the provider's, named in the signed /access answer: ssh sees exactly that key.
+  const access = await raw(daemon, await alice.sign('GET', '/api/v1/vms/signed-vm/access'))
+  const {
+    ssh_port: port,
+    ssh_host_keys: keys,
+    ssh_host_key_fingerprints: fingerprints,
+  } = JSON.parse(access.text) as {
+    ssh_port: number
+    ssh_host_keys: string[]
+    ssh_host_key_fingerprints: string[]
+  }
+  assert.equal(keys.length, 1)
+  assert.match(keys[0] ?? '', /^ssh-ed25519 AAAA/)
+  const scanned = execFileSync('ssh-keyscan', ['-t', 'ed25519', '-p', String(port), '127.0.0.1'], { encoding: 'utf8', timeout: 30_000 })
+  assert.equal(scanned.trim().split(/\s+/).slice(1, 3).join(' '), keys[0]?.split(' ').slice(0, 2).join(' '), 'the guest presents the issued key')
+  const listed = execFileSync('ssh-keygen', ['-l', '-f', '-'], { input: `${keys[0] ?? ''}\n`, encoding: 'utf8' })
+  assert.equal(listed.split(' ')[1], fingerprints[0])
   const deleted = await raw(daemon, await alice.sign('DELETE', '/api/v1/vms/signed-vm'))
   assert.equal(deleted.status, 200)
 })

@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import { RequestorError } from '../domain/errors.js'
 import { createFileOnce, ensurePrivateDir, readIfExists, replaceFile, tightenMode } from '@golem-vm/common'
-import { fingerprint, generateEd25519KeyPair, publicKeyOfPrivate } from './openssh-key.js'
+import { fingerprint, generateEd25519KeyPair, publicKeyOfPrivate } from '@golem-vm/protocol/openssh-key'
 import type { SshKey } from '../app/ports/ssh.js'
 
 export type { SshKey }

@@ -94,6 +94,11 @@ const MIGRATIONS: readonly string[] = [
       used_at   TEXT NOT NULL
     );
   `,
+  // Each VM's SSH host key, issued by the provider (issue 15 item 11); older VMs keep the key their guest made.
+  `
+    ALTER TABLE vms ADD COLUMN host_key_private TEXT;
+    ALTER TABLE vms ADD COLUMN host_key_public TEXT;
+  `,
 ]
 
 interface PortRow {
@@ -128,6 +133,8 @@ interface Row {
   stream_rate: string | null
   payment_expired_at: string | null
   stopped_for_payment: number
+  host_key_private: string | null
+  host_key_public: string | null
   created_at: string
   updated_at: string
 }
@@ -145,6 +152,7 @@ const toRecord = (r: Row, ports: readonly PortRow[]): VmRecord => ({
   image: r.image,
   sshUser: r.ssh_user,
   sshKey: r.ssh_key,
+  hostKey: r.host_key_private === null || r.host_key_public === null ? null : { privateKey: r.host_key_private, publicKey: r.host_key_public },
   sshPort: r.ssh_port,
   ports: ports.map(toMapping),
   endpoint: r.target_host === null || r.target_port === null ? null : { host: r.target_host, port: r.target_port },
@@ -282,8 +290,8 @@ export class SqliteVmStore implements VmStore {
         'UPDATE vms SET net_tap = ?, net_mac = ?, net_address = ?, updated_at = ? WHERE id = ?',
       ),
       insert: this.#db.prepare(
-        `INSERT INTO vms (id, name, scope, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, stream_id, stream_rate, created_at, updated_at)
-         VALUES (@id, @name, @scope, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @streamId, @streamRate, @createdAt, @createdAt)`,
+        `INSERT INTO vms (id, name, scope, instance, owner, status, cpu, memory_gb, storage_gb, image, ssh_user, ssh_key, ssh_port, stream_id, stream_rate, host_key_private, host_key_public, created_at, updated_at)
+         VALUES (@id, @name, @scope, @instance, @owner, 'creating', @cpu, @memory, @storage, @image, @sshUser, @sshKey, @sshPort, @streamId, @streamRate, @hostKeyPrivate, @hostKeyPublic, @createdAt, @createdAt)`,
       ),
       streamUsed: this.#db.prepare<[string], string>('SELECT vm_id FROM used_streams WHERE stream_id = ?').pluck(),
       claimStream: this.#db.prepare<[string, string, string]>('INSERT INTO used_streams (stream_id, vm_id, used_at) VALUES (?, ?, ?)'),
@@ -375,6 +383,8 @@ export class SqliteVmStore implements VmStore {
             createdAt: vm.createdAt.toISOString(),
             streamId,
             streamRate: vm.payment?.ratePerSecond.toString() ?? null,
+            hostKeyPrivate: vm.hostKey?.privateKey ?? null,
+            hostKeyPublic: vm.hostKey?.publicKey ?? null,
           })
           this.#insertPorts(vm.id, ports)
           if (streamId !== null) this.#stmt.claimStream.run(streamId, vm.id, vm.createdAt.toISOString())

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { parseSshPublicKey } from '@golem-vm/protocol'
+import { parseSshPublicKey } from './ssh-key.js'
 import { fingerprint, generateEd25519KeyPair, publicKeyOfPrivate } from './openssh-key.js'
 
 const hasSshKeygen = (() => {
