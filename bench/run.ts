@@ -27,11 +27,24 @@ import { discovery } from './discovery.js'
 import { footprint } from './footprint.js'
 import { guestBoot } from './guest-boot.js'
 import { ledgerContention } from './ledger-contention.js'
+import { metricsScrape } from './metrics-scrape.js'
+import { signedRequests } from './signed-requests.js'
 import { installReaper, reapEverything, Scope } from './lib/proc.js'
 import { Skip, table, type BenchContext, type Benchmark, type BenchOutcome, type Figure } from './lib/report.js'
 import { sshProxy } from './ssh-proxy.js'
 
-const SUITE: readonly Benchmark[] = [apiLoad, concurrentCreates, createOverhead, sshProxy, footprint, ledgerContention, guestBoot, discovery]
+const SUITE: readonly Benchmark[] = [
+  apiLoad,
+  concurrentCreates,
+  createOverhead,
+  sshProxy,
+  footprint,
+  ledgerContention,
+  guestBoot,
+  discovery,
+  metricsScrape,
+  signedRequests,
+]
 /** The whole suite stays under 10 minutes: a benchmark gets at most what is left of this. */
 const SUITE_LIMIT_MS = 9.5 * 60_000
 
