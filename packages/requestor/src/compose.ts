@@ -11,7 +11,7 @@ import type { RequestorConfig } from './config.js'
 import { DiscoveryClient } from './infra/discovery-client.js'
 import { loadOrCreateIdentity, type RenterIdentity } from './infra/identity.js'
 import { loadOrCreateSshKey, loadSshKey } from './infra/keys.js'
-import { forgetHostKeys, knownHostsFile } from './infra/known-hosts.js'
+import { forgetHostKeys, knownHostsFile, pinHostKeys } from './infra/known-hosts.js'
 import { ProviderClient } from './infra/provider-client.js'
 import { RentalStore } from './infra/rental-store.js'
 
@@ -35,5 +35,6 @@ export function compose(config: RequestorConfig, warn: (message: string) => void
       }),
     knownHostsFile: (name) => knownHostsFile(config.dataDir, name),
     forgetHostKeys: (name) => forgetHostKeys(config.dataDir, name),
+    pinHostKeys: (name, host, port, keys) => pinHostKeys(config.dataDir, name, host, port, keys),
   }
 }

@@ -7,12 +7,15 @@
  * rewrites an answer's field: `golem-vm` refuses it, says why, and records
  * nothing from it. An answer stripped of its signature is refused as well,
  * unless the renter chose to trust the provider (`--allow-unverified`), and
- * then used with a warning.
+ * then used with a warning. The VM's SSH host key, issued by the provider
+ * and named in its signed answer, is pinned before the first login: real
+ * `ssh` logs in with it, and refuses a VM that presents another.
  */
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { generateEd25519KeyPair } from '@golem-vm/protocol/openssh-key'
 import type { Rental } from '../src/domain/rental.js'
 import { cli, json, startDiscovery, startPortChecker, startProvider, tempDir } from './helpers/network.js'
 import { tamperingProxy } from './helpers/tampering-proxy.js'
@@ -34,7 +37,24 @@ test('answers are checked against the provider the renter chose; a man in the mi
   const created = await cli(['create', name, '--provider-id', provider.providerId, '--size', 'small', '--json'], env)
   assert.equal(created.code, 0, created.stderr)
   assert.doesNotMatch(created.stderr, /warning/, 'signed answers need no warning')
-  assert.equal(json<{ rental: Rental }>(created).rental.accept_unsigned_answers, false)
+  const rental = json<{ rental: Rental }>(created).rental
+  assert.equal(rental.accept_unsigned_answers, false)
+
+  // The VM's host key came in the signed /access answer and is pinned before the first login: ssh accepts only it.
+  const knownHosts = join(env.dataDir, 'known_hosts', name)
+  const pinned = readFileSync(knownHosts, 'utf8')
+  assert.equal(pinned, `[127.0.0.1]:${rental.ssh_port ?? 0} ${rental.ssh_host_keys?.[0] ?? 'none'}\n`)
+  assert.match(json<{ ssh_command: string }>(created).ssh_command, /StrictHostKeyChecking=yes/)
+  const login = await cli(['ssh', name, '--', 'hostname'], env)
+  assert.equal(login.code, 0, login.stderr)
+  assert.equal(login.stdout.trim(), name)
+  assert.equal(readFileSync(knownHosts, 'utf8'), pinned, 'nothing else was recorded')
+  writeFileSync(knownHosts, `[127.0.0.1]:${rental.ssh_port ?? 0} ${generateEd25519KeyPair('x').publicKey}\n`)
+  const mismatched = await cli(['ssh', name, '--', 'hostname'], env)
+  writeFileSync(knownHosts, pinned)
+  assert.equal(mismatched.code, 255, 'the VM presents another key than the one pinned: refused')
+  assert.match(mismatched.stderr, /WARNING: THE HOST KEY OF VM "web-1" HAS CHANGED/)
+  assert.equal(mismatched.stdout, '')
 
   // The path to the provider now goes through the proxy (as a hijacked route would); the rental records where the API is.
   const api = new URL(provider.apiUrl)

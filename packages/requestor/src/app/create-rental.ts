@@ -149,6 +149,9 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
       'LOCAL_STATE',
       `the record of "${req.name}" vanished while it was created; the VM exists on ${target.baseUrl}: golem-vm info ${req.name} --provider-id ${providerId}`,
     )
+  // The host keys came in the provider's signed answer: ssh will accept only them, from the first login on.
+  if (rental.ssh_host_keys !== undefined && rental.ssh_host_keys.length > 0 && rental.ssh_port !== null)
+    await deps.pinHostKeys(rental.name, rental.ssh_host, rental.ssh_port, rental.ssh_host_keys)
   return { rental, vm, notices }
 }
 
@@ -184,5 +187,6 @@ function accessPatch(vm: ProviderVm, access: ProviderAccess | undefined, baseUrl
     ssh_host: sshHostFor(access?.ssh_host, baseUrl),
     ssh_port: access?.ssh_port ?? vm.ssh_port,
     ssh_user: user !== null && isSafeUser(user) ? user : 'ubuntu',
+    ...(access === undefined || access.ssh_host_keys.length === 0 ? {} : { ssh_host_keys: access.ssh_host_keys }),
   }
 }

@@ -33,6 +33,8 @@ export interface RequestorDeps {
   provider(target: ProviderTarget, signer: Signer): ProviderApi
   /** The rental's own known_hosts file (its directory is made 0700). */
   knownHostsFile(name: string): Promise<string>
+  /** Pins `keys` (`type base64`) as the only host keys of the rental's VM at host:port in its known_hosts file. */
+  pinHostKeys(name: string, host: string, port: number, keys: readonly string[]): Promise<void>
   /** Removes the rental's recorded host keys (after destroy). */
   forgetHostKeys(name: string): Promise<void>
 }

@@ -82,7 +82,7 @@ test('ssh uses the recorded port and host, asks the provider only when no port w
   assert.deepEqual({ host: target.host, port: target.port, user: target.user }, { host: '127.0.0.1', port: 50800, user: 'ubuntu' })
   assert.match(target.knownHostsFile, /known_hosts\/web-1$/)
   await deps.store.update('web-1', { ssh_port: null })
-  fakes.provider.access = async (id) => ({ ssh_host: '127.0.0.1', ssh_port: 50850, ssh_user: 'ubuntu', vm_id: id })
+  fakes.provider.access = async (id) => ({ ssh_host: '127.0.0.1', ssh_port: 50850, ssh_user: 'ubuntu', vm_id: id, ssh_host_keys: [] })
   assert.equal((await prepareSsh(deps, 'web-1')).target.port, 50850)
   await deps.store.update('web-1', { ssh_key_fingerprint: 'SHA256:other' })
   await assert.rejects(prepareSsh(deps, 'web-1'), { code: 'SSH_KEY_MISSING', message: /restore the key/ })

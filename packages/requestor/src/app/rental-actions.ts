@@ -140,6 +140,14 @@ export async function prepareSsh(deps: RequestorDeps, name: string): Promise<{ r
     rental = (await deps.store.update(name, { ssh_port: access.ssh_port })) ?? rental
   }
   const port = rental.ssh_port ?? 22
-  const target = { privateKeyPath: key.privateKeyPath, knownHostsFile: await deps.knownHostsFile(name), host: rental.ssh_host, port, user: rental.ssh_user }
+  const pinned = (rental.ssh_host_keys?.length ?? 0) > 0
+  const target = {
+    privateKeyPath: key.privateKeyPath,
+    knownHostsFile: await deps.knownHostsFile(name),
+    host: rental.ssh_host,
+    port,
+    user: rental.ssh_user,
+    pinned,
+  }
   return { rental, target }
 }

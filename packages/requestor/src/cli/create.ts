@@ -42,6 +42,7 @@ export async function createCommand(ctx: CommandContext, name: string, opts: Cre
     host: rental.ssh_host,
     port: rental.ssh_port ?? 22,
     user: rental.ssh_user,
+    pinned: (rental.ssh_host_keys?.length ?? 0) > 0,
   })
   if (opts.json === true) {
     printJson(ctx.io, { rental, ssh_command: command, ports: result.vm.ports })

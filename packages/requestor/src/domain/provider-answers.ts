@@ -65,6 +65,20 @@ const shownMappings = z
       : [],
   )
 
+// The VM's host keys the provider issued (they go into a known_hosts file): `type base64` only, anything else dropped; none from the original.
+const hostKeys = z
+  .unknown()
+  .optional()
+  .transform((value) =>
+    Array.isArray(value)
+      ? value.slice(0, 8).flatMap((line: unknown) => {
+          const key =
+            typeof line === 'string' ? /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|ssh-rsa) ([A-Za-z0-9+/]{16,4096}={0,2})(?: |$)/.exec(line) : null
+          return key === null ? [] : [`${key[1]} ${key[2]}`]
+        })
+      : [],
+  )
+
 /** A VM as any provider reports it, normalised: what was not reported is null. */
 export const ProviderVm = z
   .object({
@@ -93,6 +107,7 @@ export const ProviderAccess = z.object({
   ssh_port: z.int().min(1).max(65_535),
   ssh_host: shownText,
   ssh_user: shownText,
+  ssh_host_keys: hostKeys,
 })
 export type ProviderAccess = z.infer<typeof ProviderAccess>
 

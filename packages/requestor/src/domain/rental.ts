@@ -35,6 +35,8 @@ export const Rental = z.object({
   ssh_user: z.string(),
   /** SHA256 fingerprint of the SSH key installed in the VM, as ssh-keygen -l prints it. */
   ssh_key_fingerprint: z.string(),
+  /** The VM's SSH host keys from the provider's signed /access answer, pinned in its known_hosts file; absent or empty: the first key seen is trusted. */
+  ssh_host_keys: z.array(z.string()).optional(),
   /**
    * True when the renter chose to trust this provider at create
    * (`--allow-unverified`): its unsigned answers are used, with a warning.

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { lstat, rm } from 'node:fs/promises'
+import { lstat, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { VM_NAME_PATTERN } from '@golem-vm/protocol'
 import { ensurePrivateDir } from '@golem-vm/common'
@@ -46,6 +46,13 @@ export async function knownHostsFile(dataDir: string, name: string): Promise<str
   const file = knownHostsPath(dataDir, name)
   await realDir(dataDir)
   return file
+}
+
+/** Writes the rental's known_hosts file with `keys` as the only keys of host:port (pinned from the provider's signed answer). */
+export async function pinHostKeys(dataDir: string, name: string, host: string, port: number, keys: readonly string[]): Promise<void> {
+  const file = await knownHostsFile(dataDir, name)
+  const where = port === 22 ? host : `[${host}]:${port}`
+  await writeFile(file, keys.map((key) => `${where} ${key}\n`).join(''), { mode: 0o600 })
 }
 
 /** Removes the rental's recorded host keys (after destroy); nothing outside the directory is touched. */

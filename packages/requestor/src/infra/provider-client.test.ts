@@ -166,7 +166,7 @@ test("an original provider's answers: its VM without image or ssh_user, null on 
   answer = { status: 200, text: JSON.stringify(original) }
   assert.deepEqual(await client.get('web-1'), { ...original, image: null, ports: [] })
   answer = { status: 200, text: JSON.stringify({ ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', multipass_name: 'golem-web-1-20261123-212225' }) }
-  assert.deepEqual(await client.access('web-1'), { ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', ssh_user: null })
+  assert.deepEqual(await client.access('web-1'), { ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', ssh_user: null, ssh_host_keys: [] })
   answer = { status: 200, text: 'null' }
   await client.delete('web-1')
   answer = {
@@ -283,4 +283,19 @@ test('port mappings: kept when well-formed, hostile entries dropped; an original
   answer = { status: 404, text: '{"detail":"Not Found"}' }
   await assert.rejects(client.addPorts('web-1', [{ guest: 80, protocol: 'tcp' }]), { code: 'NOT_SUPPORTED' })
   await assert.rejects(client.removePort('web-1', 50801), { code: 'NOT_SUPPORTED' })
+})
+
+test('host keys in /access: well-formed key lines are kept without their comments; anything that could break a known_hosts line is dropped', async (t) => {
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJ0ZXN0a2V5dGVzdGtleXRlc3RrZXl0ZXN0a2V5dGVz'
+  const server = await fakeServer(t, () => ({
+    status: 200,
+    json: {
+      vm_id: 'web-1',
+      ssh_port: 50800,
+      ssh_host: '203.0.113.7',
+      ssh_user: 'ubuntu',
+      ssh_host_keys: [`${key} root@web-1`, `${key}\n* ssh-rsa AAAA`, 'evil', 7],
+    },
+  }))
+  assert.deepEqual((await clientFor(server.baseUrl).access('web-1')).ssh_host_keys, [key])
 })

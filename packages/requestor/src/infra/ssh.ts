@@ -1,8 +1,10 @@
 /**
  * Runs the system OpenSSH client for a rental. Host keys are checked against
  * a known_hosts file of the rental's own in the data dir: the VM's key is
- * recorded on first contact (`StrictHostKeyChecking=accept-new`) and a
- * changed key makes ssh refuse to connect, which is reported to the caller.
+ * pinned there at create from the provider's signed answer
+ * (`StrictHostKeyChecking=yes`), or, for a provider that issues none,
+ * recorded on first contact (`accept-new`); a changed key makes ssh refuse
+ * to connect, which is reported to the caller.
  * Only the requestor's key is offered (`IdentitiesOnly`), the agent and X11
  * are never forwarded to the provider's machine, and ssh's exit status is
  * passed through.
@@ -35,7 +37,8 @@ export function sshArgs(target: SshTarget, command: readonly string[] = []): str
     '-o',
     'IdentitiesOnly=yes',
     '-o',
-    'StrictHostKeyChecking=accept-new',
+    // A key pinned from the provider's signed answer is the only one accepted; otherwise the first one seen is recorded.
+    `StrictHostKeyChecking=${target.pinned === true ? 'yes' : 'accept-new'}`,
     '-o',
     `UserKnownHostsFile=${sshPath(target.knownHostsFile)}`,
     '-o',

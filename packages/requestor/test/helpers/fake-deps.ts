@@ -57,7 +57,7 @@ export const vmInfo = (name: string, extra: Partial<ProviderVm> = {}): ProviderV
 })
 
 /** Access info as a provider reports it. */
-export const accessInfo = (name: string): ProviderAccess => ({ ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: name })
+export const accessInfo = (name: string): ProviderAccess => ({ ssh_host: '127.0.0.1', ssh_port: 50800, ssh_user: 'ubuntu', vm_id: name, ssh_host_keys: [] })
 
 type Provider = ReturnType<RequestorDeps['provider']>
 

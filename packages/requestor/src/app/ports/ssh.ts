@@ -24,4 +24,6 @@ export interface SshTarget {
   readonly host: string
   readonly port: number
   readonly user: string
+  /** True when the VM's host key was pinned from the provider's signed answer: ssh accepts only it (StrictHostKeyChecking=yes). */
+  readonly pinned?: boolean
 }
