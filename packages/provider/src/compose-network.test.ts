@@ -60,15 +60,31 @@ test('with ALLOW_UNISOLATED_VMS, or in development, it runs unisolated (user-spa
   }
 })
 
-test('the Multipass backend is not filtered by the provider: a loud warning, no refusal', async (t) => {
+test('the Multipass backend is isolated on its own bridge when the host allows it; otherwise a loud warning, no refusal', async (t) => {
   const store = new SqliteVmStore(':memory:')
   t.after(() => store.close())
-  const { log, lines } = captured()
   const multipass = Object.assign(new FakeDriver(), { name: 'multipass' }) as unknown as VmDriver
-  const networking = await composeVmNetworking(config(), multipass, store, log, notRoot)
-  assert.equal(networking.isolated, false)
-  await networking.forwarder.closeAll()
-  assert.ok(lines.some((l) => String(l.msg).startsWith('VMS ARE NOT ISOLATED') && /multipass backend/.test(String(l.why))))
+  const asked: { tun: boolean }[] = []
+  const able = (needs: { tun: boolean }) => {
+    asked.push(needs)
+    return Promise.resolve([])
+  }
+  const isolated = await composeVmNetworking(config(), multipass, store, captured().log, able, () => 'mpqemubr0')
+  assert.equal(isolated.isolated, true, 'root, nftables and the bridge: filtered and forwarded by the kernel')
+  assert.deepEqual(asked, [{ tun: false }], 'Multipass makes its own TAPs: /dev/net/tun is not asked for')
+  await isolated.forwarder.closeAll()
+
+  const noBridge = captured()
+  const without = await composeVmNetworking(config({ GOLEM_PROVIDER_ENVIRONMENT: 'production' }), multipass, store, noBridge.log, able, () => undefined)
+  assert.equal(without.isolated, false, 'no refusal, even in production')
+  await without.forwarder.closeAll()
+  assert.ok(noBridge.lines.some((l) => String(l.msg).startsWith('VMS ARE NOT ISOLATED') && /mpqemubr0 or mpbr0.*start Multipass/.test(String(l.why))))
+
+  const { log, lines } = captured()
+  const notAllowed = await composeVmNetworking(config(), multipass, store, log, notRoot, () => 'mpqemubr0')
+  assert.equal(notAllowed.isolated, false)
+  await notAllowed.forwarder.closeAll()
+  assert.ok(lines.some((l) => String(l.msg).startsWith('VMS ARE NOT ISOLATED') && /root/.test(String(l.why))))
 })
 
 test('isolation needs root: a non-root provider is told so, with the fix', async () => {

@@ -1,7 +1,8 @@
 /**
  * The VM network's part of the composition: whether renters' VMs are
  * isolated on this host, and the parts that follow from it. Isolated (QEMU,
- * root, nftables, `/dev/net/tun`): the provider's bridge and firewall
+ * root, nftables, `/dev/net/tun`; or Multipass, root, nftables and its
+ * bridge): the provider's bridge (QEMU) or Multipass's, and the firewall
  * (`app/isolated-network.ts` on `infra/network/`) and public ports forwarded
  * by the kernel (`app/kernel-forwarder.ts`). Otherwise: QEMU's user-mode
  * network and the user-space SSH proxy, which a production provider accepts
@@ -9,8 +10,9 @@
  *
  * @module
  */
+import { networkInterfaces } from 'node:os'
 import type { Logger } from 'pino'
-import { IsolatedNetwork, NetworkSetupError, type IsolationPolicy } from './app/isolated-network.js'
+import { IsolatedNetwork, NetworkSetupError, type IsolationPolicy, type NetworkLayout } from './app/isolated-network.js'
 import { KernelForwarder, type PortHold } from './app/kernel-forwarder.js'
 import { KernelTraffic } from './app/kernel-traffic.js'
 import type { PortForwarder } from './app/ports/port-forwarder.js'
@@ -19,6 +21,7 @@ import type { Config } from './config.js'
 import { isIpv4 } from './domain/ipv4.js'
 import { planVmNetwork } from './domain/vm-network.js'
 import type { VmDriver } from './drivers/driver.js'
+import { MULTIPASS_BRIDGES } from './drivers/multipass/vm-network.js'
 import { isolationProblems } from './infra/network/isolation-check.js'
 import { LinuxNetworkDevices } from './infra/network/linux-network-devices.js'
 import { holdPorts, holdUdpPort } from './infra/port-check/hold-ports.js'
@@ -49,8 +52,9 @@ export class VmIsolationError extends Error {
 }
 
 /**
- * Decides and builds the VM network: isolated when the backend is QEMU and
- * the host allows it. When it does not, a production provider refuses to
+ * Decides and builds the VM network: isolated when the host allows it, on
+ * the provider's own bridge (QEMU) or on Multipass's (`mpqemubr0`/`mpbr0`:
+ * the same filtering and kernel forwarding, its DHCP and DNS kept). When it does not, a production provider refuses to
  * start unless the operator accepted the risk; development warns.
  * Nothing is created on the host here: `prepare` the network afterwards.
  */
@@ -59,11 +63,24 @@ export async function composeVmNetworking(
   driver: VmDriver,
   store: IsolatedNetworkStore,
   log: Logger,
-  check: () => Promise<string[]> = isolationProblems,
+  check: (needs: { tun: boolean }) => Promise<string[]> = (needs) => isolationProblems(process.getuid?.(), needs),
+  multipassBridge: () => string | undefined = findMultipassBridge,
 ): Promise<VmNetworking> {
-  const problems = driver.name === 'qemu' ? await check() : [`the ${driver.name} backend manages its VMs' network itself; this provider does not filter it yet`]
+  const bridge = driver.name === 'multipass' ? multipassBridge() : undefined
+  const problems =
+    driver.name === 'qemu'
+      ? await check({ tun: true })
+      : driver.name === 'multipass'
+        ? [
+            ...(bridge === undefined
+              ? [`Multipass's bridge (${MULTIPASS_BRIDGES.join(' or ')}) was not found with an IPv4 address; start Multipass first`]
+              : []),
+            ...(await check({ tun: false })),
+          ]
+        : [`the ${driver.name} backend manages its VMs' network itself; this provider does not filter it`]
   if (problems.length > 0) return unisolated(config, driver, problems, log)
   const plan = planVmNetwork({ dataDir: config.dataDir, bridge: config.vmNetwork.bridge, subnet: config.vmNetwork.subnet, dns: config.vmNetwork.dns })
+  const layout: NetworkLayout = bridge === undefined ? { kind: 'own', plan } : { kind: 'foreign', bridge, table: plan.table }
   // The forwarder and the network refer to each other: the network reads the forwards, the forwarder asks it to re-apply.
   const late: { network?: IsolatedNetwork } = {}
   const forwarder = new KernelForwarder({
@@ -71,7 +88,7 @@ export async function composeVmNetworking(
     refresh: () => late.network?.refresh() ?? Promise.resolve(),
   })
   const network = new IsolatedNetwork({
-    layout: { kind: 'own', plan },
+    layout,
     devices: new LinuxNetworkDevices(config.dataDir),
     store,
     forwards: () => forwarder.forwards(),
@@ -88,6 +105,12 @@ export async function composeVmNetworking(
     logger: log.child({ part: 'vm-traffic' }),
   })
   return { isolated: true, network, forwarder, traffic }
+}
+
+// Multipass's bridge on this host: the first of its known names that has an IPv4 address.
+function findMultipassBridge(): string | undefined {
+  const interfaces = networkInterfaces()
+  return MULTIPASS_BRIDGES.find((name) => interfaces[name]?.some((a) => a.family === 'IPv4') === true)
 }
 
 type IsolatedNetworkStore = ConstructorParameters<typeof IsolatedNetwork>[0]['store']

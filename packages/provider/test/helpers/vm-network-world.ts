@@ -7,6 +7,7 @@
  * @module
  */
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import type { TestContext } from 'node:test'
 import { pino } from 'pino'
 import { IsolatedNetwork, uninstallVmNetwork } from '../../src/app/isolated-network.js'
@@ -99,9 +100,9 @@ export async function world(t: TestContext, limits = LIMITS): Promise<World> {
   }
 }
 
-// Reserves a VM record and attaches it, as a create does before launching.
-export async function addVm(w: World, id: string, port: number): Promise<string> {
-  w.store.reserve(
+/** Reserves a small VM's record with `port` as its SSH port, as a create does first. */
+export function reserveVm(store: SqliteVmStore, id: string, port: number): void {
+  store.reserve(
     {
       id,
       name: id,
@@ -116,6 +117,25 @@ export async function addVm(w: World, id: string, port: number): Promise<string>
     },
     () => ({ sshPort: port, ports: [] }),
   )
+}
+
+/** The first line a TCP server at host:port sends, or undefined (3 s at most). */
+export function firstLine(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (v: string | undefined) => {
+      socket.destroy()
+      resolve(v)
+    }
+    socket.setTimeout(3000, () => done(undefined))
+    socket.on('error', () => done(undefined))
+    socket.on('data', (d: Buffer) => done(d.toString().trim()))
+  })
+}
+
+// Reserves a VM record and attaches it, as a create does before launching.
+export async function addVm(w: World, id: string, port: number): Promise<string> {
+  reserveVm(w.store, id, port)
   const nic = await w.network.attach(id)
   assert.ok(nic !== undefined)
   await w.forwarder.open(id, port, { host: nic.address, port: 22 })

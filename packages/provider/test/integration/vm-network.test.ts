@@ -13,7 +13,7 @@ import { uninstallVmNetwork } from '../../src/app/isolated-network.js'
 import { attachmentAt } from '../../src/domain/vm-network.js'
 import { ip, netnsUnavailable } from '../helpers/netns.js'
 import { tcpSyn } from '../helpers/raw-frames.js'
-import { addVm, LIMITS, world, type World } from '../helpers/vm-network-world.js'
+import { addVm, firstLine, LIMITS, world, type World } from '../helpers/vm-network-world.js'
 
 const skip = netnsUnavailable()
 function hostListener(t: TestContext, host: string): Promise<{ port: number; accepted: () => number }> {
@@ -180,17 +180,4 @@ function tcpInSegs(ns: string): number {
 
 function sendFrame(ns: string, frame: Buffer): void {
   execFileSync('ip', ['netns', 'exec', ns, 'socat', '-u', 'STDIN', 'INTERFACE:eth0'], { input: frame })
-}
-
-function firstLine(host: string, port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port })
-    const done = (v: string | undefined) => {
-      socket.destroy()
-      resolve(v)
-    }
-    socket.setTimeout(3000, () => done(undefined))
-    socket.on('error', () => done(undefined))
-    socket.on('data', (d: Buffer) => done(d.toString().trim()))
-  })
 }

@@ -22,15 +22,16 @@ async function tool(file: string, args: readonly string[], fix: string): Promise
 }
 
 /** What stands in the way of isolating VMs on this host (empty: nothing). */
-export async function isolationProblems(uid: number | undefined = process.getuid?.()): Promise<string[]> {
+export async function isolationProblems(uid: number | undefined = process.getuid?.(), needs: { tun: boolean } = { tun: true }): Promise<string[]> {
   if (uid !== 0)
     return [
       'the provider does not run as root (it needs to create a bridge, TAP devices and nftables rules): run it as root, e.g. with `golem-provider install-service`',
     ]
   const problems: string[] = []
-  await access('/dev/net/tun', constants.R_OK | constants.W_OK).catch(() => {
-    problems.push('/dev/net/tun is missing: load the tun module (`modprobe tun`), or give the container the device')
-  })
+  if (needs.tun)
+    await access('/dev/net/tun', constants.R_OK | constants.W_OK).catch(() => {
+      problems.push('/dev/net/tun is missing: load the tun module (`modprobe tun`), or give the container the device')
+    })
   const checks = await Promise.all([
     tool('ip', ['-V'], 'install iproute2 (Debian: apt install iproute2)'),
     tool('nft', ['list', 'tables'], 'install nftables (Debian: apt install nftables) on a kernel with nf_tables'),
