@@ -27,6 +27,7 @@ import { discovery } from './discovery.js'
 import { footprint } from './footprint.js'
 import { guestBoot } from './guest-boot.js'
 import { ledgerContention } from './ledger-contention.js'
+import { mappedPorts } from './mapped-ports.js'
 import { metricsScrape } from './metrics-scrape.js'
 import { signedRequests } from './signed-requests.js'
 import { installReaper, reapEverything, Scope } from './lib/proc.js'
@@ -38,6 +39,7 @@ const SUITE: readonly Benchmark[] = [
   concurrentCreates,
   createOverhead,
   sshProxy,
+  mappedPorts,
   footprint,
   ledgerContention,
   guestBoot,

@@ -372,7 +372,7 @@ async function sshDuringLaunch(ctx: BenchContext, daemon: Daemon, world: World, 
  * way (the relaying measured is the same; the checks only read a
  * connection's first few KiB).
  */
-const RAW_TCP_ENV = {
+export const RAW_TCP_ENV = {
   GOLEM_PROVIDER_PROXY_HANDSHAKE_TIMEOUT: '0',
   GOLEM_PROVIDER_PROXY_MAX_CONNECTIONS_PER_SOURCE: '100000',
   GOLEM_PROVIDER_PROXY_MAX_HANDSHAKES_PER_SOURCE: '10000',

@@ -36,6 +36,8 @@ export interface KernelPath {
   readonly vmAddress: Endpoint
   /** The VM's namespace, for `ip netns exec`. */
   readonly namespace: string
+  /** Maps a renter's TCP port to the VM's `guest` port, as `POST /vms/{id}/ports` does: the public port it gets. */
+  mapTcp(guest: number): Promise<Endpoint>
 }
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
@@ -75,6 +77,7 @@ export async function buildKernelPath(scope: Scope): Promise<KernelPath> {
     devices,
     store,
     forwards: () => forwarder.forwards(),
+    counted: () => forwarder.counted(),
     policy: {
       publicAddresses: 'local',
       allowed: [],
@@ -116,7 +119,12 @@ export async function buildKernelPath(scope: Scope): Promise<KernelPath> {
   scope.defer('delete the VM namespace', () => ip('netns', 'del', namespace))
   const nic = await attachWithNamespace(network, plan.tapPrefix, id, namespace, scope)
   await forwarder.open(id, port, { host: nic.address, port: 22 })
-  return { publicPort: { host: '127.0.0.1', port }, vmAddress: { host: nic.address, port: 22 }, namespace }
+  const mapTcp = async (guest: number): Promise<Endpoint> => {
+    const publicPort = await freePort()
+    await forwarder.openPort(id, { guest, protocol: 'tcp', publicPort }, { host: nic.address, port: guest })
+    return { host: '127.0.0.1', port: publicPort }
+  }
+  return { publicPort: { host: '127.0.0.1', port }, vmAddress: { host: nic.address, port: 22 }, namespace, mapTcp }
 }
 
 // The VM's port on the bridge is a veth whose other end (eth0) is in the namespace, with the VM's MAC and address.
