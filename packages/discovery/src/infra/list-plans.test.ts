@@ -34,11 +34,11 @@ const COMBINATIONS: { filter: AdvertisementFilter; paged: boolean }[] = Array.fr
   { filter, paged: true },
 ])
 
-test('SQLite: no page sorts its rows; a country filter walks the country index in listing order', (t) => {
+test('SQLite: no page sorts its rows; a country filter walks the country index in listing order', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'discovery-plans-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'ads.db')
-  new SqliteAdvertisementStore(file, LIMITS).close()
+  await new SqliteAdvertisementStore(file, LIMITS).close()
   const db = new Database(file, { readonly: true })
   t.after(() => db.close())
   for (const { filter, paged } of COMBINATIONS) {
