@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { execFile } from 'node:child_process'
+
+import { execFile, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
@@ -104,6 +105,12 @@ export function cleanUpVmHost(t: TestContext): (dataDir: string) => void {
 }
 
 /** A throw-away QEMU provider: data dir, environment for `startDaemon`, a renter key pair. */
+/** Why the QEMU tests cannot run here (the reason a skip states), or false when they can: they need qemu-system-x86_64 and qemu-img. */
+export function qemuUnavailable(): string | false {
+  const missing = ['qemu-system-x86_64', 'qemu-img'].filter((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).error !== undefined)
+  return missing.length === 0 ? false : `needs ${missing.join(' and ')} (Debian: qemu-system-x86 qemu-utils)`
+}
+
 export interface QemuWorld {
   readonly dataDir: string
   readonly env: Record<string, string>

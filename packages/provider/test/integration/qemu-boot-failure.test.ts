@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { api, startDaemon, tempDir, type Daemon } from '../helpers/daemon.js'
-import { qemuWorld, reapProcessesUnder, testGuestImage } from '../helpers/test-guest.js'
+import { qemuUnavailable, qemuWorld, reapProcessesUnder, testGuestImage } from '../helpers/test-guest.js'
 
 // Far longer than a failing boot takes: a create that fails only at its deadline outlasts `api`'s 120 s and the test fails.
 const CREATE_TIMEOUT_S = '600'
@@ -59,24 +59,28 @@ async function assertNothingLeft(dataDir: string, daemon: Daemon): Promise<void>
   assert.deepEqual(status.capacity.allocated, { cpu: 0, memory: 0, storage: 0 }, 'no reservation')
 }
 
-test("a guest that powers off while booting fails the create at once with its console's last lines", { timeout: 5 * 60_000 }, async (t) => {
-  // The tiny guest's initramfs powers off when its root device does not appear (about 10 s).
-  const catalog = await catalogWith(t, 'no-root', 'root=/dev/vdz rw console=ttyS0')
-  const { dataDir, env, key } = await qemuWorld(t, 'tiny-test', { GOLEM_PROVIDER_IMAGE_CATALOG: catalog, GOLEM_PROVIDER_CREATE_TIMEOUT: CREATE_TIMEOUT_S })
-  const daemon = await startDaemon(t, { env })
-  const res = await api<Failure>(daemon.baseUrl, 'POST', '/api/v1/vms', {
-    name: 'no-root',
-    ssh_key: key.publicKey,
-    image: 'no-root',
-    resources: { cpu: 1, memory: 1, storage: 10 },
-  })
-  assert.equal(res.status, 502, JSON.stringify(res.body))
-  assert.equal(res.body.code, 'BACKEND_FAILED')
-  assert.match(res.body.message, /the VM stopped while its guest was booting; last console lines:.*FATAL: root device \/dev\/vdz did not appear/s)
-  await assertNothingLeft(dataDir, daemon)
-})
+test(
+  "a guest that powers off while booting fails the create at once with its console's last lines",
+  { skip: qemuUnavailable(), timeout: 5 * 60_000 },
+  async (t) => {
+    // The tiny guest's initramfs powers off when its root device does not appear (about 10 s).
+    const catalog = await catalogWith(t, 'no-root', 'root=/dev/vdz rw console=ttyS0')
+    const { dataDir, env, key } = await qemuWorld(t, 'tiny-test', { GOLEM_PROVIDER_IMAGE_CATALOG: catalog, GOLEM_PROVIDER_CREATE_TIMEOUT: CREATE_TIMEOUT_S })
+    const daemon = await startDaemon(t, { env })
+    const res = await api<Failure>(daemon.baseUrl, 'POST', '/api/v1/vms', {
+      name: 'no-root',
+      ssh_key: key.publicKey,
+      image: 'no-root',
+      resources: { cpu: 1, memory: 1, storage: 10 },
+    })
+    assert.equal(res.status, 502, JSON.stringify(res.body))
+    assert.equal(res.body.code, 'BACKEND_FAILED')
+    assert.match(res.body.message, /the VM stopped while its guest was booting; last console lines:.*FATAL: root device \/dev\/vdz did not appear/s)
+    await assertNothingLeft(dataDir, daemon)
+  },
+)
 
-test('a QEMU process that dies while its guest boots fails the create at once', { timeout: 5 * 60_000 }, async (t) => {
+test('a QEMU process that dies while its guest boots fails the create at once', { skip: qemuUnavailable(), timeout: 5 * 60_000 }, async (t) => {
   // No init, no root device: the guest never brings SSH up, so only QEMU's death can end the create early.
   const catalog = await catalogWith(t, 'never-boots', 'rdinit=/nonexistent root=/dev/nonexistent console=ttyS0')
   const { dataDir, env, key } = await qemuWorld(t, 'tiny-test', { GOLEM_PROVIDER_IMAGE_CATALOG: catalog, GOLEM_PROVIDER_CREATE_TIMEOUT: CREATE_TIMEOUT_S })
