@@ -12,6 +12,7 @@ test('defaults: ~/.golem/requestor, the public discovery service, 15 minutes to 
     createTimeoutMs: 900_000,
     environment: 'production',
     allowPrivateAddresses: false,
+    paymentRpcUrl: null,
   })
   assert.deepEqual(warnings, [])
 })
@@ -24,6 +25,7 @@ test('flags win over the environment; ~ and relative paths are resolved; trailin
     createTimeoutMs: 60_000,
     environment: 'production',
     allowPrivateAddresses: false,
+    paymentRpcUrl: null,
   })
   const flagged = loadConfig(env, { ...sources, flags: { dataDir: 'state', discoveryUrl: 'https://d.example', allowPrivateAddresses: true } }).config
   assert.equal(flagged.dataDir, '/work/state')
@@ -55,4 +57,9 @@ test('unknown and retired GOLEM_REQUESTOR_ names are warned about', () => {
   assert.equal(warnings.length, 2)
   assert.match(warnings[0] ?? '', /original requestor/)
   assert.match(warnings[1] ?? '', /not a setting/)
+})
+
+test('the payment RPC: an http(s) URL, or none (paid providers then cannot be rented)', () => {
+  assert.equal(loadConfig({ GOLEM_REQUESTOR_PAYMENT_RPC_URL: 'http://127.0.0.1:8545' }, sources).config.paymentRpcUrl, 'http://127.0.0.1:8545')
+  assert.throws(() => loadConfig({ GOLEM_REQUESTOR_PAYMENT_RPC_URL: 'ws://x' }, sources), { message: /GOLEM_REQUESTOR_PAYMENT_RPC_URL: must be an http/ })
 })

@@ -33,6 +33,8 @@ export interface RequestorConfig {
   readonly environment: 'production' | 'development'
   /** True when the renter may connect to non-public addresses: development mode or `--allow-private-addresses`. */
   readonly allowPrivateAddresses: boolean
+  /** JSON-RPC URL of the chain a priced provider is paid on; null: paid providers cannot be rented (free ones can). */
+  readonly paymentRpcUrl: string | null
 }
 
 export { ConfigError }
@@ -86,6 +88,21 @@ const httpUrl = text.transform((v, ctx) => {
   return value.replace(/\/+$/, '')
 })
 
+const optionalHttpUrl = text.transform((v, ctx) => {
+  if (v === undefined) return null
+  let url: URL | undefined
+  try {
+    url = new URL(v)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    ctx.addIssue({ code: 'custom', message: `must be an http:// or https:// JSON-RPC URL such as http://127.0.0.1:8545 (got "${v}")` })
+    return z.NEVER
+  }
+  return v
+})
+
 const seconds = (fallback: number) =>
   text.transform((v, ctx) => {
     if (v === undefined) return fallback
@@ -100,6 +117,7 @@ const settings = (home: string, cwd: string) =>
     GOLEM_REQUESTOR_DISCOVERY_URL: httpUrl,
     GOLEM_REQUESTOR_CREATE_TIMEOUT: seconds(DEFAULT_CREATE_TIMEOUT_SECONDS),
     GOLEM_REQUESTOR_ENVIRONMENT: environment,
+    GOLEM_REQUESTOR_PAYMENT_RPC_URL: optionalHttpUrl,
   })
 
 /** Names of every setting, for the unknown-name warning. */
@@ -131,6 +149,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, so
       createTimeoutMs: s.GOLEM_REQUESTOR_CREATE_TIMEOUT * 1000,
       environment: s.GOLEM_REQUESTOR_ENVIRONMENT,
       allowPrivateAddresses: s.GOLEM_REQUESTOR_ENVIRONMENT === 'development' || sources.flags?.allowPrivateAddresses === true,
+      paymentRpcUrl: s.GOLEM_REQUESTOR_PAYMENT_RPC_URL,
     },
     warnings: warningsFor(env),
   }

@@ -100,7 +100,7 @@ async function renterScenario(t: TestContext, env: CliEnv, providerId: string, f
   await t.test('destroy deletes the VM and removes its record, exit 0', async () => {
     const result = await cli(['destroy', name, '--json'], env)
     assert.equal(result.code, 0, result.stderr)
-    assert.deepEqual(json<unknown>(result), { name, provider_id: providerId, status: 'deleted' })
+    assert.deepEqual(json<unknown>(result), { name, provider_id: providerId, status: 'deleted', payment: null })
     assert.deepEqual(json<{ rentals: unknown[] }>(await cli(['list', '--json'], env)).rentals, [])
     assert.equal(existsSync(join(env.dataDir, 'known_hosts', name)), false)
     const gone = await cli(['info', name, '--provider-id', providerId, ...flavour.lookup, '--json'], env)

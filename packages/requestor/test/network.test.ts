@@ -159,7 +159,7 @@ test('a renter rents, uses and returns a VM through the whole network; another r
   await t.test('destroy deletes the VM and forgets it; a second destroy finds nothing', async () => {
     const destroyed = await cli(['destroy', 'web-1', '--json'], alice)
     assert.equal(destroyed.code, 0, destroyed.stderr)
-    assert.deepEqual(json<unknown>(destroyed), { name: 'web-1', provider_id: provider.providerId, status: 'deleted' })
+    assert.deepEqual(json<unknown>(destroyed), { name: 'web-1', provider_id: provider.providerId, status: 'deleted', payment: null })
     assert.deepEqual(json<{ rentals: unknown[] }>(await cli(['list', '--json'], alice)).rentals, [])
     assert.deepEqual(json<{ vms: unknown[] }>(await cli(['list', '--provider-id', provider.providerId, '--json'], alice)).vms, [])
     assert.throws(() => statSync(join(alice.dataDir, 'known_hosts', 'web-1')), { code: 'ENOENT' })

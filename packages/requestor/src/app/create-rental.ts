@@ -7,16 +7,19 @@
  *
  * @module
  */
-import type { VmResources } from '@golem-vm/protocol'
+import { hourlyCost, pricesOf, type OfferPricing, type VmResources } from '@golem-vm/protocol'
 import { capacityShortfall, imageProblem, nameProblem, resolveResources, type ResourceOptions } from '../domain/resources.js'
 import { isSafeUser, sshHostFor, urlHost } from '../domain/endpoint.js'
 import { messageOf, RequestorError } from '../domain/errors.js'
 import type { PortAsk } from '../domain/ports.js'
+import { runwaySeconds, tokenText, type RentalPayment } from '../domain/payment.js'
 import type { Rental } from '../domain/rental.js'
 import { cleanText } from '../domain/terminal-text.js'
 import type { ProviderAccess, ProviderVm } from '../domain/provider-answers.js'
 import { checkedProviderId, clientFor, providerFromDiscovery, type Client } from './locate.js'
 import type { Notice, ProviderTarget, RequestorDeps } from './deps.js'
+import { openStream, planStream, type PlannedStream } from './payments.js'
+import type { PaymentChain } from './ports/payment-chain.js'
 
 /** What the renter asked for. */
 export interface CreateRequest extends ResourceOptions {
@@ -26,10 +29,12 @@ export interface CreateRequest extends ResourceOptions {
   readonly allowUnverified?: boolean | undefined
   /** Guest ports to map besides SSH (`--port`). */
   readonly ports?: readonly PortAsk[] | undefined
+  /** How many hours to pay for up front on a priced provider (`--hours`, decimals allowed). */
+  readonly hours?: string | undefined
 }
 
 /** The steps a create goes through, for progress display. */
-export type CreatePhase = 'checking' | 'creating' | 'finishing'
+export type CreatePhase = 'checking' | 'paying' | 'creating' | 'finishing'
 
 /** How the caller follows and cancels a create. */
 export interface CreateOptions {
@@ -66,6 +71,7 @@ function validate(req: CreateRequest): { resources: VmResources; providerId: str
   let providerId = ''
   try {
     providerId = checkedProviderId(req.providerId)
+    if (req.hours !== undefined) runwaySeconds(req.hours)
   } catch (error) {
     problems.push(messageOf(error))
   }
@@ -124,21 +130,16 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   const portProblem = portShortfall(ad.resources, ports, providerId)
   if (portProblem !== undefined)
     throw new RequestorError('CAPACITY_GONE', `${portProblem}; ask for fewer ports or choose another provider (golem-vm providers shows PORTS)`)
-  const identity = await deps.identity()
-  const key = await deps.sshKey(true)
   const notices: Notice[] = []
-  if (identity.created) notices.push(`a new renter identity ${identity.address} was made in ${identity.file}; keep it: it is what owns your VMs`)
-  if (key.created) notices.push(`a new SSH key was made in ${key.privateKeyPath} (your ~/.ssh keys are never used)`)
-  const client = clientFor(deps, target, identity)
-  const providerName = ad.provider_name === undefined ? null : cleanText(ad.provider_name)
-  await deps.store.insert(pendingRental(req, resources, target, { renter: identity.address, fingerprint: key.fingerprint, providerName }))
-  opts.onPhase?.('creating', `creating "${req.name}" on ${target.baseUrl}`)
-  const vm = await createOnProvider(
-    deps,
-    client,
-    { name: req.name, ssh_key: key.publicKey, resources, image: req.image, ...(ports.length === 0 ? {} : { ports }) },
-    opts.signal,
-  )
+  // The provider's address is checked (clientFor) before anything is paid or recorded.
+  const client = clientFor(deps, target, await deps.identity())
+  const plan = await planPayment(deps, ad.pricing, resources, req, notices)
+  let vm: ProviderVm
+  try {
+    vm = await payAndCreate(deps, { req, resources, target, client, ports, plan, providerName: ad.provider_name ?? null, notices }, opts)
+  } finally {
+    plan?.chain.close()
+  }
   if (ports.length > 0 && vm.ports.length < ports.length)
     notices.push(`the provider mapped ${vm.ports.length} of the ${ports.length} ports asked for; golem-vm ports ${req.name} shows them`)
   opts.onPhase?.('finishing', 'asking where to connect')
@@ -155,18 +156,105 @@ export async function createRental(deps: RequestorDeps, req: CreateRequest, opts
   return { rental, vm, notices }
 }
 
-// A refused create leaves nothing behind, so its record goes; an unknown outcome keeps the record for destroy.
+// A priced provider needs --hours and a reachable chain on which the renter can pay; a free one ignores --hours.
+async function planPayment(
+  deps: RequestorDeps,
+  pricing: OfferPricing | undefined,
+  resources: VmResources,
+  req: CreateRequest,
+  notices: Notice[],
+): Promise<PlannedStream | undefined> {
+  if (pricing === undefined) {
+    if (req.hours !== undefined) notices.push(`provider ${req.providerId} is free: --hours is ignored and nothing is paid`)
+    return undefined
+  }
+  const perHour = tokenText(hourlyCost(pricesOf(pricing), resources), pricing)
+  if (req.hours === undefined) {
+    throw new RequestorError(
+      'INVALID_ARGUMENT',
+      `provider ${req.providerId} charges ${perHour} per hour for this VM; say how long to pay for up front with --hours (decimals allowed: --hours 0.5 is 30 minutes; golem-vm topup adds more later)`,
+    )
+  }
+  return planStream(deps, pricing, resources, runwaySeconds(req.hours))
+}
+
+/** What {@link payAndCreate} works with. */
+interface CreateWork {
+  readonly req: CreateRequest
+  readonly resources: VmResources
+  readonly target: ProviderTarget
+  readonly client: Client
+  readonly ports: readonly PortAsk[]
+  readonly plan: PlannedStream | undefined
+  readonly providerName: string | null
+  readonly notices: Notice[]
+}
+
+// Records the rental, opens its stream (when paid), then asks the provider; a refused paid create ends the stream for the refund.
+async function payAndCreate(deps: RequestorDeps, w: CreateWork, opts: CreateOptions): Promise<ProviderVm> {
+  const { req, target, plan } = w
+  const identity = await deps.identity()
+  const key = await deps.sshKey(true)
+  if (identity.created) w.notices.push(`a new renter identity ${identity.address} was made in ${identity.file}; keep it: it is what owns your VMs`)
+  if (key.created) w.notices.push(`a new SSH key was made in ${key.privateKeyPath} (your ~/.ssh keys are never used)`)
+  const providerName = w.providerName === null ? null : cleanText(w.providerName)
+  await deps.store.insert(pendingRental(req, w.resources, target, { renter: identity.address, fingerprint: key.fingerprint, providerName }))
+  let payment: RentalPayment | undefined
+  if (plan !== undefined) {
+    opts.onPhase?.('paying', `opening a payment stream of ${tokenText(plan.deposit, plan.pricing)} for ${plan.seconds} s`)
+    try {
+      payment = await openStream(plan, target.providerId, req.name)
+    } catch (error) {
+      await deps.store.remove(req.name)
+      throw error
+    }
+    await deps.store.update(req.name, { payment })
+  }
+  opts.onPhase?.('creating', `creating "${req.name}" on ${target.baseUrl}`)
+  const body = { name: req.name, ssh_key: key.publicKey, resources: w.resources, image: req.image, ...(w.ports.length === 0 ? {} : { ports: w.ports }) }
+  return createOnProvider(deps, w.client, payment === undefined ? body : { ...body, stream_id: payment.stream_id }, opts.signal, {
+    paid: plan !== undefined && payment !== undefined ? { chain: plan.chain, payment } : undefined,
+  })
+}
+
+// A refused paid create: the stream is ended so the deposit comes back; if that fails the record stays, for destroy to finish it.
+async function refundRefused(deps: RequestorDeps, paid: { chain: PaymentChain; payment: RentalPayment }, name: string, refusal: unknown): Promise<unknown> {
+  const { payment } = paid
+  try {
+    const ended = await paid.chain.end(BigInt(payment.stream_id))
+    await deps.store.remove(name)
+    if (!(refusal instanceof RequestorError)) return refusal
+    return new RequestorError(
+      refusal.code,
+      `${refusal.message}. Stream ${payment.stream_id} was ended: ${tokenText(ended.refunded, payment)} came back to you`,
+      {
+        cause: refusal,
+      },
+    )
+  } catch (error) {
+    await deps.store.update(name, { status: 'error' })
+    return new RequestorError(
+      refusal instanceof RequestorError ? refusal.code : 'PAYMENT_FAILED',
+      `${messageOf(refusal)}. Ending its payment stream ${payment.stream_id} failed too (${messageOf(error)}): golem-vm destroy ${name} ends it and returns the deposit`,
+      { cause: refusal },
+    )
+  }
+}
+
+// A refused create leaves nothing behind, so its record goes (a paid one's stream is ended); an unknown outcome keeps the record for destroy.
 async function createOnProvider(
   deps: RequestorDeps,
   client: Client,
   body: Parameters<Client['create']>[0],
   signal: AbortSignal | undefined,
+  extra: { paid: { chain: PaymentChain; payment: RentalPayment } | undefined },
 ): Promise<ProviderVm> {
   try {
     return await client.create(body, { signal })
   } catch (error) {
     const unknown = error instanceof RequestorError && ['PROVIDER_TIMEOUT', 'INTERRUPTED', 'BAD_RESPONSE', 'ANSWER_UNVERIFIED'].includes(error.code)
     if (!unknown) {
+      if (extra.paid !== undefined) throw await refundRefused(deps, extra.paid, body.name, error)
       await deps.store.remove(body.name)
       throw error
     }

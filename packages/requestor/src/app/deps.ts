@@ -7,6 +7,7 @@
 import type { Signer } from 'ethers'
 import type { RequestorConfig } from '../config.js'
 import type { Discovery } from './ports/discovery.js'
+import type { PaymentChain, PaymentTarget } from './ports/payment-chain.js'
 import type { ProviderApi } from './ports/provider-api.js'
 import type { Rentals } from './ports/rentals.js'
 import type { RenterIdentity } from './ports/renter-identity.js'
@@ -37,6 +38,14 @@ export interface RequestorDeps {
   pinHostKeys(name: string, host: string, port: number, keys: readonly string[]): Promise<void>
   /** Removes the rental's recorded host keys (after destroy). */
   forgetHostKeys(name: string): Promise<void>
+  /**
+   * The renter's connection to a payment contract, checked: the configured
+   * RPC serves chain `target.chainId` and `target.contract` is exactly this
+   * project's StreamPayments. Rejects with PAYMENT_NOT_CONFIGURED without an
+   * RPC URL, PAYMENT_CHAIN_MISMATCH, PAYMENT_CONTRACT_INVALID or PAYMENT_CHAIN_UNAVAILABLE.
+   * The caller closes it.
+   */
+  paymentChain(target: PaymentTarget): Promise<PaymentChain>
 }
 
 /** Something the user should know that is not an error (a new key made, a record cleaned up). */

@@ -25,7 +25,7 @@ test('destroy removes the VM, its record and its host keys; a VM already gone on
   await createRental(deps, create)
   const knownHosts = await deps.knownHostsFile('web-1')
   writeFileSync(knownHosts, 'x')
-  assert.deepEqual(await destroyVm(deps, { name: 'web-1' }), { name: 'web-1', provider_id: PROVIDER, status: 'deleted' })
+  assert.deepEqual(await destroyVm(deps, { name: 'web-1' }), { name: 'web-1', provider_id: PROVIDER, status: 'deleted', payment: null })
   assert.equal(await deps.store.get('web-1'), undefined)
   await assert.rejects(
     import('node:fs/promises').then((fs) => fs.stat(join(dataDir, 'known_hosts', 'web-1'))),

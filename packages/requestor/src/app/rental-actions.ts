@@ -7,10 +7,11 @@
  * @module
  */
 import { ALLOW_PRIVATE_HINT, connectProblem } from '../domain/endpoint.js'
-import { RequestorError } from '../domain/errors.js'
+import { messageOf, RequestorError } from '../domain/errors.js'
 import type { Rental } from '../domain/rental.js'
 import type { ProviderVm } from '../domain/provider-answers.js'
 import type { SshTarget } from './ports/ssh.js'
+import { endStream, readStream, type StreamEnding, type StreamView } from './payments.js'
 import type { RequestorDeps } from './deps.js'
 import { checkedName, checkedProviderId, clientFor, locate, providerFromDiscovery, type Located, type VmAddress } from './locate.js'
 
@@ -18,6 +19,10 @@ import { checkedName, checkedProviderId, clientFor, locate, providerFromDiscover
 export interface VmView {
   readonly rental: Rental | null
   readonly vm: ProviderVm
+  /** A paid rental's stream as the chain has it (info only); null for a free VM or when the chain was not asked. */
+  readonly stream?: StreamView | null
+  /** Why the stream could not be read (info only); null when it was, or for a free VM. */
+  readonly stream_error?: string | null
 }
 
 /** The outcome of destroy. `already_gone` means the provider had no such VM any more; the record was removed. */
@@ -25,6 +30,8 @@ export interface DestroyResult {
   readonly name: string
   readonly provider_id: string
   readonly status: 'deleted' | 'already_gone'
+  /** The paid VM's stream, ended for the refund; null for a free VM or a stream that had ended already. */
+  readonly payment: StreamEnding | null
 }
 
 /** A provider's VMs as it lists them for the renter. */
@@ -58,13 +65,20 @@ function explained(error: unknown, located: Located, name: string): unknown {
   )
 }
 
-/** The VM's current state from its provider. */
+/** The VM's current state from its provider, and a paid rental's stream from the chain (a chain that does not answer is reported, not fatal). */
 export async function showVm(deps: RequestorDeps, address: VmAddress): Promise<VmView> {
   const located = await locate(deps, address)
   const vm = await located.client.get(located.vmId).catch((error: unknown) => {
     throw explained(error, located, address.name)
   })
-  return refreshed(deps, located, vm)
+  const view = await refreshed(deps, located, vm)
+  const payment = view.rental?.payment
+  if (payment === undefined) return view
+  try {
+    return { ...view, stream: await readStream(deps, payment), stream_error: null }
+  } catch (error) {
+    return { ...view, stream: null, stream_error: messageOf(error) }
+  }
 }
 
 /** Starts the VM; resolves once it runs. */
@@ -96,9 +110,26 @@ export async function destroyVm(deps: RequestorDeps, address: VmAddress, signal?
     if (!gone) throw error
     status = 'already_gone'
   }
+  const payment = located.rental?.payment === undefined ? null : await endAfterDelete(deps, located.rental, status)
   if (located.rental !== undefined) await deps.store.remove(located.rental.name)
   await deps.forgetHostKeys(checkedName(address.name))
-  return { name: address.name, provider_id: located.target.providerId, status }
+  return { name: address.name, provider_id: located.target.providerId, status, payment }
+}
+
+// The VM is gone: its stream is ended so the unvested rest comes back. If that fails the record stays (status deleted) for a second destroy.
+async function endAfterDelete(deps: RequestorDeps, rental: Rental, status: DestroyResult['status']): Promise<StreamEnding | null> {
+  if (rental.payment === undefined) return null
+  try {
+    return (await endStream(deps, rental.payment)) ?? null
+  } catch (error) {
+    await deps.store.update(rental.name, { status: 'deleted' })
+    const what = status === 'deleted' ? 'is deleted' : 'was already gone'
+    throw new RequestorError(
+      error instanceof RequestorError ? error.code : 'PAYMENT_FAILED',
+      `the VM "${rental.name}" ${what} on the provider, but ending its payment stream ${rental.payment.stream_id} failed: ${messageOf(error)}. Run golem-vm destroy ${rental.name} again to end it and get the unpaid rest back`,
+      { cause: error },
+    )
+  }
 }
 
 /** The renter's VMs on one provider, as the provider reports them (whether recorded here or not). */

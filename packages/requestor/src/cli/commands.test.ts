@@ -43,7 +43,7 @@ test('create prints the exact ssh command and golem-vm ssh; list and info show t
   assert.match(info.stdout(), /^ssh: +ubuntu@127\.0\.0\.1 port 50800 \(golem-vm ssh web-1\)$/m)
   const destroy = capture(deps)
   await destroyCommand(destroy.ctx, 'web-1', { json: true })
-  assert.deepEqual(JSON.parse(destroy.stdout()), { name: 'web-1', provider_id: PROVIDER, status: 'deleted' })
+  assert.deepEqual(JSON.parse(destroy.stdout()), { name: 'web-1', provider_id: PROVIDER, status: 'deleted', payment: null })
 })
 
 test('providers shows verified offers and says how many were hidden and why', async (t) => {
@@ -51,7 +51,10 @@ test('providers shows verified offers and says how many were hidden and why', as
   fakes.ads = [advertisement(), advertisement({ provider_id: '0x00000000000000000000000000000000000000B2', signed: false })]
   const run = capture(deps)
   await providersCommand(run.ctx, {})
-  assert.match(run.stdout(), /^PROVIDER ID +NAME +COUNTRY +CPU +MEMORY +STORAGE +PORTS +ISOLATED +API +VERIFIED +UPDATED\n0x/)
+  assert.match(
+    run.stdout(),
+    /^PROVIDER ID +NAME +COUNTRY +CPU +MEMORY +STORAGE +PORTS +ISOLATED +PRICE\/HOUR +UNIT PRICES\/HOUR +API +VERIFIED +UPDATED\n0x.* free +- +127/,
+  )
   assert.match(run.stdout(), /1 provider\(s\)/)
   assert.match(run.stderr(), /1 advertisement\(s\) hidden: not signed by their provider.*--include-unverified/)
   const all = capture(deps)
@@ -118,6 +121,7 @@ test('ports: create --port checks the advertised offer and prints ready-to-paste
     error_message: null,
     image: '24.04',
     ports: mapped,
+    payment: null,
   })
   const run = capture(deps)
   await assert.rejects(createCommand(run.ctx, 'web', { providerId: PROVIDER, size: 'small', port: ['80', '81', '82'] }), {
@@ -149,5 +153,5 @@ test('ports: create --port checks the advertised offer and prints ready-to-paste
   await assert.rejects(portsAddCommand(add.ctx, 'web', ['22x'], {}), { code: 'INVALID_ARGUMENT' })
   const offers = capture(deps)
   await providersCommand(offers.ctx, {})
-  assert.match(offers.stdout(), /100 GB +2 tcp\/udp +- +127\.0\.0\.1:7777/)
+  assert.match(offers.stdout(), /100 GB +2 tcp\/udp +- +free +- +127\.0\.0\.1:7777/)
 })

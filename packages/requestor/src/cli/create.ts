@@ -53,6 +53,13 @@ export async function createCommand(ctx: CommandContext, name: string, opts: Cre
   say(ctx.io, `  golem-vm ssh ${rental.name}`)
   say(ctx.io, 'or with plain ssh:')
   say(ctx.io, `  ${command}`)
+  if (rental.payment !== undefined) {
+    const p = result.vm.payment
+    say(
+      ctx.io,
+      `Paid through stream ${rental.payment.stream_id}${p?.paid_until == null ? '' : ` until ${p.paid_until}`}; golem-vm topup ${rental.name} --hours N adds time.`,
+    )
+  }
   if (result.vm.ports.length > 0) {
     say(ctx.io, 'Mapped ports:')
     for (const mapping of result.vm.ports) say(ctx.io, `  ${describeMapping(mapping)}`)

@@ -10,6 +10,7 @@ import { showVm } from '../app/rental-actions.js'
 import type { CommandContext, JsonOption } from './context.js'
 import { describeMapping } from '../domain/ports.js'
 import { describeProvider, describeResources, printJson, say } from './output.js'
+import { streamLines } from './payments.js'
 
 /** Options shared by the commands that act on one VM. */
 export interface VmOptions extends JsonOption {
@@ -24,6 +25,20 @@ export const vmAddress = (name: string, opts: VmOptions): VmAddress => ({ name, 
 function resourcesLine(view: VmView): string {
   if (view.rental !== null) return describeResources(view.rental.resources)
   return view.vm.resources === null ? 'not reported' : `${describeResources(view.vm.resources)} (as the provider reports them)`
+}
+
+// A paid VM: the provider's view (state, paid-until, notice) and the stream's own figures from the chain.
+function paymentLines(view: VmView): [string, string][] {
+  const p = view.vm.payment
+  const lines: [string, string][] = []
+  if (p !== null) {
+    const runway = p.runway_seconds === null ? '' : `, ${p.runway_seconds} s left`
+    lines.push(['payment', `${p.state}${p.paid_until === null ? '' : `, paid until ${p.paid_until}`}${runway}`])
+    if (p.notice !== null) lines.push(['', p.notice])
+  }
+  if (view.stream !== undefined && view.stream !== null) lines.push(...streamLines(view.stream))
+  if (view.stream_error !== undefined && view.stream_error !== null) lines.push(['stream', `not read: ${view.stream_error}`])
+  return lines
 }
 
 /** Prints a VM for people. */
@@ -46,6 +61,7 @@ export function printVm(ctx: CommandContext, view: VmView): void {
     lines.push(['ssh port', String(vm.ssh_port)])
   }
   for (const [i, mapping] of vm.ports.entries()) lines.push([i === 0 ? 'ports' : '', describeMapping(mapping)])
+  lines.push(...paymentLines(view))
   lines.push(['created', rental?.created_at ?? vm.created_at ?? 'not reported'])
   for (const [label, value] of lines) say(ctx.io, `${(label === '' ? '' : `${label}:`).padEnd(11)}${value}`)
 }

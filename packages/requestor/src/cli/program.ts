@@ -76,6 +76,10 @@ export function buildProgram(action: ActionFactory): Command {
       collect,
       [],
     )
+    .option(
+      '--hours <hours>',
+      'on a priced provider: pay this many hours up front through a payment stream (decimals allowed: 0.05 is 3 minutes; needs GOLEM_REQUESTOR_PAYMENT_RPC_URL)',
+    )
     .addOption(allowUnverifiedOption('rent from the provider'))
     .addOption(jsonOption())
     .action(
@@ -84,6 +88,27 @@ export function buildProgram(action: ActionFactory): Command {
         async () => (await import('./create.js')).createCommand,
       ),
     )
+
+  program
+    .command('topup')
+    .description(
+      'Pay for more time of a VM on a priced provider: adds to its payment stream (a VM stopped because its paid time ran out is started again by the provider).',
+    )
+    .argument('<name>', 'the VM')
+    .requiredOption('--hours <hours>', 'how many hours more (decimals allowed)')
+    .addOption(jsonOption())
+    .action(
+      action(
+        (_name: string, opts: { json?: boolean }) => jsonOf(opts),
+        async () => (await import('./payments.js')).topupCommand,
+      ),
+    )
+
+  program
+    .command('identity')
+    .description('Print your renter address: it owns your VMs and pays for them (send it tokens and gas to rent from priced providers).')
+    .addOption(jsonOption())
+    .action(action(jsonOf, async () => (await import('./payments.js')).identityCommand))
 
   const ports = program
     .command('ports')
@@ -148,7 +173,11 @@ export function buildProgram(action: ActionFactory): Command {
     ['info', 'Show a VM: its status on the provider, resources and how to log in.', async () => (await import('./info.js')).infoCommand],
     ['start', 'Start a stopped VM; waits until it runs (same SSH port as before).', async () => (await import('./start.js')).startCommand],
     ['stop', 'Stop a running VM; its disk and SSH port are kept.', async () => (await import('./stop.js')).stopCommand],
-    ['destroy', 'Delete a VM and everything on it, and forget it here.', async () => (await import('./destroy.js')).destroyCommand],
+    [
+      'destroy',
+      "Delete a VM and everything on it, and forget it here; a paid VM's payment stream is ended and the unpaid rest comes back.",
+      async () => (await import('./destroy.js')).destroyCommand,
+    ],
   ]
   for (const [name, description, load] of vmCommands) {
     program

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { isCountryCode } from '@golem-vm/protocol'
+import { formatTokenAmount, hourlyCost, isCountryCode, pricesOf } from '@golem-vm/protocol'
+import { tokenText } from '../domain/payment.js'
 import { RequestorError } from '../domain/errors.js'
 import { selectOffers, type OfferSelection, type ProviderOffer } from '../domain/offers.js'
 import type { CommandContext, JsonOption } from './context.js'
@@ -39,7 +40,18 @@ function filterFrom(opts: ProvidersOptions): Filter {
   return filter
 }
 
-const row = (o: ProviderOffer): string[] => [
+/** The size whose price per hour the listing shows: the filters given, else the small size. */
+type PricedSize = { cpu: number; memory: number; storage: number }
+
+// "0.36 tGLM" for the asked size per hour, "free", and the three unit prices.
+const priceCells = (o: ProviderOffer, size: PricedSize): [string, string] => {
+  const p = o.pricing
+  if (p === null) return ['free', '-']
+  const unit = (v: string) => formatTokenAmount(BigInt(v), p.token_decimals)
+  return [tokenText(hourlyCost(pricesOf(p), size), p), `${unit(p.per_cpu_hour)}/CPU ${unit(p.per_gb_memory_hour)}/GB ${unit(p.per_gb_storage_hour)}/GB disk`]
+}
+
+const row = (o: ProviderOffer, size: PricedSize): string[] => [
   o.provider_id,
   o.provider_name ?? '-',
   o.country,
@@ -48,6 +60,7 @@ const row = (o: ProviderOffer): string[] => [
   `${o.resources.storage ?? 0} GB`,
   portsCell(o),
   o.isolated === null ? '-' : o.isolated ? 'yes' : 'NO',
+  ...priceCells(o, size),
   o.provider_url.replace(/^http:\/\//, ''),
   o.verified ? 'yes' : 'NO',
   o.updated_at,
@@ -59,13 +72,38 @@ const portsCell = (o: ProviderOffer): string => {
   return perVm === undefined ? '-' : `${perVm} ${o.resources.udp === 1 ? 'tcp/udp' : 'tcp'}`
 }
 
-function printHuman(ctx: CommandContext, selection: OfferSelection & { truncated: boolean }): void {
+function printHuman(ctx: CommandContext, selection: OfferSelection & { truncated: boolean }, size: PricedSize): void {
   const { offers } = selection
   if (offers.length === 0) say(ctx.io, 'No provider matches.')
   else {
-    say(ctx.io, table(['PROVIDER ID', 'NAME', 'COUNTRY', 'CPU', 'MEMORY', 'STORAGE', 'PORTS', 'ISOLATED', 'API', 'VERIFIED', 'UPDATED'], offers.map(row)))
+    const headers = [
+      'PROVIDER ID',
+      'NAME',
+      'COUNTRY',
+      'CPU',
+      'MEMORY',
+      'STORAGE',
+      'PORTS',
+      'ISOLATED',
+      'PRICE/HOUR',
+      'UNIT PRICES/HOUR',
+      'API',
+      'VERIFIED',
+      'UPDATED',
+    ]
+    say(
+      ctx.io,
+      table(
+        headers,
+        offers.map((o) => row(o, size)),
+      ),
+    )
     say(ctx.io)
-    say(ctx.io, `${offers.length} provider(s). Rent a VM: golem-vm create NAME --provider-id <PROVIDER ID> --size small`)
+    say(
+      ctx.io,
+      `${offers.length} provider(s). PRICE/HOUR is for ${size.cpu} CPU, ${size.memory} GB memory, ${size.storage} GB storage (--cpu, --memory, --storage).`,
+    )
+    say(ctx.io, 'Rent a VM: golem-vm create NAME --provider-id <PROVIDER ID> --size small [--hours N on a priced provider]')
   }
   if (offers.some((o) => o.isolated !== true))
     note(
@@ -89,16 +127,20 @@ export async function providersCommand(ctx: CommandContext, opts: ProvidersOptio
   const selected = selectOffers(listing.advertisements, listing.malformed, opts.includeUnverified === true)
   // Also here: a discovery service that does not know the filter (the original's) answers with every provider.
   const selection = filter.isolated === true ? { ...selected, offers: selected.offers.filter((o) => o.isolated === true) } : selected
+  const size = { cpu: filter.cpu ?? 1, memory: filter.memory ?? 1, storage: filter.storage ?? 10 }
   if (opts.json === true) {
     printJson(ctx.io, {
-      providers: selection.offers,
+      providers: selection.offers.map((o) => ({
+        ...o,
+        price_per_hour: o.pricing === null ? null : { ...size, amount: hourlyCost(pricesOf(o.pricing), size).toString(), token_symbol: o.pricing.token_symbol },
+      })),
       hidden_unverified: selection.hiddenUnverified,
       hidden_malformed: selection.hiddenMalformed,
       rejected: selection.rejected,
       truncated: listing.truncated,
     })
   } else {
-    printHuman(ctx, { ...selection, truncated: listing.truncated })
+    printHuman(ctx, { ...selection, truncated: listing.truncated }, size)
   }
   return 0
 }

@@ -25,6 +25,8 @@ export const EXIT_CODES = {
   PROVIDER_FAILED: 7,
   /** The provider does not offer the operation (an original 0.1.21 provider cannot stop or start VMs); nothing changed. */
   NOT_SUPPORTED: 8,
+  /** Payment: not enough tokens or gas, or the provider refused the payment stream. */
+  PAYMENT: 9,
   /** Interrupted by the user (Ctrl-C). */
   INTERRUPTED: 130,
 } as const
@@ -57,6 +59,13 @@ export const ERROR_EXIT_CODES = {
   SSH_KEY_MISSING: EXIT_CODES.FAILURE,
   SSH_UNAVAILABLE: EXIT_CODES.FAILURE,
   INTERRUPTED: EXIT_CODES.INTERRUPTED,
+  PAYMENT_NOT_CONFIGURED: EXIT_CODES.USAGE,
+  PAYMENT_CHAIN_MISMATCH: EXIT_CODES.USAGE,
+  PAYMENT_CHAIN_UNAVAILABLE: EXIT_CODES.UNAVAILABLE,
+  PAYMENT_CONTRACT_INVALID: EXIT_CODES.UNAUTHORIZED,
+  INSUFFICIENT_FUNDS: EXIT_CODES.PAYMENT,
+  PAYMENT_REFUSED: EXIT_CODES.PAYMENT,
+  PAYMENT_FAILED: EXIT_CODES.PAYMENT,
 } as const
 
 /** Every stable error code of the requestor. */

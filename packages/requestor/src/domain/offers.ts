@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { IpAddress, verifyAdvertisement, type AdvertisementFromAnyServer } from '@golem-vm/protocol'
+import { IpAddress, verifyAdvertisement, type AdvertisementFromAnyServer, type OfferPricing } from '@golem-vm/protocol'
 import { isAddress } from 'ethers'
 import { providerUrl } from './endpoint.js'
 
@@ -28,6 +28,8 @@ export interface ProviderOffer {
   /** What the provider said about walling its VMs off from its host, LAN and other VMs; null: it did not say. */
   readonly isolated: boolean | null
   readonly updated_at: string
+  /** What renting costs there (prices in base units per hour); null: the provider is free. */
+  readonly pricing: OfferPricing | null
   /** True when this renter verified the provider's signature over every advertised field. */
   readonly verified: boolean
 }
@@ -69,6 +71,7 @@ export function toOffer(ad: AdvertisementFromAnyServer, verified: boolean): Prov
     ssh_ports_free: ad.ssh_ports_free ?? null,
     isolated: ad.isolated ?? null,
     updated_at: ad.updated_at,
+    pricing: ad.pricing ?? null,
     verified,
   }
 }

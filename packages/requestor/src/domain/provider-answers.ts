@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { VmName, VmStatus } from '@golem-vm/protocol'
+import { VmName, VmPayment, VmStatus } from '@golem-vm/protocol'
 import { z } from 'zod'
 import { cleanText } from './terminal-text.js'
 
@@ -78,6 +78,16 @@ const hostKeys = z
         })
       : [],
   )
+// How a paid VM is paid for, as the provider reports it: kept when well-formed (its notice made safe), null otherwise or for a free VM.
+const shownPayment = z
+  .unknown()
+  .optional()
+  .transform((value) => {
+    const parsed = VmPayment.safeParse(value)
+    if (!parsed.success) return null
+    const p = parsed.data
+    return { ...p, notice: p.notice === null ? null : cleanText(p.notice.slice(0, 1000)) }
+  })
 
 /** A VM as any provider reports it, normalised: what was not reported is null. */
 export const ProviderVm = z
@@ -93,6 +103,7 @@ export const ProviderVm = z
     error_message: shownText,
     image: shownText,
     ports: shownMappings,
+    payment: shownPayment,
   })
   .transform((vm) => ({ ...vm, name: vm.name ?? vm.id }))
 export type ProviderVm = z.infer<typeof ProviderVm>

@@ -6,6 +6,7 @@
  */
 import { VmResources, VmStatus } from '@golem-vm/protocol'
 import { z } from 'zod'
+import { RentalPayment } from './payment.js'
 
 /**
  * Last known state: the provider's VM status (an original provider also
@@ -45,6 +46,8 @@ export const Rental = z.object({
   accept_unsigned_answers: z.boolean().optional(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** The payment stream that pays for the VM; absent on a free provider (and in records made before payments). */
+  payment: RentalPayment.optional(),
 })
 export type Rental = z.infer<typeof Rental>
 

@@ -164,7 +164,7 @@ test("an original provider's answers: its VM without image or ssh_user, null on 
     error_message: null,
   }
   answer = { status: 200, text: JSON.stringify(original) }
-  assert.deepEqual(await client.get('web-1'), { ...original, image: null, ports: [] })
+  assert.deepEqual(await client.get('web-1'), { ...original, image: null, ports: [], payment: null })
   answer = { status: 200, text: JSON.stringify({ ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', multipass_name: 'golem-web-1-20261123-212225' }) }
   assert.deepEqual(await client.access('web-1'), { ssh_host: 'localhost', ssh_port: 50800, vm_id: 'web-1', ssh_user: null, ssh_host_keys: [] })
   answer = { status: 200, text: 'null' }

@@ -53,6 +53,7 @@ export const vmInfo = (name: string, extra: Partial<ProviderVm> = {}): ProviderV
   error_message: null,
   image: '24.04',
   ports: [],
+  payment: null,
   ...extra,
 })
 
@@ -83,6 +84,7 @@ export function fakeDeps(t: TestContext, config: Partial<RequestorConfig> = {}):
     createTimeoutMs: 60_000,
     environment: 'development',
     allowPrivateAddresses: true,
+    paymentRpcUrl: null,
     ...config,
   })
   const fakes: Fakes = {

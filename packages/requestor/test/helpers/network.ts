@@ -126,7 +126,12 @@ export interface ProviderProcess {
  * Starts a provider with the fake multipass, advertising to `discoveryUrl` as
  * 127.0.0.1; its SSH ports are verified by the port checker at `portCheckerUrl`.
  */
-export async function startProvider(t: TestContext, discoveryUrl: string, portCheckerUrl: string): Promise<ProviderProcess> {
+export async function startProvider(
+  t: TestContext,
+  discoveryUrl: string,
+  portCheckerUrl: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<ProviderProcess> {
   const dir = tempDir(t)
   const fakeState = join(dir, 'fake')
   t.after(() => {
@@ -157,6 +162,7 @@ export async function startProvider(t: TestContext, discoveryUrl: string, portCh
       GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
       GOLEM_PROVIDER_DISCOVERY_URL: discoveryUrl,
       GOLEM_PROVIDER_ADVERTISEMENT_INTERVAL: '10',
+      ...extraEnv,
     },
     (l) => l.msg === 'provider accepting VM requests',
   )

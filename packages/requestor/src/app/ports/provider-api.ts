@@ -17,6 +17,8 @@ export interface CreateVmBody {
   readonly image?: string | undefined
   /** Guest ports to map besides SSH; left out of the body when none (original providers know no ports). */
   readonly ports?: readonly PortAsk[] | undefined
+  /** The payment stream that pays for the VM (a priced provider requires it); left out for a free one. */
+  readonly stream_id?: string | undefined
 }
 
 /** Per-call options of the long operations. */
