@@ -570,11 +570,11 @@ async function listenForMetrics(config: Config, metrics: ProviderMetrics, log: L
   log.info({ url: listener.url }, 'metrics listener ready')
 }
 
-// A VM's forwarded connections as the metrics count them: the user-space proxy's counters, or with kernel forwarding
-// (isolated VMs) the kernel's counters of its public ports; undefined when it has no public port.
+// A VM's forwarded connections as the metrics count them, its SSH port and mapped ports together: the user-space proxy's
+// counters, or with kernel forwarding (isolated VMs) the kernel's counters of its public ports; undefined when it has none.
 function forwardingStats(networking: VmNetworking, vmId: string): ForwardingStats | undefined {
   if (networking.isolated) return networking.traffic.stats(vmId)
-  const s = networking.forwarder.stats(vmId)
+  const s = networking.forwarder.vmStats(vmId)
   return s === undefined
     ? undefined
     : { open: s.activeConnections, accepted: s.totalConnections, refused: s.refusedConnections, bytesIn: s.bytesIn, bytesOut: s.bytesOut }

@@ -81,6 +81,23 @@ test("relays through the thread and reports the VM's counters back", async (t) =
   assert.deepEqual(proxy.ports(), [])
 })
 
+test("a VM's counters sum its SSH port and its mapped ports; another VM's are its own", async (t) => {
+  const vm = await fakeVm(t)
+  const web = await fakeVm(t)
+  const { proxy } = watchedProxy(t)
+  const { start: port } = await freePortRange(3)
+  await proxy.open('vm-1', port, vm.endpoint)
+  await proxy.openPort('vm-1', { guest: 8080, protocol: 'tcp', publicPort: port + 1 }, web.endpoint)
+  await proxy.open('vm-10', port + 2, vm.endpoint)
+  await roundTrip(t, port, vm)
+  await roundTrip(t, port + 1, web)
+  await waitFor('both connections to be reported', () => proxy.vmStats('vm-1')?.totalConnections === 2 && proxy.vmStats('vm-1')?.activeConnections === 0)
+  assert.deepEqual(proxy.vmStats('vm-1'), { activeConnections: 0, totalConnections: 2, refusedConnections: 0, bytesIn: 8, bytesOut: 8 })
+  assert.equal(proxy.stats('vm-1')?.totalConnections, 1, 'the SSH port alone')
+  assert.equal(proxy.vmStats('vm-10')?.totalConnections, 0, 'a VM whose id starts like another is not summed with it')
+  assert.equal(proxy.vmStats('vm-2'), undefined)
+})
+
 test('a port another process holds: PortBindError, and nothing is listed', async (t) => {
   const vm = await fakeVm(t)
   const { proxy } = watchedProxy(t)

@@ -58,6 +58,8 @@ const NO_TRAFFIC: RelayStats = { activeConnections: 0, totalConnections: 0, refu
 
 /** The relay's name for a mapped port's listener (a VM's SSH listener is named by the VM id alone). */
 const mappingId = (vmId: string, publicPort: number): string => `${vmId}#${publicPort}`
+/** True for the listener ids of `vmId`: its SSH port and its mapped ports. */
+const ofVm = (id: string, vmId: string): boolean => id === vmId || id.startsWith(`${vmId}#`)
 
 export class SshProxy implements SshForwarder, PortForwarder {
   readonly #listeners = new Map<string, ListenerView>()
@@ -147,6 +149,17 @@ export class SshProxy implements SshForwarder, PortForwarder {
   /** A mapped port's counters, like {@link stats}. */
   portStats(vmId: string, publicPort: number): ProxyStats | undefined {
     return this.#stats(mappingId(vmId, publicPort))
+  }
+
+  /** Everything forwarded for the VM: its SSH port and all its mapped ports together; undefined when it has none open. */
+  vmStats(vmId: string): RelayStats | undefined {
+    let total: RelayStats | undefined
+    for (const [id, l] of this.#listeners) {
+      if (!ofVm(id, vmId)) continue
+      const one = sum(l.carried, l.current)
+      total = total === undefined ? one : add(total, one)
+    }
+    return total
   }
 
   #stats(id: string): ProxyStats | undefined {
@@ -243,13 +256,18 @@ export class SshProxy implements SshForwarder, PortForwarder {
   }
 }
 
+/** Two listeners' counters together. */
+function add(a: RelayStats, b: RelayStats): RelayStats {
+  return {
+    activeConnections: a.activeConnections + b.activeConnections,
+    totalConnections: a.totalConnections + b.totalConnections,
+    refusedConnections: a.refusedConnections + b.refusedConnections,
+    bytesIn: a.bytesIn + b.bytesIn,
+    bytesOut: a.bytesOut + b.bytesOut,
+  }
+}
+
 /** Counters of two relay threads' lifetimes (active connections: the later one's). */
 function sum(before: RelayStats, now: RelayStats): RelayStats {
-  return {
-    activeConnections: now.activeConnections,
-    totalConnections: before.totalConnections + now.totalConnections,
-    refusedConnections: before.refusedConnections + now.refusedConnections,
-    bytesIn: before.bytesIn + now.bytesIn,
-    bytesOut: before.bytesOut + now.bytesOut,
-  }
+  return { ...add(before, now), activeConnections: now.activeConnections }
 }
