@@ -263,7 +263,18 @@ export const ProviderStatus = z.object({
     free: ResourceFigures,
     overcommitted_cpu: z.boolean(),
   }),
-  vms: z.object({ count: z.number().int(), max: z.number().int(), can_create: z.number().int() }),
+  vms: z.object({
+    count: z.number().int().meta({ description: 'VMs held, the unknown instances included.' }),
+    max: z.number().int(),
+    can_create: z.number().int(),
+    unknown: z
+      .array(z.object({ instance: z.string(), cpu: z.number(), memory: z.number(), storage: z.number() }))
+      .optional()
+      .meta({
+        description:
+          "Backend instances of the provider's naming that no record names (found at start); they count as allocated until the operator deletes them (absent from providers before this field).",
+      }),
+  }),
   pricing: OfferPricing.nullable().optional().meta({ description: 'The prices renters pay (null: the provider is free).' }),
   ports: z.object({
     range: z.object({ start: z.number().int(), end: z.number().int() }),

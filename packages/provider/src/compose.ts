@@ -327,6 +327,7 @@ async function startBackend(driver: VmDriver, config: Config, store: SqliteVmSto
     network: networking.network,
     logger: log.child({ part: 'reconciler' }),
     commandTimeoutMs: config.commandTimeoutMs,
+    minimums: config.minimums,
     instances,
   })
   // The records are in line with the backend: their rules replace the last run's, atomically.

@@ -28,6 +28,7 @@ function depsOf(h: Harness, driver = h.driver): ReconcilerDeps {
     },
     logger: pino({ level: 'silent' }),
     commandTimeoutMs: 5_000,
+    minimums: { cpu: 1, memory: 1, storage: 10 },
   }
 }
 
@@ -61,6 +62,37 @@ test('an instance no record names is reported and left alone', async () => {
     false,
     'nothing but the listing touches it',
   )
+})
+
+test('an unknown instance counts against capacity and the VM limit with what the backend says it holds, else the minimum VM', async () => {
+  const h = harness()
+  const vm = await h.service.create(command('mine'))
+  const spec = h.driver.instances.get(vm.instance)!.spec
+  const big = 'golem-big-20260101-000000'
+  const vague = 'golem-vague-20260101-000000'
+  h.driver.instances.set(big, { state: 'running', spec: { ...spec, instance: big, resources: { cpu: 2, memory: 3, storage: 20 } } })
+  h.driver.instances.set(vague, { state: 'stopped', spec: { ...spec, instance: vague } })
+  // The backend cannot tell what `vague` holds: it counts as the minimum VM.
+  const holdings = h.driver.holdings.bind(h.driver)
+  h.driver.holdings = (instance) => (instance === vague ? Promise.reject(new Error('info failed')) : holdings(instance))
+  const before = h.store.snapshot()
+  await reconcile(depsOf(h))
+  assert.deepEqual(
+    h.store.unknownInstances().map((u) => [u.instance, u.resources]),
+    [
+      [big, { cpu: 2, memory: 3, storage: 20 }],
+      [vague, { cpu: 1, memory: 1, storage: 10 }],
+    ],
+  )
+  const after = h.store.snapshot()
+  assert.deepEqual(after.allocated, { cpu: before.allocated.cpu + 3, memory: before.allocated.memory + 4, storage: before.allocated.storage + 30 })
+  assert.equal(after.vmCount, before.vmCount + 2)
+  // Gone at the next start (the operator deleted them): nothing is held any more.
+  h.driver.instances.delete(big)
+  h.driver.instances.delete(vague)
+  await reconcile(depsOf(h))
+  assert.deepEqual(h.store.unknownInstances(), [])
+  assert.deepEqual(h.store.snapshot().allocated, before.allocated)
 })
 
 test('an odd backend state marks the VM error with the state and what to do, keeping its port', async () => {

@@ -2,11 +2,14 @@
  * Start-up reconciliation: the store says what should exist, the backend
  * says what does. Running VMs get their proxies back on the same ports;
  * VMs that vanished are closed; half-created or half-deleted ones are
- * rolled back; unknown `golem-*` instances are reported and left alone.
+ * rolled back; unknown `golem-*` instances are left alone but counted
+ * against capacity (what the backend says they hold, else the minimum VM size)
+ * until the operator deletes them.
  *
  * @module
  */
 import type { Logger } from 'pino'
+import type { ResourceAmounts, UnknownInstance } from '../domain/capacity.js'
 import type { VmRecord } from '../domain/vm.js'
 import type { DriverInstance, DriverVmState, VmDriver } from '../drivers/driver.js'
 import { PortForwarding } from './port-forwarding.js'
@@ -32,6 +35,8 @@ export interface ReconcilerDeps {
   readonly network?: { detach(vmId: string): Promise<void> } | undefined
   readonly logger: Logger
   readonly commandTimeoutMs: number
+  /** The smallest VM the provider runs: what an unknown instance is counted as holding where the backend does not say. */
+  readonly minimums: ResourceAmounts
   /** The backend's instances, when the caller already asked for them (start-up lists while it probes). */
   readonly instances?: Promise<readonly DriverInstance[]>
 }
@@ -50,12 +55,32 @@ export async function reconcile(d: ReconcilerDeps): Promise<ReconcileReport> {
   }
   const known = new Set(d.store.list().map((vm) => vm.instance))
   const instances = await (d.instances ?? d.driver.list(AbortSignal.timeout(d.commandTimeoutMs)))
+  const unknown: UnknownInstance[] = []
   for (const { instance } of instances.filter((i) => !known.has(i.instance))) {
     report.unknownInstances.push(instance)
-    d.logger.warn({ instance }, 'backend instance not created by this provider (or its record is lost); left alone')
+    const resources = { ...d.minimums, ...(await holdings(d, instance)) }
+    unknown.push({ instance, resources })
+    d.logger.warn(
+      { instance, resources },
+      'backend instance without a record (created by another provider, or its record is lost): left alone, counted against capacity until deleted',
+    )
   }
+  d.store.setUnknownInstances(unknown)
   d.logger.info(report, 'reconciled with the backend')
   return report
+}
+
+// What the backend says the instance holds; nothing when it cannot tell (the minimums stand in).
+async function holdings(d: ReconcilerDeps, instance: string): Promise<Partial<ResourceAmounts>> {
+  try {
+    return (await d.driver.holdings?.(instance, AbortSignal.timeout(d.commandTimeoutMs))) ?? {}
+  } catch (error) {
+    d.logger.warn(
+      { instance, err: error instanceof Error ? error.message : String(error) },
+      'could not read what the instance holds; counted as the minimum VM',
+    )
+    return {}
+  }
 }
 
 async function reconcileOne(d: ReconcilerDeps, vm: VmRecord, report: ReconcileReport): Promise<void> {

@@ -12,7 +12,7 @@ import type { DriverInfo } from '../drivers/driver.js'
 import type { VmStore } from './ports/vm-store.js'
 
 export interface StatusDeps {
-  readonly store: Pick<VmStore, 'snapshot'>
+  readonly store: Pick<VmStore, 'snapshot'> & Partial<Pick<VmStore, 'unknownInstances'>>
   readonly policy: () => AdmissionPolicy
   readonly capacity: OfferedCapacity
   readonly driver: DriverInfo
@@ -49,7 +49,12 @@ export function providerStatus(d: StatusDeps): ProviderStatus {
       free: freeCapacity(policy.totals, snap.allocated),
       overcommitted_cpu: d.capacity.overcommittedCpu,
     },
-    vms: { count: snap.vmCount, max: policy.maxVms, can_create: vmsThatFit(policy, snap) },
+    vms: {
+      count: snap.vmCount,
+      max: policy.maxVms,
+      can_create: vmsThatFit(policy, snap),
+      unknown: (d.store.unknownInstances?.() ?? []).map((u) => ({ instance: u.instance, ...u.resources })),
+    },
     pricing: d.pricing ?? null,
     ports: {
       range: { ...d.portRange },

@@ -25,6 +25,10 @@ export function printStatus(body: unknown): void {
     `VMs:        ${s.vms.count} of at most ${s.vms.max}; room for ${s.vms.can_create} more`,
     `SSH ports:  ${s.ports.free.length} free of ${s.ports.usable} usable in ${s.ports.range.start}-${s.ports.range.end} (${s.ports.verification})`,
     ...(s.ports.mapped === undefined ? [] : [`Other ports: ${mappedLine(s.ports.mapped)}`]),
+    ...(s.vms.unknown ?? []).map(
+      (u) =>
+        `Unknown:    ${u.instance} holds ${fmt(u)}: no record (lost, or another provider's); delete it to free this (README: "Instances without a record")`,
+    ),
     ...(s.vm_network === undefined ? [] : [`VM network: ${s.vm_network.isolated ? 'isolated' : 'NOT ISOLATED'}: ${s.vm_network.detail}`]),
   ]
   console.log(lines.join('\n'))

@@ -81,6 +81,16 @@ export function offeredCapacity(host: HostFacts, s: CapacitySettings): OfferedCa
   return { totals, source: offered ? 'offer' : 'host', overcommittedCpu: totals.cpu > host.cpuCores }
 }
 
+/**
+ * A backend instance of the provider's naming (`golem-*`) that no record names (its record was lost).
+ * It holds what the backend reports it holds (the minimum VM size where the backend does not say),
+ * and counts against capacity and the VM limit until the operator deletes it.
+ */
+export interface UnknownInstance {
+  readonly instance: string
+  readonly resources: ResourceAmounts
+}
+
 /** Everything the ledger needs to decide, read inside one transaction. */
 export interface LedgerSnapshot {
   readonly allocated: ResourceAmounts

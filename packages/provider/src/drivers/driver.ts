@@ -99,6 +99,12 @@ export interface VmDriver {
   /** Every instance whose name starts with `golem-`, for reconciliation at start. */
   list(signal: AbortSignal): Promise<DriverInstance[]>
   /**
+   * What an instance holds (CPU cores, memory and storage in GB), as far as the
+   * backend records it; a figure it does not know is left out. The reconciler asks
+   * this for `golem-*` instances without a record, so they count against capacity.
+   */
+  holdings?(instance: string, signal: AbortSignal): Promise<Partial<VmResources>>
+  /**
    * What the backend can tell about an instance whose guest does not come up
    * (QEMU: the serial console's last lines), as a sentence fragment for an
    * error message. Backends that know nothing more leave it out. Never rejects.

@@ -6,7 +6,7 @@
  * @module
  */
 import type { VmStatus } from '@golem-vm/protocol'
-import type { LedgerSnapshot, PortAllocation } from '../../domain/capacity.js'
+import type { LedgerSnapshot, PortAllocation, UnknownInstance } from '../../domain/capacity.js'
 import type { PortMapping } from '../../domain/port-mappings.js'
 import type { SshEndpoint, VmRecord } from '../../domain/vm.js'
 import type { VmAttachment } from '../../domain/vm-network.js'
@@ -78,5 +78,12 @@ export interface VmStore {
   /** Every stream ever claimed, oldest first. */
   usedStreams(): UsedStream[]
   snapshot(): LedgerSnapshot
+  /**
+   * Sets the backend instances no record names (found by the reconciler at start):
+   * the snapshot counts their resources as allocated and each as a VM, so status,
+   * advertisement and admission never offer what they hold. Kept in memory: every start finds them again.
+   */
+  setUnknownInstances(instances: readonly UnknownInstance[]): void
+  unknownInstances(): readonly UnknownInstance[]
   close(): void
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { VmResources } from '@golem-vm/protocol'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { GuestPort } from '../../domain/port-mappings.js'
 import type { SshEndpoint } from '../../domain/vm.js'
@@ -79,6 +80,11 @@ export class FakeDriver implements VmDriver {
   async list(signal: AbortSignal): Promise<DriverInstance[]> {
     await this.#enter('list', undefined, signal)
     return [...this.instances].map(([instance, vm]) => ({ instance, state: vm.state }))
+  }
+
+  /** What the instance was launched with (read only: not recorded as a call). */
+  holdings(instance: string): Promise<Partial<VmResources>> {
+    return Promise.resolve({ ...this.instances.get(instance)?.spec.resources })
   }
 
   #get(instance: string): FakeInstance {

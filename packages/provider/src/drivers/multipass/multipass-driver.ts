@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { VmResources } from '@golem-vm/protocol'
 import type { Logger } from 'pino'
 import type { GuestPort } from '../../domain/port-mappings.js'
 import { INSTANCE_PREFIX, type SshEndpoint } from '../../domain/vm.js'
@@ -34,6 +35,10 @@ interface BackendCall {
   readonly timeoutMs?: number
   readonly input?: string
 }
+
+// Leaves out the figures the backend did not report.
+const withoutUnknown = (r: { [K in keyof VmResources]: number | undefined }): Partial<VmResources> =>
+  Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v > 0))
 
 export class MultipassDriver implements VmDriver {
   readonly name = 'multipass' as const
@@ -120,6 +125,14 @@ export class MultipassDriver implements VmDriver {
     return parse(() => cli.parseList(stdout), 'list')
       .filter((vm) => vm.name.startsWith(INSTANCE_PREFIX))
       .map((vm) => ({ instance: vm.name, state: cli.toDriverState(vm.info, this.#vmNetwork()).kind }))
+  }
+
+  /** From `multipass info`: cores, memory and disk totals (a stopped instance reports no CPU or memory). */
+  async holdings(instance: string, signal: AbortSignal): Promise<Partial<VmResources>> {
+    const { stdout } = await this.#run({ args: cli.infoArgs(instance), instance }, signal)
+    const info = parse(() => cli.parseInfo(stdout, instance), 'info')
+    const gb = (bytes: number | null | undefined) => (bytes ? Math.ceil(bytes / 1024 ** 3) : undefined)
+    return withoutUnknown({ cpu: info?.cpuCount ?? undefined, memory: gb(info?.memoryBytes), storage: gb(info?.diskBytes) })
   }
 
   /** The guest's own address on Multipass's VM network (the one the SSH forward was checked to use), at `port`. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { VmResources } from '@golem-vm/protocol'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
@@ -191,6 +192,12 @@ export class QemuDriver implements VmDriver {
     const out: DriverInstance[] = []
     for (const instance of await this.#folders.list()) out.push({ instance, state: (await this.inspect(instance, signal)).kind })
     return out
+  }
+
+  /** From the instance's vm.json: its cores, memory and disk size. */
+  async holdings(instance: string): Promise<Partial<VmResources>> {
+    const meta = await this.#folders.readMeta(instance).catch(() => undefined)
+    return meta === undefined ? {} : { cpu: meta.cpus, memory: Math.ceil(meta.memoryMb / 1024), storage: meta.storageGb }
   }
 
   // Boots the folder's VM; resolves once QEMU runs with the SSH forward. A failed boot leaves no process running.

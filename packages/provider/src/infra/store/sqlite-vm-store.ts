@@ -16,7 +16,7 @@ import Database from 'better-sqlite3'
 import { migrateSchema } from '@golem-vm/common'
 import type { VmStatus } from '@golem-vm/protocol'
 import { ProviderError } from '../../domain/errors.js'
-import type { LedgerSnapshot, PortAllocation } from '../../domain/capacity.js'
+import type { LedgerSnapshot, PortAllocation, UnknownInstance } from '../../domain/capacity.js'
 import type { VmRecord } from '../../domain/vm.js'
 import type { PortMapping } from '../../domain/port-mappings.js'
 import type { VmAttachment } from '../../domain/vm-network.js'
@@ -265,6 +265,7 @@ export class SqliteVmStore implements VmStore {
   readonly #now: () => Date
   readonly #stmt
   #read: ReadCopy | undefined
+  #unknown: readonly UnknownInstance[] = []
 
   /** Opens (creating if needed) the database at `path`; `:memory:` for tests. */
   constructor(path: string, now: () => Date = () => new Date()) {
@@ -322,13 +323,13 @@ export class SqliteVmStore implements VmStore {
     if (this.#read !== undefined) return this.#read
     const list = this.#all()
     const allocated = { cpu: 0, memory: 0, storage: 0 }
-    for (const vm of list) {
-      allocated.cpu += vm.resources.cpu
-      allocated.memory += vm.resources.memory
-      allocated.storage += vm.resources.storage
+    for (const { resources } of [...list, ...this.#unknown]) {
+      allocated.cpu += resources.cpu
+      allocated.memory += resources.memory
+      allocated.storage += resources.storage
     }
     const usedPorts = new Set(list.flatMap((vm) => [vm.sshPort, ...vm.ports.map((p) => p.publicPort)]))
-    const snapshot = { allocated, vmCount: list.length, usedPorts }
+    const snapshot = { allocated, vmCount: list.length + this.#unknown.length, usedPorts }
     this.#read = { list, byId: new Map(list.map((vm) => [vm.id, vm])), byName: new Map(list.map((vm) => [nameKey(vm.scope, vm.name), vm])), snapshot }
     return this.#read
   }
@@ -510,6 +511,15 @@ export class SqliteVmStore implements VmStore {
 
   snapshot(): LedgerSnapshot {
     return this.#readCopy().snapshot
+  }
+
+  setUnknownInstances(instances: readonly UnknownInstance[]): void {
+    this.#unknown = [...instances]
+    this.#read = undefined
+  }
+
+  unknownInstances(): readonly UnknownInstance[] {
+    return this.#unknown
   }
 
   /** The registry of accepted request nonces, kept in this database (one per store); see SqliteNonceRegistry. */
