@@ -17,7 +17,7 @@ PACKAGES=(busybox-static dropbear-bin openssh-sftp-server e2fsprogs libext2fs2 l
   libtomcrypt1 libtommath1 libgmp10 zlib1g libcrypt1 libc6 libfyaml-utils libfyaml0 jq libjq1 libonig5
   socat libssl3 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1)
 # Programs of the root disk besides busybox; their libraries come along.
-PROGRAMS=(usr/sbin/dropbear usr/bin/dropbearkey sbin/resize2fs usr/lib/openssh/sftp-server usr/bin/fy-tool usr/bin/jq usr/bin/socat)
+PROGRAMS=(usr/sbin/dropbear usr/bin/dropbearkey usr/bin/dropbearconvert sbin/resize2fs usr/lib/openssh/sftp-server usr/bin/fy-tool usr/bin/jq usr/bin/socat)
 MODULES=(virtio_pci virtio_blk virtio_net virtio_rng isofs button evdev)
 INITRAMFS_APPLETS=(sh mount umount insmod switch_root sleep usleep cat echo poweroff mkdir findfs)
 

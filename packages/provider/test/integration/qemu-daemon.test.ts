@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test'
 import { isAlive } from '../../src/drivers/qemu/vm-process.js'
 import { api, bootRequest, freePortRange, isListening, startDaemon, tempDir, type Daemon } from '../helpers/daemon.js'
 import { sshKeyPair } from '../helpers/keys.js'
-import { sshRun } from '../helpers/ssh.js'
+import { assertIssuedHostKey, sshRun } from '../helpers/ssh.js'
 import { cleanUpVmHost, reapProcessesUnder, testGuestCatalog, testGuestImage } from '../helpers/test-guest.js'
 
 /** Longest a create or start may take here: a boot under software emulation on a busy 2-core host, until cloud-init has finished. */
@@ -113,6 +113,8 @@ test('a Debian guest with real cloud-init: ssh as the default user and root, sto
     assert.ok(gib > 11 && gib <= 12, `the root filesystem is about 12 GB (${gib.toFixed(2)} GiB)`)
     clock(`ssh as ${user}`)
   }
+  // Real cloud-init installs the host key the provider issued (ssh_keys): a pinned ssh works, another key is refused.
+  await assertIssuedHostKey({ baseUrl: daemon.baseUrl, name: 'qemu-e2e', port, user: 'ubuntu', key: w.key.privateKeyPath })
 
   const stopped = await slowApi<{ status: string }>(daemon.baseUrl, 'POST', '/api/v1/vms/qemu-e2e/stop')
   assert.equal(stopped.body.status, 'stopped', JSON.stringify(stopped.body))

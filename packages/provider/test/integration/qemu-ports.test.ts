@@ -21,7 +21,7 @@ import { api, bootRequest, freePortRange, isListening, startDaemon, type Daemon 
 import { netnsUnavailable } from '../helpers/netns.js'
 import { publicPort, tcpAnswer, udpAnswer, type Mapping } from '../helpers/port-clients.js'
 import { parseSamples, sample } from '../helpers/prometheus-text.js'
-import { sshRun } from '../helpers/ssh.js'
+import { assertIssuedHostKey, sshRun } from '../helpers/ssh.js'
 import { qemuWorld, type QemuWorld } from '../helpers/test-guest.js'
 
 /** A create or start under software emulation on a busy 2-core host; below fetch's 300 s header timeout. */
@@ -119,6 +119,9 @@ async function scenario(t: TestContext, mode: 'kernel' | 'proxy'): Promise<void>
   assert.equal(created.status, 201, JSON.stringify(created.body))
   let vm = created.body
   const get = async (): Promise<Vm> => (await api<Vm>(daemon.baseUrl, 'GET', '/api/v1/vms/game')).body
+  // The tiny guest applies the host key the provider issued in the seed (ssh_keys), so a pinned ssh works.
+  const hostKey = { name: 'game', user: 'root', key: w.key.privateKeyPath }
+  await assertIssuedHostKey({ ...hostKey, baseUrl: daemon.baseUrl, port: vm.ssh_port })
   await startGuestServers(w, vm)
   assert.equal(await eventually(() => tcpAnswer(publicPort(vm, WEB)), `tcp ${WEB} from game`), `tcp ${WEB} from game`)
   assert.equal(await eventually(() => udpAnswer(t, publicPort(vm, GAME), 'ping'), 'ping'), 'ping', 'the UDP echo answers through the public port')
@@ -148,6 +151,7 @@ async function scenario(t: TestContext, mode: 'kernel' | 'proxy'): Promise<void>
     kept,
   )
   await startGuestServers(w, vm)
+  await assertIssuedHostKey({ ...hostKey, baseUrl: daemon.baseUrl, port: vm.ssh_port }) // the same key after a reboot
   const reached = async (label: string): Promise<void> => {
     assert.equal(await eventually(() => tcpAnswer(publicPort(vm, EXTRA)), `tcp ${EXTRA} from game`), `tcp ${EXTRA} from game`, label)
     assert.equal(await eventually(() => udpAnswer(t, publicPort(vm, GAME), label), label), label, `${label}: UDP`)
