@@ -33,6 +33,7 @@ export function observedDriver(driver: VmDriver, telemetry: Pick<Telemetry, 'bac
     destroy: (instance, signal) => timed('destroy', () => driver.destroy(instance, signal)),
     inspect: (instance, signal) => timed('inspect', () => driver.inspect(instance, signal)),
     list: (signal) => timed('list', () => driver.list(signal)),
+    ...(driver.holdings === undefined ? {} : { holdings: driver.holdings.bind(driver) }),
     ...(driver.bootReport === undefined ? {} : { bootReport: driver.bootReport.bind(driver) }),
     ...(driver.guestPortTarget === undefined ? {} : { guestPortTarget: driver.guestPortTarget.bind(driver) }),
     ...(driver.guestBooted === undefined ? {} : { guestBooted: driver.guestBooted.bind(driver) }),
