@@ -159,7 +159,7 @@ export async function startProvider(
       GOLEM_PROVIDER_PORT_RANGE_END: String(range.end),
       GOLEM_PROVIDER_OFFER_CPU_CORES: '4',
       GOLEM_PROVIDER_OFFER_MEMORY_GB: '8',
-      GOLEM_PROVIDER_OFFER_STORAGE_GB: '60',
+      GOLEM_PROVIDER_OFFER_STORAGE_GB: '40', // within the free disk of a small CI machine (the offer is refused above 90% of it)
       GOLEM_PROVIDER_DISCOVERY_URL: discoveryUrl,
       GOLEM_PROVIDER_ADVERTISEMENT_INTERVAL: '10',
       ...extraEnv,
