@@ -45,6 +45,13 @@ test('providers post signed advertisements; requestors list, filter and get them
     assert.equal(codeOf(zero.json), 'ADV_002')
     const word = await get(service.url, `${ADVERTISEMENTS_PATH}?cpu=four`)
     assert.equal(word.status, 422)
+    const token = `0x${'ab'.repeat(20)}`
+    assert.deepEqual(await ids(`token=${token}&max_price_per_cpu_hour=0`), [alpha.address, beta.address], 'free providers match any price filter')
+    const tokenless = await get(service.url, `${ADVERTISEMENTS_PATH}?max_price_per_cpu_hour=1`)
+    assert.equal(tokenless.status, 422)
+    assert.equal(codeOf(tokenless.json), 'ADV_005')
+    const fraction = await get(service.url, `${ADVERTISEMENTS_PATH}?token=${token}&max_price_per_cpu_hour=0.5`)
+    assert.equal(fraction.status, 422, 'prices are whole base units')
   })
 
   await t.test('get one', async () => {

@@ -9,7 +9,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { API_PREFIX } from './provider-api.js'
-import { OfferPricing } from './pricing.js'
+import { BaseUnits, OfferPricing } from './pricing.js'
 import { SIGNATURE_HEADERS, SIGNATURE_SCHEME, signRequest, type RequestSignature, type RequestSigner } from './signing.js'
 
 /** The audience every request to the discovery service is signed for. */
@@ -194,6 +194,20 @@ export const AdvertisementQuery = z.strictObject({
   isolated: z.enum(['true', 'false'], 'must be "true" or "false"').optional().meta({
     description:
       'Only providers that said they isolate their VMs ("true"), or only those that said they do not ("false"); providers that said nothing match neither.',
+  }),
+  token: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a token address (0x and 40 hex digits)')
+    .optional()
+    .meta({ description: 'Only providers paid in this ERC-20 token (case-insensitive), and free ones. Required with any max_price_* filter.' }),
+  max_price_per_cpu_hour: BaseUnits.optional().meta({
+    description: 'Only providers asking at most this many base units of `token` per vCPU per hour (free ones always match).',
+  }),
+  max_price_per_gb_memory_hour: BaseUnits.optional().meta({
+    description: 'Only providers asking at most this many base units of `token` per GB of memory per hour (free ones always match).',
+  }),
+  max_price_per_gb_storage_hour: BaseUnits.optional().meta({
+    description: 'Only providers asking at most this many base units of `token` per GB of storage per hour (free ones always match).',
   }),
   limit: z
     .string()

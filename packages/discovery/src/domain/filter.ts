@@ -15,7 +15,15 @@ export interface AdvertisementFilter {
   readonly country?: string
   /** Only advertisements that said exactly this (those that said nothing never match). */
   readonly isolated?: boolean
+  /** Only offers in this token (lower-case address), and free ones. */
+  readonly token?: string
+  /** Most base units of `token` per unit-hour; free offers always match. Set only with `token`. */
+  readonly maxPrice?: { readonly [K in PriceKey]?: string }
 }
+
+/** The per-unit prices of an offer, as named in its pricing. */
+export const PRICE_KEYS = ['per_cpu_hour', 'per_gb_memory_hour', 'per_gb_storage_hour'] as const
+export type PriceKey = (typeof PRICE_KEYS)[number]
 
 const NUMERIC_KEYS = ['cpu', 'memory', 'storage'] as const
 
@@ -38,6 +46,20 @@ export function toFilter(query: AdvertisementQuery): AdvertisementFilter {
   }
   if (query.country !== undefined) filter.country = query.country.toUpperCase()
   if (query.isolated !== undefined) filter.isolated = query.isolated === 'true'
+  if (query.token !== undefined) filter.token = query.token.toLowerCase()
+  const maxPrice: { [K in PriceKey]?: string } = {}
+  for (const key of PRICE_KEYS) {
+    const text = query[`max_price_${key}`]
+    if (text !== undefined) maxPrice[key] = text
+  }
+  if (Object.keys(maxPrice).length > 0) {
+    if (filter.token === undefined) {
+      throw new DiscoveryError('ADV_005', 'Request validation failed: a max_price_* filter is in base units of one token; add token=0x… (the token address)', [
+        { loc: ['query', 'token'], msg: 'required with max_price_*', type: 'missing' },
+      ])
+    }
+    filter.maxPrice = maxPrice
+  }
   return filter
 }
 

@@ -26,7 +26,7 @@ import { sourceKey } from '@golem-vm/common'
 import type { OfferPricing } from '@golem-vm/protocol'
 import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
 import { StoreUnavailableError } from '../domain/errors.js'
-import type { AdvertisementFilter } from '../domain/filter.js'
+import { PRICE_KEYS, type AdvertisementFilter } from '../domain/filter.js'
 import { orderRefusal } from '../domain/write-order.js'
 import {
   pageOf,
@@ -178,6 +178,14 @@ export function listQuery(filter: AdvertisementFilter, after: Cursor | undefined
   }
   if (filter.country !== undefined) add((n) => `country = $${n}`, filter.country)
   if (filter.isolated !== undefined) add((n) => `isolated = $${n}`, filter.isolated)
+  if (filter.token !== undefined) add((n) => `(pricing IS NULL OR lower(pricing->>'token') = $${n})`, filter.token)
+  // Base units exceed 64 bits: compare the decimal strings (no leading zeros) by length, then as bytes.
+  for (const key of PRICE_KEYS) {
+    const max = filter.maxPrice?.[key]
+    if (max === undefined) continue
+    const v = `(pricing->>'${key}')`
+    add((n) => `(pricing IS NULL OR length(${v}) < length($${n}::text) OR (length(${v}) = length($${n}::text) AND ${v} COLLATE "C" <= $${n}::text))`, max)
+  }
   if (after !== undefined) {
     values.push(after.createdAt, after.providerId)
     where.push(`(created_at, provider_id) > ($${values.length - 1}, $${values.length})`)
@@ -186,7 +194,17 @@ export function listQuery(filter: AdvertisementFilter, after: Cursor | undefined
   // cannot use the (created_at, provider_id) index, which turns every page into a scan and sort of the whole table.
   const text = `SELECT ${COLUMNS} FROM advertisements WHERE ${where.join(' AND ')} ORDER BY advertisements.created_at, advertisements.provider_id LIMIT $2`
   // One named (server-side prepared) statement per filter combination.
-  const name = `list-${[filter.cpu, filter.memory, filter.storage, filter.country, filter.isolated, after].map((v) => (v === undefined ? 0 : 1)).join('')}`
+  const present = [
+    filter.cpu,
+    filter.memory,
+    filter.storage,
+    filter.country,
+    filter.isolated,
+    filter.token,
+    ...PRICE_KEYS.map((k) => filter.maxPrice?.[k]),
+    after,
+  ]
+  const name = `list-${present.map((v) => (v === undefined ? 0 : 1)).join('')}`
   return { name, text, values }
 }
 

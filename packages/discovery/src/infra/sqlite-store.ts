@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3'
 import { migrateSchema, sourceKey } from '@golem-vm/common'
 import type { AdvertisementInput, AdvertisementRecord } from '../domain/advertisement.js'
-import type { AdvertisementFilter } from '../domain/filter.js'
+import { PRICE_KEYS, type AdvertisementFilter } from '../domain/filter.js'
 import { orderRefusal } from '../domain/write-order.js'
 import {
   pageOf,
@@ -118,12 +118,20 @@ export function listSql(filter: AdvertisementFilter, paged: boolean): string {
   for (const key of ['cpu', 'memory', 'storage'] as const) if (filter[key] !== undefined) where.push(`${key} >= @${key}`)
   if (filter.country !== undefined) where.push('country = @country')
   if (filter.isolated !== undefined) where.push('isolated = @isolated')
+  if (filter.token !== undefined) where.push("(pricing IS NULL OR lower(json_extract(pricing, '$.token')) = @token)")
+  // Base units exceed 64 bits: compare the decimal strings (no leading zeros) by length, then as text.
+  for (const key of PRICE_KEYS) {
+    if (filter.maxPrice?.[key] === undefined) continue
+    const v = `json_extract(pricing, '$.${key}')`
+    where.push(`(pricing IS NULL OR length(${v}) < length(@max_${key}) OR (length(${v}) = length(@max_${key}) AND ${v} <= @max_${key}))`)
+  }
   if (paged) where.push('(created_at, provider_id) > (@afterCreatedAt, @afterProviderId)')
   return `SELECT ${RECORD} FROM advertisements WHERE ${where.join(' AND ')} ORDER BY created_at, provider_id LIMIT @limit`
 }
 
 const filterKey = (f: AdvertisementFilter, paged: boolean): string =>
-  [f.cpu, f.memory, f.storage, f.country, f.isolated].map((v) => (v === undefined ? '0' : '1')).join('') + (paged ? 'p' : '')
+  [f.cpu, f.memory, f.storage, f.country, f.isolated, f.token, ...PRICE_KEYS.map((k) => f.maxPrice?.[k])].map((v) => (v === undefined ? '0' : '1')).join('') +
+  (paged ? 'p' : '')
 
 interface LastSignedRow {
   last_signed_at: number
@@ -232,7 +240,9 @@ export class SqliteAdvertisementStore implements AdvertisementStore {
         this.#lists.set(key, statement)
       }
       const params: Record<string, unknown> = { freshSince: now - this.#limits.expiryMs, limit: page.limit + 1 }
-      for (const [name, value] of Object.entries(filter)) if (value !== undefined) params[name] = typeof value === 'boolean' ? Number(value) : value
+      const { maxPrice, ...plain } = filter
+      for (const [name, value] of Object.entries(plain)) params[name] = typeof value === 'boolean' ? Number(value) : value
+      for (const key of PRICE_KEYS) if (maxPrice?.[key] !== undefined) params[`max_${key}`] = maxPrice[key]
       if (page.after !== undefined) {
         params.afterCreatedAt = page.after.createdAt
         params.afterProviderId = page.after.providerId

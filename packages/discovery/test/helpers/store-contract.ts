@@ -121,6 +121,35 @@ export function storeContract(name: string, open: OpenStore): void {
     assert.deepEqual(await ids({ country: 'FR' }), [])
   })
 
+  test(`${name}: list filters by token and maximum unit prices (base units beyond 64 bits); free providers always match`, async (t) => {
+    const store = await fresh(t)
+    const TOKEN = `0x${'Ab'.repeat(20)}`
+    const priced = (cpu: string, token = TOKEN) => ({
+      chain_id: 31337,
+      contract: `0x${'cd'.repeat(20)}`,
+      token,
+      token_symbol: 'tGLM',
+      token_decimals: 18,
+      per_cpu_hour: cpu,
+      per_gb_memory_hour: '36000000000000000',
+      per_gb_storage_hour: '3600000000000000',
+    })
+    await ok(store.upsert(ad(1, { pricing: priced('360000000000000000') }), SIGNED(T0), T0))
+    await ok(store.upsert(ad(2, { pricing: priced('99000000000000000000') }), SIGNED(T0), T0 + 1)) // 99 tokens: above 2^64
+    await ok(store.upsert(ad(3), SIGNED(T0), T0 + 2)) // free
+    await ok(store.upsert(ad(4, { pricing: priced('9', `0x${'ee'.repeat(20)}`) }), SIGNED(T0), T0 + 3))
+    await ok(store.upsert(ad(5, { pricing: priced('360000000000000001') }), SIGNED(T0), T0 + 4))
+    const ids = async (f: Parameters<AdvertisementStore['list']>[0]) => (await store.list(f, { limit: 100 }, T0 + 10)).records.map((r) => r.providerId)
+    const token = TOKEN.toLowerCase()
+    assert.deepEqual(await ids({ token }), [id(1), id(2), id(3), id(5)], 'the token, compared case-insensitively, and free ones')
+    assert.deepEqual(await ids({ token, maxPrice: { per_cpu_hour: '360000000000000000' } }), [id(1), id(3)], 'equal matches; one base unit more does not')
+    assert.deepEqual(await ids({ token, maxPrice: { per_cpu_hour: '100000000000000000000' } }), [id(1), id(2), id(3), id(5)])
+    assert.deepEqual(await ids({ token, maxPrice: { per_cpu_hour: '98999999999999999999' } }), [id(1), id(3), id(5)])
+    assert.deepEqual(await ids({ token, maxPrice: { per_cpu_hour: '0' } }), [id(3)])
+    assert.deepEqual(await ids({ token, maxPrice: { per_cpu_hour: '1000000000000000000', per_gb_memory_hour: '35999999999999999' } }), [id(3)])
+    assert.deepEqual(await ids({ token, maxPrice: { per_gb_storage_hour: '3600000000000000' }, country: 'SE' }), [id(1), id(2), id(3), id(5)])
+  })
+
   test(`${name}: list filters by what a provider said about isolating its VMs; one that said nothing matches neither`, async (t) => {
     const store = await fresh(t)
     await ok(store.upsert(ad(1, { isolated: true }), SIGNED(T0), T0))
