@@ -26,6 +26,7 @@ import { planVmNetwork } from '../../packages/provider/dist/src/domain/vm-networ
 import { LinuxNetworkDevices } from '../../packages/provider/dist/src/infra/network/linux-network-devices.js'
 import { holdPorts } from '../../packages/provider/dist/src/infra/port-check/hold-ports.js'
 import { SqliteVmStore } from '../../packages/provider/dist/src/infra/store/sqlite-vm-store.js'
+import { reserveVm } from '../../packages/provider/dist/test/helpers/vm-network-world.js'
 import type { Endpoint } from './peer.js'
 import { freePort } from './ports.js'
 import type { Scope } from './proc.js'
@@ -98,21 +99,7 @@ export async function buildKernelPath(scope: Scope): Promise<KernelPath> {
 
   const port = await freePort()
   const id = 'bench-vm'
-  store.reserve(
-    {
-      id,
-      name: id,
-      scope: 'unsigned',
-      instance: `golem-${id}-x`,
-      owner: null,
-      resources: { cpu: 1, memory: 1, storage: 10 },
-      image: 'bench',
-      sshUser: 'ubuntu',
-      sshKey: 'k',
-      createdAt: new Date(),
-    },
-    () => ({ sshPort: port, ports: [] }),
-  )
+  reserveVm(store, id, port)
   // The namespace and its veth first, named like the VM's TAP: attaching then enslaves it to the bridge.
   const namespace = `gb-${randomBytes(3).toString('hex')}-vm`
   ip('netns', 'add', namespace)
