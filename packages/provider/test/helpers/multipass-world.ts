@@ -8,10 +8,11 @@
  *
  * @module
  */
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { fakeMultipassEnv, tempDir } from './daemon.js'
+import { FAKE_MULTIPASS_DIR, fakeMultipassEnv, tempDir } from './daemon.js'
 import { sshKeyPair } from './keys.js'
 
 export { FAKE_MULTIPASS_DIR } from './daemon.js'
@@ -42,4 +43,10 @@ export async function multipassWorld(t: TestContext, extra: Record<string, strin
 /** Sets the fake's failure controls (`control.json`; see the fixture's README). */
 export function fakeControl(w: MultipassWorld, value: Record<string, unknown>): void {
   writeFileSync(join(w.fakeState, 'control.json'), JSON.stringify(value))
+}
+
+/** The fake's instances as `multipass list` shows them. */
+export function fakeInstances(w: MultipassWorld): { name: string; state: string }[] {
+  const out = execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['list', '--format', 'json'], { env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState } })
+  return (JSON.parse(out.toString()) as { list: { name: string; state: string }[] }).list
 }

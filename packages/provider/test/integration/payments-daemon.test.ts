@@ -12,41 +12,14 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { VmInfo } from '@golem-vm/protocol'
 import { PROVIDER_BIN, startDaemon, type Daemon } from '../helpers/daemon.js'
 import { startChain, type TestChain } from '../helpers/chain.js'
-import { FAKE_MULTIPASS_DIR, multipassWorld, type MultipassWorld } from '../helpers/multipass-world.js'
+import { fakeInstances, multipassWorld } from '../helpers/multipass-world.js'
+import { PRICES, RATE, SMALL, waitFor } from '../helpers/priced-provider.js'
 import { providerIdOf, renter, type Renter } from '../helpers/renter.js'
 import { parseSamples, sample } from '../helpers/prometheus-text.js'
 import { tokenUnits } from '../../src/infra/metrics/provider-metrics.js'
-
-const RATE = 120_000_000_000_000n // base units per second of a 1 CPU / 1 GB / 10 GB VM at the prices below
-const PRICES = {
-  GOLEM_PROVIDER_PRICE_PER_CPU_HOUR: '0.36',
-  GOLEM_PROVIDER_PRICE_PER_GB_MEMORY_HOUR: '0.036',
-  GOLEM_PROVIDER_PRICE_PER_GB_STORAGE_HOUR: '0.0036',
-}
-const SMALL = { cpu: 1, memory: 1, storage: 10 }
-
-const fakeList = (w: MultipassWorld) =>
-  (
-    JSON.parse(
-      execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['list', '--format', 'json'], {
-        env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState },
-      }).toString(),
-    ) as { list: { name: string }[] }
-  ).list
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (ok(value)) return value
-    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs} ms; last: ${JSON.stringify(value)}`)
-    await sleep(500)
-  }
-}
 
 test('a priced provider: refusals leave nothing, one stream pays one VM, runway end stops (not deletes), top-up restarts, grace deletes, earnings withdrawn', async (t) => {
   const chain: TestChain = await startChain(t)
@@ -124,7 +97,7 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
       assert.equal((res.body as { code: string }).code, code, JSON.stringify(res.body))
     }
     assert.deepEqual((await alice.api('GET', '/api/v1/vms')).body, [])
-    assert.deepEqual(fakeList(w), [], 'nothing was launched')
+    assert.deepEqual(fakeInstances(w), [], 'nothing was launched')
   })
 
   let streamId = ''
@@ -139,7 +112,7 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
     assert.equal(info.payment?.stream_id, streamId)
     assert.equal(info.payment.state, 'low', 'runway below the warning threshold: the renter is warned')
     assert.match(info.payment.notice ?? '', /top the stream up/)
-    assert.equal(fakeList(w).length, 1)
+    assert.equal(fakeInstances(w).length, 1)
   })
 
   await t.test('when the runway ends the VM is stopped, not deleted; a top-up starts it again', async () => {
@@ -152,7 +125,7 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
     assert.equal(stopped.body.payment?.state, 'expired-grace')
     assert.equal(stopped.body.payment.runway_seconds, 0)
     assert.ok(stopped.body.payment.delete_at !== null)
-    assert.equal(fakeList(w).length, 1, 'the disk is kept')
+    assert.equal(fakeInstances(w).length, 1, 'the disk is kept')
     const start = await alice.api('POST', '/api/v1/vms/paid-vm/start')
     assert.equal((start.body as { code: string }).code, 'PAYMENT_EXPIRED')
     await aliceChain.topUp(BigInt(streamId), chain.info.token, RATE * 15n)
@@ -178,7 +151,7 @@ test('a priced provider: refusals leave nothing, one stream pays one VM, runway 
       (r) => r.status === 404,
       120_000,
     )
-    assert.deepEqual(fakeList(w), [])
+    assert.deepEqual(fakeInstances(w), [])
   })
 
   await t.test('earnings: what vested is withdrawn to the provider', async () => {

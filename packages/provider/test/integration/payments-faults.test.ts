@@ -9,44 +9,17 @@
  * deleted then) with `delete_at` = paid-until + grace.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { createServer, connect, type Server, type Socket } from 'node:net'
-import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { VmInfo } from '@golem-vm/protocol'
 import { startDaemon, type Daemon } from '../helpers/daemon.js'
 import { startChain, type TestChain } from '../helpers/chain.js'
-import { FAKE_MULTIPASS_DIR, multipassWorld, type MultipassWorld } from '../helpers/multipass-world.js'
+import { fakeInstances, multipassWorld } from '../helpers/multipass-world.js'
+import { PRICES, RATE, SMALL, waitFor } from '../helpers/priced-provider.js'
 import { providerIdOf, renter } from '../helpers/renter.js'
 
-const RATE = 120_000_000_000_000n // base units per second of a 1 CPU / 1 GB / 10 GB VM at the prices below
-const PRICES = {
-  GOLEM_PROVIDER_PRICE_PER_CPU_HOUR: '0.36',
-  GOLEM_PROVIDER_PRICE_PER_GB_MEMORY_HOUR: '0.036',
-  GOLEM_PROVIDER_PRICE_PER_GB_STORAGE_HOUR: '0.0036',
-}
-const SMALL = { cpu: 1, memory: 1, storage: 10 }
 const GRACE_SECONDS = 3600
-
-const fakeList = (w: MultipassWorld) =>
-  (
-    JSON.parse(
-      execFileSync(join(FAKE_MULTIPASS_DIR, 'multipass'), ['list', '--format', 'json'], {
-        env: { ...process.env, FAKE_MULTIPASS_STATE: w.fakeState },
-      }).toString(),
-    ) as { list: { name: string; state: string }[] }
-  ).list
-
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (ok(value)) return value
-    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs} ms; last: ${JSON.stringify(value)}`)
-    await sleep(500)
-  }
-}
 
 /**
  * A loopback TCP relay in front of the chain's RPC. `cut()` drops every open
@@ -156,7 +129,7 @@ test('payment faults: an RPC outage leaves the VM running in state unknown and t
     assert.equal(still.body.status, 'running')
     assert.equal(still.body.payment?.state, 'unknown')
     assert.deepEqual(
-      fakeList(w).map((vm) => vm.state),
+      fakeInstances(w).map((vm) => vm.state),
       ['Running'],
       'nothing was done to the VM',
     )
@@ -205,7 +178,7 @@ test('payment faults: an RPC outage leaves the VM running in state unknown and t
     assert.equal(stopped.body.payment.paid_until, before.body.payment?.paid_until)
     assert.equal(Date.parse(stopped.body.payment.delete_at ?? ''), paidUntil + GRACE_SECONDS * 1000, 'grace counts from paid-until, not from the restart')
     assert.deepEqual(
-      fakeList(w)
+      fakeInstances(w)
         .map((vm) => `${vm.name.replace(/^golem-(.+)-\d{8}-\d{6}$/, '$1')}:${vm.state}`)
         .sort(),
       ['dry:Stopped', 'steady:Running'],
