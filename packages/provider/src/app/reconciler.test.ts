@@ -95,6 +95,19 @@ test('an unknown instance counts against capacity and the VM limit with what the
   assert.deepEqual(h.store.snapshot().allocated, before.allocated)
 })
 
+test('a half-created VM rolled back at start is not counted as unknown, though the backend was listed before its destroy', async () => {
+  const h = harness()
+  const vm = await h.service.create(command('half'))
+  h.store.update(vm.id, { status: 'creating' })
+  const listedFirst = await h.driver.list(AbortSignal.timeout(5_000))
+  const report = await reconcile({ ...depsOf(h), instances: Promise.resolve(listedFirst) })
+  assert.deepEqual(report.rolledBack, [vm.id])
+  assert.deepEqual(report.unknownInstances, [])
+  assert.ok(!h.driver.instances.has(vm.instance), 'the half-created instance is destroyed')
+  assert.deepEqual(h.store.snapshot().allocated, { cpu: 0, memory: 0, storage: 0 })
+  assert.equal(h.store.snapshot().vmCount, 0)
+})
+
 test('an odd backend state marks the VM error with the state and what to do, keeping its port', async () => {
   const h = harness()
   const driver = new OddStateDriver()

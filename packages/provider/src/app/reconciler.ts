@@ -43,7 +43,11 @@ export interface ReconcilerDeps {
 
 export async function reconcile(d: ReconcilerDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { restored: [], rolledBack: [], vanished: [], failed: [], unknownInstances: [] }
-  for (const vm of d.store.list()) {
+  const records = d.store.list()
+  // Every instance a record named when the pass began is this provider's, the ones it rolls back included: the
+  // backend may have been listed before their destroy (start-up lists while it probes).
+  const known = new Set(records.map((vm) => vm.instance))
+  for (const vm of records) {
     try {
       await reconcileOne(d, vm, report)
     } catch (error) {
@@ -53,7 +57,6 @@ export async function reconcile(d: ReconcilerDeps): Promise<ReconcileReport> {
       d.logger.error({ vm: vm.id, err: message }, 'vm could not be reconciled; marked error')
     }
   }
-  const known = new Set(d.store.list().map((vm) => vm.instance))
   const instances = await (d.instances ?? d.driver.list(AbortSignal.timeout(d.commandTimeoutMs)))
   const unknown: UnknownInstance[] = []
   for (const { instance } of instances.filter((i) => !known.has(i.instance))) {
